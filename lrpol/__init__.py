@@ -1,0 +1,33 @@
+"""lrpol: learning-rate policies from JSON/YAML train configs, validated, built and applied by a hook.
+
+    >>> import lrpol
+    >>> policy = lrpol.build({"name": "ReducePoly", "args": {"poly_power": 0.9}})
+    >>> policy
+    ReducePoly(poly_power=0.9)
+"""
+
+from .config import build, load, validate
+from .context import TrainContext
+from .errors import ConfigError, Problem
+from .hook import LRHook
+from .policies import DecayOnStep, ReduceCosine, ReduceOnPlateau, ReducePoly
+from .policy import LRPolicy
+from .registry import register
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "DecayOnStep",
+    "LRHook",
+    "LRPolicy",
+    "Problem",
+    "ReduceCosine",
+    "ReduceOnPlateau",
+    "ReducePoly",
+    "TrainContext",
+    "build",
+    "load",
+    "register",
+    "validate",
+]

@@ -1,0 +1,147 @@
+"""Check one component entry of a document and say what it would build.
+
+An entry is ``{"name": ...}`` or ``{"path": ...}``, with optional ``"args"`` and
+``"disabled"``. Checking never imports code named by ``path``; the caller
+decides whether to import (``build``/``load``) or not (``validate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from .arguments import ArgumentError, arguments_of
+from .document import Document
+from .errors import Invalid, a_json_type, did_you_mean
+from .policy import LRPolicy
+from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
+from .variables import Variables, substitute_tree
+
+ENTRY_KEYS = ("name", "path", "args", "disabled")
+#: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
+IGNORED_KEYS = ("$schema",)
+
+
+@dataclass
+class Plan:
+    """What a valid entry builds: ``cls(**args)``, unless ``disabled``.
+
+    ``cls`` is None for a ``path`` entry that was checked without importing it.
+    """
+
+    at: tuple
+    cls: type[LRPolicy] | None
+    args: dict
+    disabled: bool
+    label: str  # "ReducePoly" or "path my_pkg.Policy", for messages
+
+
+def value_at(data: object, path: tuple) -> object:
+    for key in path:
+        data = data[key]
+    return data
+
+
+class EntryChecker:
+    """Collects every problem of one entry, then yields a :class:`Plan` if there were none."""
+
+    def __init__(self, doc: Document, variables: Variables, *, allow_paths=(), import_paths: bool = False, strict: bool = False):
+        self.doc = doc
+        self.variables = variables
+        self.prefixes = allowed_prefixes(allow_paths)
+        self.import_paths = import_paths
+        self.strict = strict
+        self.problems: list = []
+
+    def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
+        self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
+
+    def reject(self, path: tuple, error: Invalid) -> None:
+        self.report(path, error.reason, error.hint, error.code)
+
+    def check(self, at: tuple) -> Plan | None:
+        before = len(self.problems)
+        entry = value_at(self.doc.data, at)
+        if not isinstance(entry, dict):
+            self.report(at, f"a policy entry must be an object with 'name' or 'path', got {a_json_type(entry)}", code="wrong-type")
+            return None
+        entry = substitute_tree(entry, at, self.variables, self.reject)
+        for key in entry:
+            if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
+                self.report((*at, key), f"unknown key {key!r} in a policy entry", did_you_mean(key, ENTRY_KEYS), "unknown-key", key=True)
+        disabled = self._typed(entry, at, "disabled", bool, default=False)
+        cls, label = self._policy_class(entry, at)
+        args = self._typed(entry, at, "args", dict, default={})
+        if cls is not None and args is not None:
+            args = self._check_args(cls, label, args, (*at, "args"))
+        if len(self.problems) > before or args is None:
+            return None
+        return Plan(at, cls, args, bool(disabled), label)
+
+    def _typed(self, entry: dict, at: tuple, key: str, kind: type, *, default: object) -> object:
+        if key not in entry:
+            return default
+        value = entry[key]
+        if isinstance(value, kind):
+            return value
+        expected = "an object" if kind is dict else "a boolean"
+        self.report((*at, key), f"{key!r} must be {expected}, got {a_json_type(value)}", code="wrong-type")
+        return None
+
+    def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
+        has_name, has_path = "name" in entry, "path" in entry
+        if has_name and has_path:
+            self.report((*at, "path"), "give either 'name' or 'path', not both", code="name-and-path", key=True)
+            return None, ""
+        if not (has_name or has_path):
+            self.report(at, "a policy entry needs 'name' (a registered policy) or 'path' (a class to import)", code="missing-name")
+            return None, ""
+        key = "name" if has_name else "path"
+        value = entry[key]
+        if not isinstance(value, str):
+            self.report((*at, key), f"{key!r} must be a string, got {a_json_type(value)}", code="wrong-type")
+            return None, ""
+        try:
+            if has_name:
+                return lookup(value), value
+            return self._path_class(value, (*at, key)), f"path {value}"
+        except RegistryError as error:
+            self.reject((*at, key), error)
+            return None, ""
+
+    def _path_class(self, path: str, where: tuple) -> type[LRPolicy] | None:
+        if self.import_paths:
+            return resolve_path(path, self.prefixes)
+        # Without an import only the shape can be checked, and the allowlist if one is set.
+        check_path(path, self.prefixes or None)
+        if self.strict:
+            self.report(where, f"path {path!r} was not checked: validation never imports code", "its arguments are checked when the policy is built", "unchecked-path")
+        return None
+
+    def _check_args(self, cls: type[LRPolicy], label: str, args: dict, at: tuple) -> dict:
+        declared = {argument.name: argument for argument in arguments_of(cls)}
+        if not declared:
+            return args  # an undeclared signature: the constructor itself judges the arguments
+        checked = {}
+        for key, value in args.items():
+            argument = declared.get(key)
+            if argument is None:
+                self.report((*at, key), f"unknown argument for {label}", did_you_mean(key, list(declared)), "unknown-argument", key=True)
+                continue
+            try:
+                checked[key] = argument.check(value)
+            except ArgumentError as error:
+                self.reject((*at, key), error)
+        for name, argument in declared.items():
+            if argument.required and name not in args:
+                self.report((*at, name), f"missing required argument {name!r} for {label} ({argument.expects()})", code="missing-argument")
+        return checked
+
+
+    def construct(self, plan: Plan) -> LRPolicy | None:
+        """``plan.cls(**plan.args)``; a constructor's refusal is reported, not raised."""
+        try:
+            return plan.cls(**plan.args)
+        except ArgumentError as error:
+            self.reject((*plan.at, "args", error.argument), error)
+        except Exception as error:  # user code may raise anything; the config is what is wrong
+            self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {type(error).__name__}: {error}", code="rejected")
+        return None

@@ -1,0 +1,116 @@
+"""A parsed config file: plain data plus the line:column of every value and key.
+
+JSON and YAML are read by their own modules (``json_source``, ``yaml_source``)
+into the same :class:`Document`, so everything downstream is format-blind.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .errors import ConfigError, Path, Problem, format_path
+
+#: Config files larger than this are refused before parsing (a train config is a few KiB).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Containers nested deeper than this are refused (a train config nests about six levels).
+MAX_DEPTH = 64
+
+Mark = tuple  # (line, column), both 1-based
+
+JSON_SUFFIXES = (".json",)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Document:
+    """Data read from one source, with positions keyed by JSON path tuples.
+
+    ``marks[path]`` is where the value at ``path`` starts; ``key_marks[path]`` is
+    where the key naming it starts (mapping members only). ``problems`` holds
+    what was wrong but did not stop parsing (duplicate keys, NaN in JSON).
+    """
+
+    file: str | None
+    data: object
+    marks: dict = field(default_factory=dict)
+    key_marks: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    def mark(self, path: Path, *, key: bool = False) -> Mark | None:
+        """Position of ``path`` (its key with ``key=True``), else of its nearest ancestor."""
+        if key and path in self.key_marks:
+            return self.key_marks[path]
+        while True:
+            if path in self.marks:
+                return self.marks[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
+        """A :class:`Problem` located at ``path`` in this document."""
+        line, column = self.mark(path, key=key) or (None, None)
+        return Problem(self.file, line, column, format_path(path), message, hint, code)
+
+
+def from_mapping(data: object) -> Document:
+    """Wrap data built in code; its problems carry a JSON path but no line."""
+    return Document(file=None, data=data)
+
+
+def read_document(file: str | os.PathLike) -> Document:
+    """Read and parse a JSON or YAML file; raise :class:`ConfigError` if that fails.
+
+    The format follows the suffix (``.json``, ``.yaml``, ``.yml``); any other
+    suffix is JSON when the first non-blank character is ``{`` or ``[``.
+    """
+    name = os.fspath(file)
+    try:
+        with open(name, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError([Problem(name, None, None, "$", f"cannot read file: {exc.strerror or exc}", code="unreadable")]) from None
+    return parse_bytes(raw, name)
+
+
+def parse_bytes(raw: bytes, file: str | None, fmt: str | None = None) -> Document:
+    """Parse ``raw`` as ``fmt`` ("json" or "yaml"; guessed from ``file`` and content when None)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise fatal(file, None, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for configs", code="too-large")
+    text = _decode(raw, file)
+    if not text.strip():
+        raise fatal(file, (1, 1), "file is empty; expected a component entry or a train config", code="empty")
+    fmt = fmt or _guess_format(file, text)
+    if fmt == "json":
+        from .json_source import parse_json
+
+        return parse_json(text, file)
+    from .yaml_source import parse_yaml
+
+    return parse_yaml(text, file)
+
+
+def _guess_format(file: str | None, text: str) -> str:
+    lowered = (file or "").lower()
+    if lowered.endswith(JSON_SUFFIXES):
+        return "json"
+    if lowered.endswith(YAML_SUFFIXES):
+        return "yaml"
+    return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
+
+
+def _decode(raw: bytes, file: str | None) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise fatal(file, (line, column), f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded", code="encoding") from None
+
+
+def fatal(file: str | None, mark: Mark | None, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:
+    """The error for a file that cannot be parsed at all: one problem, at ``mark``."""
+    line, column = mark or (None, None)
+    return ConfigError([Problem(file, line, column, "$", message, hint, code)])

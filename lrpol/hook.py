@@ -1,0 +1,108 @@
+"""LRHook: the few lines any training loop calls to run a policy."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from .context import TrainContext
+from .policy import LRPolicy
+
+STATE_FORMAT = 1
+_COUNTERS = ("global_step", "epoch", "metric", "metric_count")
+
+
+class LRHook:
+    """Evaluate ``policy`` on ``ctx`` and hand each LR to ``apply``, which sets it in the optimizer.
+
+    - Constructing the hook applies the LR of update 0 and changes nothing else.
+    - ``step()`` is called once after each optimizer update: it advances
+      ``global_step`` (and ``epoch``, when ``steps_per_epoch`` is known), then
+      evaluates and applies the LR of the next update, and returns it.
+    - ``report_metric(value)`` records a validation result and applies the LR
+      that follows from it at once.
+    - ``next_epoch()`` advances the epoch for trainers that do not know ``steps_per_epoch``.
+    - ``state_dict()``/``load_state_dict()`` hold the context's counters and the
+      policy's state as JSON-ready data; together with the config they are the checkpoint.
+
+    >>> from lrpol import DecayOnStep
+    >>> lrs = []
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=2)
+    >>> hook = LRHook(DecayOnStep(decay_ratio=0.5, decay_freq=2), ctx, lrs.append)
+    >>> for _ in range(4):
+    ...     _ = hook.step()
+    >>> lrs
+    [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
+
+    __slots__ = ("policy", "ctx", "apply")
+
+    def __init__(self, policy: LRPolicy, ctx: TrainContext, apply: Callable[[float], object]):
+        self.policy = policy
+        self.ctx = ctx
+        self.apply = apply
+        self._refresh()
+
+    def step(self) -> float:
+        """Advance past the update that just ran; apply and return the next update's LR."""
+        ctx = self.ctx
+        step = ctx.global_step + 1
+        ctx.global_step = step
+        if ctx.steps_per_epoch is not None:
+            ctx.epoch = step // ctx.steps_per_epoch
+        lr = self.policy.evaluate(ctx)
+        ctx.current_lr = lr
+        self.apply(lr)
+        return lr
+
+    def next_epoch(self) -> float:
+        """Start the next epoch (only when ``steps_per_epoch`` is None); apply and return its LR."""
+        if self.ctx.steps_per_epoch is not None:
+            raise ValueError(f"epochs follow from steps_per_epoch={self.ctx.steps_per_epoch}; next_epoch() is for trainers that do not know it")
+        self.ctx.epoch += 1
+        return self._refresh()
+
+    def report_metric(self, value: float) -> float:
+        """Record a validation result; apply and return the LR that follows from it."""
+        if isinstance(value, (str, bytes, bool)):
+            raise TypeError(f"metric must be a number, got {value!r}")
+        metric = float(value)
+        if not math.isfinite(metric):
+            raise ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
+        self.ctx.metric = metric
+        self.ctx.metric_count += 1
+        return self._refresh()
+
+    def state_dict(self) -> dict:
+        """The context's counters and the policy's state, JSON-serialisable."""
+        ctx = self.ctx
+        return {
+            "format": STATE_FORMAT,
+            "context": {name: getattr(ctx, name) for name in _COUNTERS},
+            "policy": self.policy.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict` output and apply the restored update's LR."""
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            found = state.get("format") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found {found!r})")
+        counters = state.get("context")
+        if not isinstance(counters, dict) or set(counters) != set(_COUNTERS):
+            raise ValueError(f"hook state: 'context' must have the keys {list(_COUNTERS)}")
+        restored = TrainContext(
+            initial_lr=self.ctx.initial_lr,
+            total_epochs=self.ctx.total_epochs,
+            steps_per_epoch=self.ctx.steps_per_epoch,
+            **counters,
+        )  # built first, so a bad state leaves the hook untouched
+        self.policy.load_state_dict(state.get("policy", {}))
+        for name in _COUNTERS:
+            setattr(self.ctx, name, getattr(restored, name))
+        self._refresh()
+
+    def _refresh(self) -> float:
+        lr = self.policy.evaluate(self.ctx)
+        self.ctx.current_lr = lr
+        self.apply(lr)
+        return lr

@@ -1,0 +1,136 @@
+"""ReduceOnPlateau: cut the LR when the validation metric stops improving."""
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from ..arguments import arg
+from ..context import TrainContext
+from ..policy import LRPolicy
+from ..registry import register
+
+
+@dataclass
+class PlateauState:
+    """Everything ReduceOnPlateau remembers between validations (JSON-ready)."""
+
+    seen: int = 0  # validation results counted so far (matches ctx.metric_count)
+    best: float | None = None
+    bad_count: int = 0  # results in a row that did not improve on best
+    cooldown_left: int = 0
+    factor: float = 1.0  # product of all reductions so far
+    reductions: int = 0
+
+
+@register
+@dataclass(frozen=True)
+class ReduceOnPlateau(LRPolicy):
+    """Multiply the LR by ``reduction_rate`` when the metric has stopped improving.
+
+    Base: validation results. The policy counts each *new* result once (a result is
+    new when ``ctx.metric_count`` has grown since the last ``evaluate``), however
+    often ``evaluate`` is called in between. For each new result m:
+
+    1. m *improves* when it beats ``best`` by more than ``threshold * |best|``:
+       ``m > best + threshold * |best|`` in mode "max",
+       ``m < best - threshold * |best|`` in mode "min".
+       Taking |best| keeps the margin on the right side for negative metrics.
+       The first result always improves. An improvement sets ``best = m`` and the
+       counter to 0; any other result adds 1 to the counter.
+    2. During a cooldown (the ``cooldown`` results after a reduction) the counter is
+       held at 0.
+    3. When the counter reaches ``plateau_count_trigger``: ``factor *= reduction_rate``
+       and the counter restarts at 0.
+
+    The LR is ``max(lr0 * factor, min(min_lr, lr0))``: it starts at lr0, and a
+    reduction never takes it below ``min_lr`` (nor above lr0).
+
+    Truth table, ``plateau_count_trigger=2``, a flat metric, lr0 = 0.1, rate 0.5::
+
+        result   metric   counter after   LR for the updates that follow
+        1        0.9      0 (new best)    0.1
+        2        0.9      1               0.1
+        3        0.9      2 -> reduce     0.05
+        4        0.9      1               0.05
+        5        0.9      2 -> reduce     0.025
+
+    So with a flat metric the first reduction comes at result ``trigger + 1``.
+    torch's ``ReduceLROnPlateau(patience=p)`` reduces one result later; it matches
+    ``plateau_count_trigger = p + 1`` (and its ``eps=0``).
+
+    >>> policy = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5)
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=10)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     ctx.metric, ctx.metric_count = 0.9, ctx.metric_count + 1
+    ...     lrs.append(policy.evaluate(ctx))
+    >>> lrs
+    [0.1, 0.1, 0.05, 0.05, 0.025]
+    """
+
+    plateau_count_trigger: int = arg(doc="validation results without improvement that trigger a reduction", ge=1)
+    reduction_rate: float = arg(doc="factor applied to the LR at each reduction", gt=0, lt=1)
+    mode: str = arg(default="max", choices=("min", "max"), doc="'max' when larger is better (Dice, accuracy), 'min' when smaller is better (loss)")
+    threshold: float = arg(default=0.0, ge=0, doc="relative margin: improving means beating best by more than threshold * |best|")
+    min_lr: float = arg(default=0.0, ge=0, doc="reductions never take the LR below this")
+    cooldown: int = arg(default=0, ge=0, doc="validation results after a reduction that do not count towards the next one")
+    _state: PlateauState = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "_state", PlateauState())
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        state = self._state
+        if ctx.metric_count != state.seen:
+            self._observe(ctx)
+        lr0 = ctx.initial_lr
+        return max(lr0 * state.factor, min(self.min_lr, lr0))
+
+    def _observe(self, ctx: TrainContext) -> None:
+        state = self._state
+        if ctx.metric_count != state.seen + 1:
+            raise ValueError(
+                f"ReduceOnPlateau has counted {state.seen} validation results but the context reports "
+                f"{ctx.metric_count}: evaluate after every report, and restore the policy and the context together"
+            )
+        metric = ctx.metric
+        if isinstance(metric, bool) or not isinstance(metric, (int, float)) or not math.isfinite(metric):
+            raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {metric!r}")
+        state.seen += 1
+        if state.best is None or self._improves(metric, state.best):
+            state.best, state.bad_count = float(metric), 0
+        else:
+            state.bad_count += 1
+        if state.cooldown_left > 0:
+            state.cooldown_left -= 1
+            state.bad_count = 0
+        if state.bad_count >= self.plateau_count_trigger:
+            state.factor *= self.reduction_rate
+            state.reductions += 1
+            state.bad_count = 0
+            state.cooldown_left = self.cooldown
+
+    def _improves(self, metric: float, best: float) -> bool:
+        margin = self.threshold * abs(best)
+        return metric > best + margin if self.mode == "max" else metric < best - margin
+
+    def state_dict(self) -> dict:
+        return asdict(self._state)
+
+    def load_state_dict(self, state: dict) -> None:
+        expected = {f.name for f in fields(PlateauState)}
+        if not isinstance(state, dict) or set(state) != expected:
+            found = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)}, got {found}")
+        restored = PlateauState(**state)
+        for name in ("seen", "bad_count", "cooldown_left", "reductions"):
+            value = getattr(restored, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {value!r}")
+        for name in ("best", "factor"):
+            value = getattr(restored, name)
+            if value is None and name == "best":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"ReduceOnPlateau state: {name} must be a finite number, got {value!r}")
+        object.__setattr__(self, "_state", restored)

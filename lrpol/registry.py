@@ -1,0 +1,168 @@
+"""Where policy names and ``path`` entries turn into classes.
+
+- Built-in and user policies join with the :func:`register` decorator.
+- Installed packages add policies through the ``lrpol.policies`` entry-point group;
+  they are discovered the first time a name is missing, and each is imported only
+  when its name is asked for (or when every name is listed).
+- A config's ``path`` imports code only under an explicit allowlist of module
+  prefixes, and the imported object itself must be an :class:`LRPolicy` subclass
+  defined under that allowlist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from typing import Iterable
+
+from .errors import Invalid, did_you_mean
+from .policy import LRPolicy
+
+ENTRY_POINT_GROUP = "lrpol.policies"
+#: Module prefixes (comma-separated) that ``path`` entries may import, added to ``allow_paths``.
+ALLOW_PATHS_ENV = "LRPOL_ALLOW_PATHS"
+
+#: What a ``path`` looks like: ``package.module.ClassName`` (also the schema's pattern).
+DOTTED_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
+_DOTTED = re.compile(DOTTED_PATTERN)
+
+_policies: dict[str, type[LRPolicy]] = {}
+_pending_plugins: dict | None = None  # entry-point name -> EntryPoint, once discovered
+_broken_plugins: dict[str, str] = {}
+
+
+class RegistryError(Invalid):
+    """A name or path that does not lead to a usable policy class."""
+
+    def __init__(self, reason: str, hint: str = "", *, code: str = "unknown-policy"):
+        super().__init__(reason, hint, code=code)
+
+
+def register(target=None, /, *, name: str | None = None):
+    """Class decorator: register a policy under its class name (or ``name``); returns it unchanged.
+
+    Use as ``@register``, ``@register("Name")`` or ``@register(name="Name")``.
+    Registering a name twice is an error.
+    """
+    if isinstance(target, str):
+        target, name = None, target
+    if target is None:
+        return lambda cls: _add(cls, name)
+    return _add(target, name)
+
+
+def _add(cls: type, name: str | None) -> type:
+    if not (isinstance(cls, type) and issubclass(cls, LRPolicy)):
+        raise TypeError(f"only LRPolicy subclasses can be registered, not {cls!r}")
+    name = name or cls.__name__
+    if not (isinstance(name, str) and name.isidentifier()):
+        raise ValueError(f"policy names must be identifiers, not {name!r}")
+    if name in _policies:
+        raise ValueError(f"policy name {name!r} is already registered by {_where(_policies[name])}")
+    _policies[name] = cls
+    return cls
+
+
+def lookup(name: str) -> type[LRPolicy]:
+    """The class registered as ``name``, importing its plugin if it comes from one."""
+    if name in _policies:
+        return _policies[name]
+    plugins = _discover_plugins()
+    if name in plugins:
+        _load_plugin(name, plugins.pop(name))
+    if name in _broken_plugins:
+        raise RegistryError(f"plugin policy {name!r} failed to load: {_broken_plugins[name]}", code="plugin-error")
+    if name in _policies:
+        return _policies[name]
+    raise RegistryError(f"unknown policy {name!r}", did_you_mean(name, known_names()))
+
+
+def known_names() -> list[str]:
+    """Every policy name available: registered ones and installed plugins (not imported)."""
+    return sorted({*_policies, *_discover_plugins()})
+
+
+def registered() -> dict[str, type[LRPolicy]]:
+    """Name -> class for every policy, importing all installed plugins."""
+    plugins = _discover_plugins()
+    while plugins:
+        _load_plugin(*plugins.popitem())
+    return dict(sorted(_policies.items()))
+
+
+def builtin() -> dict[str, type[LRPolicy]]:
+    """Name -> class for the policies that ship with lrpol (what the published schemas cover)."""
+    return {name: cls for name, cls in sorted(_policies.items()) if cls.__module__.startswith("lrpol.")}
+
+
+def _discover_plugins() -> dict:
+    global _pending_plugins
+    if _pending_plugins is None:
+        from importlib.metadata import entry_points
+
+        _pending_plugins = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in _policies}
+    return _pending_plugins
+
+
+def _load_plugin(name: str, entry_point) -> None:
+    try:
+        cls = entry_point.load()
+        if _policies.get(name) is not cls:  # the plugin module may have registered it itself
+            _add(cls, name)
+    except Exception as exc:  # a broken plugin must not break the other policies
+        _broken_plugins[name] = f"{entry_point.value}: {type(exc).__name__}: {exc}"
+
+
+def allowed_prefixes(allow_paths: Iterable[str] = ()) -> tuple[str, ...]:
+    """The module prefixes ``path`` may import: ``allow_paths`` plus ``$LRPOL_ALLOW_PATHS``."""
+    if isinstance(allow_paths, str):
+        allow_paths = (allow_paths,)
+    from_env = os.environ.get(ALLOW_PATHS_ENV, "").split(",")
+    return tuple(p.strip() for p in (*allow_paths, *from_env) if p.strip())
+
+
+def is_dotted_path(path: str) -> bool:
+    """True for ``pkg.module.Class``-shaped strings (no import is attempted)."""
+    return bool(_DOTTED.fullmatch(path))
+
+
+def path_allowed(path: str, prefixes: Iterable[str]) -> bool:
+    """True when ``path`` lies under one of ``prefixes``, on a dot boundary.
+
+    >>> path_allowed("my_pkg.policies.Warm", ["my_pkg"]), path_allowed("my_pkg2.X", ["my_pkg"])
+    (True, False)
+    """
+    return any(path == p or path.startswith(p + ".") for p in prefixes)
+
+
+def check_path(path: str, prefixes: tuple[str, ...] | None) -> None:
+    """The checks on a ``path`` that need no import: its shape, and the allowlist unless ``prefixes`` is None."""
+    if not is_dotted_path(path):
+        raise RegistryError(f"{path!r} is not a dotted path to a class", "write it as 'package.module.ClassName'", code="invalid-path")
+    if prefixes is not None and not path_allowed(path, prefixes):
+        hint = f"allowed prefixes: {', '.join(prefixes)}" if prefixes else f"allow its package with allow_paths=[...], --allow-path or ${ALLOW_PATHS_ENV}"
+        raise RegistryError(f"path {path!r} is not in the allowlist", hint, code="path-not-allowed")
+
+
+def resolve_path(path: str, prefixes: tuple[str, ...]) -> type[LRPolicy]:
+    """Import the class named by a config's ``path``, if the allowlist ``prefixes`` permits it."""
+    check_path(path, prefixes)
+    module_name, _, attribute = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise RegistryError(f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}", code="import-error") from None
+    target = getattr(module, attribute, None)
+    # Judge what was actually imported, not the string: an allowed module can re-export anything.
+    if not (isinstance(target, type) and issubclass(target, LRPolicy)):
+        raise RegistryError(f"path {path!r} resolves to {target!r}, which is not an LRPolicy subclass", code="not-a-policy")
+    if not path_allowed(target.__module__ + "." + target.__qualname__, prefixes):
+        raise RegistryError(
+            f"path {path!r} resolves to {_where(target)}, which is defined outside the allowlist", code="path-not-allowed"
+        )
+    return target
+
+
+def _where(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"

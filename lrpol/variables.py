@@ -1,0 +1,91 @@
+"""``{VAR}`` substitution, as Clara's MMAR configs do it, but strict.
+
+Variables come from the config's own top-level scalar values (``"epochs": 100``)
+and from the caller (``variables=`` / ``--var``), which win. A string that is
+exactly ``"{VAR}"`` becomes the variable's value with its type; a reference
+inside a longer string is replaced by the value's JSON spelling. A variable's
+own value may refer to other variables. An undefined variable is an error
+(Clara silently gave None).
+
+>>> Variables({"lr": 0.001, "name": "run{n}", "n": 3}).substitute("{lr}")
+0.001
+>>> Variables({"lr": 0.001, "name": "run{n}", "n": 3}).substitute("{name}_lr{lr}")
+'run3_lr0.001'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+from .errors import Invalid, did_you_mean
+
+_REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A string that is one whole reference, such as ``"{EPOCHS}"`` (also the schema's pattern).
+WHOLE_REFERENCE_PATTERN = r"^\{[A-Za-z_][A-Za-z0-9_]*\}$"
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class VariableError(Invalid):
+    def __init__(self, reason: str, hint: str = ""):
+        super().__init__(reason, hint, code="undefined-variable")
+
+
+def config_variables(root: object) -> dict:
+    """The top-level scalar values of a train config, which ``{VAR}`` may name."""
+    if not isinstance(root, dict):
+        return {}
+    return {key: value for key, value in root.items() if isinstance(value, _SCALARS)}
+
+
+class Variables:
+    """Resolves ``{VAR}`` references against a fixed set of definitions."""
+
+    def __init__(self, definitions: dict):
+        self._definitions = dict(definitions)
+        self._resolved: dict[str, object] = {}
+
+    def substitute(self, text: str, _chain: tuple = ()) -> object:
+        """``text`` with its references replaced (typed when it is one whole reference)."""
+        whole = _REFERENCE.fullmatch(text)
+        if whole:
+            return self._value(whole.group(1), _chain)
+        return _REFERENCE.sub(lambda m: _spell(self._value(m.group(1), _chain)), text)
+
+    def _value(self, name: str, chain: tuple) -> object:
+        if name in self._resolved:
+            return self._resolved[name]
+        if name in chain:
+            raise VariableError(f"variable {name!r} refers to itself ({' -> '.join((*chain, name))})")
+        if name not in self._definitions:
+            raise VariableError(f"undefined variable {name!r}", did_you_mean(name, list(self._definitions)) if self._definitions else "no variables are defined")
+        value = self._definitions[name]
+        if isinstance(value, str) and "{" in value:
+            value = self.substitute(value, (*chain, name))
+        self._resolved[name] = value
+        return value
+
+
+def substitute_tree(value: object, path: tuple, variables: Variables, on_error: Callable[[tuple, VariableError], None]) -> object:
+    """A copy of ``value`` with every string's references substituted (keys are left alone).
+
+    Each failure is passed to ``on_error(path, error)`` and leaves that string as it was.
+    """
+    if isinstance(value, str):
+        if "{" not in value:
+            return value
+        try:
+            return variables.substitute(value)
+        except VariableError as error:
+            on_error(path, error)
+            return value
+    if isinstance(value, dict):
+        return {key: substitute_tree(item, (*path, key), variables, on_error) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute_tree(item, (*path, index), variables, on_error) for index, item in enumerate(value)]
+    return value
+
+
+def _spell(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
