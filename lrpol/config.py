@@ -49,12 +49,12 @@ def build(entry: Mapping, *, variables: Mapping | None = None, allow_paths: Iter
     >>> build({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": "{FREQ}"}}, variables={"FREQ": 100})
     DecayOnStep(decay_ratio=0.5, decay_freq=100)
     """
-    return _build(from_mapping(entry), "", variables, allow_paths)
+    return build_document(from_mapping(entry), pointer="", variables=variables, allow_paths=allow_paths)
 
 
 def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
     """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``."""
-    return _build(read_document(file), pointer, variables, allow_paths)
+    return build_document(read_document(file), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 
 def locate(doc: Document, pointer: str | None) -> tuple:
@@ -75,7 +75,8 @@ def locate(doc: Document, pointer: str | None) -> tuple:
 
 
 def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
-    """``learning_rate`` and ``epochs`` from the top of a train config, checked; absent ones are left out."""
+    """``learning_rate`` and ``epochs`` from the top of a train config, checked; absent ones
+    (and a bare entry, which has neither) give an empty dict."""
     checker = EntryChecker(doc, _variables(doc, ("train",), variables))
     settings = _run_settings(doc, checker)
     if checker.problems:
@@ -91,7 +92,8 @@ def _document(source) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def _build(doc: Document, pointer: str | None, variables: Mapping | None, allow_paths: Iterable[str]) -> LRPolicy | None:
+def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+    """What :func:`load` does once the file is read: check, import if allowed, construct."""
     checker, plan = _check(doc, pointer, variables, allow_paths, import_paths=True, strict=False)
     if plan is None:
         raise ConfigError(checker.problems)

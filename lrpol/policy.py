@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from typing import ClassVar
 
 from .arguments import check_fields
 from .context import TrainContext
@@ -19,6 +20,9 @@ class LRPolicy(abc.ABC):
     through JSON; closed-form policies are pure functions of the context and have
     no state.
     """
+
+    #: True for policies driven by validation results (the hook must report them).
+    reads_metric: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import asdict, dataclass, field, fields
+from typing import ClassVar
 
 from ..arguments import arg
 from ..context import TrainContext
@@ -66,6 +67,8 @@ class ReduceOnPlateau(LRPolicy):
     >>> lrs
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
+
+    reads_metric: ClassVar[bool] = True
 
     plateau_count_trigger: int = arg(doc="validation results without improvement that trigger a reduction", ge=1)
     reduction_rate: float = arg(doc="factor applied to the LR at each reduction", gt=0, lt=1)
