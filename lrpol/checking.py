@@ -52,7 +52,10 @@ class EntryChecker:
         self.problems: list = []
 
     def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
-        self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
+        problem = self.doc.problem(path, message, hint, code=code, key=key)
+        # One problem per place: a NaN or an undefined variable is not also "the wrong type".
+        if all(p.json_path != problem.json_path for p in self.problems):
+            self.problems.append(problem)
 
     def reject(self, path: tuple, error: Invalid) -> None:
         self.report(path, error.reason, error.hint, error.code)

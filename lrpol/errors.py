@@ -85,7 +85,7 @@ class ConfigError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
+def did_you_mean(word: str, choices: Sequence[str], *, listing: str = "expected one of") -> str:
     """A hint naming the closest choice, or listing them all when none is close.
 
     >>> did_you_mean("decay_rato", ["decay_ratio", "decay_freq"])
@@ -98,7 +98,7 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
         return f"did you mean {close[0]!r}?"
     if not choices:
         return ""
-    return "expected one of: " + ", ".join(repr(c) for c in sorted(choices))
+    return f"{listing}: " + ", ".join(repr(c) for c in sorted(choices))
 
 
 def json_type(value: object) -> str:

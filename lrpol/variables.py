@@ -59,7 +59,8 @@ class Variables:
         if name in chain:
             raise VariableError(f"variable {name!r} refers to itself ({' -> '.join((*chain, name))})")
         if name not in self._definitions:
-            raise VariableError(f"undefined variable {name!r}", did_you_mean(name, list(self._definitions)) if self._definitions else "no variables are defined")
+            hint = did_you_mean(name, list(self._definitions), listing="defined variables") if self._definitions else "no variables are defined"
+            raise VariableError(f"undefined variable {name!r}", hint)
         value = self._definitions[name]
         if isinstance(value, str) and "{" in value:
             value = self.substitute(value, (*chain, name))
