@@ -1,0 +1,212 @@
+"""The JSON Schemas: generated from the code, committed without drift, and in agreement with
+validate() and the constructors on the same valid and invalid dicts."""
+
+import copy
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from lrpol import ConfigError, build, validate
+from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
+
+from conftest import CONFIGS, ROOT, VALID_ENTRIES, valid_entry
+
+SCHEMAS = generate()
+
+
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("directory", ["schemas", "lrpol/schemas"])
+def test_committed_schemas_match_the_code(directory, name):
+    committed = (ROOT / directory / name).read_text(encoding="utf-8")
+    assert committed == render(SCHEMAS[name]), f"regenerate with: python -m lrpol.schema --write schemas/ lrpol/schemas/"
+
+
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+def test_schemas_ship_inside_the_package(name):
+    assert packaged(name) == SCHEMAS[name]
+
+
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("validator", [jsonschema.Draft202012Validator, jsonschema.Draft7Validator])
+def test_schemas_are_valid_in_2020_12_and_draft_07(name, validator):
+    validator.check_schema(SCHEMAS[name])
+
+
+DRAFT_07_KEYWORDS = {
+    "$schema", "$ref", "$defs", "title", "description", "default", "type", "properties", "required",
+    "additionalProperties", "enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "if", "then", "else", "not", "allOf", "anyOf",
+}
+
+
+def _keywords(schema, found):
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            found.add(key)
+            if key in ("properties", "$defs"):
+                for sub in value.values():
+                    _keywords(sub, found)
+            elif key not in ("enum", "const", "default", "required"):
+                _keywords(value, found)
+    elif isinstance(schema, list):
+        for item in schema:
+            _keywords(item, found)
+    return found
+
+
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+def test_schemas_use_only_keywords_that_behave_the_same_in_draft_07(name):
+    # $defs is 2019-09+, but draft-07 validators resolve "#/$defs/..." refs as plain JSON pointers.
+    assert _keywords(SCHEMAS[name], set()) <= DRAFT_07_KEYWORDS
+    assert "oneOf" not in json.dumps(SCHEMAS[name])
+
+
+# -- agreement: the same dicts through validate, jsonschema and the constructors ------------------
+
+def _broken(name, key, value):
+    entry = valid_entry(name)
+    if value is _DELETE:
+        del entry["args"][key]
+    else:
+        entry["args"][key] = value
+    return entry
+
+
+_DELETE = object()
+
+VALID = [
+    *VALID_ENTRIES.values(),
+    {"name": "ReduceCosine"},
+    {"name": "ReduceCosine", "args": {}},
+    {"name": "ReduceOnPlateau", "args": {"plateau_count_trigger": 1, "reduction_rate": 0.1, "mode": "min", "threshold": 0.5, "min_lr": 1e-7, "cooldown": 3}},
+    {"name": "DecayOnStep", "args": {"decay_ratio": 1, "decay_freq": 2.0}},  # an int for a number, a whole float for an integer
+    {"name": "ReducePoly", "args": {"poly_power": 1e-9}},
+    {"name": "ReducePoly", "args": {"poly_power": 2}, "disabled": False},
+    {"name": "ReducePoly", "args": {"poly_power": 2}, "$schema": "lr_policy.schema.json"},
+]
+
+INVALID = [
+    {},
+    {"name": "ReducePloy"},
+    {"name": 3},
+    {"name": "ReducePoly", "path": "a.b", "args": {"poly_power": 1}},
+    {"name": "ReducePoly", "args": [1]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "extra": True},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "disabled": "no"},
+    {"name": "ReducePoly"},
+    {"path": "not-dotted"},
+    {"path": 5},
+    _broken("DecayOnStep", "decay_ratio", 0),
+    _broken("DecayOnStep", "decay_ratio", 1.0000001),
+    _broken("DecayOnStep", "decay_ratio", "0.5"),
+    _broken("DecayOnStep", "decay_ratio", None),
+    _broken("DecayOnStep", "decay_freq", 0),
+    _broken("DecayOnStep", "decay_freq", True),
+    _broken("DecayOnStep", "decay_freq", 2.5),
+    _broken("DecayOnStep", "decay_freq", _DELETE),
+    _broken("DecayOnStep", "decay_rato", 0.5),
+    _broken("ReduceCosine", "rate", 0),
+    _broken("ReduceCosine", "rate", -1),
+    _broken("ReduceCosine", "rate", [0.5]),
+    _broken("ReducePoly", "poly_power", 0),
+    _broken("ReducePoly", "poly_power", False),
+    _broken("ReducePoly", "poly_power", _DELETE),
+    _broken("ReduceOnPlateau", "plateau_count_trigger", 0),
+    _broken("ReduceOnPlateau", "plateau_count_trigger", 1.5),
+    _broken("ReduceOnPlateau", "reduction_rate", 1),
+    _broken("ReduceOnPlateau", "reduction_rate", 0),
+    _broken("ReduceOnPlateau", "mode", "Max"),
+    _broken("ReduceOnPlateau", "mode", 1),
+    _broken("ReduceOnPlateau", "threshold", -0.01),
+    _broken("ReduceOnPlateau", "min_lr", -1e-9),
+    _broken("ReduceOnPlateau", "cooldown", -1),
+    _broken("ReduceOnPlateau", "cooldown", 0.5),
+    _broken("ReduceOnPlateau", "patience", 3),
+]
+
+
+def _schema_errors(entry):
+    return list(jsonschema.Draft202012Validator(SCHEMAS[LR_POLICY]).iter_errors(entry))
+
+
+def _constructor_accepts(entry):
+    try:
+        build(entry)
+    except ConfigError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("entry", VALID, ids=lambda e: json.dumps(e)[:70])
+def test_valid_everywhere(entry):
+    assert validate(entry, pointer="") == []
+    assert _schema_errors(entry) == []
+    assert _constructor_accepts(entry)
+    assert list(jsonschema.Draft202012Validator(SCHEMAS[TRAIN_CONFIG]).iter_errors({"epochs": 3, "train": {"lr_policy": entry}})) == []
+
+
+@pytest.mark.parametrize("entry", INVALID, ids=lambda e: json.dumps(e)[:70])
+def test_invalid_everywhere_at_the_same_place(entry):
+    problems = validate(entry, pointer="")  # "": the mapping is the entry itself
+    errors = _schema_errors(entry)
+    assert problems and errors
+    assert not _constructor_accepts(entry)
+    # jsonschema reports a missing or unexpected property at the object that holds it (for a
+    # missing argument with no args object, at the entry); we report it at the property itself.
+    ours = {p.json_path for p in problems}
+    theirs = {e.json_path for e in errors}
+    assert any(t in (o, _parent(o), _parent(_parent(o))) for o in ours for t in theirs), (ours, theirs)
+
+
+def _parent(json_path):
+    return json_path.rsplit(".", 1)[0] if "." in json_path else json_path
+
+
+def test_bool_is_never_a_number_and_whole_floats_are_integers_in_both():
+    validator = jsonschema.Draft202012Validator(SCHEMAS[LR_POLICY])
+    assert not validator.is_valid({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": True}})
+    assert validator.is_valid({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 3.0}})
+
+
+def test_schema_accepts_whole_variable_references_in_args():
+    entry = {"name": "ReduceOnPlateau", "args": {"plateau_count_trigger": "{PATIENCE}", "reduction_rate": 0.5, "mode": "{MODE}"}}
+    assert _schema_errors(entry) == []
+    assert validate(entry, variables={"PATIENCE": 3, "MODE": "min"}) == []
+    assert _schema_errors(_broken("ReducePoly", "poly_power", "x{P}"))
+
+
+def test_path_entries_pass_the_schema_with_any_args():
+    assert _schema_errors({"path": "my_pkg.policies.Warmup", "args": {"anything": [1, 2]}}) == []
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.json")) + sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_example_configs_pass_check_jsonschema(path):
+    pytest.importorskip("check_jsonschema")
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(ROOT / "schemas" / TRAIN_CONFIG), str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok -- validation done" in result.stdout
+
+
+def test_check_jsonschema_rejects_a_typo(write):
+    pytest.importorskip("check_jsonschema")
+    config = json.loads((CONFIGS / "decay_on_step.json").read_text())
+    config["train"]["lr_policy"]["args"]["decay_rato"] = config["train"]["lr_policy"]["args"].pop("decay_ratio")
+    path = write("typo.json", json.dumps(config))
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(ROOT / "schemas" / TRAIN_CONFIG), str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "decay_rato" in result.stdout + result.stderr
+
+
+def test_python_m_lrpol_schema_writes_the_committed_files(tmp_path):
+    subprocess.run([sys.executable, "-m", "lrpol.schema", "--write", str(tmp_path)], check=True, capture_output=True, timeout=60)
+    for name in (LR_POLICY, TRAIN_CONFIG):
+        assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "schemas" / name).read_text(encoding="utf-8")
