@@ -1,0 +1,189 @@
+"""LRHook: what it applies and when, metrics, explicit epochs, and its JSON state."""
+
+import json
+import math
+
+import pytest
+
+from lrpol import DecayOnStep, LRHook, ReduceCosine, ReduceOnPlateau, ReducePoly, TrainContext, load
+
+from conftest import CONFIGS
+
+
+class Recorder:
+    """An apply() that keeps every LR it is given, like an optimizer's param group would."""
+
+    def __init__(self):
+        self.applied = []
+
+    def __call__(self, lr):
+        self.applied.append(lr)
+
+
+def test_construction_applies_step_zero_and_nothing_else():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3, steps_per_epoch=4)
+    apply = Recorder()
+    LRHook(DecayOnStep(decay_ratio=0.5, decay_freq=2), ctx, apply)
+    assert apply.applied == [0.1]
+    assert (ctx.global_step, ctx.epoch, ctx.current_lr, ctx.metric_count) == (0, 0, 0.1, 0)
+
+
+def test_step_advances_the_step_and_the_epoch_and_applies_the_next_lr():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=3)
+    apply = Recorder()
+    hook = LRHook(ReducePoly(poly_power=1), ctx, apply)
+    returned = [hook.step() for _ in range(13)]
+    # updates 0-2 are epoch 0 (lr 1), 3-5 epoch 1 (0.75), 6-8 epoch 2 (0.5), 9-11 epoch 3 (0.25), 12 after the run (0)
+    assert apply.applied == [1.0] * 3 + [0.75] * 3 + [0.5] * 3 + [0.25] * 3 + [0.0] * 2
+    assert returned == apply.applied[1:]
+    assert (ctx.global_step, ctx.epoch) == (13, 4)
+
+
+def test_report_metric_applies_the_reduction_at_once():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=2)
+    apply = Recorder()
+    hook = LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, apply)
+    hook.step()
+    hook.step()
+    assert hook.report_metric(0.7) == 0.1  # first result: new best
+    hook.step()
+    assert hook.report_metric(0.7) == 0.05  # no improvement: reduced before the next update
+    assert apply.applied == [0.1, 0.1, 0.1, 0.1, 0.1, 0.05]
+    assert (ctx.metric, ctx.metric_count) == (0.7, 2)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_metric_is_an_error_naming_it(bad):
+    ctx = TrainContext(initial_lr=0.1, total_epochs=1)
+    hook = LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, Recorder())
+    with pytest.raises(ValueError, match=f"metric is {bad}"):
+        hook.report_metric(bad)
+    assert ctx.metric_count == 0
+
+
+@pytest.mark.parametrize("bad", ["0.5", True, None])
+def test_non_numeric_metric_is_a_type_error(bad):
+    hook = LRHook(ReducePoly(poly_power=1), TrainContext(initial_lr=0.1, total_epochs=1), Recorder())
+    with pytest.raises(TypeError):
+        hook.report_metric(bad)
+
+
+def test_numpy_scalar_metric_is_accepted():
+    np = pytest.importorskip("numpy")
+    ctx = TrainContext(initial_lr=0.1, total_epochs=1)
+    LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, Recorder()).report_metric(np.float32(0.25))
+    assert ctx.metric == 0.25 and type(ctx.metric) is float
+
+
+def test_next_epoch_for_trainers_without_steps_per_epoch():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=4)
+    apply = Recorder()
+    hook = LRHook(ReduceCosine(), ctx, apply)
+    for _ in range(5):
+        hook.step()  # steps do not move the epoch when steps_per_epoch is unknown
+    assert ctx.epoch == 0
+    assert [hook.next_epoch() for _ in range(4)] == pytest.approx([0.085355339059327, 0.05, 0.014644660940673, 0.0], rel=1e-12, abs=1e-18)
+    assert ctx.epoch == 4
+
+
+def test_next_epoch_refuses_when_steps_drive_the_epoch():
+    hook = LRHook(ReduceCosine(), TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=10), Recorder())
+    with pytest.raises(ValueError, match="steps_per_epoch=10"):
+        hook.next_epoch()
+
+
+def run(config, steps, metrics, *, steps_per_epoch=4, stop=None, state=None):
+    """LRs applied over `steps` updates with a validation result after every epoch. With `stop`,
+    return the JSON state after `stop` updates; with `state`, resume from it."""
+    policy = load(config)
+    ctx = TrainContext(initial_lr=1e-3, total_epochs=6, steps_per_epoch=steps_per_epoch)
+    apply = Recorder()
+    hook = LRHook(policy, ctx, apply)
+    if state is not None:
+        hook.load_state_dict(json.loads(state))
+    while ctx.global_step < steps:
+        if stop is not None and ctx.global_step == stop:
+            return json.dumps(hook.state_dict()), apply.applied
+        hook.step()
+        if ctx.global_step % steps_per_epoch == 0:
+            hook.report_metric(metrics[ctx.global_step // steps_per_epoch - 1])
+    return None, apply.applied
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.json")), ids=lambda p: p.stem)
+def test_resume_from_json_state_follows_the_same_curve(config):
+    metrics = [0.1, 0.2, 0.2, 0.2, 0.25, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    steps = 40
+    _, reference = run(config, steps, metrics)
+    for k in range(0, steps):
+        state, before = run(config, steps, metrics, stop=k)
+        _, after = run(config, steps, metrics, state=state)
+        # `before` ends with the LR of update k. The resumed hook applies update 0's LR when it is
+        # built, then update k's LR again when the state is loaded, then continues.
+        assert after[1] == before[-1]
+        assert before + after[2:] == reference, k
+
+
+def test_state_dict_is_json_and_versioned():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=5, steps_per_epoch=2)
+    hook = LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, Recorder())
+    hook.step()
+    hook.report_metric(0.3)
+    state = hook.state_dict()
+    assert json.loads(json.dumps(state)) == state
+    assert state == {
+        "format": 1,
+        "context": {"global_step": 1, "epoch": 0, "metric": 0.3, "metric_count": 1},
+        "policy": {"seen": 1, "best": 0.3, "bad_count": 0, "cooldown_left": 0, "factor": 1.0, "reductions": 0},
+    }
+
+
+@pytest.mark.parametrize(
+    "state, message",
+    [
+        ({"format": 2}, "format 1"),
+        ([], "format 1"),
+        ({"format": 1, "context": {"global_step": 1}}, "'context' must have the keys"),
+        ({"format": 1, "context": {"global_step": -1, "epoch": 0, "metric": None, "metric_count": 0}, "policy": {}}, "global_step"),
+        ({"format": 1, "context": {"global_step": 1, "epoch": 0, "metric": "x", "metric_count": 0}, "policy": {}}, "metric"),
+    ],
+)
+def test_bad_state_is_refused_and_changes_nothing(state, message):
+    ctx = TrainContext(initial_lr=0.1, total_epochs=5)
+    apply = Recorder()
+    hook = LRHook(DecayOnStep(decay_ratio=0.5, decay_freq=1), ctx, apply)
+    hook.step()
+    with pytest.raises(ValueError, match=message):
+        hook.load_state_dict(state)
+    assert (ctx.global_step, apply.applied) == (1, [0.1, 0.05])
+
+
+def test_plateau_resume_at_every_step_with_many_reductions():
+    metrics = [0.5, 0.5, 0.5, 0.6, 0.6, 0.6, 0.6, 0.7, 0.69, 0.7, 0.7, 0.7]
+    spe = 3
+    steps = len(metrics) * spe
+
+    def start():
+        ctx = TrainContext(initial_lr=0.1, total_epochs=len(metrics), steps_per_epoch=spe)
+        apply = Recorder()
+        policy = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, cooldown=1, threshold=0.01)
+        return LRHook(policy, ctx, apply), apply
+
+    def drive(hook, until):
+        while hook.ctx.global_step < until:
+            hook.step()
+            if hook.ctx.global_step % spe == 0:
+                hook.report_metric(metrics[hook.ctx.global_step // spe - 1])
+
+    hook, apply = start()
+    drive(hook, steps)
+    reference = apply.applied
+    assert len(set(reference)) >= 4  # several reductions happened
+    for k in range(steps):
+        hook, before = start()
+        drive(hook, k)
+        saved = json.dumps(hook.state_dict())
+        resumed, after = start()
+        resumed.load_state_dict(json.loads(saved))
+        drive(resumed, steps)
+        assert before.applied + after.applied[2:] == reference, k

@@ -1,0 +1,422 @@
+"""parse_yaml: YAML 1.2 core-schema data from composed nodes, exact positions, no tags, bounded size."""
+
+from __future__ import annotations
+
+import json
+import math
+from unittest import mock
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lrpol.document import MAX_DEPTH
+from lrpol.errors import ConfigError
+from lrpol.yaml_source import MAX_NODES, parse_yaml
+
+# Every test runs with libyaml's parser and with PyYAML's pure-Python one.
+BACKENDS = [
+    pytest.param(True, id="libyaml", marks=pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")),
+    pytest.param(False, id="pure"),
+]
+pytestmark = pytest.mark.parametrize("libyaml", BACKENDS)
+
+# Non-ASCII characters (lines 1, 5, 6, 8, 9) check that columns count characters, not bytes.
+CONFIG = "\n".join(
+    [
+        "# Ünïcode comment",
+        "train:",
+        "  lr_policy:",
+        "    - name: Poly",
+        '      args: {poly_power: 0.9, "raté": 1e-3}',
+        "    - name: Décay",
+        "      args:",
+        "        stéps: [10, 0x14]",
+        "  épochs: .inf",
+        "",
+    ]
+)
+
+
+def load(text: str, libyaml: bool):
+    with mock.patch.object(yaml, "__with_libyaml__", libyaml):
+        return parse_yaml(text, "c.yaml")
+
+
+def error_of(text: str, libyaml: bool):
+    """The single problem of the ConfigError that parsing ``text`` raises."""
+    with pytest.raises(ConfigError) as caught:
+        load(text, libyaml)
+    (problem,) = caught.value.problems
+    return problem
+
+
+def located(problem) -> tuple:
+    return (problem.line, problem.column, problem.json_path, problem.code)
+
+
+def test_data_of_a_config(libyaml):
+    assert load(CONFIG, libyaml).data == {
+        "train": {
+            "lr_policy": [
+                {"name": "Poly", "args": {"poly_power": 0.9, "raté": 0.001}},
+                {"name": "Décay", "args": {"stéps": [10, 20]}},
+            ],
+            "épochs": math.inf,
+        }
+    }
+
+
+def test_value_marks_of_a_config(libyaml):
+    assert load(CONFIG, libyaml).marks == {
+        (): (2, 1),
+        ("train",): (3, 3),
+        ("train", "lr_policy"): (4, 5),
+        ("train", "lr_policy", 0): (4, 7),
+        ("train", "lr_policy", 0, "name"): (4, 13),
+        ("train", "lr_policy", 0, "args"): (5, 13),
+        ("train", "lr_policy", 0, "args", "poly_power"): (5, 26),
+        ("train", "lr_policy", 0, "args", "raté"): (5, 39),
+        ("train", "lr_policy", 1): (6, 7),
+        ("train", "lr_policy", 1, "name"): (6, 13),
+        ("train", "lr_policy", 1, "args"): (8, 9),
+        ("train", "lr_policy", 1, "args", "stéps"): (8, 16),
+        ("train", "lr_policy", 1, "args", "stéps", 0): (8, 17),
+        ("train", "lr_policy", 1, "args", "stéps", 1): (8, 21),
+        ("train", "épochs"): (9, 11),
+    }
+
+
+def test_key_marks_of_a_config(libyaml):
+    assert load(CONFIG, libyaml).key_marks == {
+        ("train",): (2, 1),
+        ("train", "lr_policy"): (3, 3),
+        ("train", "lr_policy", 0, "name"): (4, 7),
+        ("train", "lr_policy", 0, "args"): (5, 7),
+        ("train", "lr_policy", 0, "args", "poly_power"): (5, 14),
+        ("train", "lr_policy", 0, "args", "raté"): (5, 31),
+        ("train", "lr_policy", 1, "name"): (6, 7),
+        ("train", "lr_policy", 1, "args"): (7, 7),
+        ("train", "lr_policy", 1, "args", "stéps"): (8, 9),
+        ("train", "épochs"): (9, 3),
+    }
+
+
+def test_a_character_outside_the_bmp_is_one_column(libyaml):
+    assert load("a: 😀\nb: [😀, x]\n", libyaml).marks[("b", 1)] == (2, 8)
+
+
+def test_crlf_ends_lines(libyaml):
+    doc = load("a:\r\n  b: 1\r\n  c: [2, 3]\r\n", libyaml)
+    assert doc.data == {"a": {"b": 1, "c": [2, 3]}}
+    assert doc.marks[("a", "c", 1)] == (3, 10)
+    assert doc.key_marks[("a", "c")] == (3, 3)
+
+
+# -- scalars: the YAML 1.2 core schema ---------------------------------------
+
+SCALARS = [
+    ("1e-3", 0.001),  # a string in PyYAML's YAML 1.1 safe_load
+    ("1E+3", 1000.0),
+    ("-2.5", -2.5),
+    (".5", 0.5),
+    ("1.", 1.0),
+    ("+12", 12),
+    ("-0", 0),
+    ("007", 7),
+    ("0o17", 15),
+    ("0x1f", 31),
+    ("0x1F", 31),
+    (".inf", math.inf),
+    ("-.Inf", -math.inf),
+    ("+.INF", math.inf),
+    ("true", True),
+    ("True", True),
+    ("FALSE", False),
+    ("~", None),
+    ("null", None),
+    ("Null", None),
+    ("NULL", None),
+    ("", None),
+    # Strings in YAML 1.2, though YAML 1.1 (PyYAML) reads some as bool, int, float, date or timestamp.
+    ("yes", "yes"),
+    ("No", "No"),
+    ("on", "on"),
+    ("off", "off"),
+    ("y", "y"),
+    ("tRue", "tRue"),
+    ("nULL", "nULL"),
+    ("0b101", "0b101"),
+    ("0O17", "0O17"),
+    ("0X1F", "0X1F"),
+    ("1_000", "1_000"),
+    ("1:30", "1:30"),
+    ("2024-01-01", "2024-01-01"),
+    ("inf", "inf"),
+    (".infinity", ".infinity"),
+    ("-.nan", "-.nan"),
+    ("1e", "1e"),
+    ("e3", "e3"),
+    ("+", "+"),
+    (".", "."),
+    ("12 steps", "12 steps"),
+    ('"1e-3"', "1e-3"),  # quoted scalars are strings
+    ("'true'", "true"),
+    ('"null"', "null"),
+    ("!!str 12", "12"),  # the default str tag is allowed
+    ("|\n  0x10\n", "0x10\n"),  # block scalars are not plain
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SCALARS)
+def test_scalar_resolution(libyaml, text, expected):
+    value = load(f"v: {text}", libyaml).data["v"]
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize("text", [".nan", ".NaN", ".NAN"])
+def test_nan(libyaml, text):
+    doc = load(f"v: {text}", libyaml)
+    assert math.isnan(doc.data["v"])
+    assert doc.problems == []
+
+
+def test_number_too_large_for_a_float_is_a_problem(libyaml):
+    doc = load("lr: 1e400\nmax: .inf\n", libyaml)
+    assert doc.data == {"lr": math.inf, "max": math.inf}
+    (problem,) = doc.problems  # only the overflow: .inf is written on purpose
+    assert located(problem) == (1, 5, "$.lr", "non-finite")
+    assert (problem.message, problem.hint) == ("number 1e400 is too large for a float", "use a finite number")
+
+
+def test_empty_document_is_none(libyaml):
+    doc = load("# nothing but a comment\n", libyaml)
+    assert (doc.data, doc.marks, doc.problems) == (None, {}, [])
+
+
+def test_explicit_document_markers(libyaml):
+    assert load("---\na: 1\n...\n", libyaml).data == {"a": 1}
+
+
+# -- problems that do not stop parsing ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tag", "column"),
+    [
+        ('cmd: !!python/object/apply:os.system ["echo hi"]', "!!python/object/apply:os.system", 6),
+        ("cmd: !!python/name:os.system", "!!python/name:os.system", 6),
+        ("cmd: !foo bar", "!foo", 6),
+        ("cmd: !!float 1", "!!float", 6),
+        ("cmd: !!binary aGk=", "!!binary", 6),
+        ("cmd: !<tag:example.com,2000:x> {}", "tag:example.com,2000:x", 6),
+        ("cmd: !!str [1]", "!!str", 6),  # the str tag, but on a sequence
+        ("cmd: !!map [1]", "!!map", 6),
+        ("cmd: !!seq x", "!!seq", 6),
+    ],
+)
+def test_tags_are_problems_and_their_values_none(libyaml, text, tag, column):
+    doc = load(text + "\nlr: 0.1\n", libyaml)
+    assert doc.data == {"cmd": None, "lr": 0.1}
+    (problem,) = doc.problems
+    assert located(problem) == (1, column, "$.cmd", "yaml-tag")
+    assert problem.message == f"YAML tags are not allowed (found {tag!r})"
+
+
+def test_tagged_key_is_a_problem(libyaml):
+    doc = load("a: 1\n!foo b: 2\n", libyaml)
+    assert doc.data == {"a": 1}
+    (problem,) = doc.problems
+    assert located(problem) == (2, 1, "$", "yaml-tag")
+    assert problem.message == "YAML tags are not allowed (found '!foo')"
+
+
+def test_default_tags_are_allowed(libyaml):
+    doc = load("a: !!map {b: !!seq [!!str 1]}\n", libyaml)
+    assert (doc.data, doc.problems) == ({"a": {"b": ["1"]}}, [])
+
+
+@pytest.mark.parametrize(
+    ("key", "message", "hint"),
+    [
+        ("1", "keys must be strings, got integer 1", 'quote the key: "1"'),
+        ("0x10", "keys must be strings, got integer 0x10", 'quote the key: "0x10"'),
+        ("1.5", "keys must be strings, got number 1.5", 'quote the key: "1.5"'),
+        ("true", "keys must be strings, got boolean true", 'quote the key: "true"'),
+        ("null", "keys must be strings, got null", 'quote the key: "null"'),
+        ("~", "keys must be strings, got null", 'quote the key: "~"'),
+        ("[a, b]", "keys must be strings, got array", ""),
+        ("{a: 1}", "keys must be strings, got object", ""),
+    ],
+)
+def test_non_string_keys_are_problems(libyaml, key, message, hint):
+    doc = load(f"ok: 1\nsub:\n  {key}: x\n  next: 2\n", libyaml)
+    assert doc.data == {"ok": 1, "sub": {"next": 2}}
+    (problem,) = doc.problems
+    assert located(problem) == (3, 3, "$.sub", "non-string-key")
+    assert (problem.message, problem.hint) == (message, hint)
+
+
+def test_quoted_and_yes_keys_are_strings(libyaml):
+    assert load('"1": a\n\'true\': b\nyes: c\n', libyaml).data == {"1": "a", "true": "b", "yes": "c"}
+
+
+def test_complex_key_is_a_problem(libyaml):
+    doc = load("? [a]\n: 1\nb: 2\n", libyaml)
+    assert doc.data == {"b": 2}
+    (problem,) = doc.problems
+    assert located(problem) == (1, 3, "$", "non-string-key")
+
+
+def test_duplicate_key_is_a_problem_and_the_last_value_wins(libyaml):
+    doc = load("a:\n  x: 1\nb: 2\na: 3\n", libyaml)
+    assert doc.data == {"a": 3, "b": 2}
+    (problem,) = doc.problems
+    assert located(problem) == (4, 1, "$.a", "duplicate-key")
+    assert (problem.message, problem.hint) == ("duplicate key 'a'", "first defined at line 1:1")
+    assert doc.marks[("a",)] == (4, 4)
+    assert doc.key_marks[("a",)] == (4, 1)
+    assert ("a", "x") not in doc.marks
+
+
+def test_aliases_expand_to_copies(libyaml):
+    doc = load("base: &b {lr: 0.1}\nrun: *b\n", libyaml)
+    assert doc.data == {"base": {"lr": 0.1}, "run": {"lr": 0.1}}
+    assert doc.data["base"] is not doc.data["run"]
+    # An alias's values are marked where the anchored node is.
+    assert doc.marks[("run", "lr")] == doc.marks[("base", "lr")] == (1, 15)
+
+
+def test_merge_key_is_an_ordinary_key(libyaml):
+    # YAML 1.2 has no merge keys; '<<' is a string like any other.
+    assert load("a: &a {x: 1}\nb:\n  <<: *a\n", libyaml).data == {"a": {"x": 1}, "b": {"<<": {"x": 1}}}
+
+
+# -- errors that stop parsing ------------------------------------------------
+
+
+def test_second_document_is_an_error(libyaml):
+    problem = error_of("a: 1\n---\nb: 2\n", libyaml)
+    assert located(problem) == (2, 1, "$", "multiple-documents")
+    assert problem.message == "found a second YAML document; a config file holds exactly one"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("a: [1, 2\n", 2, 1),
+        ("a: b: c\n", 1, 5),
+        ('a: "x\n', 2, 1),
+        ("a: 1\n b: 2\n", 2, 3),
+        ("{a: 1}}", 1, 7),
+        ("a: *nowhere\n", 1, 4),
+        ("- a\nb: 1\n", 2, 1),
+    ],
+)
+def test_syntax_errors(libyaml, text, line, column):
+    problem = error_of(text, libyaml)
+    assert located(problem) == (line, column, "$", "syntax")
+    assert problem.message  # worded by PyYAML or libyaml, which differ
+
+
+def test_syntax_error_hint_names_the_context(libyaml):
+    problem = error_of("steps: [1, 2\n", libyaml)
+    assert problem.hint == "while parsing a flow sequence that starts at line 1:8"
+
+
+@pytest.mark.parametrize(("char", "column"), [("\x07", 5), ("\x00", 5), ("\x7f", 5), ("\ud800", 5)])
+def test_characters_yaml_forbids(libyaml, char, column):
+    problem = error_of(f'é: "{char}"', libyaml)
+    assert located(problem) == (1, column, "$", "syntax")
+    assert problem.message == f"character U+{ord(char):04X} is not allowed in YAML"
+
+
+def test_billion_laughs_is_refused(libyaml):
+    lines = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    for name, previous in zip("bcdefghi", "abcdefgh"):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    problem = error_of("\n".join(lines), libyaml)
+    assert located(problem) == (1, 1, "$", "too-large")
+    assert problem.message == "document expands to more than 100000 nodes (nested YAML aliases?)"
+
+
+def test_node_limit_counts_values(libyaml):
+    assert MAX_NODES == 100_000
+    # The root list and its elements: exactly the limit, then one more.
+    assert len(load("[" + "0," * (MAX_NODES - 2) + "0]", libyaml).data) == MAX_NODES - 1
+    assert error_of("[" + "0," * (MAX_NODES - 1) + "0]", libyaml).code == "too-large"
+
+
+@pytest.mark.parametrize(("text", "column"), [("&a [*a]", 1), ("a: &x {b: [*x]}", 4)])
+def test_recursive_alias_is_refused(libyaml, text, column):
+    problem = error_of(text, libyaml)
+    assert located(problem) == (1, column, "$", "too-deep")
+    assert problem.message == "recursive alias: a collection contains an alias to itself"
+
+
+def test_nesting_up_to_max_depth_is_fine(libyaml):
+    doc = load("[" * MAX_DEPTH + "]" * MAX_DEPTH, libyaml)
+    assert doc.marks[(0,) * (MAX_DEPTH - 1)] == (1, MAX_DEPTH)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("[" * 65 + "]" * 65, 1, 65),  # caught while converting
+        ("[" * 65 + "1" + "]" * 65, 1, 65),  # caught while composing
+        ("[" * 100_000, 1, 65),  # unclosed: libyaml's composer would crash the process
+        ("- " * 65 + "x", 1, 129),
+        ("".join(f"{' ' * i}k{i}:\n" for i in range(65)) + " " * 65 + "k: 1\n", 65, 65),
+        # a63 holds a62 through an alias, and so on down to a0: with the root, 65 levels, the last being a0.
+        ("a0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 70)), 1, 5),
+    ],
+)
+def test_nesting_deeper_than_max_depth(libyaml, text, line, column):
+    assert MAX_DEPTH == 64
+    problem = error_of(text, libyaml)
+    assert located(problem) == (line, column, "$", "too-deep")
+    assert problem.message == "nesting deeper than 64 levels"
+
+
+def test_integer_with_too_many_digits(libyaml):
+    problem = error_of("n: " + "9" * 5000, libyaml)
+    assert located(problem) == (1, 4, "$", "too-large")
+    assert problem.message == "integer with 5000 digits is too long"
+
+
+# -- properties --------------------------------------------------------------
+
+# Restrictions for reading json.dumps output as YAML, where PyYAML and libyaml differ from JSON:
+# - only the BMP without surrogates: json.dumps escapes other characters as \\ud83d\\ude00
+#   surrogate pairs, which libyaml refuses (YAML escapes name code points, not UTF-16 units);
+# - keys up to 100 characters: YAML allows an implicit key at most 1024 characters before its
+#   ':', and json.dumps may spell a character as six (\\u1234).
+_bmp_text = st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)))
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _bmp_text,
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=100), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=json_values)
+def test_reads_json_as_json(libyaml, value):
+    doc = load(json.dumps(value), libyaml)
+    assert doc.data == value
+    assert doc.problems == []
+
+
+_YAML_ALPHABET = st.sampled_from(list("-?:,[]{}#&*!|>'\"%@` \t\n\r\\abc01.~e+x<\u00e9"))
+
+
+@settings(max_examples=300)
+@given(text=st.one_of(st.text(), st.text(_YAML_ALPHABET)))
+def test_any_text_parses_or_raises_config_error(libyaml, text):
+    try:
+        load(text, libyaml)
+    except ConfigError:
+        pass
