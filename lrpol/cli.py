@@ -104,9 +104,10 @@ def _preview(options) -> int:
         return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID
     lr0 = options.lr or settings.get("learning_rate")
     epochs = options.epochs or settings.get("epochs")
-    missing = [flag for flag, value in (("--lr", lr0), ("--epochs", epochs)) if value is None]
+    missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
     if missing:
-        print(f"lrpol preview: the config sets no {' or '.join(f[2:] for f in missing)}; pass {' and '.join(missing)}", file=sys.stderr)
+        keys, flags = zip(*missing)
+        print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{options.file}: {policy if policy is not None else 'disabled (the LR stays at lr0)'}")
     print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}")

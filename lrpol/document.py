@@ -38,15 +38,26 @@ class Document:
     problems: list = field(default_factory=list)
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
-        """Position of ``path`` (its key with ``key=True``), else of its nearest ancestor."""
+        """Where ``path`` starts (where its key starts, with ``key=True``).
+
+        For a path that is not in the document (a missing argument), the key of its
+        nearest existing ancestor: the ``args:`` line that lacks the argument.
+        """
         if key and path in self.key_marks:
             return self.key_marks[path]
-        while True:
-            if path in self.marks:
-                return self.marks[path]
-            if not path:
-                return None
-            path = path[:-1]
+        missing = False
+        while path not in self.marks and path:
+            path, missing = path[:-1], True
+        if missing and path in self.key_marks:
+            return self.key_marks[path]
+        return self.marks.get(path)
+
+    def forget(self, path: Path) -> None:
+        """Drop the marks at and under ``path`` (before a duplicate key's value replaces them)."""
+        size = len(path)
+        for marks in (self.marks, self.key_marks):
+            for stale in [p for p in marks if p[:size] == path]:
+                del marks[stale]
 
     def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""

@@ -162,7 +162,7 @@ class _Parser:
             key, i = self.string(i)
             member = path + (key,)
             if key in first_marks:
-                _forget_marks(self.doc, member)
+                self.doc.forget(member)
                 self.doc.key_marks[member] = key_mark
                 line, column = first_marks[key]
                 self.doc.problems.append(
@@ -259,14 +259,6 @@ class _Parser:
         if exc.msg.startswith("Invalid \\escape"):
             return self.error(backslash, f"invalid escape {text[backslash : backslash + 2]!r}", _ESCAPES_HINT)
         return self.error(pos, exc.msg)
-
-
-def _forget_marks(doc: Document, path: Path) -> None:
-    """Drop the marks at and under ``path``, before a duplicate key's value replaces them."""
-    size = len(path)
-    for marks in (doc.marks, doc.key_marks):
-        for stale in [p for p in marks if p[:size] == path]:
-            del marks[stale]
 
 
 def _describe(char: str) -> str:

@@ -251,7 +251,7 @@ class _Converter:
             member = path + (key,)
             key_mark = _mark(key_node)
             if key in first_marks:
-                _forget_marks(self.doc, member)
+                self.doc.forget(member)
                 self.doc.key_marks[member] = key_mark
                 line, column = first_marks[key]
                 self.doc.problems.append(
@@ -300,14 +300,6 @@ class _Converter:
     def add(self, mark: Mark, path: Path, message: str, hint: str, code: str) -> None:
         """Record a problem at ``mark``, which need not be the mark of ``path`` (a key's, say)."""
         self.doc.problems.append(Problem(self.doc.file, mark[0], mark[1], format_path(path), message, hint, code))
-
-
-def _forget_marks(doc: Document, path: Path) -> None:
-    """Drop the marks at and under ``path``, before a duplicate key's value replaces them."""
-    size = len(path)
-    for marks in (doc.marks, doc.key_marks):
-        for stale in [p for p in marks if p[:size] == path]:
-            del marks[stale]
 
 
 def _mark(node_or_event) -> Mark:

@@ -65,8 +65,8 @@ def check_bad(write, name, text, needle, json_path, message, code, **options):
 POLICY = "$.train.lr_policy"
 
 # (id, JSON policy, its needle, YAML policy lines, their needle, JSON path, message fragment, code).
-# The needle is the text where the problem must point: the bad value, the bad key, or the
-# object that lacks something.
+# The needle is the text where the problem must point: the bad value, the bad key, or, for
+# something missing, the key of the object that lacks it.
 BAD_ENTRIES = [
     ("unknown-name",
      '{"name": "ReducePloy", "args": {"poly_power": 0.9}}', '"ReducePloy"',
@@ -77,12 +77,12 @@ BAD_ENTRIES = [
      "    name: DecayOnStep\n    args: {decay_rato: 0.5, decay_ratio: 0.5, decay_freq: 3}", "decay_rato",
      f"{POLICY}.args.decay_rato", "unknown argument for DecayOnStep; did you mean 'decay_ratio'?", "unknown-argument"),
     ("missing-argument",
-     '{"name": "DecayOnStep", "args": {"decay_ratio": 0.5}}', '{"decay_ratio"',
-     "    name: DecayOnStep\n    args: {decay_ratio: 0.5}", "{decay_ratio",
+     '{"name": "DecayOnStep", "args": {"decay_ratio": 0.5}}', '"args"',
+     "    name: DecayOnStep\n    args: {decay_ratio: 0.5}", "args:",
      f"{POLICY}.args.decay_freq", "missing required argument 'decay_freq' for DecayOnStep (an integer >= 1)", "missing-argument"),
     ("missing-args",
-     '{"name": "ReducePoly"}', '{"name"',
-     "    name: ReducePoly", "name:",
+     '{"name": "ReducePoly"}', '"lr_policy"',
+     "    name: ReducePoly", "lr_policy:",
      f"{POLICY}.args.poly_power", "missing required argument 'poly_power'", "missing-argument"),
     ("string-for-number",
      '{"name": "ReducePoly", "args": {"poly_power": "0.5"}}', '"0.5"',
@@ -170,7 +170,7 @@ def test_all_problems_are_reported_at_once_sorted_by_position(write):
         """)
     problems = validate(write("many.json", text))
     assert [(p.line, p.column, p.json_path, p.code) for p in problems] == [
-        (5, 15, "$.train.lr_policy.args.plateau_count_trigger", "missing-argument"),
+        (5, 7, "$.train.lr_policy.args.plateau_count_trigger", "missing-argument"),
         (6, 27, "$.train.lr_policy.args.reduction_rate", "out-of-range"),
         (7, 9, "$.train.lr_policy.args.plateau_count_triger", "unknown-argument"),
         (8, 17, "$.train.lr_policy.args.mode", "invalid-choice"),
