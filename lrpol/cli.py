@@ -116,10 +116,13 @@ def _preview(options) -> int:
     except ValueError as error:
         print(f"lrpol preview: {error}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{'epoch':>6}  {'first lr':>14}  {'last lr':>14}  {'metric':>10}")
+    with_metric = any(metric is not None for *_, metric in rows)
+    print(f"{'epoch':>6}  {'first lr':>14}  {'last lr':>14}" + (f"  {'metric':>10}" if with_metric else ""))
     for epoch, first, last, metric in rows:
-        shown = "" if metric is None else f"{metric:.4g}"
-        print(f"{epoch:>6}  {first:>14.6e}  {last:>14.6e}  {shown:>10}")
+        line = f"{epoch:>6}  {first:>14.6e}  {last:>14.6e}"
+        if with_metric:
+            line += f"  {'' if metric is None else format(metric, '.4g'):>10}"
+        print(line)
     print(f"after the run: {final:.6e}")
     return EXIT_OK
 
