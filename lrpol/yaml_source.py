@@ -114,9 +114,13 @@ def _compose(yaml, text: str, file: str | None):
     try:
         return loader.get_single_node()
     except _TooDeep:
-        mark = _first_too_deep_mark(yaml, text, use_libyaml)
+        mark = _first_too_deep_mark(yaml, text)
         raise fatal(file, mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
     except yaml.YAMLError as exc:
+        # Newer libyaml refuses deep nesting itself (at 1000 levels), before our limit is seen.
+        mark = _first_too_deep_mark(yaml, text)
+        if mark is not None:
+            raise fatal(file, mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
         raise _syntax_error(yaml, exc, file) from None
     finally:
         loader.dispose()
@@ -170,17 +174,21 @@ def _loader_class(use_libyaml: bool) -> type:
     return Loader
 
 
-def _first_too_deep_mark(yaml, text: str, use_libyaml: bool) -> Mark | None:
+def _first_too_deep_mark(yaml, text: str) -> Mark | None:
     """Where the first collection nested deeper than ``MAX_DEPTH`` starts, found by re-reading the events."""
-    loader = yaml.CBaseLoader if use_libyaml else yaml.BaseLoader
+    # The pure-Python parser: it has no nesting limit of its own, and yields events as it goes.
+    loader = yaml.BaseLoader
     depth = 0
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return _mark(event)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return _mark(event)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:  # the text is broken further on; only the depth up to there matters
+        pass
     return None
 
 
