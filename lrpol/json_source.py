@@ -150,7 +150,6 @@ class _Parser:
         self.check_depth(start, depth)
         text = self.text
         result: dict = {}
-        first_marks: dict = {}  # key -> mark of its first occurrence, for duplicate reports
         i = _WHITESPACE.match(text, start + 1).end()
         if text.startswith("}", i):
             return result, i + 1
@@ -161,18 +160,7 @@ class _Parser:
             key_mark = self.mark(i)
             key, i = self.string(i)
             member = path + (key,)
-            if key in first_marks:
-                self.doc.forget(member)
-                self.doc.key_marks[member] = key_mark
-                line, column = first_marks[key]
-                self.doc.problems.append(
-                    self.doc.problem(
-                        member, f"duplicate key {key!r}", f"first defined at line {line}:{column}", code="duplicate-key", key=True
-                    )
-                )
-            else:
-                first_marks[key] = key_mark
-                self.doc.key_marks[member] = key_mark
+            self.doc.add_key(member, key_mark)
             i = _WHITESPACE.match(text, i).end()
             if not text.startswith(":", i):
                 raise self.unexpected(i, f"expected ':' after key {_shorten(key)!r}")

@@ -251,25 +251,12 @@ class _Converter:
 
     def mapping(self, node, path: Path, depth: int) -> dict:
         result: dict = {}
-        first_marks: dict = {}  # key -> mark of its first occurrence, for duplicate reports
         for key_node, value_node in node.value:
             key = self.key(key_node, path)
             if key is None:
                 continue
             member = path + (key,)
-            key_mark = _mark(key_node)
-            if key in first_marks:
-                self.doc.forget(member)
-                self.doc.key_marks[member] = key_mark
-                line, column = first_marks[key]
-                self.doc.problems.append(
-                    self.doc.problem(
-                        member, f"duplicate key {key!r}", f"first defined at line {line}:{column}", code="duplicate-key", key=True
-                    )
-                )
-            else:
-                first_marks[key] = key_mark
-                self.doc.key_marks[member] = key_mark
+            self.doc.add_key(member, _mark(key_node))
             result[key] = self.value(value_node, member, depth)
         return result
 

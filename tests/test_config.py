@@ -469,3 +469,12 @@ def test_entry_point_plugins_load_lazily_once(tmp_path, monkeypatch):
     assert problem.code == "plugin-error"
     assert "plugin policy 'BrokenDemo' failed to load: lrpol_demo_missing:Nope: ModuleNotFoundError" in problem.message
     monkeypatch.delitem(sys.modules, "lrpol_demo_plugin")
+
+
+def test_path_to_a_non_policy_in_a_file_points_at_the_path(write):
+    text = 'epochs: 1\ntrain:\n  lr_policy:\n    path: lrpol_sample_policies.system\n    args: {}\n'
+    path = write("evil.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load(path, allow_paths=["lrpol_sample_policies"])
+    problem = only_problem(info.value.problems)
+    assert (problem.line, problem.column, problem.json_path, problem.code) == (4, 11, "$.train.lr_policy.path", "not-a-policy")
