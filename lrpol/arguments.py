@@ -95,7 +95,10 @@ class Argument:
     def _convert(self, value: object) -> object:
         kind = self.kind
         if kind is float and _is_number(value):
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond float's range
+                value = math.inf if value > 0 else -math.inf
             if not math.isfinite(value):
                 raise ArgumentError(self.name, f"must be a finite number, got {value}", code="non-finite")
             return value

@@ -69,7 +69,7 @@ class EntryChecker:
         entry = substitute_tree(entry, at, self.variables, self.reject)
         for key in entry:
             if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
-                self.report((*at, key), f"unknown key {key!r} in a policy entry", did_you_mean(key, ENTRY_KEYS), "unknown-key", key=True)
+                self._unknown_key((*at, key), f"unknown key {key!r} in a policy entry", ENTRY_KEYS, "unknown-key")
         disabled = self._typed(entry, at, "disabled", bool, default=False)
         cls, label = self._policy_class(entry, at)
         args = self._typed(entry, at, "args", dict, default={})
@@ -88,6 +88,13 @@ class EntryChecker:
         expected = "an object" if kind is dict else "a boolean"
         self.report((*at, key), f"{key!r} must be {expected}, got {a_json_type(value)}", code="wrong-type")
         return None
+
+    def _unknown_key(self, path: tuple, message: str, known, code: str) -> None:
+        key = path[-1]
+        if isinstance(key, str):
+            self.report(path, message, did_you_mean(key, known), code, key=True)
+        else:  # only possible in a mapping built in code
+            self.report(path, f"keys must be strings, got {a_json_type(key)} {key!r}", code="non-string-key", key=True)
 
     def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
         has_name, has_path = "name" in entry, "path" in entry
@@ -127,7 +134,7 @@ class EntryChecker:
         for key, value in args.items():
             argument = declared.get(key)
             if argument is None:
-                self.report((*at, key), f"unknown argument for {label}", did_you_mean(key, list(declared)), "unknown-argument", key=True)
+                self._unknown_key((*at, key), f"unknown argument for {label}", list(declared), "unknown-argument")
                 continue
             try:
                 checked[key] = argument.check(value)

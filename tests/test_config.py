@@ -478,3 +478,9 @@ def test_path_to_a_non_policy_in_a_file_points_at_the_path(write):
         load(path, allow_paths=["lrpol_sample_policies"])
     problem = only_problem(info.value.problems)
     assert (problem.line, problem.column, problem.json_path, problem.code) == (4, 11, "$.train.lr_policy.path", "not-a-policy")
+
+
+def test_mappings_built_in_code_with_odd_values_get_problems_not_exceptions():
+    assert [(p.json_path, p.code) for p in validate({"name": "ReduceCosine", "args": {1: 2}})] == [("$.args[1]", "non-string-key")]
+    problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": 10**400}}))
+    assert (problem.code, problem.message) == ("non-finite", "must be a finite number, got inf")
