@@ -110,7 +110,8 @@ class Argument:
             raise ArgumentError(self.name, f"expected an integer, got {_number(value)}", code="wrong-type")
         if kind in (str, bool) and isinstance(value, kind):
             return value
-        raise ArgumentError(self.name, f"expected {_KIND_NAMES[kind]}, got {a_json_type(value)} ({_show(value)})", code="wrong-type")
+        found = "null" if value is None else f"{a_json_type(value)} ({_show(value)})"
+        raise ArgumentError(self.name, f"expected {_KIND_NAMES[kind]}, got {found}", code="wrong-type")
 
     def _in_range(self, value: float) -> bool:
         return not (

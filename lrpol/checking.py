@@ -16,6 +16,8 @@ from .registry import RegistryError, allowed_prefixes, check_path, lookup, resol
 from .variables import Variables, substitute_tree
 
 ENTRY_KEYS = ("name", "path", "args", "disabled")
+#: Where ``{VAR}`` references are substituted; ``name`` and ``path`` are always written out.
+SUBSTITUTED_KEYS = ("args", "disabled")
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 
@@ -50,11 +52,19 @@ class EntryChecker:
         self.import_paths = import_paths
         self.strict = strict
         self.problems: list = []
+        self._places: set = set()
 
     def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
-        problem = self.doc.problem(path, message, hint, code=code, key=key)
         # One problem per place: a NaN or an undefined variable is not also "the wrong type".
-        if all(p.json_path != problem.json_path for p in self.problems):
+        problem = self.doc.problem(path, message, hint, code=code, key=key)
+        if problem.json_path not in self._places:
+            self._places.add(problem.json_path)
+            self.problems.append(problem)
+
+    def add(self, problems) -> None:
+        """Take problems found elsewhere (while reading the file, say) as already reported."""
+        for problem in problems:
+            self._places.add(problem.json_path)
             self.problems.append(problem)
 
     def reject(self, path: tuple, error: Invalid) -> None:
@@ -66,11 +76,15 @@ class EntryChecker:
         if not isinstance(entry, dict):
             self.report(at, f"a policy entry must be an object with 'name' or 'path', got {a_json_type(entry)}", code="wrong-type")
             return None
-        entry = substitute_tree(entry, at, self.variables, self.reject)
+        entry = {
+            key: substitute_tree(value, (*at, key), self.variables, self.reject) if key in SUBSTITUTED_KEYS else value
+            for key, value in entry.items()
+        }
         for key in entry:
             if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
                 self._unknown_key((*at, key), f"unknown key {key!r} in a policy entry", ENTRY_KEYS, "unknown-key")
         disabled = self._typed(entry, at, "disabled", bool, default=False)
+        self._typed(entry, at, "$schema", str, default=None)
         cls, label = self._policy_class(entry, at)
         args = self._typed(entry, at, "args", dict, default={})
         if cls is not None and args is not None:
@@ -85,7 +99,7 @@ class EntryChecker:
         value = entry[key]
         if isinstance(value, kind):
             return value
-        expected = "an object" if kind is dict else "a boolean"
+        expected = {dict: "an object", bool: "a boolean", str: "a string"}[kind]
         self.report((*at, key), f"{key!r} must be {expected}, got {a_json_type(value)}", code="wrong-type")
         return None
 
@@ -105,9 +119,8 @@ class EntryChecker:
             self.report(at, "a policy entry needs 'name' (a registered policy) or 'path' (a class to import)", code="missing-name")
             return None, ""
         key = "name" if has_name else "path"
-        value = entry[key]
-        if not isinstance(value, str):
-            self.report((*at, key), f"{key!r} must be a string, got {a_json_type(value)}", code="wrong-type")
+        value = self._typed(entry, at, key, str, default=None)
+        if value is None:
             return None, ""
         try:
             if has_name:
@@ -121,7 +134,7 @@ class EntryChecker:
         if self.import_paths:
             return resolve_path(path, self.prefixes)
         # Without an import only the shape can be checked, and the allowlist if one is set.
-        check_path(path, self.prefixes or None)
+        check_path(path, self.prefixes, enforce_allowlist=bool(self.prefixes))
         if self.strict:
             self.report(where, f"path {path!r} was not checked: validation never imports code", "its arguments are checked when the policy is built", "unchecked-path")
         return None

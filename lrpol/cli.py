@@ -1,4 +1,9 @@
-"""The ``lrpol`` command: ``validate`` configs, ``preview`` their LR curve.
+"""The ``lrpol`` command.
+
+- ``validate``: check configs, for people and for CI (text, JSON lines or GitHub annotations).
+- ``preview``: the LR curve of a config's policy, as a table, CSV or PNG.
+- ``schema``: print or write the JSON Schemas.
+- ``list`` / ``describe``: the registered policies, and one policy's formula and arguments.
 
 Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input.
 """
@@ -6,23 +11,24 @@ Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
 
 from .config import DEFAULT_POINTER, build_document, run_settings, validate
 from .context import TrainContext
-from .document import YAML_SUFFIXES, JSON_SUFFIXES, read_document
-from .errors import ConfigError
-from .hook import LRHook
+from .document import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
+from .errors import ConfigError, Problem
+from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 CONFIG_SUFFIXES = JSON_SUFFIXES + YAML_SUFFIXES
+STDIN = "-"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    options = parser.parse_args(argv)
+    options = _parser().parse_args(argv)
     try:
         return options.command(options)
     except BrokenPipeError:  # `lrpol preview ... | head`
@@ -30,40 +36,63 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lrpol", description="Check and preview learning-rate policies in JSON/YAML train configs.")
+    parser = argparse.ArgumentParser(prog="lrpol", description="Check and preview learning-rate policies in JSON/YAML train configs.", epilog="exit codes: 0 success, 1 invalid config, 2 usage error or unreadable input")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    check = commands.add_parser("validate", help="check configs; print one line per problem", description="Check configs without importing any code they name.")
-    check.add_argument("files", nargs="+", metavar="FILE", help="a config file, or a directory to search for *.json, *.yaml, *.yml")
+    check = commands.add_parser("validate", help="check configs; one line per problem", description="Check configs without importing any code they name. Exit codes: 0 all valid, 1 a config is invalid, 2 usage error or unreadable input.")
+    check.add_argument("files", nargs="+", metavar="FILE", help="a config file, a directory to search for *.json, *.yaml and *.yml, or - for standard input")
     _add_source_options(check)
     check.add_argument("--strict", action="store_true", help="also report 'path' entries, which validation cannot check without importing them")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text", help="text: file:line:col: path: message; json: one JSON object per problem; github: workflow annotations")
     check.set_defaults(command=_validate)
 
-    preview = commands.add_parser("preview", help="print the LR per epoch of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    preview = commands.add_parser("preview", help="print, write or plot the LR curve of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     preview.add_argument("file", metavar="FILE")
     preview.add_argument("--epochs", type=_positive_int, help="run length (default: the config's 'epochs')")
     preview.add_argument("--lr", type=_positive_float, help="initial LR (default: the config's 'learning_rate')")
     preview.add_argument("--steps-per-epoch", type=_positive_int, default=1, help="optimizer updates per epoch (default: 1)")
-    preview.add_argument("--metrics", type=_metric_list, help="comma-separated validation results, one per epoch, for ReduceOnPlateau")
+    preview.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
+    preview.add_argument("--csv", metavar="OUT", help="write the LR of every update to this CSV file")
+    preview.add_argument("--plot", metavar="OUT.png", help="draw the curve into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
+    preview.add_argument("--log", action="store_true", help="plot the LR on a log scale")
     _add_source_options(preview)
     preview.set_defaults(command=_preview)
+
+    schema = commands.add_parser("schema", help="print or write the JSON Schemas", description="Print the train-config schema, or write both schemas into directories.")
+    schema.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
+    schema.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    schema.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
+    schema.set_defaults(command=_schema)
+
+    listing = commands.add_parser("list", help="list the registered policies", description="List the registered policies, installed plugins included.")
+    listing.set_defaults(command=_list)
+
+    describe = commands.add_parser("describe", help="show a policy's formula and arguments")
+    describe.add_argument("name", metavar="NAME")
+    describe.set_defaults(command=_describe)
     return parser
 
 
 _PREVIEW_DESCRIPTION = """\
-Print the LR of the first and last update of every epoch.
+Show the LR of every update of a config's policy: a compact table (first and last
+update of each epoch, or of every k-th epoch for long runs), a CSV of every update,
+and a PNG plot.
 
-The policy is evaluated exactly as LRHook runs it in training: one step() per update,
-and one validation result reported at the end of each epoch. Without --metrics,
-ReduceOnPlateau sees a synthetic metric that improves for the first half of the epochs
-and is flat afterwards, so the table shows where reductions would fall on a plateau.
+The policy runs exactly as LRHook runs it in training: one step() per update, and one
+validation result reported at the end of each epoch. Without --metrics, a policy that
+reads metrics (ReduceOnPlateau) sees a synthetic metric that improves linearly for the
+first half of the epochs and is flat afterwards, so the preview shows where reductions
+would fall on a plateau.
 """
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pointer", help=f"JSON pointer to the policy entry (default: the file itself if it is an entry, else {DEFAULT_POINTER})")
-    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable (VALUE is read as JSON when it parses, else as a string)")
-    parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable)")
+    parser.add_argument("--pointer", type=_pointer, help=f"JSON pointer to the policy entry (default: {DEFAULT_POINTER} in a train config, else the file itself)")
+    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable (VALUE is read as a JSON scalar when it parses as one, else as a string)")
+    parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
+
+
+# -- validate ---------------------------------------------------------------------------------
 
 
 def _validate(options) -> int:
@@ -71,11 +100,13 @@ def _validate(options) -> int:
     if not files:
         print("lrpol validate: no config files found", file=sys.stderr)
         return EXIT_USAGE
+    show = _FORMATS[options.format]
     unreadable = invalid = 0
     for file in files:
-        problems = validate(file, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
+        source = _read_stdin() if file == STDIN else file
+        problems = source if isinstance(source, list) else validate(source, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
         for problem in problems:
-            print(problem)
+            print(show(problem))
         unreadable += any(p.code == "unreadable" for p in problems)
         invalid += bool(problems)
     print(f"{len(files)} file(s) checked, {invalid} with problems", file=sys.stderr)
@@ -84,16 +115,50 @@ def _validate(options) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
+def _read_stdin():
+    """Standard input as a parsed document, or the problems that stopped it parsing."""
+    try:
+        return parse_bytes(sys.stdin.buffer.read(), "<stdin>")
+    except ConfigError as error:
+        return list(error.problems)
+
+
 def _expand(paths: list[str]):
     for name in paths:
         path = Path(name)
-        if path.is_dir():
+        if name != STDIN and path.is_dir():
             yield from sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file())
         else:
             yield name
 
 
+def _github(problem: Problem) -> str:
+    """A GitHub Actions workflow command, so the problem shows on the pull request's diff."""
+
+    def escape(text: str, *, property: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+    where = [f"file={escape(problem.file or '<config>', property=True)}"]
+    if problem.line is not None:
+        where += [f"line={problem.line}", f"col={problem.column}"]
+    message = f"{problem.json_path}: {problem.message}" + (f"; {problem.hint}" if problem.hint else "")
+    return f"::error {','.join(where)},title=lrpol {escape(problem.code, property=True)}::{escape(message)}"
+
+
+_FORMATS = {
+    "text": str,
+    "json": lambda problem: json.dumps(problem.as_dict(), ensure_ascii=True),
+    "github": _github,
+}
+
+
+# -- preview ----------------------------------------------------------------------------------
+
+
 def _preview(options) -> int:
+    from . import preview
+
     variables = dict(options.var)
     try:
         doc = read_document(options.file)
@@ -109,55 +174,89 @@ def _preview(options) -> int:
         keys, flags = zip(*missing)
         print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{options.file}: {policy if policy is not None else 'disabled (the LR stays at lr0)'}")
-    print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}")
+    metrics = options.metrics
+    if metrics is None and policy is not None and policy.reads_metric:
+        metrics = preview.synthetic_metrics(epochs, getattr(policy, "mode", "max"))
+    described = repr(policy) if policy is not None else "disabled (the LR stays at lr0)"
     try:
-        rows, final = _simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), options.metrics)
-    except ValueError as error:
+        curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
+        print(f"{options.file}: {described}")
+        print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))
+        print("\n".join(preview.table(curve)))
+        if options.csv:
+            preview.write_csv(curve, options.csv)
+            print(f"wrote {options.csv} ({len(curve.lrs)} updates)")
+        if options.plot:
+            preview.plot(curve, options.plot, title=f"{options.file}\n{described}", log=options.log)
+            print(f"wrote {options.plot}")
+    except (ValueError, RuntimeError, OSError) as error:
         print(f"lrpol preview: {error}", file=sys.stderr)
         return EXIT_USAGE
-    with_metric = any(metric is not None for *_, metric in rows)
-    print(f"{'epoch':>6}  {'first lr':>14}  {'last lr':>14}" + (f"  {'metric':>10}" if with_metric else ""))
-    for epoch, first, last, metric in rows:
-        line = f"{epoch:>6}  {first:>14.6e}  {last:>14.6e}"
-        if with_metric:
-            line += f"  {'' if metric is None else format(metric, '.4g'):>10}"
-        print(line)
-    print(f"after the run: {final:.6e}")
     return EXIT_OK
 
 
-def _simulate(policy, ctx: TrainContext, metrics: list[float] | None):
-    """Per epoch: (epoch, LR of its first update, LR of its last update, metric reported after it)."""
-    if policy is None:
-        return [(e, ctx.initial_lr, ctx.initial_lr, None) for e in range(ctx.total_epochs)], ctx.initial_lr
-    if metrics is None and policy.reads_metric:
-        metrics = synthetic_metrics(ctx.total_epochs, getattr(policy, "mode", "max"))
-    hook = LRHook(policy, ctx, lambda lr: None)
-    rows = []
-    for epoch in range(ctx.total_epochs):
-        first = ctx.current_lr
-        for _ in range(ctx.steps_per_epoch - 1):
-            hook.step()
-        last = ctx.current_lr
-        hook.step()
-        metric = metrics[epoch] if metrics is not None and epoch < len(metrics) else None
-        if metric is not None:
-            hook.report_metric(metric)
-        rows.append((epoch, first, last, metric))
-    return rows, ctx.current_lr
+# -- schema, list, describe -------------------------------------------------------------------
 
 
-def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
-    """The preview's stand-in validation metric: improves linearly over the first half of
-    the epochs, then stays flat (falls instead of rising when ``mode`` is "min").
+def _schema(options) -> int:
+    from .schema import LR_POLICY, TRAIN_CONFIG, generate, render
 
-    >>> synthetic_metrics(6)
-    [0.0, 0.3333333333333333, 0.6666666666666666, 1.0, 1.0, 1.0]
-    """
-    half = max(1, epochs // 2)
-    rising = [min(epoch, half) / half for epoch in range(epochs)]
-    return rising if mode == "max" else [1.0 - value for value in rising]
+    schemas = generate(registered() if options.with_plugins else builtin())
+    if not options.write:
+        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
+        return EXIT_OK
+    for directory in map(Path, options.write):
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            (directory / name).write_text(render(schema), encoding="utf-8")
+            print(f"wrote {directory / name}")
+    return EXIT_OK
+
+
+def _list(options) -> int:
+    policies = registered()
+    width = max(map(len, policies))
+    for name, cls in policies.items():
+        origin = "" if name in builtin() else f"  [{cls.__module__}]"
+        print(f"{name:<{width}}  {cls.summary()}{origin}")
+    return EXIT_OK
+
+
+def _describe(options) -> int:
+    from .arguments import arguments_of
+
+    try:
+        cls = lookup(options.name)
+    except RegistryError as error:
+        print(f"lrpol describe: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{options.name}  ({cls.__module__}.{cls.__qualname__}, {_source(cls)})")
+    print()
+    print(formula(cls))
+    arguments = arguments_of(cls)
+    print()
+    print("Arguments:" if arguments else "Arguments: none")
+    for argument in arguments:
+        default = "required" if argument.required else f"default {json.dumps(argument.default)}"
+        print(f"  {argument.name}: {argument.expects()}; {default}")
+        print(f"      {argument.doc}")
+    return EXIT_OK
+
+
+def formula(cls: type) -> str:
+    """A policy's docstring up to its doctest examples: the formula, the base and the edge cases."""
+    doc = inspect.getdoc(cls) or "(no documentation)"
+    return doc.split("\n>>>", 1)[0].rstrip().replace("``", "")
+
+
+def _source(cls: type) -> str:
+    try:
+        return f"{inspect.getsourcefile(cls)}:{inspect.getsourcelines(cls)[1]}"
+    except (OSError, TypeError):
+        return "source not available"
+
+
+# -- argument types ---------------------------------------------------------------------------
 
 
 def _variable(text: str) -> tuple[str, object]:
@@ -165,9 +264,17 @@ def _variable(text: str) -> tuple[str, object]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     try:
-        return key, json.loads(value)
+        parsed = json.loads(value)
     except ValueError:
         return key, value
+    # A JSON scalar keeps its type (--var EPOCHS=10 is an integer); anything else stays text.
+    return key, parsed if isinstance(parsed, (str, int, float, bool, type(None))) else value
+
+
+def _pointer(text: str) -> str:
+    if text and not text.startswith("/"):
+        raise argparse.ArgumentTypeError(f"a JSON pointer is '' or starts with '/', as in /train/lr_policy; got {text!r}")
+    return text
 
 
 def _positive_int(text: str) -> int:
@@ -190,14 +297,28 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _metric_list(text: str) -> list[float]:
-    values = []
-    for item in text.split(","):
+def _metrics(text: str) -> list[float]:
+    """Comma-separated numbers, or a file holding numbers (a JSON array, or one per line or per comma)."""
+    source = Path(text)
+    if source.is_file():
+        content = source.read_text(encoding="utf-8").strip()
         try:
-            values.append(float(item))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {item!r}") from None
-    return values
+            values = json.loads(content) if content.startswith("[") else content.replace("\n", ",").split(",")
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text}: not a JSON array of numbers ({error})") from None
+    else:
+        values = text.split(",")
+    numbers = []
+    for value in values:
+        if isinstance(value, str) and not value.strip():
+            continue
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            numbers.append(float(value))
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected numbers, got {value!r}") from None
+    return numbers
 
 
 if __name__ == "__main__":

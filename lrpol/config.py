@@ -16,7 +16,7 @@ from .checking import EntryChecker, Plan, value_at
 from .document import Document, from_mapping, read_document
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
-from .variables import Variables, config_variables
+from .variables import Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
 
@@ -27,29 +27,32 @@ RUN_SETTINGS = (
 )
 
 def validate(source, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
-    """Every problem in ``source`` (a file path or a mapping), sorted by position; ``[]`` when valid.
+    """Every problem in ``source`` (a file path, a mapping, or a parsed :class:`Document`),
+    sorted by position; ``[]`` when valid.
 
-    Never imports or runs code named by a ``path`` entry: such an entry is valid when its
-    shape is (and it lies under the allowlist, if one is set). With ``strict=True`` it is
-    reported as unchecked instead.
+    Never imports code named by a ``path`` entry: such an entry is valid when its shape is
+    (and it lies under the allowlist, if one is set); with ``strict=True`` it is reported as
+    unchecked instead. Registered policies (built in, or from an installed plugin) are
+    constructed, so their own checks run too.
     """
+    definitions = check_definitions(variables)
     try:
         doc = _document(source)
     except ConfigError as error:
         return list(error.problems)
-    checker, plan = _check(doc, pointer, variables, allow_paths, import_paths=False, strict=strict)
+    checker, plan = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
     if plan is not None and plan.cls is not None:
-        checker.construct(plan)  # the constructor may know more than the declarations
+        checker.construct(plan)
     return sorted(checker.problems, key=lambda p: p.sort_key)
 
 
-def build(entry: Mapping, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
-    """One component entry to a policy; None when it is ``"disabled": true``.
+def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+    """A component entry (or a train config holding one) to a policy; None when it is disabled.
 
     >>> build({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": "{FREQ}"}}, variables={"FREQ": 100})
     DecayOnStep(decay_ratio=0.5, decay_freq=100)
     """
-    return build_document(from_mapping(entry), pointer="", variables=variables, allow_paths=allow_paths)
+    return build_document(from_mapping(entry), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 
 def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
@@ -57,14 +60,31 @@ def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapp
     return build_document(read_document(file), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 
+def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+    """What :func:`load` does once the file is read: check, import if allowed, construct.
+
+    A disabled entry is built all the same (and then dropped), so it is checked exactly as
+    ``validate`` checks it.
+    """
+    checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    policy = checker.construct(plan) if plan is not None else None
+    if policy is None:
+        raise ConfigError(checker.problems)
+    return None if plan.disabled else policy
+
+
 def locate(doc: Document, pointer: str | None) -> tuple:
-    """The path of the policy entry in ``doc``; raises :class:`ConfigError` if nothing is there."""
+    """The path of the policy entry in ``doc``; raises :class:`ConfigError` if nothing is there.
+
+    Without a pointer: ``/train/lr_policy`` in a train config (a mapping with ``train``),
+    else the document itself when it is an entry (a mapping with ``name`` or ``path``).
+    """
     data = doc.data
     if pointer is None:
-        if isinstance(data, dict) and ("name" in data or "path" in data):
+        if isinstance(data, dict) and "train" not in data and ("name" in data or "path" in data):
             return ()
         pointer = DEFAULT_POINTER
-    path = _parse_pointer(pointer, data)
+    path = _parse_pointer(doc, pointer)
     try:
         value_at(data, path)
     except (KeyError, IndexError, TypeError):
@@ -77,7 +97,7 @@ def locate(doc: Document, pointer: str | None) -> tuple:
 def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
     """``learning_rate`` and ``epochs`` from the top of a train config, checked; absent ones
     (and a bare entry, which has neither) give an empty dict."""
-    checker = EntryChecker(doc, _variables(doc, ("train",), variables))
+    checker = EntryChecker(doc, _variables(doc, True, check_definitions(variables)))
     settings = _run_settings(doc, checker)
     if checker.problems:
         raise ConfigError(checker.problems)
@@ -85,6 +105,8 @@ def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
 
 
 def _document(source) -> Document:
+    if isinstance(source, Document):
+        return source
     if isinstance(source, (str, os.PathLike)):
         return read_document(source)
     if isinstance(source, Mapping):
@@ -92,38 +114,27 @@ def _document(source) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
-    """What :func:`load` does once the file is read: check, import if allowed, construct."""
-    checker, plan = _check(doc, pointer, variables, allow_paths, import_paths=True, strict=False)
-    if plan is None:
-        raise ConfigError(checker.problems)
-    if plan.disabled:
-        return None
-    policy = checker.construct(plan)
-    if policy is None:
-        raise ConfigError(checker.problems)
-    return policy
-
-
-def _check(doc: Document, pointer, variables, allow_paths, *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
+def _check(doc: Document, pointer, definitions: dict, allow_paths, *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
+    """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
     try:
         at = locate(doc, pointer)
     except ConfigError as error:
         checker = EntryChecker(doc, Variables({}))
-        checker.problems.extend(doc.problems + list(error.problems))
+        checker.add([*doc.problems, *error.problems])
         return checker, None
-    checker = EntryChecker(doc, _variables(doc, at, variables), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
-    checker.problems.extend(doc.problems)
-    if at:
+    in_config = at != ()
+    checker = EntryChecker(doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
+    checker.add(doc.problems)
+    if in_config:
         _run_settings(doc, checker)
     plan = checker.check(at)
     return checker, (plan if not checker.problems else None)
 
 
-def _variables(doc: Document, at: tuple, variables: Mapping | None) -> Variables:
-    # A bare entry's own keys (name, args) are not variables; a train config's top-level scalars are.
-    defined = config_variables(doc.data) if at else {}
-    return Variables({**defined, **(variables or {})})
+def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:
+    # A train config's top-level scalars are variables; a bare entry's own keys (name, args) are not.
+    defined = config_variables(doc.data) if in_config else {}
+    return Variables({**defined, **definitions})
 
 
 def _run_settings(doc: Document, checker: EntryChecker) -> dict:
@@ -139,16 +150,16 @@ def _run_settings(doc: Document, checker: EntryChecker) -> dict:
     return settings
 
 
-def _parse_pointer(pointer: str, data: object) -> tuple:
+def _parse_pointer(doc: Document, pointer: str) -> tuple:
     """RFC 6901: ``/train/lr_policy`` -> ("train", "lr_policy"); ``~1`` is ``/`` and ``~0`` is ``~``."""
     if pointer == "":
         return ()
-    if not pointer.startswith("/"):
-        raise ValueError(f"a JSON pointer starts with '/', got {pointer!r}")
-    path = []
+    if not isinstance(pointer, str) or not pointer.startswith("/"):
+        raise ConfigError([doc.problem((), f"{pointer!r} is not a JSON pointer", "a pointer is '' or starts with '/', as in /train/lr_policy", code="invalid-pointer")])
+    path: list = []
     for token in pointer[1:].split("/"):
         token = token.replace("~1", "/").replace("~0", "~")
-        container = _peek(data, path)
+        container = _peek(doc.data, path)
         path.append(int(token) if isinstance(container, list) and token.isdigit() else token)
     return tuple(path)
 

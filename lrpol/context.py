@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from .arguments import Argument
 
 
 @dataclass(slots=True)
@@ -35,19 +36,10 @@ class TrainContext:
     metric_count: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.initial_lr, bool) or not isinstance(self.initial_lr, (int, float)):
-            raise ValueError(f"initial_lr: expected a number, got {self.initial_lr!r}")
-        if not (math.isfinite(self.initial_lr) and self.initial_lr > 0):
-            raise ValueError(f"initial_lr: must be a finite number > 0, got {self.initial_lr!r}")
-        self.initial_lr = float(self.initial_lr)
-        _check_count("total_epochs", self.total_epochs, minimum=1)
-        if self.steps_per_epoch is not None:
-            _check_count("steps_per_epoch", self.steps_per_epoch, minimum=1)
-        _check_count("global_step", self.global_step, minimum=0)
-        _check_count("epoch", self.epoch, minimum=0)
-        _check_count("metric_count", self.metric_count, minimum=0)
-        if self.metric is not None and (isinstance(self.metric, bool) or not isinstance(self.metric, (int, float)) or not math.isfinite(self.metric)):
-            raise ValueError(f"metric: must be None or a finite number, got {self.metric!r}")
+        for argument in _CHECKED:
+            value = getattr(self, argument.name)
+            if value is not None or argument.name not in _OPTIONAL:
+                setattr(self, argument.name, argument.check(value))
 
     @property
     def total_steps(self) -> int | None:
@@ -57,8 +49,14 @@ class TrainContext:
         return self.total_epochs * self.steps_per_epoch
 
 
-def _check_count(name: str, value: object, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name}: expected an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: must be >= {minimum}, got {value}")
+# The same argument declarations policies use, so a context accepts what a policy accepts.
+_CHECKED = (
+    Argument("initial_lr", float, "lr0", gt=0),
+    Argument("total_epochs", int, "run length", ge=1),
+    Argument("steps_per_epoch", int, "updates per epoch", ge=1),
+    Argument("global_step", int, "0-based update index", ge=0),
+    Argument("epoch", int, "0-based epoch index", ge=0),
+    Argument("metric", float, "latest validation result"),
+    Argument("metric_count", int, "validation results so far", ge=0),
+)
+_OPTIONAL = {"steps_per_epoch", "metric"}

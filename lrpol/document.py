@@ -36,7 +36,6 @@ class Document:
     marks: dict = field(default_factory=dict)
     key_marks: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
-    _first_keys: dict = field(default_factory=dict, repr=False)  # where each key first appeared
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where ``path`` starts (where its key starts, with ``key=True``).
@@ -53,27 +52,19 @@ class Document:
             return self.key_marks[path]
         return self.marks.get(path)
 
-    def add_key(self, path: Path, mark: Mark) -> None:
-        """Record where the key naming ``path`` starts. A repeated key is a duplicate: it is
-        reported here (with where the key first appeared), and the value parsed next replaces
-        the earlier one, marks included."""
-        first = self._first_keys.setdefault(path, mark)
-        if first is not mark:
-            self.forget(path)
+    def add_key(self, path: Path, mark: Mark, seen: dict) -> None:
+        """Record where the key naming ``path`` starts. ``seen`` maps the keys met so far in
+        the same mapping to their marks: a repeated key is reported as a duplicate (the value
+        parsed next replaces the earlier one, as in ``json.loads``).
+
+        Marks under the replaced value are not removed: the file is already invalid, and
+        removing them would make duplicate-heavy files quadratic to read.
+        """
+        first = seen.setdefault(path[-1], mark)
         self.key_marks[path] = mark
         if first is not mark:
             hint = f"first defined at line {first[0]}:{first[1]}"
             self.problems.append(self.problem(path, f"duplicate key {path[-1]!r}", hint, code="duplicate-key", key=True))
-
-    def forget(self, path: Path) -> None:
-        """Drop what is recorded at and under ``path``, before a duplicate key's value replaces it."""
-        size = len(path)
-        for marks in (self.marks, self.key_marks):
-            for stale in [p for p in marks if p[:size] == path]:
-                del marks[stale]
-        # Where the key itself first appeared stays known, for a third duplicate's report.
-        for stale in [p for p in self._first_keys if p[:size] == path and p != path]:
-            del self._first_keys[stale]
 
     def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
@@ -112,10 +103,14 @@ def parse_bytes(raw: bytes, file: str | None, fmt: str | None = None) -> Documen
     if fmt == "json":
         from .json_source import parse_json
 
-        return parse_json(text, file)
-    from .yaml_source import parse_yaml
+        doc = parse_json(text, file)
+    else:
+        from .yaml_source import parse_yaml
 
-    return parse_yaml(text, file)
+        doc = parse_yaml(text, file)
+    if doc.data is None and not doc.problems:  # only comments, or an explicit null
+        raise fatal(file, doc.marks.get((), (1, 1)), "the document is empty (null); expected a component entry or a train config", code="empty")
+    return doc
 
 
 def _guess_format(file: str | None, text: str) -> str:

@@ -22,19 +22,25 @@ def format_path(path: Path) -> str:
 
     >>> format_path(("train", "lr_policy", "args", "poly_power"))
     '$.train.lr_policy.args.poly_power'
-    >>> format_path(("phases", 1, "odd key"))
-    "$.phases[1]['odd key']"
+    >>> format_path(("phases", 1, "odd key", "two\\nlines"))
+    "$.phases[1]['odd key']['two\\\\u000alines']"
     """
     parts = ["$"]
     for key in path:
-        if isinstance(key, int):
+        if isinstance(key, int) and not isinstance(key, bool):
             parts.append(f"[{key}]")
-        elif _IDENTIFIER.match(key):
+        elif isinstance(key, str) and _IDENTIFIER.match(key):
             parts.append(f".{key}")
-        else:
-            escaped = key.replace("\\", "\\\\").replace("'", "\\'")
-            parts.append(f"['{escaped}']")
+        else:  # any other key, even one that is not a string, on one printable line
+            parts.append(f"[{_quote(key)}]")
     return "".join(parts)
+
+
+def _quote(key: object) -> str:
+    if not isinstance(key, str):
+        return repr(key)
+    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + "'"
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ def did_you_mean(word: str, choices: Sequence[str], *, listing: str = "expected 
     >>> did_you_mean("zzz", ["rate"])
     "expected one of: 'rate'"
     """
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    choices = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) if isinstance(word, str) else []
     if close:
         return f"did you mean {close[0]!r}?"
     if not choices:

@@ -15,6 +15,8 @@ _COUNTERS = ("global_step", "epoch", "metric", "metric_count")
 class LRHook:
     """Evaluate ``policy`` on ``ctx`` and hand each LR to ``apply``, which sets it in the optimizer.
 
+    ``policy`` may be None (what ``load`` returns for a disabled entry): the LR then stays lr0.
+
     - Constructing the hook applies the LR of update 0 and changes nothing else.
     - ``step()`` is called once after each optimizer update: it advances
       ``global_step`` (and ``epoch``, when ``steps_per_epoch`` is known), then
@@ -35,25 +37,21 @@ class LRHook:
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
-    __slots__ = ("policy", "ctx", "apply")
+    __slots__ = ("policy", "ctx", "_apply")
 
-    def __init__(self, policy: LRPolicy, ctx: TrainContext, apply: Callable[[float], object]):
-        self.policy = policy
+    def __init__(self, policy: LRPolicy | None, ctx: TrainContext, apply: Callable[[float], object]):
+        self.policy = _KeepInitialLR() if policy is None else policy
         self.ctx = ctx
-        self.apply = apply
+        self._apply = apply
         self._refresh()
 
     def step(self) -> float:
         """Advance past the update that just ran; apply and return the next update's LR."""
         ctx = self.ctx
-        step = ctx.global_step + 1
-        ctx.global_step = step
+        ctx.global_step += 1
         if ctx.steps_per_epoch is not None:
-            ctx.epoch = step // ctx.steps_per_epoch
-        lr = self.policy.evaluate(ctx)
-        ctx.current_lr = lr
-        self.apply(lr)
-        return lr
+            ctx.epoch = ctx.global_step // ctx.steps_per_epoch
+        return self._refresh()
 
     def next_epoch(self) -> float:
         """Start the next epoch (only when ``steps_per_epoch`` is None); apply and return its LR."""
@@ -83,26 +81,51 @@ class LRHook:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore :meth:`state_dict` output and apply the restored update's LR."""
+        """Restore :meth:`state_dict` output and apply the restored update's LR.
+
+        All or nothing: if the state is refused, the hook, its policy and its context are
+        left as they were.
+        """
+        counters = self._checked_counters(state)
+        before = self.state_dict()
+        try:
+            self.policy.load_state_dict(state.get("policy", {}))
+            for name in _COUNTERS:
+                setattr(self.ctx, name, counters[name])
+            self.policy.evaluate(self.ctx)  # the policy's own consistency checks, before anything is applied
+        except Exception:
+            self.policy.load_state_dict(before["policy"])
+            for name in _COUNTERS:
+                setattr(self.ctx, name, before["context"][name])
+            raise
+        self._refresh()
+
+    def _checked_counters(self, state: object) -> dict:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found {found!r})")
         counters = state.get("context")
         if not isinstance(counters, dict) or set(counters) != set(_COUNTERS):
             raise ValueError(f"hook state: 'context' must have the keys {list(_COUNTERS)}")
-        restored = TrainContext(
-            initial_lr=self.ctx.initial_lr,
-            total_epochs=self.ctx.total_epochs,
-            steps_per_epoch=self.ctx.steps_per_epoch,
-            **counters,
-        )  # built first, so a bad state leaves the hook untouched
-        self.policy.load_state_dict(state.get("policy", {}))
-        for name in _COUNTERS:
-            setattr(self.ctx, name, getattr(restored, name))
-        self._refresh()
+        ctx = self.ctx
+        checked = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch, **counters)
+        spe = ctx.steps_per_epoch
+        if spe is not None and checked.epoch != checked.global_step // spe:
+            raise ValueError(
+                f"hook state: epoch {checked.epoch} does not follow from global_step {checked.global_step} "
+                f"with steps_per_epoch={spe} (was the run saved with another steps_per_epoch?)"
+            )
+        return {name: getattr(checked, name) for name in _COUNTERS}
 
     def _refresh(self) -> float:
         lr = self.policy.evaluate(self.ctx)
         self.ctx.current_lr = lr
-        self.apply(lr)
+        self._apply(lr)
         return lr
+
+
+class _KeepInitialLR(LRPolicy):
+    """No policy (a disabled entry): every update runs at lr0."""
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        return ctx.initial_lr

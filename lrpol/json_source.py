@@ -150,6 +150,7 @@ class _Parser:
         self.check_depth(start, depth)
         text = self.text
         result: dict = {}
+        seen: dict = {}  # key -> where it first appeared in this object
         i = _WHITESPACE.match(text, start + 1).end()
         if text.startswith("}", i):
             return result, i + 1
@@ -160,7 +161,7 @@ class _Parser:
             key_mark = self.mark(i)
             key, i = self.string(i)
             member = path + (key,)
-            self.doc.add_key(member, key_mark)
+            self.doc.add_key(member, key_mark, seen)
             i = _WHITESPACE.match(text, i).end()
             if not text.startswith(":", i):
                 raise self.unexpected(i, f"expected ':' after key {_shorten(key)!r}")

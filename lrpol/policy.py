@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import inspect
 from typing import ClassVar
 
 from .arguments import check_fields
@@ -26,6 +27,11 @@ class LRPolicy(abc.ABC):
 
     def __post_init__(self) -> None:
         check_fields(self)
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the class's docstring, as plain text."""
+        return (inspect.getdoc(cls) or "").split("\n", 1)[0].rstrip(".").replace("``", "")
 
     @abc.abstractmethod
     def evaluate(self, ctx: TrainContext) -> float:

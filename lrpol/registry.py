@@ -24,7 +24,8 @@ ENTRY_POINT_GROUP = "lrpol.policies"
 ALLOW_PATHS_ENV = "LRPOL_ALLOW_PATHS"
 
 #: What a ``path`` looks like: ``package.module.ClassName`` (also the schema's pattern).
-DOTTED_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
+# (?!.*\n): Python's $, unlike ECMA's, also matches before a final newline.
+DOTTED_PATTERN = r"^(?!.*\n)[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
 _DOTTED = re.compile(DOTTED_PATTERN)
 
 _policies: dict[str, type[LRPolicy]] = {}
@@ -93,7 +94,9 @@ def registered() -> dict[str, type[LRPolicy]]:
 
 def builtin() -> dict[str, type[LRPolicy]]:
     """Name -> class for the policies that ship with lrpol (what the published schemas cover)."""
-    return {name: cls for name, cls in sorted(_policies.items()) if cls.__module__.startswith("lrpol.")}
+    from . import policies
+
+    return {name: _policies[name] for name in sorted(policies.__all__)}
 
 
 def _discover_plugins() -> dict:
@@ -136,11 +139,11 @@ def path_allowed(path: str, prefixes: Iterable[str]) -> bool:
     return any(path == p or path.startswith(p + ".") for p in prefixes)
 
 
-def check_path(path: str, prefixes: tuple[str, ...] | None) -> None:
-    """The checks on a ``path`` that need no import: its shape, and the allowlist unless ``prefixes`` is None."""
+def check_path(path: str, prefixes: tuple[str, ...], *, enforce_allowlist: bool = True) -> None:
+    """The checks on a ``path`` that need no import: its shape, and that it lies under ``prefixes``."""
     if not is_dotted_path(path):
         raise RegistryError(f"{path!r} is not a dotted path to a class", "write it as 'package.module.ClassName'", code="invalid-path")
-    if prefixes is not None and not path_allowed(path, prefixes):
+    if enforce_allowlist and not path_allowed(path, prefixes):
         hint = f"allowed prefixes: {', '.join(prefixes)}" if prefixes else f"allow its package with allow_paths=[...], --allow-path or ${ALLOW_PATHS_ENV}"
         raise RegistryError(f"path {path!r} is not in the allowlist", hint, code="path-not-allowed")
 

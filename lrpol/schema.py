@@ -9,16 +9,17 @@ and a test fails when they drift from the code. The schemas declare JSON Schema
 2020-12 but use only keywords that behave the same in draft-07, which is what
 editors understand. ``name`` is an ``enum`` and each policy's ``args`` hang off an
 ``if``/``then`` on it (not ``oneOf``), so an error names the exact field.
+
+What a schema cannot say, and only ``lrpol.validate`` checks: the values of ``{VAR}``
+references (the schema accepts a whole reference wherever ``args`` or ``disabled`` takes
+a value), whole numbers too large for a float, and the constructors' own checks.
 """
 
 from __future__ import annotations
 
-import argparse
-import inspect
 import json
 import sys
 from importlib import resources
-from pathlib import Path
 
 from .arguments import Argument, arguments_of
 from .config import RUN_SETTINGS
@@ -26,6 +27,8 @@ from .registry import DOTTED_PATTERN, builtin
 from .variables import WHOLE_REFERENCE_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: The schemas' ``$id``: names, not addresses, so they stay valid wherever the files are copied.
+ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
 
@@ -70,7 +73,7 @@ def entry_schema(policies: dict[str, type]) -> dict:
     """The schema of one component entry, over the given name -> class mapping."""
     per_policy = []
     for name, cls in policies.items():
-        then: dict = {"properties": {"args": {"description": f"arguments of {name}: {_summary(cls)}", **args_schema(cls)}}}
+        then: dict = {"properties": {"args": {"description": f"arguments of {name}: {cls.summary()}", **args_schema(cls)}}}
         if any(argument.required for argument in arguments_of(cls)):
             then["required"] = ["args"]
         # Without required: ["name"] the condition would hold, vacuously, for path entries.
@@ -82,7 +85,7 @@ def entry_schema(policies: dict[str, type]) -> dict:
             "name": {"enum": list(policies), "description": "a registered policy (lrpol list shows them)"},
             "path": {"type": "string", "pattern": DOTTED_PATTERN, "description": "package.module.Class of a policy to import (allowlisted packages only)"},
             "args": {"type": "object", "description": "keyword arguments of the policy"},
-            "disabled": {"type": "boolean", "description": "true means no policy"},
+            "disabled": {"type": ["boolean", "string"], "pattern": WHOLE_REFERENCE_PATTERN, "description": "true means no policy (or a whole {VAR} reference)"},
         },
         "additionalProperties": False,
         # Exactly one of name and path, written with draft-07 keywords.
@@ -101,6 +104,7 @@ def lr_policy_schema(policies: dict[str, type] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
         "$schema": DIALECT,
+        "$id": ID_PREFIX + "lr_policy",
         "title": "lrpol learning-rate policy entry",
         "description": 'A Clara MMAR-style component: {"name": ..., "args": {...}} or {"path": ..., "args": {...}}.',
         **entry_schema(policies),
@@ -112,6 +116,7 @@ def train_config_schema(policies: dict[str, type] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
         "$schema": DIALECT,
+        "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
         "description": "Checks train.lr_policy and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
@@ -139,25 +144,25 @@ def packaged(name: str) -> dict:
     return json.loads(resources.files("lrpol").joinpath("schemas", name).read_text(encoding="utf-8"))
 
 
-def _summary(cls: type) -> str:
-    doc = inspect.getdoc(cls) or ""
-    return doc.split("\n", 1)[0].rstrip(".").replace("``", "")
+def validator(name: str = TRAIN_CONFIG):
+    """A ``jsonschema`` validator for a shipped schema, for checking data with plain JSON Schema.
+
+    ``lrpol.validate`` is stricter (it also resolves variables and runs the constructors)
+    and its messages point at lines; this is the same check other tools make.
+
+    >>> validator(LR_POLICY).is_valid({"name": "ReducePoly", "args": {"poly_power": 0}})
+    False
+    """
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(packaged(name))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lrpol.schema", description="Print or write lrpol's JSON Schemas.")
-    parser.add_argument("--write", nargs="+", metavar="DIR", help="write the schema files into each DIR")
-    options = parser.parse_args(argv)
-    schemas = generate()
-    if not options.write:
-        sys.stdout.write(render(schemas[TRAIN_CONFIG]))
-        return 0
-    for directory in map(Path, options.write):
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, schema in schemas.items():
-            (directory / name).write_text(render(schema), encoding="utf-8")
-            print(f"wrote {directory / name}")
-    return 0
+    """``python -m lrpol.schema [--write DIR...]``: the same as ``lrpol schema``."""
+    from .cli import main as cli
+
+    return cli(["schema", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

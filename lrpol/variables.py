@@ -2,10 +2,12 @@
 
 Variables come from the config's own top-level scalar values (``"epochs": 100``)
 and from the caller (``variables=`` / ``--var``), which win. A string that is
-exactly ``"{VAR}"`` becomes the variable's value with its type; a reference
-inside a longer string is replaced by the value's JSON spelling. A variable's
-own value may refer to other variables. An undefined variable is an error
-(Clara silently gave None).
+exactly ``"{VAR}"`` becomes the variable's value with its type; inside a longer
+string a reference becomes the value itself when it is a string, and its JSON
+spelling otherwise (``true``, ``null``, ``0.001``). A variable's own value may
+refer to other variables. An undefined variable is an error (Clara silently gave
+None). Only an entry's ``args`` and ``disabled`` are substituted: ``name`` and
+``path`` must be written out, so a schema and a reader can see which policy it is.
 
 >>> Variables({"lr": 0.001, "name": "run{n}", "n": 3}).substitute("{lr}")
 0.001
@@ -17,14 +19,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Callable
 
 from .errors import Invalid, did_you_mean
 
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: A string that is one whole reference, such as ``"{EPOCHS}"`` (also the schema's pattern).
-WHOLE_REFERENCE_PATTERN = r"^\{[A-Za-z_][A-Za-z0-9_]*\}$"
+# (?!.*\n): Python's $, unlike ECMA's, also matches before a final newline.
+WHOLE_REFERENCE_PATTERN = r"^(?!.*\n)\{[A-Za-z_][A-Za-z0-9_]*\}$"
 _SCALARS = (str, int, float, bool, type(None))
+#: Limits that keep a hostile config from expanding without bound ("{a}{a}" doubling per level).
+MAX_EXPANDED_LENGTH = 65_536
+MAX_CHAIN = 32
 
 
 class VariableError(Invalid):
@@ -36,7 +43,19 @@ def config_variables(root: object) -> dict:
     """The top-level scalar values of a train config, which ``{VAR}`` may name."""
     if not isinstance(root, dict):
         return {}
-    return {key: value for key, value in root.items() if isinstance(value, _SCALARS)}
+    return {key: value for key, value in root.items() if isinstance(key, str) and isinstance(value, _SCALARS)}
+
+
+def check_definitions(variables: object) -> dict:
+    """``variables`` as given by a caller: a mapping of names to JSON scalars (else TypeError)."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, Mapping):
+        raise TypeError(f"variables must be a mapping, not {type(variables).__name__}")
+    for name, value in variables.items():
+        if not isinstance(name, str) or not isinstance(value, _SCALARS):
+            raise TypeError(f"variables must map names to strings, numbers, booleans or None; got {name!r}: {value!r}")
+    return dict(variables)
 
 
 class Variables:
@@ -51,13 +70,18 @@ class Variables:
         whole = _REFERENCE.fullmatch(text)
         if whole:
             return self._value(whole.group(1), _chain)
-        return _REFERENCE.sub(lambda m: _spell(self._value(m.group(1), _chain)), text)
+        expanded = _REFERENCE.sub(lambda m: _spell(self._value(m.group(1), _chain)), text)
+        if len(expanded) > MAX_EXPANDED_LENGTH:
+            raise VariableError(f"substituting variables makes a string of more than {MAX_EXPANDED_LENGTH} characters")
+        return expanded
 
     def _value(self, name: str, chain: tuple) -> object:
         if name in self._resolved:
             return self._resolved[name]
         if name in chain:
             raise VariableError(f"variable {name!r} refers to itself ({' -> '.join((*chain, name))})")
+        if len(chain) >= MAX_CHAIN:
+            raise VariableError(f"variables refer to variables more than {MAX_CHAIN} levels deep ({chain[0]} -> {chain[1]} -> ...)")
         if name not in self._definitions:
             hint = did_you_mean(name, list(self._definitions), listing="defined variables") if self._definitions else "no variables are defined"
             raise VariableError(f"undefined variable {name!r}", hint)

@@ -225,10 +225,11 @@ def test_malformed_and_empty_files(write, name, text, mark, code):
     assert info.value.problems == (problem,)
 
 
-def test_yaml_with_only_comments_is_an_error(write):
-    problem = only_problem(validate(write("c.yaml", "# nothing here\n")))
-    assert problem.code == "missing-entry"
-    assert "no policy entry at /train/lr_policy" in problem.message
+@pytest.mark.parametrize("name, text, mark", [("c.yaml", "# nothing here\n", (1, 1)), ("n.yaml", "\n~\n", (2, 1)), ("n.json", " null", (1, 2))])
+def test_a_document_with_no_data_is_empty(write, name, text, mark):
+    problem = only_problem(validate(write(name, text)))
+    assert (problem.code, (problem.line, problem.column)) == ("empty", mark)
+    assert problem.message == "the document is empty (null); expected a component entry or a train config"
 
 
 def test_missing_file_is_unreadable(tmp_path):
@@ -287,8 +288,11 @@ def test_pointer_picks_another_place(write):
 
 
 def test_pointer_must_be_a_json_pointer(write):
-    with pytest.raises(ValueError, match="starts with '/'"):
-        validate(write("a.json", "{}"), pointer="train/lr_policy")
+    path = write("a.json", "{}")
+    problem = only_problem(validate(path, pointer="train/lr_policy"))
+    assert (problem.code, problem.message) == ("invalid-pointer", "'train/lr_policy' is not a JSON pointer")
+    with pytest.raises(ConfigError):
+        load(path, pointer="train")
 
 
 def test_disabled_entry_builds_no_policy(write):
@@ -484,3 +488,49 @@ def test_mappings_built_in_code_with_odd_values_get_problems_not_exceptions():
     assert [(p.json_path, p.code) for p in validate({"name": "ReduceCosine", "args": {1: 2}})] == [("$.args[1]", "non-string-key")]
     problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": 10**400}}))
     assert (problem.code, problem.message) == ("non-finite", "must be a finite number, got inf")
+
+
+def test_a_train_config_is_recognised_even_with_a_top_level_name(write):
+    config = {"name": "run1", "epochs": 10, "train": {"lr_policy": valid_entry("ReducePoly")}}
+    assert validate(config) == []
+    assert build(config) == ReducePoly(poly_power=0.9)
+    assert load(write("run.json", json.dumps(config))) == ReducePoly(poly_power=0.9)
+
+
+def test_disabled_entry_is_built_and_checked_like_an_enabled_one():
+    entry = {"path": "lrpol_sample_policies.Undeclared", "disabled": True, "args": {"scale": -1}}
+    with pytest.raises(ConfigError, match="rejected its arguments"):
+        build(entry, allow_paths=["lrpol_sample_policies"])
+    assert build({**entry, "args": {"scale": 2}}, allow_paths=["lrpol_sample_policies"]) is None
+
+
+def test_variables_are_substituted_in_args_and_disabled_only():
+    assert build({"name": "ReduceCosine", "disabled": "{OFF}"}, variables={"OFF": True}) is None
+    problem = only_problem(validate({"name": "{POLICY}"}, variables={"POLICY": "ReduceCosine"}))
+    assert (problem.json_path, problem.code) == ("$.name", "unknown-policy")
+
+
+def test_schema_key_must_be_a_string():
+    problem = only_problem(validate({"$schema": 5, "name": "ReduceCosine"}))
+    assert (problem.json_path, problem.message) == ("$['$schema']", "'$schema' must be a string, got an integer")
+
+
+def test_variable_expansion_is_bounded():
+    doubling = {f"v{i}": f"{{v{i + 1}}}{{v{i + 1}}}" for i in range(20)} | {"v20": "x"}
+    problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": "{v0}"}}, variables=doubling))
+    assert problem.message == "substituting variables makes a string of more than 65536 characters"
+    chain = {f"v{i}": f"{{v{i + 1}}}" for i in range(2000)} | {"v2000": 1}
+    problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": "{v0}"}}, variables=chain))
+    assert problem.message.startswith("variables refer to variables more than 32 levels deep")
+
+
+@pytest.mark.parametrize("variables", [{1: 2}, {"a": [1]}, ["a"]])
+def test_bad_variables_argument_is_a_type_error(variables):
+    with pytest.raises(TypeError, match="variables must"):
+        validate({"name": "ReduceCosine"}, variables=variables)
+
+
+def test_top_level_keys_that_are_not_strings_are_not_variables():
+    config = {1: 2, "p": 2, "train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": "{p}"}}}}
+    assert validate(config) == []
+    assert validate({"name": "ReducePoly", "args": {"poly_power": 1}, None: 1})[0].json_path == "$[None]"

@@ -134,7 +134,7 @@ def test_state_dict_is_json_and_versioned():
     assert state == {
         "format": 1,
         "context": {"global_step": 1, "epoch": 0, "metric": 0.3, "metric_count": 1},
-        "policy": {"seen": 1, "best": 0.3, "bad_count": 0, "cooldown_left": 0, "factor": 1.0, "reductions": 0},
+        "policy": {"seen": 1, "best": 0.3, "bad_count": 0, "cooldown_left": 0, "reductions": 0},
     }
 
 
@@ -187,3 +187,36 @@ def test_plateau_resume_at_every_step_with_many_reductions():
         resumed.load_state_dict(json.loads(saved))
         drive(resumed, steps)
         assert before.applied + after.applied[2:] == reference, k
+
+
+def test_refused_policy_state_leaves_everything_as_it_was():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=5)
+    apply = Recorder()
+    hook = LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, apply)
+    hook.report_metric(0.5)
+    hook.report_metric(0.5)
+    before = hook.state_dict()
+    # The policy has counted 3 results but the context says none were reported: refused as a whole.
+    bad = {"format": 1, "context": {"global_step": 0, "epoch": 0, "metric": None, "metric_count": 0},
+           "policy": {"seen": 3, "best": 0.5, "bad_count": 0, "cooldown_left": 0, "reductions": 1}}
+    with pytest.raises(ValueError, match="has counted 3 validation results but the context reports 0"):
+        hook.load_state_dict(bad)
+    assert hook.state_dict() == before
+    assert hook.report_metric(0.5) == 0.025  # still counting where it was
+
+
+def test_state_epoch_must_follow_from_the_step():
+    hook = LRHook(ReduceCosine(), TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=4), Recorder())
+    state = {"format": 1, "context": {"global_step": 5, "epoch": 9, "metric": None, "metric_count": 0}, "policy": {}}
+    with pytest.raises(ValueError, match="epoch 9 does not follow from global_step 5 with steps_per_epoch=4"):
+        hook.load_state_dict(state)
+
+
+def test_hook_without_a_policy_keeps_lr0(write):
+    policy = load(write("off.yaml", "train:\n  lr_policy: {name: ReduceCosine, disabled: true}\n"))
+    assert policy is None
+    apply = Recorder()
+    hook = LRHook(policy, TrainContext(initial_lr=0.3, total_epochs=2, steps_per_epoch=1), apply)
+    hook.step()
+    hook.step()
+    assert apply.applied == [0.3, 0.3, 0.3]

@@ -247,9 +247,10 @@ def test_plateau_state_round_trips_through_json_and_continues_identically():
     "state, message",
     [
         ({"seen": 1}, "must have the keys"),
-        ({"seen": -1, "best": None, "bad_count": 0, "cooldown_left": 0, "factor": 1.0, "reductions": 0}, "seen must be an integer >= 0"),
-        ({"seen": 1, "best": "x", "bad_count": 0, "cooldown_left": 0, "factor": 1.0, "reductions": 0}, "best must be a finite number"),
-        ({"seen": 1, "best": 0.5, "bad_count": 0, "cooldown_left": 0, "factor": math.nan, "reductions": 0}, "factor must be a finite number"),
+        ({"seen": -1, "best": None, "bad_count": 0, "cooldown_left": 0, "reductions": 0}, "seen must be an integer >= 0"),
+        ({"seen": 1, "best": "x", "bad_count": 0, "cooldown_left": 0, "reductions": 0}, "best must be null or a finite number"),
+        ({"seen": 1, "best": math.nan, "bad_count": 0, "cooldown_left": 0, "reductions": 0}, "best must be null or a finite number"),
+        ({"seen": 1, "best": 0.5, "bad_count": 0, "cooldown_left": 0, "reductions": 1.5}, "reductions must be an integer"),
     ],
 )
 def test_plateau_rejects_a_bad_state(state, message):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from unittest import mock
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lrpol import yaml_source
 from lrpol.document import MAX_DEPTH
 from lrpol.errors import ConfigError
 from lrpol.yaml_source import MAX_NODES, parse_yaml
@@ -289,9 +291,158 @@ def test_aliases_expand_to_copies(libyaml):
     assert doc.marks[("run", "lr")] == doc.marks[("base", "lr")] == (1, 15)
 
 
-def test_merge_key_is_an_ordinary_key(libyaml):
-    # YAML 1.2 has no merge keys; '<<' is a string like any other.
-    assert load("a: &a {x: 1}\nb:\n  <<: *a\n", libyaml).data == {"a": {"x": 1}, "b": {"<<": {"x": 1}}}
+def test_duplicate_key_in_an_aliased_mapping_is_reported_once(libyaml):
+    doc = load("a: &a {x: 1, x: 2}\nb: *a\n", libyaml)
+    assert doc.data == {"a": {"x": 2}, "b": {"x": 2}}
+    (problem,) = doc.problems  # where the mapping is written, not again for each alias
+    assert located(problem) == (1, 14, "$.a.x", "duplicate-key")
+
+
+# -- aliases as keys: marked where the alias is written ----------------------
+
+
+def test_alias_key_repeating_its_anchor_is_a_duplicate_at_the_alias(libyaml):
+    doc = load("&a x: 1\n*a : 2\n", libyaml)
+    assert doc.data == {"x": 2}
+    (problem,) = doc.problems
+    assert located(problem) == (2, 1, "$.x", "duplicate-key")
+    assert (problem.message, problem.hint) == ("duplicate key 'x'", "first defined at line 1:1")
+    assert doc.key_marks == {("x",): (2, 1)}
+    assert doc.marks == {(): (1, 1), ("x",): (2, 6)}
+
+
+def test_alias_keys_among_alias_values(libyaml):
+    doc = load("a: &k x\nb: *k\n*k : 1\nc: *k\nm: &m {*k : 2}\nn: *m\n", libyaml)
+    assert doc.data == {"a": "x", "b": "x", "x": 1, "c": "x", "m": {"x": 2}, "n": {"x": 2}}
+    assert doc.problems == []
+    assert doc.key_marks[("x",)] == (3, 1)
+    # A mapping reached through an alias keeps the alias keys where they are written.
+    assert doc.key_marks[("m", "x")] == doc.key_marks[("n", "x")] == (5, 8)
+
+
+def test_alias_to_a_non_string_key_is_a_problem_at_the_alias(libyaml):
+    doc = load("l: &n [1]\n*n : b\n", libyaml)
+    assert doc.data == {"l": [1]}
+    (problem,) = doc.problems
+    assert located(problem) == (2, 1, "$", "non-string-key")
+    assert problem.message == "keys must be strings, got array"
+
+
+# -- merge keys ---------------------------------------------------------------
+
+MERGED = "\n".join(
+    [
+        "base: &base",
+        "  name: Poly",
+        "  args: {poly_power: 0.9}",
+        "run:",
+        "  <<: *base",
+        "  name: Decay",
+        "",
+    ]
+)
+
+
+def test_merge_key_merges_a_mapping_and_written_keys_win(libyaml):
+    doc = load(MERGED, libyaml)
+    assert doc.data["run"] == {"name": "Decay", "args": {"poly_power": 0.9}}
+    assert doc.problems == []  # 'name' is written and merged: not a duplicate
+
+
+def test_merged_values_keep_the_marks_where_they_are_written(libyaml):
+    doc = load(MERGED, libyaml)
+    assert doc.marks[("run", "args")] == doc.marks[("base", "args")] == (3, 9)
+    assert doc.marks[("run", "args", "poly_power")] == (3, 22)
+    assert doc.key_marks[("run", "args")] == (3, 3)
+    assert doc.key_marks[("run", "args", "poly_power")] == (3, 10)
+    assert (doc.marks[("run", "name")], doc.key_marks[("run", "name")]) == ((6, 9), (6, 3))
+    assert doc.marks[("run",)] == (5, 3)
+
+
+def test_merge_key_with_a_list_earlier_mappings_win(libyaml):
+    doc = load("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  z: 3\n", libyaml)
+    assert doc.data["c"] == {"x": 1, "y": 1, "z": 3}
+    assert doc.problems == []
+    assert (doc.marks[("c", "y")], doc.key_marks[("c", "y")]) == ((1, 17), (1, 14))
+    assert (doc.marks[("c", "z")], doc.key_marks[("c", "z")]) == ((5, 6), (5, 3))
+
+
+def test_merge_keys_nest_and_may_merge_inline_mappings(libyaml):
+    doc = load("a: &a {x: 1, y: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: [*b, {z: 3, x: 4}]}\n", libyaml)
+    assert doc.data["c"] == {"x": 1, "y": 2, "z": 3}
+    assert doc.problems == []
+    assert (doc.marks[("c", "x")], doc.marks[("c", "y")], doc.marks[("c", "z")]) == ((1, 11), (2, 19), (3, 18))
+
+
+@pytest.mark.parametrize("key", ['"<<"', "'<<'", "!!str <<"])
+def test_quoted_or_tagged_merge_key_is_an_ordinary_key(libyaml, key):
+    doc = load(f"a: &a {{x: 1}}\nb:\n  {key}: *a\n", libyaml)
+    assert doc.data == {"a": {"x": 1}, "b": {"<<": {"x": 1}}}
+    assert doc.problems == []
+
+
+def test_written_keys_repeated_next_to_a_merge_key_are_duplicates(libyaml):
+    doc = load("a: &a {x: 1}\nb: {<<: *a, x: 2, x: 3}\n", libyaml)
+    assert doc.data["b"] == {"x": 3}
+    (problem,) = doc.problems
+    assert located(problem) == (2, 19, "$.b.x", "duplicate-key")
+    assert problem.hint == "first defined at line 2:13"
+
+
+def test_second_merge_key_is_a_duplicate_and_ignored(libyaml):
+    doc = load("a: &a {x: 1}\nb:\n  <<: *a\n  <<: {y: 2}\n", libyaml)
+    assert doc.data["b"] == {"x": 1}
+    (problem,) = doc.problems
+    assert located(problem) == (4, 3, "$.b", "duplicate-key")
+    assert (problem.message, problem.hint) == ("duplicate key '<<'", "first defined at line 3:3")
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "message"),
+    [
+        ("1", 9, "merge key '<<' takes a mapping or a list of mappings, got integer"),
+        ("~", 9, "merge key '<<' takes a mapping or a list of mappings, got null"),
+        ("x", 9, "merge key '<<' takes a mapping or a list of mappings, got string"),
+        ("[*a, 2]", 14, "merge key '<<' takes a list of mappings, got integer"),
+        ("[*a, [*a]]", 14, "merge key '<<' takes a list of mappings, got array"),
+    ],
+)
+def test_merge_key_needs_mappings(libyaml, value, column, message):
+    doc = load(f"a: &a {{x: 1}}\nb: {{<<: {value}, y: 2}}\n", libyaml)
+    merged = {"x": 1} if value.startswith("[") else {}
+    assert doc.data["b"] == {**merged, "y": 2}
+    (problem,) = doc.problems
+    assert located(problem) == (2, column, "$.b", "invalid-merge")
+    assert problem.message == message
+
+
+def test_tagged_merge_value_is_a_tag_problem(libyaml):
+    doc = load("b: {<<: !foo {x: 1}, y: 2}\n", libyaml)
+    assert doc.data == {"b": {"y": 2}}
+    (problem,) = doc.problems
+    assert located(problem) == (1, 9, "$.b", "yaml-tag")
+
+
+def test_mapping_merging_itself_is_refused(libyaml):
+    problem = error_of("a: &a {<<: *a}\n", libyaml)
+    assert located(problem) == (1, 4, "$", "too-deep")
+    assert problem.message == "recursive alias: a mapping merges itself"
+
+
+def test_long_chain_of_merges_is_refused(libyaml):
+    # Mappings under a refused tag are converted only when merged, so this chain is followed
+    # at once, one merge inside another.
+    chain = "".join(f", &a{i} {{<<: *a{i - 1}}}" for i in range(1, 100))
+    text = f"t: !foo [&a0 {{x: 0}}{chain}]\nu: {{<<: *a99}}\n"
+    problem = error_of(text, libyaml)
+    assert located(problem) == (1, text.index("&a35 ") + 1, "$", "too-deep")
+    assert problem.message == "merge keys nested deeper than 64 levels"
+
+
+def test_mapping_merging_its_parent_is_refused(libyaml):
+    problem = error_of("a: &a {b: {<<: *a}}\n", libyaml)
+    assert located(problem) == (1, 11, "$", "too-deep")
+    assert problem.message == "recursive alias: a collection contains an alias to itself"
 
 
 # -- errors that stop parsing ------------------------------------------------
@@ -321,6 +472,31 @@ def test_syntax_errors(libyaml, text, line, column):
     assert problem.message  # worded by PyYAML or libyaml, which differ
 
 
+def test_syntax_error_is_not_read_again(libyaml):
+    # Reading the text again (pure Python, slow) only serves libyaml's nesting-depth error.
+    with mock.patch.object(yaml_source, "_first_too_deep_mark", side_effect=AssertionError("read again")):
+        assert located(error_of("a: [1, 2\n" + "b: 1\n" * 1000, libyaml)) == (2, 2, "$", "syntax")
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [("maximum nesting depth exceeded", (1, 65, "$", "too-deep")), ("did not find expected node content", (1, 1001, "$", "syntax"))],
+)
+def test_libyaml_nesting_depth_error_is_too_deep(libyaml, problem, expected):
+    class Refusing:  # as newer libyaml (PyYAML 6.0.4) refuses 1000 levels, before our limit is seen
+        def __init__(self, text):
+            pass
+
+        def get_single_node(self):
+            raise yaml.parser.ParserError("while parsing a flow node", None, problem, yaml.Mark("", 1000, 0, 1000, None, None))
+
+        def dispose(self):
+            pass
+
+    with mock.patch.object(yaml_source, "_loader_class", lambda use_libyaml: Refusing):
+        assert located(error_of("[" * 1000, libyaml)) == expected
+
+
 def test_syntax_error_hint_names_the_context(libyaml):
     problem = error_of("steps: [1, 2\n", libyaml)
     assert problem.hint == "while parsing a flow sequence that starts at line 1:8"
@@ -333,20 +509,36 @@ def test_characters_yaml_forbids(libyaml, char, column):
     assert problem.message == f"character U+{ord(char):04X} is not allowed in YAML"
 
 
-def test_billion_laughs_is_refused(libyaml):
+def test_billion_laughs_is_refused_quickly(libyaml):
     lines = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
     for name, previous in zip("bcdefghi", "abcdefgh"):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    start = time.perf_counter()
     problem = error_of("\n".join(lines), libyaml)
+    assert time.perf_counter() - start < 5  # about 0.1 s: it stops after 100,000 repeated values, of 9**9
     assert located(problem) == (1, 1, "$", "too-large")
-    assert problem.message == "document expands to more than 100000 nodes (nested YAML aliases?)"
+    assert problem.message == "YAML aliases expand to more than 100000 repeated values"
 
 
-def test_node_limit_counts_values(libyaml):
+def test_values_without_aliases_are_not_limited(libyaml):
     assert MAX_NODES == 100_000
-    # The root list and its elements: exactly the limit, then one more.
-    assert len(load("[" + "0," * (MAX_NODES - 2) + "0]", libyaml).data) == MAX_NODES - 1
-    assert error_of("[" + "0," * (MAX_NODES - 1) + "0]", libyaml).code == "too-large"
+    doc = load("[" + "0, " * 149_999 + "0]", libyaml)
+    assert (len(doc.data), doc.problems) == (150_000, [])
+
+
+def test_node_limit_counts_values_reached_through_aliases(libyaml):
+    # Each '*a' repeats the list and its 999 items: 100 of them are exactly the limit, then one more.
+    text = "x: &x 0\na: &a [" + "0, " * 998 + "0]\nb: [" + "*a, " * 99 + "*a]\n"
+    assert len(load(text, libyaml).data["b"]) == 100
+    assert error_of(text + "c: *x\n", libyaml).code == "too-large"
+
+
+def test_node_limit_counts_merged_values_that_are_overridden(libyaml):
+    # Merging 200 aliases of one mapping keeps 1,000 values and reads 199,000 more.
+    big = "big: &big {" + ", ".join(f"k{i}: {i}" for i in range(1000)) + "}\n"
+    assert len(load(big + "m: {<<: [" + "*big, " * 9 + "*big]}\n", libyaml).data["m"]) == 1000
+    problem = error_of(big + "m: {<<: [" + "*big, " * 199 + "*big]}\n", libyaml)
+    assert located(problem) == (1, 1, "$", "too-large")
 
 
 @pytest.mark.parametrize(("text", "column"), [("&a [*a]", 1), ("a: &x {b: [*x]}", 4)])

@@ -18,7 +18,6 @@ class PlateauState:
     best: float | None = None
     bad_count: int = 0  # results in a row that did not improve on best
     cooldown_left: int = 0
-    factor: float = 1.0  # product of all reductions so far
     reductions: int = 0
 
 
@@ -39,11 +38,11 @@ class ReduceOnPlateau(LRPolicy):
        counter to 0; any other result adds 1 to the counter.
     2. During a cooldown (the ``cooldown`` results after a reduction) the counter is
        held at 0.
-    3. When the counter reaches ``plateau_count_trigger``: ``factor *= reduction_rate``
-       and the counter restarts at 0.
+    3. When the counter reaches ``plateau_count_trigger``, that is one more reduction,
+       k, and the counter restarts at 0.
 
-    The LR is ``max(lr0 * factor, min(min_lr, lr0))``: it starts at lr0, and a
-    reduction never takes it below ``min_lr`` (nor above lr0).
+    The LR is ``max(lr0 * reduction_rate ** k, min(min_lr, lr0))``: it starts at lr0,
+    and reductions never take it below ``min_lr`` (nor raise it above lr0).
 
     Truth table, ``plateau_count_trigger=2``, a flat metric, lr0 = 0.1, rate 0.5::
 
@@ -87,7 +86,7 @@ class ReduceOnPlateau(LRPolicy):
         if ctx.metric_count != state.seen:
             self._observe(ctx)
         lr0 = ctx.initial_lr
-        return max(lr0 * state.factor, min(self.min_lr, lr0))
+        return max(lr0 * self.reduction_rate**state.reductions, min(self.min_lr, lr0))
 
     def _observe(self, ctx: TrainContext) -> None:
         state = self._state
@@ -108,7 +107,6 @@ class ReduceOnPlateau(LRPolicy):
             state.cooldown_left -= 1
             state.bad_count = 0
         if state.bad_count >= self.plateau_count_trigger:
-            state.factor *= self.reduction_rate
             state.reductions += 1
             state.bad_count = 0
             state.cooldown_left = self.cooldown
@@ -125,15 +123,11 @@ class ReduceOnPlateau(LRPolicy):
         if not isinstance(state, dict) or set(state) != expected:
             found = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)}, got {found}")
-        restored = PlateauState(**state)
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
-            value = getattr(restored, name)
+            value = state[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {value!r}")
-        for name in ("best", "factor"):
-            value = getattr(restored, name)
-            if value is None and name == "best":
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"ReduceOnPlateau state: {name} must be a finite number, got {value!r}")
-        object.__setattr__(self, "_state", restored)
+        best = state["best"]
+        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or not math.isfinite(best)):
+            raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {best!r}")
+        object.__setattr__(self, "_state", PlateauState(**state))

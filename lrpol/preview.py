@@ -1,0 +1,145 @@
+"""See a schedule before spending GPU hours on it: the whole LR curve of a policy, as a
+table, a CSV file or a PNG plot.
+
+The curve is made by driving :class:`LRHook` exactly as a training loop would: one
+``step()`` per update and, when there are metrics, one ``report_metric`` at the end of
+each epoch. What the preview shows is therefore what training will do.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .context import TrainContext
+from .hook import LRHook
+from .policy import LRPolicy
+
+#: The table shows at most this many epochs; longer runs show every k-th one.
+MAX_TABLE_ROWS = 40
+
+
+@dataclass
+class Curve:
+    """The LR of every update of a run, with what happened at the end of each epoch."""
+
+    steps_per_epoch: int
+    lrs: list[float] = field(default_factory=list)  # lrs[s]: the LR update s runs at
+    metrics: dict[int, float] = field(default_factory=dict)  # epoch -> result reported after it
+    reductions: list[int] = field(default_factory=list)  # epochs after whose result the LR dropped
+    final_lr: float = math.nan  # the LR after the last update (what a longer run would start at)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.lrs) // self.steps_per_epoch
+
+    def epoch_rows(self) -> list[tuple[int, float, float]]:
+        """(epoch, LR of its first update, LR of its last update) for every epoch."""
+        spe = self.steps_per_epoch
+        return [(e, self.lrs[e * spe], self.lrs[e * spe + spe - 1]) for e in range(self.epochs)]
+
+
+def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | None = None) -> Curve:
+    """Run ``policy`` over ``ctx.total_epochs`` epochs of ``ctx.steps_per_epoch`` updates.
+
+    ``metrics[e]`` is reported after epoch e (fewer metrics: no more validations after them).
+    """
+    spe = ctx.steps_per_epoch
+    if spe is None:
+        raise ValueError("a preview needs steps_per_epoch")
+    curve = Curve(steps_per_epoch=spe)
+    lrs = curve.lrs
+    hook = LRHook(policy, ctx, lambda lr: None)
+    for epoch in range(ctx.total_epochs):
+        for _ in range(spe):
+            lrs.append(ctx.current_lr)
+            hook.step()
+        if metrics is not None and epoch < len(metrics):
+            before = ctx.current_lr
+            curve.metrics[epoch] = metrics[epoch]
+            if hook.report_metric(metrics[epoch]) < before:
+                curve.reductions.append(epoch)
+    curve.final_lr = ctx.current_lr
+    return curve
+
+
+def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
+    """The stand-in validation metric for a plateau policy: it improves linearly over the
+    first half of the epochs, then stays flat (it falls instead when ``mode`` is "min").
+
+    >>> synthetic_metrics(6)
+    [0.0, 0.3333333333333333, 0.6666666666666666, 1.0, 1.0, 1.0]
+    """
+    half = max(1, epochs // 2)
+    rising = [min(epoch, half) / half for epoch in range(epochs)]
+    return rising if mode == "max" else [1.0 - value for value in rising]
+
+
+def table(curve: Curve, max_rows: int = MAX_TABLE_ROWS) -> list[str]:
+    """Lines of a compact table: every epoch, or every k-th (and the last) for long runs."""
+    rows = curve.epoch_rows()
+    every = max(1, math.ceil(len(rows) / max_rows))
+    shown = [row for row in rows if row[0] % every == 0 or row[0] == len(rows) - 1]
+    with_metric = bool(curve.metrics)
+    header = f"{'epoch':>6}  {'first lr':>14}  {'last lr':>14}" + (f"  {'metric':>10}" if with_metric else "")
+    lines = [header]
+    for epoch, first, last in shown:
+        line = f"{epoch:>6}  {first:>14.6e}  {last:>14.6e}"
+        if with_metric:
+            metric = curve.metrics.get(epoch)
+            line += f"  {'' if metric is None else format(metric, '.4g'):>10}"
+            if epoch in curve.reductions:
+                line += "  reduced"
+        lines.append(line)
+    if every > 1:
+        lines.append(f"(every {every} epochs shown; --csv writes every update)")
+    lines.append(f"after the run: {curve.final_lr:.6e}")
+    return lines
+
+
+def write_csv(curve: Curve, path: str | Path) -> None:
+    """One row per update: step, epoch, lr, and the metric reported after the epoch's last update."""
+    spe = curve.steps_per_epoch
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["step", "epoch", "lr", "metric"])
+        for step, lr in enumerate(curve.lrs):
+            epoch = step // spe
+            metric = curve.metrics.get(epoch, "") if step % spe == spe - 1 else ""
+            writer.writerow([step, epoch, repr(lr), metric if metric == "" else repr(metric)])
+
+
+def plot(curve: Curve, path: str | Path, *, title: str, log: bool = False, size: tuple[float, float] = (8.0, 4.5), dpi: int = 100) -> None:
+    """Write a PNG of LR against step: epochs marked, plateau reductions annotated.
+
+    Needs matplotlib (``pip install 'lrpol[plot]'``); it draws with the Agg backend, so
+    no display is needed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise RuntimeError("--plot needs matplotlib: pip install 'lrpol[plot]'") from None
+    figure = Figure(figsize=size, dpi=dpi)
+    axes = figure.add_subplot()
+    spe = curve.steps_per_epoch
+    axes.step(range(len(curve.lrs)), curve.lrs, where="post", color="tab:blue", linewidth=1.5, label="LR")
+    if log:
+        axes.set_yscale("log")
+    if curve.epochs <= 50:
+        for epoch in range(1, curve.epochs):
+            axes.axvline(epoch * spe, color="0.85", linewidth=0.8, zorder=0)
+    for epoch in curve.reductions:
+        step = (epoch + 1) * spe
+        lr = curve.lrs[step] if step < len(curve.lrs) else curve.final_lr
+        axes.annotate("reduced", (step, lr), xytext=(0, 14), textcoords="offset points", ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": "tab:red"}, color="tab:red")
+    axes.set_xlabel(f"update (epochs of {spe} updates marked)" if curve.epochs <= 50 else "update")
+    axes.set_ylabel("learning rate")
+    axes.set_title(title, fontsize=9)
+    axes.grid(True, which="major", axis="y", color="0.9")
+    figure.tight_layout()
+    figure.savefig(path, format="png")
