@@ -114,17 +114,16 @@ def write_csv(curve: Curve, path: str | Path) -> None:
 def plot(curve: Curve, path: str | Path, *, title: str, log: bool = False, size: tuple[float, float] = (8.0, 4.5), dpi: int = 100) -> None:
     """Write a PNG of LR against step: epochs marked, plateau reductions annotated.
 
-    Needs matplotlib (``pip install 'lrpol[plot]'``); it draws with the Agg backend, so
-    no display is needed.
+    Needs matplotlib (``pip install 'lrpol[plot]'``). It draws on an Agg canvas of its own,
+    so no display is needed and a notebook's backend is not touched.
     """
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         raise RuntimeError("--plot needs matplotlib: pip install 'lrpol[plot]'") from None
     figure = Figure(figsize=size, dpi=dpi)
+    FigureCanvasAgg(figure)  # this figure only: the caller's pyplot backend is left alone
     axes = figure.add_subplot()
     spe = curve.steps_per_epoch
     axes.step(range(len(curve.lrs)), curve.lrs, where="post", color="tab:blue", linewidth=1.5, label="LR")

@@ -172,7 +172,8 @@ def test_preview_plot_is_a_real_png_of_the_right_size(tmp_path, capsys):
 
 def test_plot_marks_reductions_and_names_the_config(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
-    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     from lrpol import preview
 
     policy = load(CONFIGS / "reduce_on_plateau.json")
@@ -190,6 +191,7 @@ def test_plot_marks_reductions_and_names_the_config(tmp_path):
         preview.plot(curve, tmp_path / "p.png", title="configs/reduce_on_plateau.json\nReduceOnPlateau(...)")
     finally:
         matplotlib.figure.Figure.savefig = original
+    assert isinstance(figures[0].canvas, FigureCanvasAgg)
     (axes,) = figures[0].axes
     assert axes.get_title() == "configs/reduce_on_plateau.json\nReduceOnPlateau(...)"
     assert [text.get_text() for text in axes.texts] == ["reduced"]
