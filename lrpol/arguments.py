@@ -16,6 +16,7 @@ from dataclasses import MISSING, dataclass
 
 from .errors import Invalid, a_json_type, did_you_mean
 
+
 class _Required:
     def __repr__(self) -> str:
         return "REQUIRED"

@@ -8,6 +8,7 @@ decides whether to import (``build``/``load``) or not (``validate``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from .arguments import ArgumentError, arguments_of
 from .document import Document
 from .errors import Invalid, a_json_type, did_you_mean

@@ -16,7 +16,14 @@ import json
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_POINTER, build_document, run_settings, validate
+from .arguments import Argument, ArgumentError
+from .config import (
+    DEFAULT_POINTER,
+    RUN_SETTINGS,
+    build_document,
+    run_settings,
+    validate,
+)
 from .context import TrainContext
 from .document import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
 from .errors import ConfigError, Problem
@@ -48,9 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("preview", help="print, write or plot the LR curve of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     preview.add_argument("file", metavar="FILE")
-    preview.add_argument("--epochs", type=_positive_int, help="run length (default: the config's 'epochs')")
-    preview.add_argument("--lr", type=_positive_float, help="initial LR (default: the config's 'learning_rate')")
-    preview.add_argument("--steps-per-epoch", type=_positive_int, default=1, help="optimizer updates per epoch (default: 1)")
+    learning_rate, epochs = RUN_SETTINGS
+    preview.add_argument("--epochs", type=_checked(epochs), help="run length (default: the config's 'epochs')")
+    preview.add_argument("--lr", type=_checked(learning_rate), help="initial LR (default: the config's 'learning_rate')")
+    preview.add_argument("--steps-per-epoch", type=_checked(Argument("steps_per_epoch", int, "", ge=1)), default=1, help="optimizer updates per epoch (default: 1)")
     preview.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
     preview.add_argument("--csv", metavar="OUT", help="write the LR of every update to this CSV file")
     preview.add_argument("--plot", metavar="OUT.png", help="draw the curve into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
@@ -277,24 +285,20 @@ def _pointer(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def _checked(argument: Argument):
+    """An argparse type that reads a number and checks it as ``argument`` declares."""
 
+    def parse(text: str):
+        try:
+            value = argument.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {argument.expects()}, got {text!r}") from None
+        try:
+            return argument.check(value)
+        except ArgumentError as error:
+            raise argparse.ArgumentTypeError(error.reason) from None
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+    return parse
 
 
 def _metrics(text: str) -> list[float]:

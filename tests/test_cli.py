@@ -5,11 +5,9 @@ import os
 import subprocess
 import sys
 
-import pytest
+from conftest import CONFIGS, ROOT
 
 from lrpol.cli import main
-
-from conftest import CONFIGS, ROOT
 
 
 def lrpol(*args, cwd=ROOT, env=None):

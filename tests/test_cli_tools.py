@@ -8,13 +8,12 @@ import sys
 from dataclasses import replace
 
 import pytest
+from conftest import CONFIGS, ROOT
 
 from lrpol import TrainContext, load
 from lrpol.cli import main
 from lrpol.preview import simulate
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, render
-
-from conftest import CONFIGS, ROOT
 
 BAD_YAML = "train:\n  lr_policy:\n    name: DecayOnStep\n    args: {decay_ratio: 2, decay_freq: 3}\n"
 

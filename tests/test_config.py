@@ -9,12 +9,10 @@ import sys
 import textwrap
 
 import pytest
+from conftest import CONFIGS, valid_entry
 
 import lrpol
-from lrpol import ConfigError, DecayOnStep, ReducePoly, build, load, validate
-from lrpol import registry
-
-from conftest import CONFIGS, valid_entry
+from lrpol import ConfigError, DecayOnStep, ReducePoly, build, load, registry, validate
 
 JSON_TEMPLATE = """\
 {{

@@ -4,14 +4,13 @@ import copy
 import json
 
 import yaml
+from conftest import CONFIGS, VALID_ENTRIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lrpol import ConfigError, Problem, build, validate
 from lrpol.config import build_document
 from lrpol.document import parse_bytes
-
-from conftest import CONFIGS, VALID_ENTRIES
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-10**6, max_value=10**6),

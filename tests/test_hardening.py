@@ -10,11 +10,10 @@ import sysconfig
 
 import pytest
 import yaml
+from conftest import CONFIGS, ROOT
 
 from lrpol import ConfigError, load, validate
 from lrpol.document import MAX_FILE_BYTES
-
-from conftest import CONFIGS, ROOT
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)

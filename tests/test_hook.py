@@ -4,10 +4,17 @@ import json
 import math
 
 import pytest
-
-from lrpol import DecayOnStep, LRHook, ReduceCosine, ReduceOnPlateau, ReducePoly, TrainContext, load
-
 from conftest import CONFIGS
+
+from lrpol import (
+    DecayOnStep,
+    LRHook,
+    ReduceCosine,
+    ReduceOnPlateau,
+    ReducePoly,
+    TrainContext,
+    load,
+)
 
 
 class Recorder:

@@ -4,7 +4,6 @@ its Python examples run."""
 import re
 
 import pytest
-
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

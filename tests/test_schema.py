@@ -1,18 +1,16 @@
 """The JSON Schemas: generated from the code, committed without drift, and in agreement with
 validate() and the constructors on the same valid and invalid dicts."""
 
-import copy
 import json
 import subprocess
 import sys
 
 import jsonschema
 import pytest
+from conftest import CONFIGS, ROOT, VALID_ENTRIES, valid_entry
 
 from lrpol import ConfigError, build, validate
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
-
-from conftest import CONFIGS, ROOT, VALID_ENTRIES, valid_entry
 
 SCHEMAS = generate()
 
@@ -21,7 +19,7 @@ SCHEMAS = generate()
 @pytest.mark.parametrize("directory", ["schemas", "lrpol/schemas"])
 def test_committed_schemas_match_the_code(directory, name):
     committed = (ROOT / directory / name).read_text(encoding="utf-8")
-    assert committed == render(SCHEMAS[name]), f"regenerate with: python -m lrpol.schema --write schemas/ lrpol/schemas/"
+    assert committed == render(SCHEMAS[name]), "regenerate with: python -m lrpol.schema --write schemas/ lrpol/schemas/"
 
 
 @pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from unittest import mock
 
 import pytest
@@ -509,13 +508,12 @@ def test_characters_yaml_forbids(libyaml, char, column):
     assert problem.message == f"character U+{ord(char):04X} is not allowed in YAML"
 
 
-def test_billion_laughs_is_refused_quickly(libyaml):
+def test_billion_laughs_is_refused_before_it_expands(libyaml):
+    # 9**9 values if expanded; it stops after 100,000 repeated ones (about 0.1 s; no timed assertion).
     lines = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
     for name, previous in zip("bcdefghi", "abcdefgh"):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
-    start = time.perf_counter()
     problem = error_of("\n".join(lines), libyaml)
-    assert time.perf_counter() - start < 5  # about 0.1 s: it stops after 100,000 repeated values, of 9**9
     assert located(problem) == (1, 1, "$", "too-large")
     assert problem.message == "YAML aliases expand to more than 100000 repeated values"
 
