@@ -8,6 +8,7 @@
 
 from .config import build, load, validate
 from .context import TrainContext
+from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import DecayOnStep, ReduceCosine, ReduceOnPlateau, ReducePoly
@@ -27,6 +28,7 @@ __all__ = [
     "ReducePoly",
     "TrainContext",
     "build",
+    "curve",
     "load",
     "register",
     "validate",

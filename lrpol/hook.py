@@ -62,11 +62,7 @@ class LRHook:
 
     def report_metric(self, value: float) -> float:
         """Record a validation result; apply and return the LR that follows from it."""
-        if isinstance(value, (str, bytes, bool)):
-            raise TypeError(f"metric must be a number, got {value!r}")
-        metric = float(value)
-        if not math.isfinite(metric):
-            raise ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
+        metric = checked_metric(value)
         self.ctx.metric = metric
         self.ctx.metric_count += 1
         return self._refresh()
@@ -122,6 +118,16 @@ class LRHook:
         self.ctx.current_lr = lr
         self._apply(lr)
         return lr
+
+
+def checked_metric(value: object) -> float:
+    """A validation result as a float; NaN, infinity and non-numbers are refused, naming the value."""
+    if isinstance(value, (str, bytes, bool)):
+        raise TypeError(f"metric must be a number, got {value!r}")
+    metric = float(value)
+    if not math.isfinite(metric):
+        raise ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
+    return metric
 
 
 class _KeepInitialLR(LRPolicy):

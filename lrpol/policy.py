@@ -37,6 +37,12 @@ class LRPolicy(abc.ABC):
     def evaluate(self, ctx: TrainContext) -> float:
         """The LR for the update at ``ctx.global_step`` / ``ctx.epoch``."""
 
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: list[float] | None):
+        """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy
+        array; see :func:`lrpol.curve`. None (the default) means: step through ``evaluate``.
+        Closed-form policies override it with a vectorised formula."""
+        return None
+
     def state_dict(self) -> dict:
         """The policy's state as JSON-serialisable data (empty for stateless policies)."""
         return {}

@@ -1,9 +1,9 @@
 """See a schedule before spending GPU hours on it: the whole LR curve of a policy, as a
 table, a CSV file or a PNG plot.
 
-The curve is made by driving :class:`LRHook` exactly as a training loop would: one
-``step()`` per update and, when there are metrics, one ``report_metric`` at the end of
-each epoch. What the preview shows is therefore what training will do.
+The curve is :func:`lrpol.curve`: what :class:`LRHook` applies at every update when it
+is stepped once per update and, when there are metrics, told one validation result at
+the end of each epoch. What the preview shows is therefore what training will do.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .context import TrainContext
-from .hook import LRHook
+from .curve import curve
 from .policy import LRPolicy
 
 #: The table shows at most this many epochs; longer runs show every k-th one.
@@ -26,10 +26,10 @@ class Curve:
     """The LR of every update of a run, with what happened at the end of each epoch."""
 
     steps_per_epoch: int
-    lrs: list[float] = field(default_factory=list)  # lrs[s]: the LR update s runs at
+    lrs: object  # numpy array: lrs[s] is the LR update s runs at
+    final_lr: float  # the LR after the last update (what a longer run would start at)
     metrics: dict[int, float] = field(default_factory=dict)  # epoch -> result reported after it
     reductions: list[int] = field(default_factory=list)  # epochs after whose result the LR dropped
-    final_lr: float = math.nan  # the LR after the last update (what a longer run would start at)
 
     @property
     def epochs(self) -> int:
@@ -38,7 +38,7 @@ class Curve:
     def epoch_rows(self) -> list[tuple[int, float, float]]:
         """(epoch, LR of its first update, LR of its last update) for every epoch."""
         spe = self.steps_per_epoch
-        return [(e, self.lrs[e * spe], self.lrs[e * spe + spe - 1]) for e in range(self.epochs)]
+        return [(e, float(self.lrs[e * spe]), float(self.lrs[e * spe + spe - 1])) for e in range(self.epochs)]
 
 
 def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | None = None) -> Curve:
@@ -47,22 +47,14 @@ def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | 
     ``metrics[e]`` is reported after epoch e (fewer metrics: no more validations after them).
     """
     spe = ctx.steps_per_epoch
-    if spe is None:
-        raise ValueError("a preview needs steps_per_epoch")
-    curve = Curve(steps_per_epoch=spe)
-    lrs = curve.lrs
-    hook = LRHook(policy, ctx, lambda lr: None)
-    for epoch in range(ctx.total_epochs):
-        for _ in range(spe):
-            lrs.append(ctx.current_lr)
-            hook.step()
-        if metrics is not None and epoch < len(metrics):
-            before = ctx.current_lr
-            curve.metrics[epoch] = metrics[epoch]
-            if hook.report_metric(metrics[epoch]) < before:
-                curve.reductions.append(epoch)
-    curve.final_lr = ctx.current_lr
-    return curve
+    steps = ctx.total_steps
+    with_after = curve(policy, ctx, steps=steps + 1, metrics=metrics)  # one more: the LR after the run
+    lrs = with_after[:steps]
+    metrics = metrics or []
+    reported = {epoch: metrics[epoch] for epoch in range(min(len(metrics), ctx.total_epochs))}
+    # A drop across an epoch boundary that follows a validation result is a reduction.
+    reductions = [e for e in reported if policy is not None and policy.reads_metric and with_after[(e + 1) * spe] < with_after[(e + 1) * spe - 1]]
+    return Curve(steps_per_epoch=spe, lrs=lrs, final_lr=float(with_after[steps]), metrics=reported, reductions=reductions)
 
 
 def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
@@ -105,7 +97,7 @@ def write_csv(curve: Curve, path: str | Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["step", "epoch", "lr", "metric"])
-        for step, lr in enumerate(curve.lrs):
+        for step, lr in enumerate(curve.lrs.tolist()):
             epoch = step // spe
             metric = curve.metrics.get(epoch, "") if step % spe == spe - 1 else ""
             writer.writerow([step, epoch, repr(lr), metric if metric == "" else repr(metric)])

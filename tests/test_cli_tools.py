@@ -94,8 +94,9 @@ def test_describe_prints_formula_base_arguments_and_origin(capsys):
     assert main(["describe", "DecayOnStep"]) == 0
     out = capsys.readouterr().out
     first = out.splitlines()[0]
-    assert first.startswith("DecayOnStep  (lrpol.policies.step_decay.DecayOnStep, ")
-    assert first.endswith("step_decay.py:11)")
+    source = (ROOT / "lrpol" / "policies" / "step_decay.py").read_text().splitlines()
+    line = source.index("@register") + 1  # where the class's definition (its decorator) starts
+    assert first == f"DecayOnStep  (lrpol.policies.step_decay.DecayOnStep, {ROOT / 'lrpol' / 'policies' / 'step_decay.py'}:{line})"
     assert "lr(s) = lr0 * decay_ratio ** floor(s / decay_freq)" in out
     assert "Base: steps (optimizer updates)" in out
     assert "  decay_ratio: a number > 0 and <= 1; required\n      factor applied to the LR at each decay" in out

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..arguments import arg
 from ..context import TrainContext
+from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -40,3 +41,10 @@ class ReduceCosine(LRPolicy):
         if ctx.epoch >= ctx.total_epochs:
             return 0.0
         return ctx.initial_lr * self.rate * (1.0 + math.cos(math.pi * ctx.epoch / ctx.total_epochs))
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        epoch = np.arange(epochs_spanned(steps, ctx.steps_per_epoch))
+        values = ctx.initial_lr * self.rate * (1.0 + np.cos(np.pi * epoch / ctx.total_epochs))
+        return per_epoch(np.where(epoch < ctx.total_epochs, values, 0.0), steps, ctx.steps_per_epoch)

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from ..arguments import arg
 from ..context import TrainContext
+from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -110,6 +111,20 @@ class ReduceOnPlateau(LRPolicy):
             state.reductions += 1
             state.bad_count = 0
             state.cooldown_left = self.cooldown
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        # One LR per epoch: epoch e runs at the LR that follows from results 0 .. e - 1.
+        fresh = ReduceOnPlateau(**{f.name: getattr(self, f.name) for f in fields(self) if f.init})
+        run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs)
+        epochs = epochs_spanned(steps, ctx.steps_per_epoch)
+        values = np.empty(epochs)
+        for epoch in range(epochs):
+            values[epoch] = fresh.evaluate(run)
+            if metrics is not None and epoch < len(metrics):
+                run.metric, run.metric_count = metrics[epoch], run.metric_count + 1
+        return per_epoch(values, steps, ctx.steps_per_epoch)
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)

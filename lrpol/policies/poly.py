@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..arguments import arg
 from ..context import TrainContext
+from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -38,3 +39,10 @@ class ReducePoly(LRPolicy):
         if remaining <= 0:
             return 0.0
         return ctx.initial_lr * (remaining / ctx.total_epochs) ** self.poly_power
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        remaining = ctx.total_epochs - np.arange(epochs_spanned(steps, ctx.steps_per_epoch))
+        fraction = np.maximum(remaining, 0) / ctx.total_epochs
+        return per_epoch(np.where(remaining > 0, ctx.initial_lr * fraction**self.poly_power, 0.0), steps, ctx.steps_per_epoch)

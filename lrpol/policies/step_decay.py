@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..arguments import arg
 from ..context import TrainContext
+from ..curve import epochs_spanned
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -35,3 +36,9 @@ class DecayOnStep(LRPolicy):
 
     def evaluate(self, ctx: TrainContext) -> float:
         return ctx.initial_lr * self.decay_ratio ** (ctx.global_step // self.decay_freq)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        periods = epochs_spanned(steps, self.decay_freq)
+        return np.repeat(ctx.initial_lr * self.decay_ratio ** np.arange(periods, dtype=float), self.decay_freq)[:steps]

@@ -1,0 +1,84 @@
+"""The LR of every update of a run at once, as a numpy array.
+
+``curve(policy, ctx)`` gives what :class:`LRHook` would apply at updates 0, 1, 2, ...
+of a run shaped like ``ctx`` (``initial_lr``, ``total_epochs``, ``steps_per_epoch``),
+with one validation result reported at the end of each epoch when ``metrics`` are
+given. Closed-form policies compute it with numpy in one pass; others (user policies)
+are stepped through ``evaluate`` on a fresh copy. Either way it equals step-by-step
+evaluation within 1e-12 relative.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Sequence
+
+from .context import TrainContext
+from .hook import LRHook, checked_metric
+from .policy import LRPolicy
+
+
+def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = None, metrics: Sequence[float] | None = None):
+    """LRs of updates 0 .. ``steps`` - 1 (default: the whole run, ``ctx.total_steps``).
+
+    The policy starts afresh (a stateful policy's own state is not touched), and the
+    counters in ``ctx`` are ignored: only its shape matters. ``metrics[e]`` is the result
+    reported after epoch e; with fewer metrics than epochs, validation stops after them.
+    ``policy=None`` (a disabled entry) keeps lr0.
+
+    >>> import lrpol
+    >>> ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=3)
+    >>> curve(lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), ctx)
+    array([0.1  , 0.1  , 0.05 , 0.05 , 0.025, 0.025])
+    """
+    import numpy as np
+
+    if ctx.steps_per_epoch is None:
+        raise ValueError("curve() needs ctx.steps_per_epoch: the epoch of each update must be known")
+    steps = ctx.total_steps if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    metrics = None if metrics is None else [checked_metric(m) for m in metrics]
+    if policy is None:
+        return np.full(steps, ctx.initial_lr)
+    lrs = policy.evaluate_curve(ctx, steps, metrics)
+    if lrs is None:
+        lrs = stepped_curve(_fresh(policy), ctx, steps, metrics)
+    return lrs
+
+
+def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list[float] | None):
+    """The curve by evaluating update after update, as LRHook does (the fallback for any policy)."""
+    import numpy as np
+
+    spe = ctx.steps_per_epoch
+    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=spe)
+    lrs = np.empty(steps)
+    hook = LRHook(policy, run, lambda lr: None)
+    for step in range(steps):
+        lrs[step] = run.current_lr
+        hook.step()
+        epoch = step // spe
+        if metrics is not None and step % spe == spe - 1 and epoch < len(metrics):
+            hook.report_metric(metrics[epoch])
+    return lrs
+
+
+def per_epoch(values, steps: int, steps_per_epoch: int):
+    """Expand one value per epoch into one per update (the first ``steps`` of them)."""
+    import numpy as np
+
+    return np.repeat(values, steps_per_epoch)[:steps]
+
+
+def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
+    """How many epochs (the last one maybe partial) ``steps`` updates touch."""
+    return -(-steps // steps_per_epoch)
+
+
+def _fresh(policy: LRPolicy) -> LRPolicy:
+    # A dataclass policy rebuilt from its arguments starts with a fresh state; others are copied.
+    if dataclasses.is_dataclass(policy):
+        return dataclasses.replace(policy)
+    return copy.deepcopy(policy)
