@@ -22,7 +22,8 @@ class LRHook:
       ``global_step`` (and ``epoch``, when ``steps_per_epoch`` is known), then
       evaluates and applies the LR of the next update, and returns it.
     - ``report_metric(value)`` records a validation result and applies the LR
-      that follows from it at once.
+      that follows from it at once. ``reduce_metric`` (optional) turns each value into
+      the one the policy sees, such as a mean over distributed ranks.
     - ``next_epoch()`` advances the epoch for trainers that do not know ``steps_per_epoch``.
     - ``state_dict()``/``load_state_dict()`` hold the context's counters and the
       policy's state as JSON-ready data; together with the config they are the checkpoint.
@@ -37,21 +38,35 @@ class LRHook:
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
-    __slots__ = ("policy", "ctx", "_apply")
+    __slots__ = ("policy", "ctx", "_apply", "_reduce_metric")
 
-    def __init__(self, policy: LRPolicy | None, ctx: TrainContext, apply: Callable[[float], object]):
+    def __init__(
+        self,
+        policy: LRPolicy | None,
+        ctx: TrainContext,
+        apply: Callable[[float], object],
+        *,
+        reduce_metric: Callable[[float], float] | None = None,
+    ):
         self.policy = _KeepInitialLR() if policy is None else policy
         self.ctx = ctx
         self._apply = apply
+        self._reduce_metric = reduce_metric
         self._refresh()
 
     def step(self) -> float:
         """Advance past the update that just ran; apply and return the next update's LR."""
+        # The hot path: _refresh() written out, to save a call on every update.
         ctx = self.ctx
-        ctx.global_step += 1
-        if ctx.steps_per_epoch is not None:
-            ctx.epoch = ctx.global_step // ctx.steps_per_epoch
-        return self._refresh()
+        step = ctx.global_step + 1
+        ctx.global_step = step
+        steps_per_epoch = ctx.steps_per_epoch
+        if steps_per_epoch is not None:
+            ctx.epoch = step // steps_per_epoch
+        lr = self.policy.evaluate(ctx)
+        ctx.current_lr = lr
+        self._apply(lr)
+        return lr
 
     def next_epoch(self) -> float:
         """Start the next epoch (only when ``steps_per_epoch`` is None); apply and return its LR."""
@@ -61,8 +76,16 @@ class LRHook:
         return self._refresh()
 
     def report_metric(self, value: float) -> float:
-        """Record a validation result; apply and return the LR that follows from it."""
-        metric = checked_metric(value)
+        """Record a validation result; apply and return the LR that follows from it.
+
+        With ``reduce_metric`` (say, a mean over distributed ranks) the policy sees the
+        reduced value. It is reduced before it is checked, so that a NaN on one rank stops
+        every rank, not just the one that saw it.
+        """
+        metric = as_float(value)
+        if self._reduce_metric is not None:
+            metric = as_float(self._reduce_metric(metric))
+        metric = checked_metric(metric)
         self.ctx.metric = metric
         self.ctx.metric_count += 1
         return self._refresh()
@@ -120,11 +143,16 @@ class LRHook:
         return lr
 
 
-def checked_metric(value: object) -> float:
-    """A validation result as a float; NaN, infinity and non-numbers are refused, naming the value."""
+def as_float(value: object) -> float:
+    """A validation result as a float (a numpy or torch scalar too); strings and booleans are refused."""
     if isinstance(value, (str, bytes, bool)):
         raise TypeError(f"metric must be a number, got {value!r}")
-    metric = float(value)
+    return float(value)
+
+
+def checked_metric(value: object) -> float:
+    """A validation result as a float; NaN, infinity and non-numbers are refused, naming the value."""
+    metric = as_float(value)
     if not math.isfinite(metric):
         raise ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
     return metric

@@ -1,7 +1,7 @@
 """ReduceCosine: half a cosine from lr0 down to 0 over the run's epochs."""
 
-import math
 from dataclasses import dataclass
+from math import cos, pi
 
 from ..arguments import arg
 from ..context import TrainContext
@@ -40,7 +40,7 @@ class ReduceCosine(LRPolicy):
     def evaluate(self, ctx: TrainContext) -> float:
         if ctx.epoch >= ctx.total_epochs:
             return 0.0
-        return ctx.initial_lr * self.rate * (1.0 + math.cos(math.pi * ctx.epoch / ctx.total_epochs))
+        return ctx.initial_lr * self.rate * (1.0 + cos(pi * ctx.epoch / ctx.total_epochs))
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np

@@ -87,7 +87,10 @@ class ReduceOnPlateau(LRPolicy):
         if ctx.metric_count != state.seen:
             self._observe(ctx)
         lr0 = ctx.initial_lr
-        return max(lr0 * self.reduction_rate**state.reductions, min(self.min_lr, lr0))
+        if not state.reductions:  # the common case, and the hot path: no pow, no builtins
+            return lr0
+        lr = lr0 * self.reduction_rate**state.reductions
+        return lr if lr >= self.min_lr else min(self.min_lr, lr0)
 
     def _observe(self, ctx: TrainContext) -> None:
         state = self._state

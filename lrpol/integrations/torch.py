@@ -1,0 +1,96 @@
+"""PyTorch: drive a ``torch.optim`` optimizer's learning rate with an lrpol policy.
+
+    hook = attach(optimizer, policy, ctx)
+    for batch in loader:
+        loss = model(batch).mean(); loss.backward()
+        optimizer.step(); optimizer.zero_grad()
+        hook.step()                      # after each update
+    hook.report_metric(val_dice)         # after each validation
+
+- Every param group is written, and keeps its ratio to lr0: a group whose LR is k * lr0
+  when attached runs at k * LR. The ratio is stored in the group itself (as
+  ``"lrpol_scale"``), so it travels with ``optimizer.state_dict()`` and survives a resume
+  whether or not the optimizer's own state is loaded.
+- ``optimizer.step`` is never wrapped or patched, and nothing warns: the hook only
+  writes ``param_group["lr"]``. A tensor LR (for ``torch.compile``) is updated in place,
+  so compiled steps do not recompile.
+- Under ``torch.distributed``, ``reduce_metric="mean"`` (or "max", "min") all-reduces each
+  validation result first, so every rank takes the same plateau decision. Every rank
+  must then call ``report_metric``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ..context import TrainContext
+from ..hook import LRHook
+from ..policy import LRPolicy
+
+#: The param-group key holding the group's LR as a multiple of lr0.
+SCALE_KEY = "lrpol_scale"
+_REDUCTIONS = ("mean", "max", "min")
+
+
+def attach(
+    optimizer: torch.optim.Optimizer,
+    policy: LRPolicy | None,
+    ctx: TrainContext,
+    *,
+    reduce_metric: str | Callable[[float], float] | None = None,
+) -> LRHook:
+    """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``.
+
+    A group's scale is its LR divided by ``ctx.initial_lr`` when first attached (kept
+    from a loaded ``optimizer.state_dict()`` if it holds one). Attaching applies the LR
+    of update ``ctx.global_step``.
+    """
+    for group in optimizer.param_groups:
+        if SCALE_KEY not in group:
+            group[SCALE_KEY] = float(group["lr"]) / ctx.initial_lr
+    return LRHook(policy, ctx, _writer(optimizer), reduce_metric=_reducer(reduce_metric))
+
+
+def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
+    def apply(lr: float) -> None:
+        # param_groups is read on every call: optimizer.load_state_dict() replaces the group dicts.
+        for group in optimizer.param_groups:
+            value = lr * group[SCALE_KEY]
+            current = group["lr"]
+            if type(current) is float:
+                group["lr"] = value
+            else:  # a tensor LR: update it in place, so compiled graphs that captured it stay valid
+                current.fill_(value)
+
+    return apply
+
+
+def distributed_metric(op: str = "mean", group=None) -> Callable[[float], float]:
+    """A ``reduce_metric`` that all-reduces a validation result over ``torch.distributed`` ranks.
+
+    ``op`` is "mean", "max" or "min". Without an initialised process group the value
+    passes through unchanged, so the same script runs on one process.
+    """
+    if op not in _REDUCTIONS:
+        raise ValueError(f"op must be one of {_REDUCTIONS}, got {op!r}")
+    import torch.distributed as dist
+
+    def reduce(value: float) -> float:
+        if not (dist.is_available() and dist.is_initialized()):
+            return value
+        device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend(group) == "nccl" else torch.device("cpu")
+        tensor = torch.tensor([value], dtype=torch.float64, device=device)
+        dist.all_reduce(tensor, op=dist.ReduceOp.SUM if op == "mean" else getattr(dist.ReduceOp, op.upper()), group=group)
+        if op == "mean":
+            tensor /= dist.get_world_size(group)
+        return tensor.item()
+
+    return reduce
+
+
+def _reducer(reduce_metric: str | Callable[[float], float] | None) -> Callable[[float], float] | None:
+    if isinstance(reduce_metric, str):
+        return distributed_metric(reduce_metric)
+    return reduce_metric
