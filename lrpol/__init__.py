@@ -6,7 +6,7 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, validate
+from .config import build, load, load_run, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
@@ -30,6 +30,7 @@ __all__ = [
     "build",
     "curve",
     "load",
+    "load_run",
     "register",
     "validate",
 ]

@@ -13,6 +13,7 @@ from typing import Iterable
 
 from .arguments import Argument
 from .checking import EntryChecker, Plan, value_at
+from .context import TrainContext
 from .document import Document, from_mapping, read_document
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
@@ -58,6 +59,22 @@ def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | No
 def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
     """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``."""
     return build_document(read_document(file), pointer=pointer, variables=variables, allow_paths=allow_paths)
+
+
+def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
+    """A train config's policy and the context of its run, built from the config's
+    ``learning_rate`` and ``epochs`` (both required here), as Clara reads them::
+
+        policy, ctx = lrpol.load_run("configs/reduce_poly.yaml", steps_per_epoch=len(loader))
+    """
+    doc = read_document(file)
+    policy = build_document(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
+    settings = run_settings(doc, variables)
+    missing = [argument for argument in RUN_SETTINGS if argument.name not in settings]
+    if missing:
+        raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
+    ctx = TrainContext(initial_lr=settings["learning_rate"], total_epochs=settings["epochs"], steps_per_epoch=steps_per_epoch)
+    return policy, ctx
 
 
 def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:

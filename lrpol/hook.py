@@ -85,7 +85,8 @@ class LRHook:
         metric = as_float(value)
         if self._reduce_metric is not None:
             metric = as_float(self._reduce_metric(metric))
-        metric = checked_metric(metric)
+        if not math.isfinite(metric):
+            raise _not_finite(metric)
         self.ctx.metric = metric
         self.ctx.metric_count += 1
         return self._refresh()
@@ -154,8 +155,12 @@ def checked_metric(value: object) -> float:
     """A validation result as a float; NaN, infinity and non-numbers are refused, naming the value."""
     metric = as_float(value)
     if not math.isfinite(metric):
-        raise ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
+        raise _not_finite(metric)
     return metric
+
+
+def _not_finite(metric: float) -> ValueError:
+    return ValueError(f"metric is {metric}: a NaN or infinite validation result cannot drive a policy")
 
 
 class _KeepInitialLR(LRPolicy):

@@ -227,3 +227,21 @@ def test_hook_without_a_policy_keeps_lr0(write):
     hook.step()
     hook.step()
     assert apply.applied == [0.3, 0.3, 0.3]
+
+
+def test_resuming_with_more_epochs_follows_the_new_horizon_from_the_saved_step():
+    # Documented: the config gives the run's shape, the state gives the position in it. A longer
+    # run resumes at the same step and epoch, on the curve of the new length.
+    policy = ReducePoly(poly_power=1)
+    short = TrainContext(initial_lr=1.0, total_epochs=10, steps_per_epoch=2)
+    hook = LRHook(policy, short, Recorder())
+    for _ in range(10):
+        hook.step()
+    assert short.current_lr == 0.5  # epoch 5 of 10
+    longer = TrainContext(initial_lr=1.0, total_epochs=20, steps_per_epoch=2)
+    resumed = LRHook(ReducePoly(poly_power=1), longer, apply := Recorder())
+    resumed.load_state_dict(json.loads(json.dumps(hook.state_dict())))
+    assert (longer.global_step, longer.epoch, apply.applied[-1]) == (10, 5, 0.75)  # epoch 5 of 20
+    for _ in range(30):
+        resumed.step()
+    assert (longer.epoch, longer.current_lr) == (20, 0.0)

@@ -1,0 +1,82 @@
+"""Cost of one LR update: an attached lrpol hook against torch's schedulers, in the same run.
+
+    python benchmarks/bench_hook.py [--steps 200000] [--repeat 7]
+
+For each policy it times `hook.step()` of `lrpol.integrations.torch.attach` on SGD with one
+param group, and for the torch equivalents `scheduler.step()` on the same kind of
+optimizer. Times are the best of --repeat runs, in µs per call. It also times
+`lrpol.curve` over 1,000,000 updates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import torch
+from torch.optim import lr_scheduler
+
+import lrpol
+from lrpol.integrations.torch import attach
+
+HORIZON = 10**9  # long enough that no run reaches the end of the schedule
+
+
+def per_call_us(call, steps: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(steps):
+            call()
+        best = min(best, (time.perf_counter() - start) / steps)
+    return best * 1e6
+
+
+def optimizer():
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    options = parser.parse_args()
+    ctx = lambda: lrpol.TrainContext(initial_lr=0.1, total_epochs=HORIZON, steps_per_epoch=1000)  # noqa: E731
+    pairs = [
+        ("DecayOnStep", lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1000), "StepLR", lambda o: lr_scheduler.StepLR(o, step_size=1000, gamma=0.5)),
+        ("ReduceCosine", lrpol.ReduceCosine(), "CosineAnnealingLR", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)),
+        ("ReducePoly", lrpol.ReducePoly(poly_power=0.9), "PolynomialLR", lambda o: lr_scheduler.PolynomialLR(o, total_iters=HORIZON, power=0.9)),
+        ("ReduceOnPlateau", lrpol.ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5), None, None),
+    ]
+    warnings.simplefilter("ignore")  # torch warns when a scheduler steps before any optimizer.step()
+    print(f"µs per call, best of {options.repeat} x {options.steps:,} calls (SGD, 1 param group, torch {torch.__version__})")
+    print(f"{'lrpol policy':<16} {'hook.step()':>11}   {'torch scheduler':<18} {'.step()':>8}   ratio")
+    for name, policy, torch_name, make in pairs:
+        ours = per_call_us(attach(optimizer(), policy, ctx()).step, options.steps, options.repeat)
+        if make is None:
+            print(f"{name:<16} {ours:>11.3f}   {'(no per-update torch equivalent)':<30}")
+            continue
+        theirs = per_call_us(make(optimizer()).step, options.steps // 4, options.repeat)
+        print(f"{name:<16} {ours:>11.3f}   {torch_name:<18} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
+    # A validation result: report_metric against ReduceLROnPlateau.step(metric), same flat metric.
+    hook = attach(optimizer(), lrpol.ReduceOnPlateau(plateau_count_trigger=10**9, reduction_rate=0.5), ctx())
+    plateau = lr_scheduler.ReduceLROnPlateau(optimizer(), mode="max", patience=10**9)
+    ours = per_call_us(lambda: hook.report_metric(0.5), options.steps, options.repeat)
+    theirs = per_call_us(lambda: plateau.step(0.5), options.steps, options.repeat)
+    print(f"{'report_metric()':<16} {ours:>11.3f}   {'ReduceLROnPlateau':<18} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
+    run = lrpol.TrainContext(initial_lr=0.1, total_epochs=100, steps_per_epoch=10_000)
+    for name, policy, *_ in pairs:
+        lrpol.curve(policy, run, metrics=[0.5] * 100)  # warm up numpy
+        best = min(_timed(lambda: lrpol.curve(policy, run, metrics=[0.5] * 100)) for _ in range(options.repeat))
+        print(f"curve({name}) over 1,000,000 updates: {best * 1e3:.2f} ms")
+
+
+def _timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
