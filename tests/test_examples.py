@@ -4,10 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import CONFIGS, ROOT
 
 from lrpol import TrainContext, curve, load
-
-from conftest import CONFIGS, ROOT
 
 
 def run_example(script, *args):

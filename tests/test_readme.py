@@ -41,7 +41,7 @@ def test_readme_torch_example_runs():
     torch = pytest.importorskip("torch")
     import lrpol
 
-    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1.0)
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
     ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=3)
     namespace = {"optimizer": optimizer, "policy": lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), "ctx": ctx, "lrpol": lrpol}
     torch_example = _blocks("python")[1]
