@@ -174,7 +174,7 @@ def test_scales_travel_with_the_optimizer_state():
 # -- torch.distributed: every rank takes the same plateau decision ----------------------------
 
 RANK_SCRIPT = textwrap.dedent("""\
-    import json, sys
+    import json, os, sys
     from datetime import timedelta
     import torch, torch.distributed as dist
     import lrpol
@@ -195,8 +195,12 @@ RANK_SCRIPT = textwrap.dedent("""\
             lrs.append(optimizer.param_groups[0]["lr"])
             hook.step()
         hook.report_metric(local[epoch])
-    print(json.dumps(lrs))
+    print(json.dumps(lrs), flush=True)
+    dist.barrier()  # neither rank tears its connection down while the other still uses it
     dist.destroy_process_group()
+    # Leave without C++ static destructors: gloo's can abort at interpreter exit ("terminate called
+    # without an active exception"), after all the work is done and printed.
+    os._exit(0)
 """)
 
 
@@ -210,7 +214,7 @@ def two_ranks(reduce):
     try:
         for process in ranks:
             out, err = process.communicate(timeout=180)
-            assert process.returncode == 0, err
+            assert process.returncode == 0, f"rank exited with {process.returncode}: {err}\n{out}"
             outputs.append(json.loads(out))
     finally:
         for process in ranks:
