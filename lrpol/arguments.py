@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import numbers
+import types
 import typing
 from dataclasses import MISSING, dataclass
 
@@ -29,20 +30,30 @@ _KIND_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "a b
 
 
 class ArgumentError(Invalid):
-    """An argument value that a policy refuses; ``str()`` names the argument."""
+    """An argument value that a policy refuses; ``str()`` names the argument (and the list item)."""
 
-    def __init__(self, argument: str, reason: str, hint: str = "", *, code: str = "invalid"):
+    def __init__(self, argument: str, reason: str, hint: str = "", *, code: str = "invalid", index: int | None = None):
         super().__init__(reason, hint, code=code)
         self.argument = argument
-        self.args = (f"{argument}: {self.args[0]}",)
+        self.index = index
+        where = argument if index is None else f"{argument}[{index}]"
+        self.args = (f"{where}: {self.args[0]}",)
+
+    @property
+    def path(self) -> tuple:
+        """Where, below the arguments object, the refused value is."""
+        return (self.argument,) if self.index is None else (self.argument, self.index)
 
 
 @dataclass(frozen=True)
 class Argument:
     """One declared argument: its type, default and allowed range.
 
-    ``kind`` is float, int, str or bool. Bounds: ``gt``/``ge`` below, ``lt``/``le``
-    above. ``choices`` restricts a string to a fixed set.
+    ``kind`` is float, int, str, bool, or a policy (an :class:`LRPolicy`, written in a
+    config as a nested component entry). ``many`` makes it a list of such values,
+    ``nullable`` lets it be None. Bounds: ``gt``/``ge`` below, ``lt``/``le`` above, for
+    each number. ``choices`` restricts a string to a fixed set. For a list, ``min_items``
+    and ``increasing`` (strictly) constrain the list as a whole.
     """
 
     name: str
@@ -54,6 +65,15 @@ class Argument:
     lt: float | None = None
     le: float | None = None
     choices: tuple[str, ...] | None = None
+    many: bool = False
+    nullable: bool = False
+    min_items: int = 0
+    increasing: bool = False
+
+    @property
+    def is_policy(self) -> bool:
+        """True for a nested policy (or a list of them)."""
+        return self.kind not in _KIND_NAMES
 
     @property
     def required(self) -> bool:
@@ -67,17 +87,24 @@ class Argument:
         return " and ".join(f"{op} {_number(limit)}" for op, limit in bounds if limit is not None)
 
     def expects(self) -> str:
-        """What a valid value is, in words: ``a number > 0 and <= 1``."""
+        """What a valid value is, in words: ``a number > 0 and <= 1``, ``a list of ...``."""
         if self.choices:
-            return self.describe_range()
-        limits = self.describe_range()
-        return f"{_KIND_NAMES[self.kind]} {limits}" if limits else _KIND_NAMES[self.kind]
+            item = self.describe_range()
+        else:
+            limits = self.describe_range()
+            item = f"{self._kind_name()} {limits}" if limits else self._kind_name()
+        if self.many:
+            item = f"a list of {_plural(item)}" + (", strictly increasing" if self.increasing else "")
+            if self.min_items:
+                item += f", at least {self.min_items}"
+        return f"{item}, or null" if self.nullable else item
 
     def check(self, value: object) -> object:
         """Return ``value`` converted to this argument's kind, or raise :class:`ArgumentError`.
 
         Integers are accepted for numbers; whole floats such as ``2.0`` are accepted for
         integers (JSON Schema counts them as integers too); booleans are never numbers.
+        A list comes back as a tuple.
 
         >>> Argument("decay_freq", int, "").check(2.0)
         2
@@ -85,15 +112,34 @@ class Argument:
         Traceback (most recent call last):
         ...
         lrpol.arguments.ArgumentError: decay_ratio: must be > 0 and <= 1, got 1.5
+        >>> Argument("milestones", int, "", ge=1, many=True, increasing=True).check([10, 5])
+        Traceback (most recent call last):
+        ...
+        lrpol.arguments.ArgumentError: milestones: must be strictly increasing, got [10, 5]
         """
-        value = self._convert(value)
+        if value is None and self.nullable:
+            return None
+        if not self.many:
+            return self.check_item(value)
+        if not isinstance(value, (list, tuple)):
+            raise ArgumentError(self.name, f"expected {self.expects()}, got {_found(value)}", code="wrong-type")
+        items = tuple(self.check_item(item, index) for index, item in enumerate(value))
+        if len(items) < self.min_items:
+            raise ArgumentError(self.name, f"needs at least {self.min_items} item(s), got {len(items)}", code="too-few")
+        if self.increasing and any(b <= a for a, b in zip(items, items[1:])):
+            raise ArgumentError(self.name, f"must be strictly increasing, got {_show(list(items))}", code="not-increasing")
+        return items
+
+    def check_item(self, value: object, index: int | None = None) -> object:
+        """One value (one list item, for a list) converted and checked."""
+        value = self._convert(value, index)
         if self.choices is not None and value not in self.choices:
-            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_show(value)}", did_you_mean(value, self.choices), code="invalid-choice")
+            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_show(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)
         if self.kind in (int, float) and not self._in_range(value):
-            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(value)}", code="out-of-range")
+            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(value)}", code="out-of-range", index=index)
         return value
 
-    def _convert(self, value: object) -> object:
+    def _convert(self, value: object, index: int | None) -> object:
         kind = self.kind
         if kind is float and _is_number(value):
             try:
@@ -101,18 +147,21 @@ class Argument:
             except OverflowError:  # an int beyond float's range
                 value = math.inf if value > 0 else -math.inf
             if not math.isfinite(value):
-                raise ArgumentError(self.name, f"must be a finite number, got {value}", code="non-finite")
+                raise ArgumentError(self.name, f"must be a finite number, got {value}", code="non-finite", index=index)
             return value
         if kind is int and _is_number(value):
             if isinstance(value, numbers.Integral):
                 return int(value)
             if math.isfinite(value) and float(value).is_integer():
                 return int(value)
-            raise ArgumentError(self.name, f"expected an integer, got {_number(value)}", code="wrong-type")
-        if kind in (str, bool) and isinstance(value, kind):
+            raise ArgumentError(self.name, f"expected an integer, got {_number(value)}", code="wrong-type", index=index)
+        # True is an int to Python, but a boolean is never a number in a config.
+        if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        found = "null" if value is None else f"{a_json_type(value)} ({_show(value)})"
-        raise ArgumentError(self.name, f"expected {_KIND_NAMES[kind]}, got {found}", code="wrong-type")
+        raise ArgumentError(self.name, f"expected {self._kind_name()}, got {_found(value)}", code="wrong-type", index=index)
+
+    def _kind_name(self) -> str:
+        return _KIND_NAMES.get(self.kind, "a policy")
 
     def _in_range(self, value: float) -> bool:
         return not (
@@ -123,9 +172,11 @@ class Argument:
         )
 
 
-def arg(*, doc: str, default: object = MISSING, gt=None, ge=None, lt=None, le=None, choices=None) -> typing.Any:
-    """Declare a policy argument as a dataclass field (type from the annotation)."""
-    spec = {"doc": doc, "gt": gt, "ge": ge, "lt": lt, "le": le, "choices": tuple(choices) if choices else None}
+def arg(*, doc: str, default: object = MISSING, gt=None, ge=None, lt=None, le=None, choices=None, min_items: int = 0, increasing: bool = False) -> typing.Any:
+    """Declare a policy argument as a dataclass field. The type comes from the annotation:
+    ``float``, ``int``, ``str``, ``bool``, ``LRPolicy``, ``tuple[X, ...]`` for a list, and
+    ``X | None`` for one that may be None."""
+    spec = {"doc": doc, "gt": gt, "ge": ge, "lt": lt, "le": le, "choices": tuple(choices) if choices else None, "min_items": min_items, "increasing": increasing}
     return dataclasses.field(default=default, metadata={"lrpol": spec})
 
 
@@ -144,8 +195,8 @@ def arguments_of(cls: type) -> tuple[Argument, ...]:
         result = tuple(
             Argument(
                 name=f.name,
-                kind=_kind(cls, f.name, hints[f.name]),
                 default=REQUIRED if f.default is MISSING else f.default,
+                **_kind(cls, f.name, hints[f.name]),
                 **f.metadata["lrpol"],
             )
             for f in dataclasses.fields(cls)
@@ -162,10 +213,21 @@ def check_fields(policy: object) -> None:
         object.__setattr__(policy, argument.name, value)  # policies are frozen dataclasses
 
 
-def _kind(cls: type, name: str, hint: object) -> type:
-    if hint in _KIND_NAMES:
-        return hint  # type: ignore[return-value]
-    raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str or bool, not {hint!r}")
+def _kind(cls: type, name: str, hint: object) -> dict:
+    """``kind``, ``many`` and ``nullable`` from an annotation such as ``tuple[int, ...] | None``."""
+    from .policy import LRPolicy
+
+    found = {"many": False, "nullable": False}
+    members = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else ()
+    if members and type(None) in members:
+        found["nullable"] = True
+        (hint,) = [m for m in members if m is not type(None)]
+    if typing.get_origin(hint) is tuple:
+        item, ellipsis = typing.get_args(hint)
+        found["many"], hint = True, item
+    if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, LRPolicy)):
+        return {"kind": hint, **found}
+    raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str, bool or LRPolicy (or tuples of them), not {hint!r}")
 
 
 def _is_number(value: object) -> bool:
@@ -177,6 +239,19 @@ def _number(value: float) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(value)
+
+
+def _plural(item: str) -> str:
+    """'an integer >= 1' -> 'integers >= 1'."""
+    for article in ("an ", "a "):
+        if item.startswith(article):
+            first, _, rest = item[len(article):].partition(" ")
+            return f"{first}s {rest}".rstrip()
+    return item
+
+
+def _found(value: object) -> str:
+    return "null" if value is None else f"{a_json_type(value)} ({_show(value)})"
 
 
 def _show(value: object) -> str:

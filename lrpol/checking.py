@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .arguments import ArgumentError, arguments_of
+from .arguments import Argument, ArgumentError, arguments_of
 from .document import Document
 from .errors import Invalid, a_json_type, did_you_mean
 from .policy import LRPolicy
@@ -17,8 +17,6 @@ from .registry import RegistryError, allowed_prefixes, check_path, lookup, resol
 from .variables import Variables, substitute_tree
 
 ENTRY_KEYS = ("name", "path", "args", "disabled")
-#: Where ``{VAR}`` references are substituted; ``name`` and ``path`` are always written out.
-SUBSTITUTED_KEYS = ("args", "disabled")
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 
@@ -27,7 +25,8 @@ IGNORED_KEYS = ("$schema",)
 class Plan:
     """What a valid entry builds: ``cls(**args)``, unless ``disabled``.
 
-    ``cls`` is None for a ``path`` entry that was checked without importing it.
+    ``cls`` is None for a ``path`` entry that was checked without importing it. ``args``
+    may hold the plans of nested entries (a Plan, or a tuple of them).
     """
 
     at: tuple
@@ -72,18 +71,17 @@ class EntryChecker:
         self.report(path, error.reason, error.hint, error.code)
 
     def check(self, at: tuple) -> Plan | None:
+        """Check the entry at ``at`` (and, recursively, the entries nested in its arguments)."""
         before = len(self.problems)
         entry = value_at(self.doc.data, at)
         if not isinstance(entry, dict):
             self.report(at, f"a policy entry must be an object with 'name' or 'path', got {a_json_type(entry)}", code="wrong-type")
             return None
-        entry = {
-            key: substitute_tree(value, (*at, key), self.variables, self.reject) if key in SUBSTITUTED_KEYS else value
-            for key, value in entry.items()
-        }
         for key in entry:
             if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
                 self._unknown_key((*at, key), f"unknown key {key!r} in a policy entry", ENTRY_KEYS, "unknown-key")
+        if "disabled" in entry:
+            entry = {**entry, "disabled": self._substitute(entry["disabled"], (*at, "disabled"))}
         disabled = self._typed(entry, at, "disabled", bool, default=False)
         self._typed(entry, at, "$schema", str, default=None)
         cls, label = self._policy_class(entry, at)
@@ -93,6 +91,9 @@ class EntryChecker:
         if len(self.problems) > before or args is None:
             return None
         return Plan(at, cls, args, bool(disabled), label)
+
+    def _substitute(self, value: object, path: tuple) -> object:
+        return substitute_tree(value, path, self.variables, self.reject)
 
     def _typed(self, entry: dict, at: tuple, key: str, kind: type, *, default: object) -> object:
         if key not in entry:
@@ -142,30 +143,76 @@ class EntryChecker:
 
     def _check_args(self, cls: type[LRPolicy], label: str, args: dict, at: tuple) -> dict:
         declared = {argument.name: argument for argument in arguments_of(cls)}
-        if not declared:
-            return args  # an undeclared signature: the constructor itself judges the arguments
+        if not declared:  # an undeclared signature: the constructor itself judges the arguments
+            return self._substitute(args, at)
         checked = {}
         for key, value in args.items():
             argument = declared.get(key)
             if argument is None:
                 self._unknown_key((*at, key), f"unknown argument for {label}", list(declared), "unknown-argument")
-                continue
-            try:
-                checked[key] = argument.check(value)
-            except ArgumentError as error:
-                self.reject((*at, key), error)
+            elif argument.is_policy:
+                checked[key] = self._nested(argument, value, (*at, key))
+            else:
+                try:
+                    checked[key] = argument.check(self._substitute(value, (*at, key)))
+                except ArgumentError as error:
+                    self.reject((*at, *error.path), error)
         for name, argument in declared.items():
             if argument.required and name not in args:
                 self.report((*at, name), f"missing required argument {name!r} for {label} ({argument.expects()})", code="missing-argument")
         return checked
 
+    def _nested(self, argument: Argument, value: object, at: tuple):
+        """The plan(s) of the entries an argument holds: one entry, or a list of them."""
+        if value is None and argument.nullable:
+            return None
+        if not argument.many:
+            return self._nested_entry(argument, at)
+        if not isinstance(value, list):
+            self.report(at, f"expected {argument.expects()}, got {a_json_type(value)}", code="wrong-type")
+            return None
+        if len(value) < argument.min_items:
+            self.report(at, f"needs at least {argument.min_items} item(s), got {len(value)}", code="too-few")
+        return tuple(self._nested_entry(argument, (*at, index)) for index in range(len(value)))
+
+    def _nested_entry(self, argument: Argument, at: tuple) -> Plan | None:
+        plan = self.check(at)
+        if plan is not None and plan.disabled and (argument.many or not argument.nullable):
+            self.report((*at, "disabled"), f"a policy in {argument.name!r} cannot be disabled", "remove it instead", "cannot-disable")
+        return plan
 
     def construct(self, plan: Plan) -> LRPolicy | None:
-        """``plan.cls(**plan.args)``; a constructor's refusal is reported, not raised."""
+        """``plan.cls(**plan.args)``, nested plans built first; a refusal is reported, not raised.
+
+        None when it cannot be built: refused, or holding a ``path`` entry that was checked
+        without importing it (which is not a problem in itself).
+        """
+        args = {}
+        for key, value in plan.args.items():
+            built = self._built(value)
+            if built is _UNBUILT:
+                return None
+            args[key] = built
         try:
-            return plan.cls(**plan.args)
+            return plan.cls(**args)
         except ArgumentError as error:
-            self.reject((*plan.at, "args", error.argument), error)
+            self.reject((*plan.at, "args", *error.path), error)
         except Exception as error:  # user code may raise anything; the config is what is wrong
             self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {type(error).__name__}: {error}", code="rejected")
         return None
+
+    def _built(self, value: object) -> object:
+        if isinstance(value, Plan):
+            if value.cls is None:
+                return _UNBUILT
+            policy = self.construct(value)
+            if policy is None:
+                return _UNBUILT
+            return None if value.disabled else policy
+        if isinstance(value, tuple) and any(isinstance(item, Plan) for item in value):
+            items = tuple(self._built(item) for item in value)
+            return _UNBUILT if _UNBUILT in items else items
+        return value
+
+
+_UNBUILT = object()  # a nested policy that could not be built

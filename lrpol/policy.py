@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import abc
 import inspect
-from typing import ClassVar
-
-from .arguments import check_fields
+from .arguments import arguments_of, check_fields
 from .context import TrainContext
 
 
@@ -22,11 +20,26 @@ class LRPolicy(abc.ABC):
     no state.
     """
 
-    #: True for policies driven by validation results (the hook must report them).
-    reads_metric: ClassVar[bool] = False
-
     def __post_init__(self) -> None:
         check_fields(self)
+
+    @property
+    def reads_metric(self) -> bool:
+        """True when validation results drive this policy (or a policy nested in it)."""
+        return any(child.reads_metric for _, child in self.children())
+
+    def children(self) -> list[tuple[str | tuple, LRPolicy]]:
+        """The policies nested in this one's arguments, as (argument name or (name, index), policy)."""
+        found = []
+        for argument in arguments_of(type(self)):
+            if not argument.is_policy:
+                continue
+            value = getattr(self, argument.name)
+            if argument.many:
+                found += [((argument.name, index), child) for index, child in enumerate(value)]
+            elif value is not None:
+                found.append((argument.name, value))
+        return found
 
     @classmethod
     def summary(cls) -> str:
@@ -44,10 +57,29 @@ class LRPolicy(abc.ABC):
         return None
 
     def state_dict(self) -> dict:
-        """The policy's state as JSON-serialisable data (empty for stateless policies)."""
-        return {}
+        """The policy's state as JSON-serialisable data: empty for a stateless policy, and
+        for a composite the states of its nested policies that have one."""
+        state: dict = {}
+        for where, child in self.children():
+            child_state = child.state_dict()
+            if child_state:
+                key = where if isinstance(where, str) else f"{where[0]}[{where[1]}]"
+                state[key] = child_state
+        return state
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        if state:
-            raise ValueError(f"{type(self).__name__} has no state, but was given {sorted(state)}")
+        """Restore what :meth:`state_dict` returned (checked first: a bad state changes nothing)."""
+        if not isinstance(state, dict):
+            raise ValueError(f"{type(self).__name__} state must be an object, got {type(state).__name__}")
+        children = {(where if isinstance(where, str) else f"{where[0]}[{where[1]}]"): child for where, child in self.children()}
+        unknown = sorted(set(state) - set(children))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no state for {unknown}")
+        previous = {key: child.state_dict() for key, child in children.items()}
+        try:
+            for key, child in children.items():
+                child.load_state_dict(state.get(key, {}))
+        except Exception:
+            for key, child in children.items():
+                child.load_state_dict(previous[key])
+            raise

@@ -37,21 +37,39 @@ _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
 
 def argument_schema(argument: Argument) -> dict:
-    """The schema of one argument. Besides its own type it accepts a whole ``"{VAR}"``
-    string, since variables are substituted before the value is checked."""
-    schema: dict = {"description": argument.doc}
-    if argument.choices:
-        schema["anyOf"] = [{"enum": list(argument.choices)}, _VARIABLE_REF]
+    """The schema of one argument.
+
+    A number, string or boolean also accepts a whole ``"{VAR}"`` string, since variables
+    are substituted before the value is checked. A nested policy is a component entry
+    (``#/$defs/entry``, so the schema is recursive); a list is an array of such items.
+    """
+    item = _item_schema(argument)
+    if argument.many:
+        schema: dict = {"type": "array", "items": item}
+        if argument.min_items:
+            schema["minItems"] = argument.min_items
+        if argument.nullable:
+            schema["type"] = ["array", "null"]
+    elif argument.nullable:
+        schema = {"anyOf": [item, {"type": "null"}]}
     else:
-        # Type-specific keywords apply only to their own type: the pattern to strings,
-        # the bounds to numbers.
-        schema["type"] = [_TYPES[argument.kind], "string"]
-        schema["pattern"] = WHOLE_REFERENCE_PATTERN
-        for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
-            if getattr(argument, bound) is not None:
-                schema[keyword] = getattr(argument, bound)
+        schema = item
+    schema = {"description": argument.doc, **schema}
     if not argument.required:
         schema["default"] = argument.default
+    return schema
+
+
+def _item_schema(argument: Argument) -> dict:
+    if argument.is_policy:
+        return {"$ref": "#/$defs/entry"}
+    if argument.choices:
+        return {"anyOf": [{"enum": list(argument.choices)}, _VARIABLE_REF]}
+    # Type-specific keywords apply only to their own type: the pattern to strings, the bounds to numbers.
+    schema: dict = {"type": [_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
+    for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
+        if getattr(argument, bound) is not None:
+            schema[keyword] = getattr(argument, bound)
     return schema
 
 
@@ -96,8 +114,11 @@ def entry_schema(policies: dict[str, type]) -> dict:
     }
 
 
-def _defs() -> dict:
-    return {"variable": {"type": "string", "pattern": WHOLE_REFERENCE_PATTERN, "description": "a {VAR} reference, replaced by the variable's value"}}
+def _defs(policies: dict[str, type]) -> dict:
+    return {
+        "entry": entry_schema(policies),
+        "variable": {"type": "string", "pattern": WHOLE_REFERENCE_PATTERN, "description": "a {VAR} reference, replaced by the variable's value"},
+    }
 
 
 def lr_policy_schema(policies: dict[str, type] | None = None) -> dict:
@@ -107,8 +128,9 @@ def lr_policy_schema(policies: dict[str, type] | None = None) -> dict:
         "$id": ID_PREFIX + "lr_policy",
         "title": "lrpol learning-rate policy entry",
         "description": 'A Clara MMAR-style component: {"name": ..., "args": {...}} or {"path": ..., "args": {...}}.',
-        **entry_schema(policies),
-        "$defs": _defs(),
+        # allOf, not a bare $ref: draft-07 ignores every keyword beside a $ref.
+        "allOf": [{"$ref": "#/$defs/entry"}],
+        "$defs": _defs(policies),
     }
 
 
@@ -122,10 +144,10 @@ def train_config_schema(policies: dict[str, type] | None = None) -> dict:
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
-            "train": {"type": "object", "properties": {"lr_policy": {"$ref": "#/$defs/lr_policy"}}, "required": ["lr_policy"]},
+            "train": {"type": "object", "properties": {"lr_policy": {"$ref": "#/$defs/entry"}}, "required": ["lr_policy"]},
         },
         "required": ["train"],
-        "$defs": {**_defs(), "lr_policy": entry_schema(policies)},
+        "$defs": _defs(policies),
     }
 
 

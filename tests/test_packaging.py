@@ -41,4 +41,4 @@ def test_installed_wheel_validates_and_builds_outside_the_repo(wheel, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [[], "ReducePoly(poly_power=0.9)", ["lr_policy", "variable"]]
+    assert json.loads(result.stdout) == [[], "ReducePoly(poly_power=0.9)", ["entry", "variable"]]

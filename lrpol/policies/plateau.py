@@ -2,11 +2,10 @@
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import ClassVar
 
 from ..arguments import arg
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import curve, epochs_spanned, per_epoch
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -68,29 +67,33 @@ class ReduceOnPlateau(LRPolicy):
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
-    reads_metric: ClassVar[bool] = True
-
     plateau_count_trigger: int = arg(doc="validation results without improvement that trigger a reduction", ge=1)
     reduction_rate: float = arg(doc="factor applied to the LR at each reduction", gt=0, lt=1)
     mode: str = arg(default="max", choices=("min", "max"), doc="'max' when larger is better (Dice, accuracy), 'min' when smaller is better (loss)")
     threshold: float = arg(default=0.0, ge=0, doc="relative margin: improving means beating best by more than threshold * |best|")
     min_lr: float = arg(default=0.0, ge=0, doc="reductions never take the LR below this")
     cooldown: int = arg(default=0, ge=0, doc="validation results after a reduction that do not count towards the next one")
+    policy: LRPolicy | None = arg(default=None, doc="the policy whose LR the reductions scale (default: a constant lr0)")
     _state: PlateauState = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "_state", PlateauState())
 
+    @property
+    def reads_metric(self) -> bool:
+        return True
+
     def evaluate(self, ctx: TrainContext) -> float:
         state = self._state
         if ctx.metric_count != state.seen:
             self._observe(ctx)
-        lr0 = ctx.initial_lr
+        # The wrapped policy is evaluated on every call, so a policy nested in it counts results too.
+        base = ctx.initial_lr if self.policy is None else self.policy.evaluate(ctx)
         if not state.reductions:  # the common case, and the hot path: no pow, no builtins
-            return lr0
-        lr = lr0 * self.reduction_rate**state.reductions
-        return lr if lr >= self.min_lr else min(self.min_lr, lr0)
+            return base
+        lr = base * self.reduction_rate**state.reductions
+        return lr if lr >= self.min_lr else min(self.min_lr, base)
 
     def _observe(self, ctx: TrainContext) -> None:
         state = self._state
@@ -118,34 +121,43 @@ class ReduceOnPlateau(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        # One LR per epoch: epoch e runs at the LR that follows from results 0 .. e - 1.
-        fresh = ReduceOnPlateau(**{f.name: getattr(self, f.name) for f in fields(self) if f.init})
-        run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs)
-        epochs = epochs_spanned(steps, ctx.steps_per_epoch)
-        values = np.empty(epochs)
-        for epoch in range(epochs):
-            values[epoch] = fresh.evaluate(run)
+        # The reduction count per epoch: epoch e runs with the reductions of results 0 .. e - 1.
+        counter = ReduceOnPlateau(**{f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "policy"})
+        run = TrainContext(initial_lr=1.0, total_epochs=ctx.total_epochs)
+        reductions = np.empty(epochs_spanned(steps, ctx.steps_per_epoch))
+        for epoch in range(len(reductions)):
+            counter.evaluate(run)
+            reductions[epoch] = counter._state.reductions
             if metrics is not None and epoch < len(metrics):
                 run.metric, run.metric_count = metrics[epoch], run.metric_count + 1
-        return per_epoch(values, steps, ctx.steps_per_epoch)
+        scale = per_epoch(self.reduction_rate**reductions, steps, ctx.steps_per_epoch)
+        if self.policy is None:
+            base = np.full(steps, ctx.initial_lr)
+        else:
+            base = curve(self.policy, ctx, steps=steps, metrics=metrics)
+        return np.where(scale == 1.0, base, np.maximum(base * scale, np.minimum(self.min_lr, base)))
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)
         return metric > best + margin if self.mode == "max" else metric < best - margin
 
     def state_dict(self) -> dict:
-        return asdict(self._state)
+        state = asdict(self._state)
+        state.update(super().state_dict())  # the nested policy's, under "policy", if it has one
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         expected = {f.name for f in fields(PlateauState)}
-        if not isinstance(state, dict) or set(state) != expected:
+        if not isinstance(state, dict) or not expected <= set(state) <= expected | {"policy"}:
             found = sorted(state) if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)}, got {found}")
+            raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)} (and 'policy' for a nested one), got {found}")
+        own = {name: state[name] for name in expected}
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
-            value = state[name]
+            value = own[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {value!r}")
-        best = state["best"]
+        best = own["best"]
         if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or not math.isfinite(best)):
             raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {best!r}")
-        object.__setattr__(self, "_state", PlateauState(**state))
+        super().load_state_dict({key: value for key, value in state.items() if key == "policy"})
+        object.__setattr__(self, "_state", PlateauState(**own))
