@@ -14,6 +14,7 @@ import copy
 import dataclasses
 from typing import Sequence
 
+from .arguments import arguments_of
 from .context import TrainContext
 from .hook import LRHook, checked_metric
 from .policy import LRPolicy
@@ -78,7 +79,13 @@ def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
 
 
 def _fresh(policy: LRPolicy) -> LRPolicy:
-    # A dataclass policy rebuilt from its arguments starts with a fresh state; others are copied.
-    if dataclasses.is_dataclass(policy):
-        return dataclasses.replace(policy)
-    return copy.deepcopy(policy)
+    """The same policy with a fresh state, nested policies included."""
+    if not dataclasses.is_dataclass(policy):
+        return copy.deepcopy(policy)
+    # Rebuilt from its arguments, a dataclass policy starts with a fresh state.
+    children = {}
+    for argument in arguments_of(type(policy)):
+        value = getattr(policy, argument.name)
+        if argument.is_policy and value is not None:
+            children[argument.name] = tuple(map(_fresh, value)) if argument.many else _fresh(value)
+    return dataclasses.replace(policy, **children)

@@ -50,8 +50,13 @@ def argument_schema(argument: Argument) -> dict:
             schema["minItems"] = argument.min_items
         if argument.nullable:
             schema["type"] = ["array", "null"]
+    elif argument.nullable and argument.is_policy:
+        # if/then/else rather than anyOf, so errors inside the nested entry keep their exact path.
+        schema = {"if": {"type": "object"}, "then": item, "else": {"type": "null"}}
+    elif argument.nullable and "type" in item:
+        schema = {**item, "type": [*item["type"], "null"]}
     elif argument.nullable:
-        schema = {"anyOf": [item, {"type": "null"}]}
+        schema = {"anyOf": [*item["anyOf"], {"type": "null"}]}
     else:
         schema = item
     schema = {"description": argument.doc, **schema}

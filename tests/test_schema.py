@@ -36,7 +36,7 @@ def test_schemas_are_valid_in_2020_12_and_draft_07(name, validator):
 DRAFT_07_KEYWORDS = {
     "$schema", "$id", "$ref", "$defs", "title", "description", "default", "type", "properties", "required",
     "additionalProperties", "enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "if", "then", "else", "not", "allOf", "anyOf",
+    "exclusiveMaximum", "if", "then", "else", "not", "allOf", "anyOf", "items", "minItems",
 }
 
 

@@ -1,9 +1,10 @@
-"""ReduceCosine: half a cosine from lr0 down to 0 over the run's epochs."""
+"""ReduceCosine: half a cosine from lr0 down to a floor over the run, per epoch or per update."""
 
 from dataclasses import dataclass
 from math import cos, pi
 
 from ..arguments import arg
+from ..clock import UNITS, position
 from ..context import TrainContext
 from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
@@ -13,20 +14,23 @@ from ..registry import register
 @register
 @dataclass(frozen=True)
 class ReduceCosine(LRPolicy):
-    """Cosine annealing from ``2 * rate * lr0`` to 0 at the end of the run.
+    """Cosine annealing from ``2 * rate * lr0`` to ``min_lr`` at the end of the run.
 
-    Formula, with lr0 = ``ctx.initial_lr``, e = ``ctx.epoch``, E = ``ctx.total_epochs``::
+    Formula, with lr0 = ``ctx.initial_lr``, top = 2 * rate * lr0 and (t, T) = (epoch,
+    total_epochs) for ``unit="epoch"`` or (global_step, total_epochs * steps_per_epoch)
+    for ``unit="step"``::
 
-        lr(e) = lr0 * rate * (1 + cos(pi * e / E))    for e < E
-        lr(e) = 0                                     for e >= E
+        lr(t) = min_lr + (top - min_lr) * (1 + cos(pi * t / T)) / 2    for t < T
+        lr(t) = min_lr                                                 for t >= T
 
-    - Base: epochs. The LR is constant within an epoch.
-    - First epoch (e = 0): 2 * rate * lr0, which is lr0 for the default rate = 0.5.
-      Last epoch (e = E - 1): small but not 0.
-    - After the end (e >= E): 0, held. torch's ``CosineAnnealingLR`` rises again
+    - Base: epochs by default (the LR is constant within an epoch, as in Clara);
+      ``unit="step"`` gives the smooth per-update curve.
+    - First epoch/update (t = 0): top, which is lr0 for the default rate = 0.5.
+      Last (t = T - 1): just above min_lr.
+    - After the end (t >= T): min_lr, held. torch's ``CosineAnnealingLR`` rises again
       past ``T_max``; this never does.
-    - With rate = 0.5, same as torch ``CosineAnnealingLR(T_max=E)`` stepped once per
-      epoch, up to the end of the run.
+    - With rate = 0.5, same as torch ``CosineAnnealingLR(T_max=T, eta_min=min_lr)``
+      stepped once per epoch (or per update), up to the end of the run.
 
     >>> from dataclasses import replace
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=4)
@@ -36,15 +40,26 @@ class ReduceCosine(LRPolicy):
     """
 
     rate: float = arg(default=0.5, doc="scale of the curve: the LR starts at 2 * rate * lr0", gt=0)
+    unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR anneals to, and stays at after the run")
 
     def evaluate(self, ctx: TrainContext) -> float:
-        if ctx.epoch >= ctx.total_epochs:
-            return 0.0
-        return ctx.initial_lr * self.rate * (1.0 + cos(pi * ctx.epoch / ctx.total_epochs))
+        if self.unit == "epoch":
+            t, total = ctx.epoch, ctx.total_epochs
+        else:
+            t, total = position(ctx, "step")
+        if t >= total:
+            return self.min_lr
+        top = 2.0 * self.rate * ctx.initial_lr
+        return self.min_lr + (top - self.min_lr) * (1.0 + cos(pi * t / total)) / 2.0
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        epoch = np.arange(epochs_spanned(steps, ctx.steps_per_epoch))
-        values = ctx.initial_lr * self.rate * (1.0 + np.cos(np.pi * epoch / ctx.total_epochs))
-        return per_epoch(np.where(epoch < ctx.total_epochs, values, 0.0), steps, ctx.steps_per_epoch)
+        if self.unit == "epoch":
+            t, total = np.arange(epochs_spanned(steps, ctx.steps_per_epoch)), ctx.total_epochs
+        else:
+            t, total = np.arange(steps), position(ctx, "step")[1]
+        top = 2.0 * self.rate * ctx.initial_lr
+        values = np.where(t < total, self.min_lr + (top - self.min_lr) * (1.0 + np.cos(np.pi * t / total)) / 2.0, self.min_lr)
+        return per_epoch(values, steps, ctx.steps_per_epoch) if self.unit == "epoch" else values

@@ -1,8 +1,9 @@
-"""ReducePoly: polynomial decay to zero over the run's epochs."""
+"""ReducePoly: polynomial decay over the run, per epoch or per update."""
 
 from dataclasses import dataclass
 
 from ..arguments import arg
+from ..clock import UNITS, position
 from ..context import TrainContext
 from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
@@ -12,37 +13,52 @@ from ..registry import register
 @register
 @dataclass(frozen=True)
 class ReducePoly(LRPolicy):
-    """Polynomial decay from lr0 to 0 at the end of the run.
+    """Polynomial decay from lr0 to ``min_lr`` at the end of the run.
 
-    Formula, with lr0 = ``ctx.initial_lr``, e = ``ctx.epoch``, E = ``ctx.total_epochs``::
+    Formula, with lr0 = ``ctx.initial_lr`` and (t, T) = (epoch, total_epochs) for
+    ``unit="epoch"`` or (global_step, total_epochs * steps_per_epoch) for ``unit="step"``::
 
-        lr(e) = lr0 * (1 - e / E) ** poly_power    for e < E
-        lr(e) = 0                                  for e >= E
+        lr(t) = min_lr + (lr0 - min_lr) * (1 - t / T) ** poly_power    for t < T
+        lr(t) = min_lr                                                 for t >= T
 
-    - Base: epochs. The LR is constant within an epoch.
-    - First epoch (e = 0): lr0. Last epoch (e = E - 1): lr0 * (1 / E) ** poly_power,
-      never 0, so no epoch is wasted at LR 0.
-    - After the end (e >= E): 0, held.
-    - Same as torch ``PolynomialLR(total_iters=E, power=poly_power)`` stepped once per epoch.
+    - Base: epochs by default (the LR is constant within an epoch, as in Clara);
+      ``unit="step"`` gives the smooth per-update curve.
+    - First epoch/update (t = 0): lr0. Last (t = T - 1): lr0 * (1 / T) ** poly_power
+      above min_lr, never min_lr itself, so no update is wasted at the floor.
+    - After the end (t >= T): min_lr, held.
+    - With min_lr = 0, same as torch ``PolynomialLR(total_iters=T, power=poly_power)``
+      stepped once per epoch (or per update).
 
     >>> from dataclasses import replace
-    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=4)
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=2)
     >>> policy = ReducePoly(poly_power=2)
     >>> [policy.evaluate(replace(ctx, epoch=e)) for e in range(6)]
     [0.1, 0.05625, 0.025, 0.00625, 0.0, 0.0]
+    >>> smooth = ReducePoly(poly_power=1, unit="step", min_lr=0.02)
+    >>> [round(smooth.evaluate(replace(ctx, global_step=s)), 12) for s in range(9)]
+    [0.1, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02]
     """
 
     poly_power: float = arg(doc="exponent of the decay: 1 is linear, larger falls faster early", gt=0)
+    unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR decays to, and stays at after the run")
 
     def evaluate(self, ctx: TrainContext) -> float:
-        remaining = ctx.total_epochs - ctx.epoch
-        if remaining <= 0:
-            return 0.0
-        return ctx.initial_lr * (remaining / ctx.total_epochs) ** self.poly_power
+        if self.unit == "epoch":
+            t, total = ctx.epoch, ctx.total_epochs
+        else:
+            t, total = position(ctx, "step")
+        if t >= total:
+            return self.min_lr
+        return self.min_lr + (ctx.initial_lr - self.min_lr) * ((total - t) / total) ** self.poly_power
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        remaining = ctx.total_epochs - np.arange(epochs_spanned(steps, ctx.steps_per_epoch))
-        fraction = np.maximum(remaining, 0) / ctx.total_epochs
-        return per_epoch(np.where(remaining > 0, ctx.initial_lr * fraction**self.poly_power, 0.0), steps, ctx.steps_per_epoch)
+        if self.unit == "epoch":
+            t, total = np.arange(epochs_spanned(steps, ctx.steps_per_epoch)), ctx.total_epochs
+        else:
+            t, total = np.arange(steps), position(ctx, "step")[1]
+        remaining = np.maximum(total - t, 0) / total
+        values = np.where(t < total, self.min_lr + (ctx.initial_lr - self.min_lr) * remaining**self.poly_power, self.min_lr)
+        return per_epoch(values, steps, ctx.steps_per_epoch) if self.unit == "epoch" else values

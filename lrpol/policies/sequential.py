@@ -1,0 +1,76 @@
+"""Sequential: policies one after another, each on its own clock."""
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from ..arguments import ArgumentError, arg
+from ..clock import UNITS, position, shifted
+from ..context import TrainContext
+from ..policy import LRPolicy
+from ..registry import register
+
+
+@register
+@dataclass(frozen=True)
+class Sequential(LRPolicy):
+    """Run ``policies`` in phases: phase i starts at ``milestones[i - 1]`` (the first at 0).
+
+    With milestones m_1 < m_2 < ... (in ``unit``), phase i covers [m_i, m_{i+1}), the last
+    one running to the end of the run::
+
+        lr(t) = policies[i].lr(t - m_i)    with its horizon m_{i+1} - m_i (the last: T - m_i)
+
+    - Base: ``unit`` ("step" by default). Each phase's clock starts at 0 at its milestone and
+      its horizon is the phase's length, so a ReduceCosine in a phase anneals over that phase.
+    - Seams are not smoothed: each phase starts where its own policy starts (use Warmup
+      inside a phase for a ramp).
+    - A ReduceOnPlateau in a phase counts the validation results reported from the phase's
+      first update on. (The result of the epoch before a milestone is reported at that
+      update, so it is the new phase's first.) Where each phase's count starts is part of
+      the state, so a resume is exact.
+    - There must be exactly one milestone fewer than policies. After the run: the last
+      phase's policy past its horizon.
+
+    >>> from dataclasses import replace
+    >>> from lrpol import DecayOnStep, ReduceCosine
+    >>> policy = Sequential(policies=(DecayOnStep(decay_ratio=0.5, decay_freq=1), ReduceCosine(unit="step")), milestones=(2,))
+    >>> ctx = TrainContext(initial_lr=0.8, total_epochs=1, steps_per_epoch=6)
+    >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(7)]
+    [0.8, 0.4, 0.8, 0.682842712475, 0.4, 0.117157287525, 0.0]
+    """
+
+    policies: tuple[LRPolicy, ...] = arg(doc="the phases' policies, in order", min_items=1)
+    milestones: tuple[int, ...] = arg(doc="where each phase after the first starts, in unit", ge=1, increasing=True)
+    unit: str = arg(default="step", choices=UNITS, doc="what milestones count: 'step' (updates) or 'epoch'")
+    _starts: list = field(init=False, repr=False, compare=False)  # the metric count when each phase began
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if len(self.milestones) != len(self.policies) - 1:
+            raise ArgumentError("milestones", f"needs {len(self.policies) - 1} milestone(s) for {len(self.policies)} policies, got {len(self.milestones)}", code="wrong-count")
+        object.__setattr__(self, "_starts", [None] * len(self.policies))
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        t, _ = position(ctx, self.unit)
+        phase = bisect_right(self.milestones, t)
+        begin = self.milestones[phase - 1] if phase else 0
+        length = self.milestones[phase] - begin if phase < len(self.milestones) else None
+        if self._starts[phase] is None:
+            self._starts[phase] = ctx.metric_count
+        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._starts[phase])
+        return self.policies[phase].evaluate(inner)
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        if self.reads_metric:
+            state["phase_starts"] = list(self._starts)
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        if not isinstance(state, dict):
+            raise ValueError(f"Sequential state must be an object, got {type(state).__name__}")
+        starts = state.get("phase_starts", [None] * len(self.policies))
+        if not (isinstance(starts, list) and len(starts) == len(self.policies) and all(s is None or (type(s) is int and s >= 0) for s in starts)):
+            raise ValueError(f"Sequential state: phase_starts must be {len(self.policies)} integers >= 0 or nulls, got {starts!r}")
+        super().load_state_dict({key: value for key, value in state.items() if key != "phase_starts"})
+        object.__setattr__(self, "_starts", list(starts))

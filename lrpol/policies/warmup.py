@@ -1,0 +1,61 @@
+"""Warmup: a linear ramp up to another policy's LR, then that policy."""
+
+from dataclasses import dataclass
+
+from ..arguments import arg
+from ..clock import UNITS, position, shifted
+from ..context import TrainContext
+from ..policy import LRPolicy
+from ..registry import register
+
+CLOCKS = ("restart", "global")
+
+
+@register
+@dataclass(frozen=True)
+class Warmup(LRPolicy):
+    """Ramp the LR linearly up to the wrapped policy's LR over ``duration``, then hand over.
+
+    Formula, with D = ``duration``, f0 = ``start_factor`` (default 1 / (D + 1)), t the
+    run's position in ``unit`` and target(t) the wrapped policy's LR (lr0 without one)::
+
+        lr(t) = target(t) * (f0 + (1 - f0) * t / D)    for t < D
+        lr(t) = target(t)                              for t >= D
+
+    - Base: ``unit`` ("step" by default: warmups are usually counted in updates).
+    - The seam is continuous by construction: the ramp multiplies the live target and
+      reaches factor 1 exactly at t = D, where the target takes over alone.
+    - First update: f0 * target, not 0; with the default f0 the ramp climbs in D + 1
+      equal steps, (t + 1) / (D + 1), and no update is wasted at LR 0.
+    - ``clock="restart"`` (default): the wrapped policy's clock starts at 0 at t = D and
+      its horizon is the rest of the run, so it starts at its peak after warmup (during
+      warmup it reads t = 0). This is torch's ``SequentialLR([LinearLR, X], [D])``.
+      ``clock="global"``: the wrapped policy runs on the run's own clock throughout, so the
+      warmup eats into its curve (timm's default).
+    - After the run: whatever the wrapped policy gives. Validation results reach a wrapped
+      ReduceOnPlateau from the first one on.
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=0.4, total_epochs=1, steps_per_epoch=6)
+    >>> policy = Warmup(duration=3)
+    >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(5)]
+    [0.1, 0.2, 0.30000000000000004, 0.4, 0.4]
+    """
+
+    duration: int = arg(doc="length of the ramp, in unit", ge=1)
+    policy: LRPolicy | None = arg(default=None, doc="the policy to warm up into (default: a constant lr0)")
+    unit: str = arg(default="step", choices=UNITS, doc="what duration counts: 'step' (updates) or 'epoch'")
+    start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
+    clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        t, _ = position(ctx, self.unit)
+        if self.policy is None:
+            target = ctx.initial_lr
+        else:
+            inner = ctx if self.clock == "global" else shifted(ctx, self.duration, None, self.unit)
+            target = self.policy.evaluate(inner)
+        if t >= self.duration:
+            return target
+        start = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
+        return target * (start + (1.0 - start) * t / self.duration)
