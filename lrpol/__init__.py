@@ -11,7 +11,14 @@ from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
-from .policies import DecayOnStep, ReduceCosine, ReduceOnPlateau, ReducePoly
+from .policies import (
+    DecayOnStep,
+    ReduceCosine,
+    ReduceOnPlateau,
+    ReducePoly,
+    Sequential,
+    Warmup,
+)
 from .policy import LRPolicy
 from .registry import register
 
@@ -26,7 +33,9 @@ __all__ = [
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
+    "Sequential",
     "TrainContext",
+    "Warmup",
     "build",
     "curve",
     "load",

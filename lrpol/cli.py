@@ -184,7 +184,7 @@ def _preview(options) -> int:
         return EXIT_USAGE
     metrics = options.metrics
     if metrics is None and policy is not None and policy.reads_metric:
-        metrics = preview.synthetic_metrics(epochs, getattr(policy, "mode", "max"))
+        metrics = preview.synthetic_metrics(epochs, preview.metric_mode(policy))
     described = repr(policy) if policy is not None else "disabled (the LR stays at lr0)"
     try:
         curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)

@@ -45,7 +45,7 @@ def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = Non
         return np.full(steps, ctx.initial_lr)
     lrs = policy.evaluate_curve(ctx, steps, metrics)
     if lrs is None:
-        lrs = stepped_curve(_fresh(policy), ctx, steps, metrics)
+        lrs = stepped_curve(fresh_copy(policy), ctx, steps, metrics)
     return lrs
 
 
@@ -78,7 +78,7 @@ def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
     return -(-steps // steps_per_epoch)
 
 
-def _fresh(policy: LRPolicy) -> LRPolicy:
+def fresh_copy(policy: LRPolicy) -> LRPolicy:
     """The same policy with a fresh state, nested policies included."""
     if not dataclasses.is_dataclass(policy):
         return copy.deepcopy(policy)
@@ -87,5 +87,5 @@ def _fresh(policy: LRPolicy) -> LRPolicy:
     for argument in arguments_of(type(policy)):
         value = getattr(policy, argument.name)
         if argument.is_policy and value is not None:
-            children[argument.name] = tuple(map(_fresh, value)) if argument.many else _fresh(value)
+            children[argument.name] = tuple(map(fresh_copy, value)) if argument.many else fresh_copy(value)
     return dataclasses.replace(policy, **children)

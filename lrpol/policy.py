@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import inspect
+
 from .arguments import arguments_of, check_fields
 from .context import TrainContext
 
@@ -20,8 +21,23 @@ class LRPolicy(abc.ABC):
     no state.
     """
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        # Set before @dataclass runs, so it keeps this repr instead of writing its own.
+        if "__repr__" not in vars(cls):
+            cls.__repr__ = LRPolicy.__repr__
+
     def __post_init__(self) -> None:
         check_fields(self)
+
+    def __repr__(self) -> str:
+        """``Name(arg=value, ...)`` with the arguments that differ from their defaults, as a config would say it."""
+        shown = [
+            f"{argument.name}={getattr(self, argument.name)!r}"
+            for argument in arguments_of(type(self))
+            if argument.required or getattr(self, argument.name) != argument.default
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @property
     def reads_metric(self) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .context import TrainContext
-from .curve import curve
+from .curve import curve, fresh_copy
+from .hook import LRHook
 from .policy import LRPolicy
 
 #: The table shows at most this many epochs; longer runs show every k-th one.
@@ -52,9 +53,33 @@ def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | 
     lrs = with_after[:steps]
     metrics = metrics or []
     reported = {epoch: metrics[epoch] for epoch in range(min(len(metrics), ctx.total_epochs))}
-    # A drop across an epoch boundary that follows a validation result is a reduction.
-    reductions = [e for e in reported if policy is not None and policy.reads_metric and with_after[(e + 1) * spe] < with_after[(e + 1) * spe - 1]]
+    reductions = reduction_epochs(policy, ctx, list(reported.values())) if policy is not None and policy.reads_metric else []
     return Curve(steps_per_epoch=spe, lrs=lrs, final_lr=float(with_after[steps]), metrics=reported, reductions=reductions)
+
+
+def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) -> list[int]:
+    """The epochs whose validation result made a ReduceOnPlateau (anywhere in the policy) reduce."""
+    fresh = fresh_copy(policy)
+    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch)
+    hook = LRHook(fresh, run, lambda lr: None)
+    epochs = []
+    for epoch, metric in enumerate(metrics):
+        # Results are reported at the first update after their epoch; only those updates matter here.
+        run.global_step, run.epoch = (epoch + 1) * run.steps_per_epoch, epoch + 1
+        before = _reductions(hook.state_dict())
+        hook.report_metric(metric)
+        if _reductions(hook.state_dict()) > before:
+            epochs.append(epoch)
+    return epochs
+
+
+def _reductions(state: object) -> int:
+    """All plateau reductions recorded in a (nested) state."""
+    if isinstance(state, dict):
+        return sum(value if key == "reductions" else _reductions(value) for key, value in state.items())
+    if isinstance(state, list):
+        return sum(map(_reductions, state))
+    return 0
 
 
 def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
@@ -67,6 +92,16 @@ def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
     half = max(1, epochs // 2)
     rising = [min(epoch, half) / half for epoch in range(epochs)]
     return rising if mode == "max" else [1.0 - value for value in rising]
+
+
+def metric_mode(policy: LRPolicy) -> str:
+    """"max" or "min": how the first metric-driven policy in the tree (depth first) reads results."""
+    if getattr(policy, "mode", None) in ("min", "max"):
+        return policy.mode
+    for _, child in policy.children():
+        if child.reads_metric:
+            return metric_mode(child)
+    return "max"
 
 
 def table(curve: Curve, max_rows: int = MAX_TABLE_ROWS) -> list[str]:

@@ -16,15 +16,16 @@ def lrpol(*args, cwd=ROOT, env=None):
 
 
 def test_validate_bundled_configs_exits_0():
-    result = lrpol("validate", *sorted(CONFIGS.iterdir()))
+    files = sorted(CONFIGS.iterdir())
+    result = lrpol("validate", *files)
     assert (result.returncode, result.stdout) == (0, "")
-    assert result.stderr == "8 file(s) checked, 0 with problems\n"
+    assert result.stderr == f"{len(files)} file(s) checked, 0 with problems\n"
 
 
 def test_validate_a_directory_searches_for_configs():
     result = lrpol("validate", "configs")
     assert result.returncode == 0
-    assert result.stderr == "8 file(s) checked, 0 with problems\n"
+    assert result.stderr == f"{len(list(CONFIGS.iterdir()))} file(s) checked, 0 with problems\n"
 
 
 def test_validate_prints_one_line_per_problem_and_exits_1(write):

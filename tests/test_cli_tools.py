@@ -83,10 +83,18 @@ def test_list_names_every_policy_with_a_summary(capsys):
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
-        "DecayOnStep      Multiply the LR by decay_ratio every decay_freq optimizer updates",
-        "ReduceCosine     Cosine annealing from 2 * rate * lr0 to 0 at the end of the run",
-        "ReduceOnPlateau  Multiply the LR by reduction_rate when the metric has stopped improving",
-        "ReducePoly       Polynomial decay from lr0 to 0 at the end of the run",
+        "Constant          Hold factor * lr0 for duration, then lr0 (by default, lr0 throughout)",
+        "CosineRestarts    Cosine annealing from lr0 to min_lr within periods, restarting at lr0 (SGDR)",
+        "DecayOnStep       Multiply the LR by decay_ratio every decay_freq optimizer updates",
+        "ExponentialDecay  Multiply the LR by gamma at every update (or epoch)",
+        "LinearDecay       Move the LR linearly from start_factor * lr0 to end_factor * lr0 over duration",
+        "MultiStepDecay    Multiply the LR by gamma at each milestone",
+        "OneCycle          The 1cycle policy: anneal from lr0 / div_factor up to lr0, then down to a far lower floor",
+        "ReduceCosine      Cosine annealing from 2 * rate * lr0 to min_lr at the end of the run",
+        "ReduceOnPlateau   Multiply the LR by reduction_rate when the metric has stopped improving",
+        "ReducePoly        Polynomial decay from lr0 to min_lr at the end of the run",
+        "Sequential        Run policies in phases: phase i starts at milestones[i - 1] (the first at 0)",
+        "Warmup            Ramp the LR linearly up to the wrapped policy's LR over duration, then hand over",
     ]
 
 

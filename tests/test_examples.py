@@ -25,7 +25,7 @@ def first_lr_of_each_epoch(config, lr0, epochs, steps_per_epoch):
 def test_train_numpy_is_trainer_agnostic():
     config = CONFIGS / "reduce_cosine.yaml"
     header, rows = run_example("train_numpy.py", config, "--epochs", 8)
-    assert header.endswith("ReduceCosine(rate=0.5), lr0=0.05, 8 epochs of 16 updates")
+    assert header.endswith("ReduceCosine(), lr0=0.05, 8 epochs of 16 updates")
     assert [r[0] for r in rows] == list(range(8))
     assert [r[1] for r in rows] == pytest.approx(first_lr_of_each_epoch(config, 0.05, 8, 16), rel=1e-6)
     losses = [r[2] for r in rows]

@@ -1,8 +1,26 @@
-"""The built-in policies, one module each. Importing this package registers them."""
+"""The built-in policies, grouped in modules by kind. Importing this package registers them."""
 
 from .cosine import ReduceCosine
+from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
+from .restarts import CosineRestarts
+from .sequential import Sequential
 from .step_decay import DecayOnStep
+from .warmup import Warmup
 
-__all__ = ["DecayOnStep", "ReduceCosine", "ReduceOnPlateau", "ReducePoly"]
+__all__ = [
+    "Constant",
+    "CosineRestarts",
+    "DecayOnStep",
+    "ExponentialDecay",
+    "LinearDecay",
+    "MultiStepDecay",
+    "OneCycle",
+    "ReduceCosine",
+    "ReduceOnPlateau",
+    "ReducePoly",
+    "Sequential",
+    "Warmup",
+]

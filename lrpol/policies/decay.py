@@ -1,0 +1,205 @@
+"""Plain decays of lr0: at milestones, exponential, linear, and a constant factor.
+
+Each counts t in updates (``unit="step"``, the default, as their torch counterparts are
+usually stepped per update) or in epochs (``unit="epoch"``, constant within an epoch).
+"""
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from ..arguments import arg
+from ..clock import UNITS, position
+from ..context import TrainContext
+from ..curve import epochs_spanned, per_epoch
+from ..policy import LRPolicy
+from ..registry import register
+
+_UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
+
+
+def _elapsed(ctx, unit: str) -> int:
+    # Only t, not T: these policies work without steps_per_epoch, as DecayOnStep does.
+    return ctx.global_step if unit == "step" else ctx.epoch
+
+
+def _ticks(ctx, steps: int, unit: str):
+    """t for each of the first ``steps`` updates of a run (one per epoch for ``unit="epoch"``)."""
+    import numpy as np
+
+    count = steps if unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch)
+    return np.arange(count)
+
+
+def _per_update(values, ctx, steps: int, unit: str):
+    return values if unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
+
+
+@register
+@dataclass(frozen=True)
+class MultiStepDecay(LRPolicy):
+    """Multiply the LR by ``gamma`` at each milestone.
+
+    Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
+    ``epoch`` (``unit="epoch"``), and k(t) = how many milestones m satisfy m <= t::
+
+        lr(t) = lr0 * gamma ** k(t)
+
+    - Base: updates by default; ``unit="epoch"`` counts t and the milestones in epochs.
+      Only t is read, so it works without ``steps_per_epoch``.
+    - First change: at t = milestones[0]; t = 0 .. milestones[0] - 1 run at lr0.
+    - Last change: at t = milestones[-1], to lr0 * gamma ** len(milestones).
+    - After the end of the run: that last value, held (the run's length plays no part).
+    - Same as torch ``MultiStepLR(milestones, gamma)`` stepped once per update (or epoch).
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
+    >>> policy = MultiStepDecay(milestones=[2, 4], gamma=0.5)
+    >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(6)]
+    [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
+    """
+
+    milestones: tuple[int, ...] = arg(doc="the t at which the LR is multiplied by gamma", ge=1, min_items=1, increasing=True)
+    gamma: float = arg(doc="factor applied to the LR at each milestone", gt=0, le=1)
+    unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        return ctx.initial_lr * self.gamma ** bisect_right(self.milestones, _elapsed(ctx, self.unit))
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        passed = np.searchsorted(np.array(self.milestones), _ticks(ctx, steps, self.unit), side="right")
+        return _per_update(ctx.initial_lr * self.gamma ** passed, ctx, steps, self.unit)
+
+
+@register
+@dataclass(frozen=True)
+class ExponentialDecay(LRPolicy):
+    """Multiply the LR by ``gamma`` at every update (or epoch).
+
+    Formula, with lr0 = ``ctx.initial_lr`` and t = ``global_step`` (``unit="step"``) or
+    ``epoch`` (``unit="epoch"``)::
+
+        lr(t) = lr0 * gamma ** t
+
+    - Base: updates by default; ``unit="epoch"`` decays once per epoch. Only t is read,
+      so it works without ``steps_per_epoch``.
+    - First change: at t = 1, to lr0 * gamma.
+    - After the end of the run: it keeps decaying for as long as it is stepped.
+    - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch).
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
+    >>> policy = ExponentialDecay(gamma=0.5)
+    >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(4)]
+    [0.1, 0.05, 0.025, 0.0125]
+    """
+
+    gamma: float = arg(doc="factor applied to the LR at every t", gt=0, le=1)
+    unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        return ctx.initial_lr * self.gamma ** _elapsed(ctx, self.unit)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        return _per_update(ctx.initial_lr * self.gamma ** _ticks(ctx, steps, self.unit), ctx, steps, self.unit)
+
+
+@register
+@dataclass(frozen=True)
+class Constant(LRPolicy):
+    """Hold ``factor * lr0`` for ``duration``, then lr0 (by default, lr0 throughout).
+
+    Formula, with lr0 = ``ctx.initial_lr``, D = ``duration`` (None: for ever) and t =
+    ``global_step`` (``unit="step"``) or ``epoch`` (``unit="epoch"``)::
+
+        lr(t) = lr0 * factor    for t < D
+        lr(t) = lr0             for t >= D
+
+    - Base: updates by default; ``unit="epoch"`` counts D in epochs. Only t is read, so it
+      works without ``steps_per_epoch``.
+    - The only change: at t = D, back up to lr0. With ``duration=None`` there is none, and
+      with the default ``factor=1`` this is a plain constant lr0.
+    - After the end of the run: the same rule (lr0 once t >= D).
+    - Same as torch ``ConstantLR(factor, total_iters=D)`` stepped once per update (or
+      epoch). torch's default factor is 1/3; this one's is 1, and factor 0 is refused.
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
+    >>> policy = Constant(factor=0.5, duration=2)
+    >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(4)]
+    [0.05, 0.05, 0.1, 0.1]
+    """
+
+    factor: float = arg(default=1.0, doc="the LR as a fraction of lr0 while t < duration", gt=0, le=1)
+    duration: int | None = arg(default=None, doc="how long factor applies, in unit (null: for ever)", ge=1)
+    unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        if self.duration is not None and _elapsed(ctx, self.unit) >= self.duration:
+            return ctx.initial_lr
+        return ctx.initial_lr * self.factor
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        t = _ticks(ctx, steps, self.unit)
+        held = np.full(t.shape, ctx.initial_lr * self.factor)
+        if self.duration is not None:
+            held[t >= self.duration] = ctx.initial_lr
+        return _per_update(held, ctx, steps, self.unit)
+
+
+@register
+@dataclass(frozen=True)
+class LinearDecay(LRPolicy):
+    """Move the LR linearly from ``start_factor * lr0`` to ``end_factor * lr0`` over ``duration``.
+
+    Formula, with lr0 = ``ctx.initial_lr``, s = ``start_factor``, e = ``end_factor``,
+    (t, T) = (global_step, total_epochs * steps_per_epoch) for ``unit="step"`` or
+    (epoch, total_epochs) for ``unit="epoch"``, and D = ``duration``, or T when None::
+
+        lr(t) = lr0 * (s * (D - min(t, D)) + e * min(t, D)) / D
+
+    which is lr0 * (s + (e - s) * min(t, D) / D), written so that no two nearly equal
+    terms are subtracted (e = 0 keeps full relative precision up to the last update).
+
+    - Base: updates by default; ``unit="epoch"`` counts t and D in epochs. T, and so
+      ``steps_per_epoch`` for ``unit="step"``, is needed only when ``duration`` is None.
+    - First update (t = 0): s * lr0. Last update of the ramp (t = D - 1):
+      lr0 * (s + (e - s) * (D - 1) / D); e * lr0 is reached at t = D. With the default
+      D = T that is just after the run's last update, so no update runs at e * lr0
+      (none at 0 for the default e = 0).
+    - After D (and after the end of the run): e * lr0, held.
+    - Same as torch ``LinearLR(start_factor=s, end_factor=e, total_iters=D)`` stepped once
+      per update (or epoch). As in torch, s is in (0, 1] and e in [0, 1].
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=4)
+    >>> policy = LinearDecay()
+    >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(6)]
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    >>> [LinearDecay(start_factor=0.5, end_factor=1.0, duration=2).evaluate(replace(ctx, global_step=s)) for s in range(4)]
+    [0.5, 0.75, 1.0, 1.0]
+    """
+
+    start_factor: float = arg(default=1.0, doc="the LR at t = 0, as a fraction of lr0", gt=0, le=1)
+    end_factor: float = arg(default=0.0, doc="the LR from t = duration on, as a fraction of lr0", ge=0, le=1)
+    duration: int | None = arg(default=None, doc="length of the ramp, in unit (null: the whole run)", ge=1)
+    unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
+
+    def _length(self, ctx) -> float:
+        return position(ctx, self.unit)[1] if self.duration is None else self.duration
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        length = self._length(ctx)
+        done = min(_elapsed(ctx, self.unit), length)
+        return ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        length = self._length(ctx)
+        done = np.minimum(_ticks(ctx, steps, self.unit), length)
+        values = ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
+        return _per_update(values, ctx, steps, self.unit)

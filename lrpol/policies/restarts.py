@@ -1,0 +1,92 @@
+"""CosineRestarts: cosine annealing that restarts at lr0, in periods that may grow (SGDR)."""
+
+from dataclasses import dataclass
+from itertools import pairwise
+from math import cos, pi
+
+from ..arguments import arg
+from ..clock import UNITS
+from ..context import TrainContext
+from ..curve import epochs_spanned, per_epoch
+from ..policy import LRPolicy
+from ..registry import register
+
+
+def period_starts(t_max: int, period: int, period_mult: int) -> list[int]:
+    """The t at which each period starts, from 0 up to the first one past ``t_max``.
+
+    Integers throughout: a period never ends a step early or late, however long the run.
+
+    >>> period_starts(20, period=2, period_mult=3)
+    [0, 2, 8, 26]
+    """
+    starts, length = [0], period
+    while starts[-1] <= t_max:
+        starts.append(starts[-1] + length)
+        length *= period_mult
+    return starts
+
+
+@register
+@dataclass(frozen=True)
+class CosineRestarts(LRPolicy):
+    """Cosine annealing from lr0 to ``min_lr`` within periods, restarting at lr0 (SGDR).
+
+    Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
+    ``epoch`` (``unit="epoch"``), period i (i = 0, 1, ...) lasting
+    T_i = period * period_mult ** i and starting at S_i = T_0 + ... + T_(i-1)::
+
+        i     = the period holding t:  S_i <= t < S_i + T_i
+        t_cur = t - S_i
+        lr(t) = min_lr + (lr0 - min_lr) * (1 + cos(pi * t_cur / T_i)) / 2
+
+    i, t_cur and T_i are found with integers (no float logarithm), so each restart falls
+    exactly on t = S_i.
+
+    - Base: updates by default; ``unit="epoch"`` counts t and the periods in epochs. Only
+      t is read, so it works without ``steps_per_epoch``.
+    - First change: at t = 1. Last update of a period (t = S_i + T_i - 1): just above
+      min_lr, which is itself never reached; the next update restarts at lr0.
+    - After the end of the run: it keeps restarting; the run's length plays no part.
+    - Same as torch ``CosineAnnealingWarmRestarts(T_0=period, T_mult=period_mult,
+      eta_min=min_lr)`` stepped once per update (or epoch), without an argument.
+
+    >>> from dataclasses import replace
+    >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1)
+    >>> policy = CosineRestarts(period=2, period_mult=2)
+    >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(8)]
+    [1.0, 0.5, 1.0, 0.853553390593, 0.5, 0.146446609407, 1.0, 0.961939766256]
+    """
+
+    period: int = arg(doc="length of the first period, in unit", ge=1)
+    period_mult: int = arg(default=1, doc="each period is this many times longer than the one before", ge=1)
+    min_lr: float = arg(default=0.0, doc="the floor each period anneals towards", ge=0)
+    unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        t = ctx.global_step if self.unit == "step" else ctx.epoch
+        if self.period_mult == 1:
+            t_cur, length = t % self.period, self.period
+        else:
+            start, length = 0, self.period
+            while t >= start + length:
+                start, length = start + length, length * self.period_mult
+            t_cur = t - start
+        # The same operations, in the same order, as torch: its values agree to the last bit.
+        return self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + cos(pi * t_cur / length)) / 2
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        count = steps if self.unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch)
+        t = np.arange(count)
+        if self.period_mult == 1 and self.period <= count:
+            t_cur, length = t % self.period, self.period
+        else:
+            starts = period_starts(count, self.period, self.period_mult)
+            first = np.array(starts[:-1], dtype=np.int64)
+            index = np.searchsorted(first, t, side="right") - 1
+            t_cur = t - first[index]
+            length = np.array([b - a for a, b in pairwise(starts)], dtype=float)[index]
+        values = self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + np.cos(np.pi * t_cur / length)) / 2
+        return values if self.unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)

@@ -1,0 +1,437 @@
+"""The torch-standard policies: golden tables, argument checks, configs, and curve() == evaluate.
+
+MultiStepDecay, ExponentialDecay, Constant, LinearDecay, CosineRestarts and OneCycle.
+Parity with torch's schedulers is in test_torch_parity_standard.py (skipped without torch).
+"""
+
+import copy
+import math
+from dataclasses import replace
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrpol import ConfigError, TrainContext, build, curve, validate
+from lrpol.policies import (
+    Constant,
+    CosineRestarts,
+    ExponentialDecay,
+    LinearDecay,
+    MultiStepDecay,
+    OneCycle,
+)
+from lrpol.schema import LR_POLICY, generate
+
+np = pytest.importorskip("numpy")
+
+RUN = TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=5)  # T = 10 updates
+
+
+def at_steps(policy, steps, ctx=RUN):
+    """The LR of each update in ``steps``, with the epoch that update belongs to."""
+    spe = ctx.steps_per_epoch
+    return [policy.evaluate(replace(ctx, global_step=s, epoch=s // spe if spe else 0)) for s in steps]
+
+
+def at_epochs(policy, epochs, ctx=RUN):
+    return [policy.evaluate(replace(ctx, epoch=e)) for e in epochs]
+
+
+# -- golden tables (entry i is the LR of update / epoch i, worked out by hand) --------------------
+
+def test_multi_step_decay_golden():
+    # milestones 3 and 5: lr0 for t = 0..2, lr0 * g for 3..4, lr0 * g**2 from 5 on, the run's end (10) included
+    policy = MultiStepDecay(milestones=[3, 5], gamma=0.5)
+    assert at_steps(policy, range(12)) == [0.1] * 3 + [0.05] * 2 + [0.025] * 7
+    assert policy.evaluate(replace(RUN, global_step=10**9)) == 0.025
+
+
+def test_multi_step_decay_in_epochs_reads_the_epoch():
+    policy = MultiStepDecay(milestones=[1], gamma=0.1, unit="epoch")
+    assert at_steps(policy, range(12)) == pytest.approx([0.1] * 5 + [0.01] * 7, rel=1e-15)
+    assert policy.evaluate(replace(RUN, global_step=0, epoch=1)) == pytest.approx(0.01, rel=1e-15)
+
+
+def test_multi_step_decay_works_without_steps_per_epoch():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, global_step=7)
+    assert MultiStepDecay(milestones=[2, 4, 7], gamma=0.5).evaluate(ctx) == 0.125
+
+
+def test_multi_step_decay_keeps_the_milestones_as_a_tuple():
+    milestones = [3, 5]
+    policy = MultiStepDecay(milestones=milestones, gamma=0.5)
+    assert policy.milestones == (3, 5)
+    milestones.append(7)  # the caller's list is not shared
+    assert policy.milestones == (3, 5)
+
+
+def test_exponential_decay_golden():
+    policy = ExponentialDecay(gamma=0.5)
+    assert at_steps(policy, range(5)) == [0.1, 0.05, 0.025, 0.0125, 0.00625]
+    # no end: it keeps decaying past the run's 10 updates
+    assert at_steps(policy, [9, 10, 20]) == [0.1 * 0.5**9, 0.1 * 0.5**10, 0.1 * 0.5**20]
+
+
+def test_exponential_decay_in_epochs():
+    policy = ExponentialDecay(gamma=0.9, unit="epoch")
+    assert at_steps(policy, range(12)) == pytest.approx([0.1] * 5 + [0.09] * 5 + [0.081] * 2, rel=1e-15)
+
+
+def test_constant_by_default_is_lr0_throughout():
+    assert at_steps(Constant(), [0, 1, 9, 10, 10**6]) == [0.1] * 5
+
+
+def test_constant_golden():
+    # factor 0.25 for t = 0..2, lr0 from t = 3 on
+    policy = Constant(factor=0.25, duration=3)
+    ctx = replace(RUN, initial_lr=0.4)
+    assert at_steps(policy, range(5), ctx) == [0.1, 0.1, 0.1, 0.4, 0.4]
+    assert at_steps(policy, [10, 11], ctx) == [0.4, 0.4]
+
+
+def test_constant_without_duration_holds_the_factor_for_ever():
+    assert at_steps(Constant(factor=0.5), [0, 9, 10, 10**6]) == [0.05] * 4
+
+
+def test_constant_in_epochs():
+    assert at_steps(Constant(factor=0.5, duration=1, unit="epoch"), range(7)) == [0.05] * 5 + [0.1] * 2
+
+
+def test_linear_decay_over_the_run_by_default():
+    # D = T = 5 updates: (5 - t) / 5 of lr0, 0 from t = 5 (just past the last update) on
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=5)
+    assert at_steps(LinearDecay(), range(8), ctx) == [1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.0, 0.0]
+
+
+def test_linear_decay_up_and_held():
+    # from 0.5 * lr0 to lr0 over 4 updates: lr0 * (0.5 + 0.5 * t / 4)
+    policy = LinearDecay(start_factor=0.5, end_factor=1.0, duration=4)
+    expected = [0.2 * 0.5, 0.2 * 0.625, 0.2 * 0.75, 0.2 * 0.875, 0.2, 0.2, 0.2]
+    ctx = replace(RUN, initial_lr=0.2)
+    assert at_steps(policy, range(7), ctx) == pytest.approx(expected, rel=1e-15)
+    assert at_steps(policy, [10, 100], ctx) == [0.2, 0.2]
+
+
+def test_linear_decay_in_epochs():
+    # D = T = 2 epochs: 1.0 in epoch 0, 0.5 in epoch 1, 0 after the run
+    ctx = TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=3)
+    assert at_steps(LinearDecay(unit="epoch"), range(8), ctx) == [1.0] * 3 + [0.5] * 3 + [0.0] * 2
+
+
+def test_linear_decay_to_zero_keeps_relative_precision_at_the_last_update():
+    # a million updates: the last runs at lr0 / 10**6, exact to the last bits (no 1 - (T - 1) / T)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1000, steps_per_epoch=1000)
+    assert LinearDecay().evaluate(replace(ctx, global_step=999_999, epoch=999)) == 1e-6
+
+
+def test_linear_decay_needs_the_run_length_only_without_duration():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=3, global_step=1)
+    assert LinearDecay(duration=4).evaluate(ctx) == 0.75
+    with pytest.raises(ValueError, match="needs ctx.steps_per_epoch"):
+        LinearDecay().evaluate(ctx)
+
+
+C1, C2, C3 = (1 + math.cos(math.pi / 4)) / 2, 0.5, (1 - math.cos(math.pi / 4)) / 2  # 0.8536, 0.5, 0.1464
+
+
+def test_cosine_restarts_golden():
+    # period 4: 1, c(1/4), c(2/4), c(3/4), then back to 1 at t = 4, 8, ...; c(x) = (1 + cos(pi * x)) / 2
+    ctx = replace(RUN, initial_lr=1.0)
+    expected = [1.0, C1, C2, C3] * 3
+    assert at_steps(CosineRestarts(period=4), range(12), ctx) == pytest.approx(expected, rel=1e-15)
+
+
+def test_cosine_restarts_with_growing_periods():
+    # period 2, then 4, then 8: restarts at t = 2, 6, 14
+    ctx = replace(RUN, initial_lr=1.0)
+    policy = CosineRestarts(period=2, period_mult=2)
+    expected = [1.0, 0.5, 1.0, C1, C2, C3, 1.0]
+    assert at_steps(policy, range(7), ctx) == pytest.approx(expected, rel=1e-15)
+    last_of_third = (1 + math.cos(math.pi * 7 / 8)) / 2
+    assert at_steps(policy, [13, 14], ctx) == pytest.approx([last_of_third, 1.0], rel=1e-12)
+
+
+def test_cosine_restarts_with_a_floor():
+    policy = CosineRestarts(period=4, min_lr=0.1)
+    ctx = replace(RUN, initial_lr=1.0)
+    assert at_steps(policy, [0, 2, 4], ctx) == pytest.approx([1.0, 0.1 + 0.9 * 0.5, 1.0], rel=1e-15)
+
+
+def test_cosine_restarts_fall_exactly_on_integer_boundaries():
+    # period 5, times 3: period i lasts 5 * 3**i and starts at S_i = 5 * (3**i - 1) / 2, so
+    # S_4 = 200, T_4 = 405, S_5 = 605. A float logarithm (torch's step(epoch) closed form)
+    # puts t = 605 in period 4.
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1)
+    policy = CosineRestarts(period=5, period_mult=3)
+    assert at_steps(policy, [604, 605], ctx) == [(1 + math.cos(math.pi * 404 / 405)) / 2, 1.0]
+
+
+def test_cosine_restarts_fall_exactly_on_integer_boundaries_far_out():
+    # period 1, doubling: S_48 = 2**48 - 1; the update before is the last of period 47 (T = 2**47)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1)
+    policy = CosineRestarts(period=1, period_mult=2)
+    start = 2**48 - 1
+    before, at = at_steps(policy, [start - 1, start], ctx)
+    assert at == 1.0
+    assert before == (1 + math.cos(math.pi * (2**47 - 1) / 2**47)) / 2 and before < 1e-20
+
+
+def test_cosine_restarts_in_epochs():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=3)
+    assert at_steps(CosineRestarts(period=2, unit="epoch"), range(9), ctx) == pytest.approx([1.0] * 3 + [0.5] * 3 + [1.0] * 3, rel=1e-15)
+
+
+def test_cosine_restarts_curve_with_a_period_longer_than_the_run():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=4)
+    policy = CosineRestarts(period=2**70)
+    assert curve(policy, ctx).tolist() == at_steps(policy, range(4), ctx)
+
+
+def test_one_cycle_linear_three_phase_golden():
+    # T = 10, lr0 = 1, low = 0.1, floor = 0.01; phase ends 0.25 * 10 - 1 = 1.5, 2 * 2.5 - 2 = 3, 9.
+    # up 0.1 -> 1 over [0, 1.5], down to 0.1 over [1.5, 3], down to 0.01 over [3, 9]; held after.
+    policy = OneCycle(pct_start=0.25, div_factor=10, final_div_factor=10, anneal="linear", three_phase=True)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    expected = [0.1, 0.7, 0.7, 0.1, 0.085, 0.07, 0.055, 0.04, 0.025, 0.01, 0.01, 0.01]
+    assert at_steps(policy, range(12), ctx) == pytest.approx(expected, rel=1e-12)
+
+
+def test_one_cycle_cos_two_phase_golden():
+    # T = 10, lr0 = 1, low = 0.1, floor = 0.001. The first phase ends at 0.3 * 10 - 1 =
+    # 2.0000000000000004 (torch's float), so t = 2 is its last update, at the peak.
+    policy = OneCycle(pct_start=0.3, div_factor=10, final_div_factor=100)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    lrs = at_steps(policy, range(12), ctx)
+    assert lrs[:3] == pytest.approx([0.1, 0.55, 1.0], rel=1e-12)
+    # then t = 3 .. 9 is 1/7 .. 7/7 of the way down to the floor, and the floor is held
+    down = [0.001 + 0.999 * (1 + math.cos(math.pi * k / 7)) / 2 for k in range(1, 8)]
+    assert lrs[3:10] == pytest.approx(down, rel=1e-12)
+    assert lrs[9:] == [0.001] * 3
+
+
+def test_one_cycle_without_warmup_starts_in_the_decay():
+    # pct_start = 0: the decay "starts" at t = -1, so t = 0 is 1/10 of the way down
+    policy = OneCycle(pct_start=0.0, div_factor=10, final_div_factor=10, anneal="linear")
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    assert at_steps(policy, [0, 9], ctx) == pytest.approx([1.0 - 0.99 * 0.1, 0.01], rel=1e-12)
+
+
+def test_one_cycle_warmup_of_exactly_one_update_starts_low():
+    # pct_start * T = 1: the first phase is [0, 0] (torch divides by zero there); t = 0 runs at low
+    policy = OneCycle(pct_start=0.1, div_factor=10, final_div_factor=10, anneal="linear")
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    assert at_steps(policy, [0, 1], ctx) == pytest.approx([0.1, 1.0 - 0.99 / 9], rel=1e-12)
+    assert curve(policy, ctx)[0] == policy.evaluate(ctx)
+
+
+def test_one_cycle_in_epochs():
+    # T = 4 epochs; phase ends 0.5 * 4 - 1 = 1 and 3: 0.1, 1, then halfway and all the way down
+    policy = OneCycle(pct_start=0.5, div_factor=10, final_div_factor=10, anneal="linear", unit="epoch")
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=2)
+    expected = [0.1, 1.0, 1.0 - 0.99 / 2, 0.01, 0.01]
+    assert at_epochs(policy, range(5), ctx) == pytest.approx(expected, rel=1e-12)
+    assert at_steps(policy, range(10), ctx) == pytest.approx([v for v in expected for _ in range(2)], rel=1e-12)
+
+
+def test_one_cycle_holds_the_last_lr_after_the_run():
+    for anneal in ("cos", "linear"):
+        policy = OneCycle(anneal=anneal)
+        last = policy.evaluate(replace(RUN, global_step=9, epoch=1))
+        assert last == pytest.approx(0.1 / 25 / 1e4, rel=1e-12)
+        assert at_steps(policy, [10, 11, 1000]) == [last] * 3
+
+
+POLICIES = [
+    MultiStepDecay(milestones=[2, 4], gamma=0.5),
+    ExponentialDecay(gamma=0.9),
+    Constant(factor=0.5, duration=3),
+    LinearDecay(),
+    CosineRestarts(period=3, period_mult=2),
+    OneCycle(),
+]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: type(p).__name__)
+def test_policies_are_pure(policy):
+    ctx = replace(RUN, global_step=7, epoch=1)
+    first = policy.evaluate(ctx)
+    assert [policy.evaluate(ctx) for _ in range(3)] == [first] * 3
+    assert policy.state_dict() == {}
+
+
+# -- constructors check every argument ----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "cls, kwargs, argument",
+    [
+        (MultiStepDecay, {"milestones": [], "gamma": 0.5}, "milestones"),
+        (MultiStepDecay, {"milestones": [5, 5], "gamma": 0.5}, "milestones"),
+        (MultiStepDecay, {"milestones": [5, 3], "gamma": 0.5}, "milestones"),
+        (MultiStepDecay, {"milestones": [0, 3], "gamma": 0.5}, "milestones[0]"),
+        (MultiStepDecay, {"milestones": [3, 4.5], "gamma": 0.5}, "milestones[1]"),
+        (MultiStepDecay, {"milestones": 3, "gamma": 0.5}, "milestones"),
+        (MultiStepDecay, {"milestones": [3], "gamma": 0.0}, "gamma"),
+        (MultiStepDecay, {"milestones": [3], "gamma": 1.5}, "gamma"),
+        (MultiStepDecay, {"milestones": [3], "gamma": 0.5, "unit": "epochs"}, "unit"),
+        (ExponentialDecay, {"gamma": 0.0}, "gamma"),
+        (ExponentialDecay, {"gamma": 1.01}, "gamma"),
+        (ExponentialDecay, {"gamma": math.nan}, "gamma"),
+        (Constant, {"factor": 0.0}, "factor"),
+        (Constant, {"factor": 1.5}, "factor"),
+        (Constant, {"duration": 0}, "duration"),
+        (Constant, {"duration": 2.5}, "duration"),
+        (Constant, {"unit": "update"}, "unit"),
+        (LinearDecay, {"start_factor": 0.0}, "start_factor"),
+        (LinearDecay, {"start_factor": 1.5}, "start_factor"),
+        (LinearDecay, {"end_factor": -0.1}, "end_factor"),
+        (LinearDecay, {"end_factor": 1.1}, "end_factor"),
+        (LinearDecay, {"duration": 0}, "duration"),
+        (CosineRestarts, {"period": 0}, "period"),
+        (CosineRestarts, {"period": 2.5}, "period"),
+        (CosineRestarts, {"period": 2, "period_mult": 0}, "period_mult"),
+        (CosineRestarts, {"period": 2, "period_mult": 1.5}, "period_mult"),
+        (CosineRestarts, {"period": 2, "min_lr": -1e-6}, "min_lr"),
+        (OneCycle, {"pct_start": -0.1}, "pct_start"),
+        (OneCycle, {"pct_start": 1.1}, "pct_start"),
+        (OneCycle, {"div_factor": 0.5}, "div_factor"),
+        (OneCycle, {"final_div_factor": 0.0}, "final_div_factor"),
+        (OneCycle, {"anneal": "cosine"}, "anneal"),
+        (OneCycle, {"three_phase": 1}, "three_phase"),
+        (OneCycle, {"unit": "epoch "}, "unit"),
+    ],
+)
+def test_constructor_rejects_bad_argument_naming_it(cls, kwargs, argument):
+    with pytest.raises(ValueError) as info:
+        cls(**kwargs)
+    assert str(info.value).startswith(f"{argument}: ")
+
+
+@pytest.mark.parametrize("cls", [MultiStepDecay, CosineRestarts])
+def test_missing_argument_is_a_type_error_from_python(cls):
+    with pytest.raises(TypeError):
+        cls()
+
+
+# -- configs: one valid dict per policy drives build, validate and the schema --------------------
+
+VALID_ENTRIES = {
+    "MultiStepDecay": {"name": "MultiStepDecay", "args": {"milestones": [30, 60, 90], "gamma": 0.1}},
+    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.99}},
+    "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 100}},
+    "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1, "duration": None}},
+    "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2, "min_lr": 1e-6}},
+    "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25, "anneal": "linear", "three_phase": True, "unit": "epoch"}},
+}
+
+EXPECTED = {
+    "MultiStepDecay": MultiStepDecay(milestones=(30, 60, 90), gamma=0.1),
+    "ExponentialDecay": ExponentialDecay(gamma=0.99),
+    "Constant": Constant(factor=0.5, duration=100),
+    "LinearDecay": LinearDecay(start_factor=1.0, end_factor=0.1),
+    "CosineRestarts": CosineRestarts(period=10, period_mult=2, min_lr=1e-6),
+    "OneCycle": OneCycle(pct_start=0.25, anneal="linear", three_phase=True, unit="epoch"),
+}
+
+
+def valid_entry(name):
+    return copy.deepcopy(VALID_ENTRIES[name])
+
+
+def broken(name, key, value):
+    entry = valid_entry(name)
+    entry["args"][key] = value
+    return entry
+
+
+SCHEMA = generate()[LR_POLICY]
+
+
+@pytest.mark.parametrize("name", VALID_ENTRIES)
+def test_a_valid_entry_builds_validates_and_matches_the_schema(name):
+    entry = valid_entry(name)
+    assert build(entry) == EXPECTED[name]
+    assert validate(entry) == []
+    jsonschema.Draft202012Validator(SCHEMA).validate(entry)
+
+
+@pytest.mark.parametrize("name", ["Constant", "LinearDecay", "OneCycle"])
+def test_entries_without_args_need_only_a_name(name):
+    assert build({"name": name}) == build({"name": name, "args": {}})
+
+
+@pytest.mark.parametrize(
+    "entry, json_path, code",
+    [
+        (broken("MultiStepDecay", "milestones", [30, 20]), "$.args.milestones", "not-increasing"),
+        (broken("MultiStepDecay", "milestones", [30, 30]), "$.args.milestones", "not-increasing"),
+        (broken("MultiStepDecay", "milestones", [30, 0]), "$.args.milestones[1]", "out-of-range"),
+        (broken("MultiStepDecay", "milestones", [30, "60"]), "$.args.milestones[1]", "wrong-type"),
+        (broken("MultiStepDecay", "milestones", []), "$.args.milestones", "too-few"),
+        (broken("MultiStepDecay", "gamma", 0), "$.args.gamma", "out-of-range"),
+        (broken("ExponentialDecay", "gamma", 2), "$.args.gamma", "out-of-range"),
+        (broken("Constant", "duration", 0), "$.args.duration", "out-of-range"),
+        (broken("LinearDecay", "start_factor", 0), "$.args.start_factor", "out-of-range"),
+        (broken("CosineRestarts", "period_mult", 1.5), "$.args.period_mult", "wrong-type"),
+        (broken("OneCycle", "anneal", "cosine"), "$.args.anneal", "invalid-choice"),
+        (broken("OneCycle", "three_phase", "yes"), "$.args.three_phase", "wrong-type"),
+    ],
+)
+def test_a_bad_value_is_a_config_error_pointing_at_it(entry, json_path, code):
+    with pytest.raises(ConfigError) as info:
+        build(entry)
+    assert [(p.json_path, p.code) for p in info.value.problems] == [(json_path, code)]
+    assert [(p.json_path, p.code) for p in validate(entry)] == [(json_path, code)]
+    if code == "not-increasing":
+        return  # JSON Schema cannot say "strictly increasing"; validate() and build() do
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(SCHEMA).validate(entry)
+
+
+def test_the_milestones_message_says_what_is_wrong():
+    with pytest.raises(ConfigError) as info:
+        build(broken("MultiStepDecay", "milestones", [30, 20]))
+    assert str(info.value) == "<config>: $.args.milestones: must be strictly increasing, got [30, 20]"
+
+
+# -- curve() equals evaluate, update by update ----------------------------------------------------
+
+UNIT = st.sampled_from(["step", "epoch"])
+MILESTONES = st.lists(st.integers(1, 700), min_size=1, max_size=6, unique=True).map(sorted)
+
+
+def standard_policies():
+    return st.one_of(
+        st.builds(MultiStepDecay, milestones=MILESTONES, gamma=st.floats(0.01, 1.0), unit=UNIT),
+        st.builds(ExponentialDecay, gamma=st.floats(0.5, 1.0), unit=UNIT),
+        st.builds(Constant, factor=st.floats(0.01, 1.0), duration=st.none() | st.integers(1, 700), unit=UNIT),
+        st.builds(
+            LinearDecay, start_factor=st.floats(0.01, 1.0), end_factor=st.floats(0.0, 1.0),
+            duration=st.none() | st.integers(1, 700), unit=UNIT,
+        ),
+        st.builds(CosineRestarts, period=st.integers(1, 50), period_mult=st.integers(1, 4), min_lr=st.sampled_from([0.0, 1e-4]), unit=UNIT),
+        st.builds(
+            OneCycle, pct_start=st.floats(0.0, 1.0) | st.sampled_from([0.1, 0.25, 0.3, 0.5]), div_factor=st.floats(1.0, 100.0),
+            final_div_factor=st.floats(1.0, 1e5), anneal=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(), unit=UNIT,
+        ),
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(policy=standard_policies(), epochs=st.integers(1, 30), steps_per_epoch=st.integers(1, 20), extra_steps=st.integers(0, 40))
+def test_curve_equals_evaluate_step_by_step(policy, epochs, steps_per_epoch, extra_steps):
+    ctx = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+    steps = epochs * steps_per_epoch + extra_steps  # past the end of the run, too
+    ours = curve(policy, ctx, steps=steps)
+    assert ours.shape == (steps,)
+    np.testing.assert_allclose(ours, at_steps(policy, range(steps), ctx), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: type(p).__name__)
+def test_curve_over_a_million_updates(policy):
+    ctx = TrainContext(initial_lr=0.1, total_epochs=100, steps_per_epoch=10_000)
+    lrs = curve(policy, ctx)
+    assert lrs.shape == (1_000_000,)
+    probes = [0, 1, 2999, 299_999, 300_000, 999_999]
+    np.testing.assert_allclose(lrs[probes], at_steps(policy, probes, ctx), rtol=1e-12, atol=0)
