@@ -13,6 +13,14 @@ VALID_ENTRIES = {
     "ReduceCosine": {"name": "ReduceCosine", "args": {"rate": 0.5}},
     "ReduceOnPlateau": {"name": "ReduceOnPlateau", "args": {"plateau_count_trigger": 2, "reduction_rate": 0.5}},
     "ReducePoly": {"name": "ReducePoly", "args": {"poly_power": 0.9}},
+    "MultiStepDecay": {"name": "MultiStepDecay", "args": {"milestones": [30, 80], "gamma": 0.1}},
+    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.99}},
+    "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 10}},
+    "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1}},
+    "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
+    "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
+    "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
+    "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }
 
 

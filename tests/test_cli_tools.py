@@ -10,7 +10,8 @@ from dataclasses import replace
 import pytest
 from conftest import CONFIGS, ROOT
 
-from lrpol import TrainContext, load
+import lrpol
+from lrpol import TrainContext, curve, load
 from lrpol.cli import main
 from lrpol.preview import simulate
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, render
@@ -205,3 +206,20 @@ def test_plot_marks_reductions_and_names_the_config(tmp_path):
     assert [text.get_text() for text in axes.texts] == ["reduced"]
     assert axes.texts[0].xy == (80, 5e-4)
     assert len(axes.lines) == 1 + 19  # the curve and 19 epoch boundaries
+
+
+@pytest.mark.parametrize("stem", ["warmup_cosine", "warmup_poly_plateau", "three_phase"])
+def test_preview_runs_on_the_nested_examples(stem, tmp_path, capsys):
+    out = tmp_path / "curve.csv"
+    assert main(["preview", str(CONFIGS / f"{stem}.yaml"), "--steps-per-epoch", "4", "--csv", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 400  # 100 epochs of 4 updates
+    policy, ctx = lrpol.load_run(CONFIGS / f"{stem}.json", steps_per_epoch=4)
+    metrics = None
+    if policy.reads_metric:
+        from lrpol.preview import synthetic_metrics
+
+        metrics = synthetic_metrics(100)
+    expected = curve(policy, ctx, metrics=metrics).tolist()
+    assert [float(row["lr"]) for row in rows] == expected
+    assert expected[0] == pytest.approx(1e-3 / 6)  # every example starts with a 5-epoch warmup at lr0 / 6
