@@ -48,10 +48,12 @@ class ReduceCosine(LRPolicy):
             t, total = ctx.epoch, ctx.total_epochs
         else:
             t, total = position(ctx, "step")
+        floor = self.min_lr
         if t >= total:
-            return self.min_lr
-        top = 2.0 * self.rate * ctx.initial_lr
-        return self.min_lr + (top - self.min_lr) * (1.0 + cos(pi * t / total)) / 2.0
+            return floor
+        if not floor:  # the common case, and the hot path: the same value in fewer operations
+            return ctx.initial_lr * self.rate * (1.0 + cos(pi * t / total))
+        return floor + (2.0 * self.rate * ctx.initial_lr - floor) * (1.0 + cos(pi * t / total)) / 2.0
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np

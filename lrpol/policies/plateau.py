@@ -130,12 +130,15 @@ class ReduceOnPlateau(LRPolicy):
             reductions[epoch] = counter._state.reductions
             if metrics is not None and epoch < len(metrics):
                 run.metric, run.metric_count = metrics[epoch], run.metric_count + 1
-        scale = per_epoch(self.reduction_rate**reductions, steps, ctx.steps_per_epoch)
-        if self.policy is None:
-            base = np.full(steps, ctx.initial_lr)
-        else:
-            base = curve(self.policy, ctx, steps=steps, metrics=metrics)
-        return np.where(scale == 1.0, base, np.maximum(base * scale, np.minimum(self.min_lr, base)))
+        scale = self.reduction_rate**reductions
+
+        def reduced(base, scale):
+            return np.where(scale == 1.0, base, np.maximum(base * scale, np.minimum(self.min_lr, base)))
+
+        if self.policy is None:  # one value per epoch, repeated: no work per update
+            return per_epoch(reduced(np.full(len(scale), ctx.initial_lr), scale), steps, ctx.steps_per_epoch)
+        base = curve(self.policy, ctx, steps=steps, metrics=metrics)
+        return reduced(base, per_epoch(scale, steps, ctx.steps_per_epoch))
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)
