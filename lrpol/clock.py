@@ -30,6 +30,11 @@ def position(ctx, unit: str) -> tuple[int, float]:
     return ctx.global_step, total
 
 
+def elapsed(ctx, unit: str) -> int:
+    """t alone: the run's position in ``unit``, which (unlike its length) needs no ``steps_per_epoch``."""
+    return ctx.global_step if unit == "step" else ctx.epoch
+
+
 @dataclass(slots=True)
 class PhaseContext:
     """What a policy nested in a phase reads: the same names as :class:`TrainContext`, with

@@ -8,18 +8,13 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..arguments import arg
-from ..clock import UNITS, position
+from ..clock import UNITS, elapsed, position
 from ..context import TrainContext
 from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
 from ..registry import register
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
-
-
-def _elapsed(ctx, unit: str) -> int:
-    # Only t, not T: these policies work without steps_per_epoch, as DecayOnStep does.
-    return ctx.global_step if unit == "step" else ctx.epoch
 
 
 def _ticks(ctx, steps: int, unit: str):
@@ -63,7 +58,7 @@ class MultiStepDecay(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
     def evaluate(self, ctx: TrainContext) -> float:
-        return ctx.initial_lr * self.gamma ** bisect_right(self.milestones, _elapsed(ctx, self.unit))
+        return ctx.initial_lr * self.gamma ** bisect_right(self.milestones, elapsed(ctx, self.unit))
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
@@ -99,7 +94,7 @@ class ExponentialDecay(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
     def evaluate(self, ctx: TrainContext) -> float:
-        return ctx.initial_lr * self.gamma ** _elapsed(ctx, self.unit)
+        return ctx.initial_lr * self.gamma ** elapsed(ctx, self.unit)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         return _per_update(ctx.initial_lr * self.gamma ** _ticks(ctx, steps, self.unit), ctx, steps, self.unit)
@@ -136,7 +131,7 @@ class Constant(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
     def evaluate(self, ctx: TrainContext) -> float:
-        if self.duration is not None and _elapsed(ctx, self.unit) >= self.duration:
+        if self.duration is not None and elapsed(ctx, self.unit) >= self.duration:
             return ctx.initial_lr
         return ctx.initial_lr * self.factor
 
@@ -193,7 +188,7 @@ class LinearDecay(LRPolicy):
 
     def evaluate(self, ctx: TrainContext) -> float:
         length = self._length(ctx)
-        done = min(_elapsed(ctx, self.unit), length)
+        done = min(elapsed(ctx, self.unit), length)
         return ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):

@@ -4,7 +4,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, position, shifted
+from ..clock import UNITS, elapsed, shifted
 from ..context import TrainContext
 from ..policy import LRPolicy
 from ..registry import register
@@ -51,7 +51,7 @@ class Sequential(LRPolicy):
         object.__setattr__(self, "_starts", [None] * len(self.policies))
 
     def evaluate(self, ctx: TrainContext) -> float:
-        t, _ = position(ctx, self.unit)
+        t = elapsed(ctx, self.unit)
         phase = bisect_right(self.milestones, t)
         begin = self.milestones[phase - 1] if phase else 0
         length = self.milestones[phase] - begin if phase < len(self.milestones) else None

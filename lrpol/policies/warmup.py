@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from ..arguments import arg
-from ..clock import UNITS, position, shifted
+from ..clock import UNITS, elapsed, shifted
 from ..context import TrainContext
 from ..policy import LRPolicy
 from ..registry import register
@@ -49,7 +49,7 @@ class Warmup(LRPolicy):
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
 
     def evaluate(self, ctx: TrainContext) -> float:
-        t, _ = position(ctx, self.unit)
+        t = elapsed(ctx, self.unit)
         if self.policy is None:
             target = ctx.initial_lr
         else:
