@@ -26,9 +26,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "Constant",
+    "CosineRestarts",
     "DecayOnStep",
+    "ExponentialDecay",
+    "LinearDecay",
     "LRHook",
     "LRPolicy",
+    "MultiStepDecay",
+    "OneCycle",
     "Problem",
     "ReduceCosine",
     "ReduceOnPlateau",

@@ -1,6 +1,7 @@
 """Shared fixtures: one valid entry per policy, exactly what a config file would hold."""
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,30 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def assert_resumes_exactly(start, metrics, steps_per_epoch: int, total_steps: int) -> list:
+    """Run a hook uninterrupted, then again with a JSON checkpoint at every step k: rebuilt by
+    ``start()`` (which returns a new hook and the list its apply() appends to) and continued,
+    the applied LRs must be identical (==). ``metrics[e]`` is reported after epoch e.
+    Returns the uninterrupted run's LRs."""
+
+    def drive(hook, until):
+        while hook.ctx.global_step < until:
+            hook.step()
+            if hook.ctx.global_step % steps_per_epoch == 0:
+                hook.report_metric(metrics[hook.ctx.global_step // steps_per_epoch - 1])
+
+    hook, reference = start()
+    drive(hook, total_steps)
+    for k in range(total_steps):
+        hook, before = start()
+        drive(hook, k)
+        saved = json.dumps(hook.state_dict())
+        resumed, after = start()
+        resumed.load_state_dict(json.loads(saved))
+        drive(resumed, total_steps)
+        # The resumed hook applies update 0's LR when built, then update k's when loaded.
+        assert after[1] == before[-1], k
+        assert before + after[2:] == reference, k
+    return reference

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
-from conftest import CONFIGS
+from conftest import CONFIGS, assert_resumes_exactly
 
 import lrpol
 from lrpol import (
@@ -259,25 +259,10 @@ def test_nested_example_configs_validate_and_resume_exactly(stem, suffix):
     assert validate(config) == []
     metrics = [0.3 + 0.01 * min(e, 30) for e in range(100)]  # improves for 30 epochs, then flat
 
-    def drive(hook, until):
-        while hook.ctx.global_step < until:
-            hook.step()
-            hook.report_metric(metrics[hook.ctx.global_step - 1])  # one update per epoch
-
     def start():
         policy, ctx = lrpol.load_run(config, steps_per_epoch=1)
         lrs = []
         return LRHook(policy, ctx, lrs.append), lrs
 
-    hook, reference = start()
-    total = hook.ctx.total_steps
-    drive(hook, total)
+    reference = assert_resumes_exactly(start, metrics, steps_per_epoch=1, total_steps=100)
     assert len(set(reference)) > 10
-    for k in range(total):
-        hook, before = start()
-        drive(hook, k)
-        saved = json.dumps(hook.state_dict())
-        resumed, after = start()
-        resumed.load_state_dict(json.loads(saved))
-        drive(resumed, total)
-        assert before + after[2:] == reference, k

@@ -4,7 +4,7 @@ import json
 import math
 
 import pytest
-from conftest import CONFIGS
+from conftest import CONFIGS, assert_resumes_exactly
 
 from lrpol import (
     DecayOnStep,
@@ -99,36 +99,15 @@ def test_next_epoch_refuses_when_steps_drive_the_epoch():
         hook.next_epoch()
 
 
-def run(config, steps, metrics, *, steps_per_epoch=4, stop=None, state=None):
-    """LRs applied over `steps` updates with a validation result after every epoch. With `stop`,
-    return the JSON state after `stop` updates; with `state`, resume from it."""
-    policy = load(config)
-    ctx = TrainContext(initial_lr=1e-3, total_epochs=6, steps_per_epoch=steps_per_epoch)
-    apply = Recorder()
-    hook = LRHook(policy, ctx, apply)
-    if state is not None:
-        hook.load_state_dict(json.loads(state))
-    while ctx.global_step < steps:
-        if stop is not None and ctx.global_step == stop:
-            return json.dumps(hook.state_dict()), apply.applied
-        hook.step()
-        if ctx.global_step % steps_per_epoch == 0:
-            hook.report_metric(metrics[ctx.global_step // steps_per_epoch - 1])
-    return None, apply.applied
-
-
 @pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.json")), ids=lambda p: p.stem)
 def test_resume_from_json_state_follows_the_same_curve(config):
     metrics = [0.1, 0.2, 0.2, 0.2, 0.25, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
-    steps = 40
-    _, reference = run(config, steps, metrics)
-    for k in range(0, steps):
-        state, before = run(config, steps, metrics, stop=k)
-        _, after = run(config, steps, metrics, state=state)
-        # `before` ends with the LR of update k. The resumed hook applies update 0's LR when it is
-        # built, then update k's LR again when the state is loaded, then continues.
-        assert after[1] == before[-1]
-        assert before + after[2:] == reference, k
+
+    def start():
+        lrs = []
+        return LRHook(load(config), TrainContext(initial_lr=1e-3, total_epochs=6, steps_per_epoch=4), lrs.append), lrs
+
+    assert_resumes_exactly(start, metrics, steps_per_epoch=4, total_steps=40)
 
 
 def test_state_dict_is_json_and_versioned():
@@ -167,33 +146,15 @@ def test_bad_state_is_refused_and_changes_nothing(state, message):
 
 def test_plateau_resume_at_every_step_with_many_reductions():
     metrics = [0.5, 0.5, 0.5, 0.6, 0.6, 0.6, 0.6, 0.7, 0.69, 0.7, 0.7, 0.7]
-    spe = 3
-    steps = len(metrics) * spe
 
     def start():
-        ctx = TrainContext(initial_lr=0.1, total_epochs=len(metrics), steps_per_epoch=spe)
+        ctx = TrainContext(initial_lr=0.1, total_epochs=len(metrics), steps_per_epoch=3)
         apply = Recorder()
         policy = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, cooldown=1, threshold=0.01)
-        return LRHook(policy, ctx, apply), apply
+        return LRHook(policy, ctx, apply), apply.applied
 
-    def drive(hook, until):
-        while hook.ctx.global_step < until:
-            hook.step()
-            if hook.ctx.global_step % spe == 0:
-                hook.report_metric(metrics[hook.ctx.global_step // spe - 1])
-
-    hook, apply = start()
-    drive(hook, steps)
-    reference = apply.applied
+    reference = assert_resumes_exactly(start, metrics, steps_per_epoch=3, total_steps=len(metrics) * 3)
     assert len(set(reference)) >= 4  # several reductions happened
-    for k in range(steps):
-        hook, before = start()
-        drive(hook, k)
-        saved = json.dumps(hook.state_dict())
-        resumed, after = start()
-        resumed.load_state_dict(json.loads(saved))
-        drive(resumed, steps)
-        assert before.applied + after.applied[2:] == reference, k
 
 
 def test_refused_policy_state_leaves_everything_as_it_was():

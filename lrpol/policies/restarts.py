@@ -5,7 +5,7 @@ from itertools import pairwise
 from math import cos, pi
 
 from ..arguments import arg
-from ..clock import UNITS
+from ..clock import UNITS, elapsed
 from ..context import TrainContext
 from ..curve import epochs_spanned, per_epoch
 from ..policy import LRPolicy
@@ -64,7 +64,7 @@ class CosineRestarts(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
 
     def evaluate(self, ctx: TrainContext) -> float:
-        t = ctx.global_step if self.unit == "step" else ctx.epoch
+        t = elapsed(ctx, self.unit)
         if self.period_mult == 1:
             t_cur, length = t % self.period, self.period
         else:
