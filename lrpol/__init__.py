@@ -12,7 +12,13 @@ from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Constant,
+    CosineRestarts,
     DecayOnStep,
+    ExponentialDecay,
+    LinearDecay,
+    MultiStepDecay,
+    OneCycle,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,

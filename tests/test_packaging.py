@@ -42,3 +42,11 @@ def test_installed_wheel_validates_and_builds_outside_the_repo(wheel, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [[], "ReducePoly(poly_power=0.9)", ["entry", "variable"]]
+
+
+def test_every_public_name_is_importable_and_every_builtin_policy_is_public():
+    import lrpol
+    from lrpol.registry import builtin
+
+    assert [name for name in lrpol.__all__ if not hasattr(lrpol, name)] == []
+    assert set(builtin()) <= set(lrpol.__all__)
