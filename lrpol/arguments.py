@@ -246,7 +246,8 @@ def _plural(item: str) -> str:
     for article in ("an ", "a "):
         if item.startswith(article):
             first, _, rest = item[len(article):].partition(" ")
-            return f"{first}s {rest}".rstrip()
+            plural = first[:-1] + "ies" if first.endswith("y") else first + "s"
+            return f"{plural} {rest}".rstrip()
     return item
 
 

@@ -184,8 +184,8 @@ class EntryChecker:
     def construct(self, plan: Plan) -> LRPolicy | None:
         """``plan.cls(**plan.args)``, nested plans built first; a refusal is reported, not raised.
 
-        None when it cannot be built: refused, or holding a ``path`` entry that was checked
-        without importing it (which is not a problem in itself).
+        None when it cannot be built (refused). A nested ``path`` entry that was checked
+        without importing it is built as a stand-in, so the outer policy's checks still run.
         """
         args = {}
         for key, value in plan.args.items():
@@ -203,8 +203,8 @@ class EntryChecker:
 
     def _built(self, value: object) -> object:
         if isinstance(value, Plan):
-            if value.cls is None:
-                return _UNBUILT
+            if value.cls is None:  # an unimported path: a stand-in lets the outer policy's own checks run
+                return _Unchecked(value.label)
             policy = self.construct(value)
             if policy is None:
                 return _UNBUILT
@@ -216,3 +216,13 @@ class EntryChecker:
 
 
 _UNBUILT = object()  # a nested policy that could not be built
+
+
+class _Unchecked(LRPolicy):
+    """Stands in, during validation, for a ``path`` policy that is never imported."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def evaluate(self, ctx) -> float:
+        raise RuntimeError(f"{self.label} was not imported: validation only checks its shape")

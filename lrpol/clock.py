@@ -10,12 +10,10 @@ the phase's length, so a nested ReduceCosine anneals over its phase, not over th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 UNITS = ("step", "epoch")
 
 
-def position(ctx, unit: str) -> tuple[int, float]:
+def position(ctx, unit: str) -> tuple[int, int]:
     """(t, T): how far the run is, and how long it lasts, counted in ``unit``.
 
     >>> from lrpol import TrainContext
@@ -35,56 +33,80 @@ def elapsed(ctx, unit: str) -> int:
     return ctx.global_step if unit == "step" else ctx.epoch
 
 
-@dataclass(slots=True)
-class PhaseContext:
-    """What a policy nested in a phase reads: the same names as :class:`TrainContext`, with
-    the clock counted from the phase's start and the horizon the phase's length.
+_UNKNOWN = None
 
-    ``total_epochs`` may be fractional here (a phase of 500 updates is 500 / steps_per_epoch
-    epochs long). ``metric`` and ``metric_count`` pass through, so a nested ReduceOnPlateau
-    sees every result (counted from the phase's start when the phase says so).
+
+class PhaseContext:
+    """What a policy nested in a phase reads: the names of :class:`TrainContext`, with the
+    clock counted from the phase's start and the horizon the phase's length.
+
+    Epochs stay whole: a phase that starts mid-epoch (a phase counted in steps) gives an
+    epoch-counting policy its first epoch at the next epoch boundary. Without
+    ``steps_per_epoch`` a phase counted in epochs cannot restart a step clock (nor one counted
+    in steps an epoch clock); reading that clock is then an error, not a silent wrong value.
+    ``metric`` and ``metric_count`` pass through, so a nested ReduceOnPlateau sees the results.
     """
 
-    initial_lr: float
-    total_epochs: float
-    steps_per_epoch: int | None
-    global_step: int
-    epoch: int
-    current_lr: float | None
-    metric: float | None
-    metric_count: int
-    total_steps: float | None
+    __slots__ = ("initial_lr", "steps_per_epoch", "current_lr", "metric", "metric_count", "_step", "_epoch", "_total_epochs", "_total_steps")
+
+    def __init__(self, ctx, *, step, epoch, total_epochs, total_steps, metric_count):
+        self.initial_lr = ctx.initial_lr
+        self.steps_per_epoch = ctx.steps_per_epoch
+        self.current_lr = ctx.current_lr
+        self.metric = ctx.metric
+        self.metric_count = metric_count
+        self._step, self._epoch, self._total_epochs, self._total_steps = step, epoch, total_epochs, total_steps
+
+    @property
+    def global_step(self) -> int:
+        return self._known(self._step, "a phase counted in epochs cannot restart a step clock")
+
+    @property
+    def epoch(self) -> int:
+        return self._known(self._epoch, "a phase counted in steps cannot restart an epoch clock")
+
+    @property
+    def total_epochs(self) -> int:
+        return self._known(self._total_epochs, "a phase counted in steps cannot tell its length in epochs")
+
+    @property
+    def total_steps(self) -> int | None:
+        return self._total_steps  # None, like TrainContext's: position() says what is missing
+
+    @staticmethod
+    def _known(value, why: str):
+        if value is _UNKNOWN:
+            raise ValueError(f"{why} without ctx.steps_per_epoch")
+        return value
 
 
 def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None) -> PhaseContext:
     """The context of a phase that starts at ``start`` and lasts ``length`` (None: to the end of
-    the run), both counted in ``unit``. Before the phase starts its clock reads 0.
-
-    Without ``steps_per_epoch`` a phase in epochs cannot restart a step clock, nor a phase in
-    steps an epoch clock: those read the run's own.
+    the run), both counted in ``unit``. Before the phase starts its clock reads 0. A phase
+    that would end before it starts (a warmup longer than the run) is given a length of 1.
     """
     spe = ctx.steps_per_epoch
-    run_steps = ctx.total_steps
     if unit == "epoch":
-        epochs = ctx.total_epochs - start if length is None else length
-        step_start = start * spe if spe else 0
+        epochs = max(1, (ctx.total_epochs - start) if length is None else length)
+        step = max(0, ctx.global_step - start * spe) if spe else _UNKNOWN
         steps = epochs * spe if spe else None
         epoch = max(0, ctx.epoch - start)
     else:
-        if run_steps is None and length is None:
-            raise ValueError("unit 'step' needs ctx.steps_per_epoch, to know the run's length in steps")
-        steps = (run_steps - start) if length is None else length
-        step_start = start
-        epochs = steps / spe if spe else ctx.total_epochs
-        epoch = max(0, ctx.global_step - start) // spe if spe else ctx.epoch
+        run_steps = ctx.total_steps
+        steps = max(1, (run_steps - start) if length is None else length) if (length is not None or run_steps is not None) else None
+        step = max(0, ctx.global_step - start)
+        if spe:
+            first_epoch = -(-start // spe)  # the first epoch boundary at or after the phase's start
+            end_epoch = ctx.total_epochs if length is None else -(-(start + length) // spe)
+            epochs = max(1, end_epoch - first_epoch)
+            epoch = max(0, ctx.epoch - first_epoch)
+        else:
+            epochs = epoch = _UNKNOWN
     return PhaseContext(
-        initial_lr=ctx.initial_lr,
-        total_epochs=epochs,
-        steps_per_epoch=spe,
-        global_step=max(0, ctx.global_step - step_start),
+        ctx,
+        step=step,
         epoch=epoch,
-        current_lr=ctx.current_lr,
-        metric=ctx.metric,
-        metric_count=ctx.metric_count if metric_count is None else metric_count,
+        total_epochs=epochs,
         total_steps=steps,
+        metric_count=ctx.metric_count if metric_count is None else metric_count,
     )

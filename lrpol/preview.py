@@ -64,8 +64,11 @@ def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) 
     hook = LRHook(fresh, run, lambda lr: None)
     epochs = []
     for epoch, metric in enumerate(metrics):
-        # Results are reported at the first update after their epoch; only those updates matter here.
-        run.global_step, run.epoch = (epoch + 1) * run.steps_per_epoch, epoch + 1
+        # As in training: the step into the next epoch, then the result. Only these updates
+        # matter for counting, so the ones between them are skipped.
+        run.global_step = (epoch + 1) * run.steps_per_epoch - 1
+        run.epoch = run.global_step // run.steps_per_epoch
+        hook.step()
         before = _reductions(hook.state_dict())
         hook.report_metric(metric)
         if _reductions(hook.state_dict()) > before:
@@ -104,41 +107,41 @@ def metric_mode(policy: LRPolicy) -> str:
     return "max"
 
 
-def table(curve: Curve, max_rows: int = MAX_TABLE_ROWS) -> list[str]:
+def table(run: Curve, max_rows: int = MAX_TABLE_ROWS) -> list[str]:
     """Lines of a compact table: every epoch, or every k-th (and the last) for long runs."""
-    rows = curve.epoch_rows()
+    rows = run.epoch_rows()
     every = max(1, math.ceil(len(rows) / max_rows))
     shown = [row for row in rows if row[0] % every == 0 or row[0] == len(rows) - 1]
-    with_metric = bool(curve.metrics)
+    with_metric = bool(run.metrics)
     header = f"{'epoch':>6}  {'first lr':>14}  {'last lr':>14}" + (f"  {'metric':>10}" if with_metric else "")
     lines = [header]
     for epoch, first, last in shown:
         line = f"{epoch:>6}  {first:>14.6e}  {last:>14.6e}"
         if with_metric:
-            metric = curve.metrics.get(epoch)
+            metric = run.metrics.get(epoch)
             line += f"  {'' if metric is None else format(metric, '.4g'):>10}"
-            if epoch in curve.reductions:
+            if epoch in run.reductions:
                 line += "  reduced"
         lines.append(line)
     if every > 1:
         lines.append(f"(every {every} epochs shown; --csv writes every update)")
-    lines.append(f"after the run: {curve.final_lr:.6e}")
+    lines.append(f"after the run: {run.final_lr:.6e}")
     return lines
 
 
-def write_csv(curve: Curve, path: str | Path) -> None:
+def write_csv(run: Curve, path: str | Path) -> None:
     """One row per update: step, epoch, lr, and the metric reported after the epoch's last update."""
-    spe = curve.steps_per_epoch
+    spe = run.steps_per_epoch
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["step", "epoch", "lr", "metric"])
-        for step, lr in enumerate(curve.lrs.tolist()):
+        for step, lr in enumerate(run.lrs.tolist()):
             epoch = step // spe
-            metric = curve.metrics.get(epoch, "") if step % spe == spe - 1 else ""
+            metric = run.metrics.get(epoch, "") if step % spe == spe - 1 else ""
             writer.writerow([step, epoch, repr(lr), metric if metric == "" else repr(metric)])
 
 
-def plot(curve: Curve, path: str | Path, *, title: str, log: bool = False, size: tuple[float, float] = (8.0, 4.5), dpi: int = 100) -> None:
+def plot(run: Curve, path: str | Path, *, title: str, log: bool = False, size: tuple[float, float] = (8.0, 4.5), dpi: int = 100) -> None:
     """Write a PNG of LR against step: epochs marked, plateau reductions annotated.
 
     Needs matplotlib (``pip install 'lrpol[plot]'``). It draws on an Agg canvas of its own,
@@ -152,18 +155,18 @@ def plot(curve: Curve, path: str | Path, *, title: str, log: bool = False, size:
     figure = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(figure)  # this figure only: the caller's pyplot backend is left alone
     axes = figure.add_subplot()
-    spe = curve.steps_per_epoch
-    axes.step(range(len(curve.lrs)), curve.lrs, where="post", color="tab:blue", linewidth=1.5, label="LR")
+    spe = run.steps_per_epoch
+    axes.step(range(len(run.lrs)), run.lrs, where="post", color="tab:blue", linewidth=1.5, label="LR")
     if log:
         axes.set_yscale("log")
-    if curve.epochs <= 50:
-        for epoch in range(1, curve.epochs):
+    if run.epochs <= 50:
+        for epoch in range(1, run.epochs):
             axes.axvline(epoch * spe, color="0.85", linewidth=0.8, zorder=0)
-    for epoch in curve.reductions:
+    for epoch in run.reductions:
         step = (epoch + 1) * spe
-        lr = curve.lrs[step] if step < len(curve.lrs) else curve.final_lr
+        lr = run.lrs[step] if step < len(run.lrs) else run.final_lr
         axes.annotate("reduced", (step, lr), xytext=(0, 14), textcoords="offset points", ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": "tab:red"}, color="tab:red")
-    axes.set_xlabel(f"update (epochs of {spe} updates marked)" if curve.epochs <= 50 else "update")
+    axes.set_xlabel(f"update (epochs of {spe} updates marked)" if run.epochs <= 50 else "update")
     axes.set_ylabel("learning rate")
     axes.set_title(title, fontsize=9)
     axes.grid(True, which="major", axis="y", color="0.9")

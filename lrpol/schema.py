@@ -44,6 +44,9 @@ def argument_schema(argument: Argument) -> dict:
     (``#/$defs/entry``, so the schema is recursive); a list is an array of such items.
     """
     item = _item_schema(argument)
+    if argument.many and argument.is_policy:
+        # A list item cannot be disabled (a phase that is not there is simply left out).
+        item = {"allOf": [item, {"properties": {"disabled": {"not": {"const": True}}}}]}
     if argument.many:
         schema: dict = {"type": "array", "items": item}
         if argument.min_items:

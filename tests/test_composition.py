@@ -148,7 +148,7 @@ def test_plateau_in_a_later_phase_counts_from_its_start():
     # first update of epoch 2, so it is the plateau's first (its best), then 0.4 and 0.4 halve twice.
     lrs = run_with_metrics(policy, ctx, [0.9, 0.8, 0.4, 0.4, 0.4])
     assert lrs[2:] == [1.0, 0.5, 0.25]
-    assert policy.state_dict()["phase_starts"] == [0, 1]
+    assert policy.state_dict()["results_before_phase"] == [0, 1]
 
 
 def test_sequential_needs_one_milestone_fewer_than_policies():
@@ -266,3 +266,79 @@ def test_nested_example_configs_validate_and_resume_exactly(stem, suffix):
 
     reference = assert_resumes_exactly(start, metrics, steps_per_epoch=1, total_steps=100)
     assert len(set(reference)) > 10
+
+
+# -- phase clocks at the edges -----------------------------------------------------------------
+
+def test_a_warmup_longer_than_the_run_still_ramps_to_the_target():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=1)
+    lrs = curve(Warmup(duration=5, unit="epoch", policy=ReduceCosine()), ctx).tolist()
+    assert lrs == pytest.approx([0.1 * (e + 1) / 6 for e in range(4)], rel=1e-15)  # the cosine's peak, never 0
+    from lrpol import LinearDecay
+
+    hook = LRHook(Warmup(duration=4, unit="epoch", policy=LinearDecay()), ctx, lambda lr: None)
+    assert [hook.step() for _ in range(4)][-1] == 0.1  # the phase after the run has a length of 1, not 0
+
+
+def test_a_phase_counted_in_steps_gives_an_epoch_policy_whole_epochs():
+    # Warmup over 5 updates, then a per-epoch cosine: its epochs start at the first boundary after warmup.
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=10)
+    lrs = curve(Warmup(duration=5, start_factor=1.0, policy=ReduceCosine()), ctx).tolist()
+    changes = [s for s in range(1, 40) if lrs[s] != lrs[s - 1]]
+    assert changes == [20, 30]  # only at epoch boundaries: epochs 1, 2, 3 are the cosine's 0, 1, 2 of 3
+    assert lrs[:20] == [1.0] * 20 and lrs[20] == pytest.approx(0.75) and lrs[30] == pytest.approx(0.25)
+
+
+def test_phases_without_steps_per_epoch_refuse_the_clock_they_cannot_restart():
+    from lrpol import Constant, MultiStepDecay
+
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4)  # no steps_per_epoch
+    assert Warmup(duration=3, policy=Constant()).evaluate(ctx) == 0.25  # Constant needs only t
+    epoch_warmup = Warmup(duration=2, unit="epoch", policy=MultiStepDecay(milestones=(3,), gamma=0.1))
+    with pytest.raises(ValueError, match="a phase counted in epochs cannot restart a step clock without ctx.steps_per_epoch"):
+        epoch_warmup.evaluate(ctx)
+    with pytest.raises(ValueError, match="unit 'step' needs ctx.steps_per_epoch"):
+        Warmup(duration=3, policy=ReduceCosine(unit="step")).evaluate(ctx)
+
+
+def test_validate_runs_the_outer_checks_around_an_unimported_path():
+    entry = {"name": "Sequential", "args": {"milestones": [2, 3], "policies": [{"name": "Constant"}, {"path": "my_pkg.Policy"}]}}
+    assert [(p.json_path, p.code) for p in validate(entry)] == [("$.args.milestones", "wrong-count")]
+    entry["args"]["milestones"] = [2]
+    assert validate(entry) == []
+
+
+def test_schema_refuses_a_disabled_phase_like_validate():
+    entry = {"name": "Sequential", "args": {"milestones": [2], "policies": [{"name": "Constant"}, {"name": "Constant", "disabled": True}]}}
+    errors = jsonschema.Draft202012Validator(generate()[LR_POLICY]).iter_errors(entry)
+    assert [e.json_path for e in errors] == ["$.args.policies[1].disabled"]
+    assert [p.json_path for p in validate(entry)] == ["$.args.policies[1].disabled"]
+
+
+def test_messages_name_a_list_of_policies():
+    (problem,) = validate({"name": "Sequential", "args": {"milestones": [], "policies": None}})
+    assert problem.message == "expected a list of policies, at least 1, got a null"
+
+
+def test_sequential_equals_torch_sequential_lr():
+    torch = pytest.importorskip("torch")
+    from torch.optim import lr_scheduler
+
+    from lrpol import ExponentialDecay
+
+    total = 1000
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = lr_scheduler.SequentialLR(
+        optimizer,
+        [lr_scheduler.ExponentialLR(optimizer, gamma=0.99), lr_scheduler.CosineAnnealingLR(optimizer, T_max=total - 300)],
+        milestones=[300],
+    )
+    theirs = []
+    for _ in range(total):
+        theirs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    policy = Sequential(policies=(ExponentialDecay(gamma=0.99), ReduceCosine(unit="step")), milestones=(300,))
+    ours = curve(policy, TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=100)).tolist()
+    for step, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-18), step

@@ -100,3 +100,21 @@ def test_an_evaluator_needs_a_metric_name():
     trainer, evaluator, _ = engines(optimizer, model)
     with pytest.raises(ValueError, match="give metric_name"):
         LRPolicyHandler(attach(optimizer, lrpol.ReduceCosine(), TrainContext(initial_lr=0.1, total_epochs=1))).attach(trainer, evaluator)
+
+
+def test_data_without_a_length_still_counts_epochs():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    trainer, _, batches = engines(optimizer, model)
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3)
+    LRPolicyHandler(attach(optimizer, lrpol.ReducePoly(poly_power=1), ctx)).attach(trainer)
+    lrs = recorded_lrs(trainer, optimizer)
+
+    class Stream:  # iterable again and again, but of no known length
+        def __iter__(self):
+            return iter(batches)
+
+    trainer.run(Stream(), max_epochs=3)
+    assert ctx.steps_per_epoch is None and ctx.epoch == 3
+    assert lrs == pytest.approx([0.1] * 4 + [0.2 / 3] * 4 + [0.1 / 3] * 4)

@@ -240,3 +240,10 @@ def test_distributed_metric_passes_through_without_a_process_group(op, expected)
 def test_distributed_metric_refuses_an_unknown_op():
     with pytest.raises(ValueError, match="op must be one of"):
         distributed_metric("median")
+
+
+def test_an_integer_lr_in_a_group_is_written_as_a_float():
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=1)
+    hook = attach(optimizer, lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1), TrainContext(initial_lr=1.0, total_epochs=1))
+    hook.step()
+    assert optimizer.param_groups[0]["lr"] == 0.5

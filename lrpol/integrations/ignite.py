@@ -7,7 +7,8 @@
 - After each run of ``evaluator`` (``Events.COMPLETED``), ``evaluator.state.metrics[metric_name]``
   is reported, so ReduceOnPlateau sees every validation result once.
 - When ``ctx.steps_per_epoch`` is None, it is taken from the trainer's ``epoch_length``
-  when the run starts.
+  when the run starts; for data without a length, epochs are counted at each
+  ``Events.EPOCH_COMPLETED``.
 - The handler has ``state_dict``/``load_state_dict`` (the hook's), so it goes into an
   Ignite ``Checkpoint``'s ``to_save`` next to the model and the optimizer.
 """
@@ -32,6 +33,7 @@ class LRPolicyHandler:
             raise ValueError("give metric_name: which of the evaluator's state.metrics the policy reads")
         trainer.add_event_handler(Events.STARTED, self._learn_epoch_length)
         trainer.add_event_handler(Events.ITERATION_COMPLETED, self._step)
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, self._end_epoch)
         if evaluator is not None:
             evaluator.add_event_handler(Events.COMPLETED, self._report)
         return self
@@ -44,6 +46,11 @@ class LRPolicyHandler:
 
     def _step(self, trainer: Engine) -> None:
         self.hook.step()
+
+    def _end_epoch(self, trainer: Engine) -> None:
+        # Data without a length: the epoch's size is known only now, or never; count epochs by hand.
+        if self.hook.ctx.steps_per_epoch is None:
+            self.hook.next_epoch()
 
     def _report(self, evaluator: Engine) -> None:
         metrics = evaluator.state.metrics

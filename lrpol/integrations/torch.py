@@ -59,10 +59,10 @@ def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
         for group in optimizer.param_groups:
             value = lr * group[SCALE_KEY]
             current = group["lr"]
-            if type(current) is float:
+            if type(current) is not float and isinstance(current, torch.Tensor):  # float first: the fast, common case
+                current.fill_(value)  # in place, so compiled graphs that captured it stay valid
+            else:
                 group["lr"] = value
-            else:  # a tensor LR: update it in place, so compiled graphs that captured it stay valid
-                current.fill_(value)
 
     return apply
 

@@ -183,12 +183,14 @@ class LinearDecay(LRPolicy):
     duration: int | None = arg(default=None, doc="length of the ramp, in unit (null: the whole run)", ge=1)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    def _length(self, ctx) -> float:
-        return position(ctx, self.unit)[1] if self.duration is None else self.duration
+    def _length(self, ctx) -> int:
+        return self.duration if self.duration is not None else position(ctx, self.unit)[1]
 
     def evaluate(self, ctx: TrainContext) -> float:
         length = self._length(ctx)
-        done = min(elapsed(ctx, self.unit), length)
+        done = elapsed(ctx, self.unit)
+        if done > length:
+            done = length
         return ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):

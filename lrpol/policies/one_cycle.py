@@ -1,6 +1,6 @@
 """OneCycle: up from a low LR to the peak lr0, then down far below the start (1cycle)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import cos, pi
 
 from ..arguments import arg
@@ -62,6 +62,7 @@ class OneCycle(LRPolicy):
     anneal: str = arg(default="cos", choices=ANNEALS, doc="the shape of each phase: 'cos' or 'linear'")
     three_phase: bool = arg(default=False, doc="go back down to lr0 / div_factor before the final decay, as in the paper")
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
+    _memo: tuple = field(default=(None, None), init=False, repr=False, compare=False)  # ((lr0, T), phases)
 
     def _phases(self, ctx, total) -> list[tuple[float, float, float]]:
         """(end, from LR, to LR) of each phase, with the ends computed exactly as torch does."""
@@ -78,10 +79,16 @@ class OneCycle(LRPolicy):
 
     def evaluate(self, ctx: TrainContext) -> float:
         t, total = position(ctx, self.unit)
-        t = min(t, total - 1)  # after the end, hold the last update's LR
-        phases = self._phases(ctx, total)
+        if t > total - 1:  # after the end, hold the last update's LR
+            t = total - 1
+        key = (ctx.initial_lr, total)
+        if self._memo[0] != key:  # the phases depend only on lr0 and T: build them once per run
+            object.__setattr__(self, "_memo", (key, self._phases(ctx, total)))
+        phases = self._memo[1]
         # The first phase whose end is at or after t, the last one otherwise (as torch's loop).
-        i = next((i for i, (end, _, _) in enumerate(phases[:-1]) if t <= end), len(phases) - 1)
+        i = 0
+        while i < len(phases) - 1 and t > phases[i][0]:
+            i += 1
         begin = 0.0 if i == 0 else phases[i - 1][0]
         end, a, z = phases[i]
         x = (t - begin) / (end - begin) if end != begin else 0.0

@@ -68,12 +68,18 @@ class CosineRestarts(LRPolicy):
         if self.period_mult == 1:
             t_cur, length = t % self.period, self.period
         else:
-            start, length = 0, self.period
-            while t >= start + length:
-                start, length = start + length, length * self.period_mult
+            start, length = self._period_at(t)
             t_cur = t - start
         # The same operations, in the same order, as torch: its values agree to the last bit.
         return self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + cos(pi * t_cur / length)) / 2
+
+    def _period_at(self, t: int) -> tuple[int, int]:
+        """(S_i, T_i) of the period holding t, walked in integers (periods grow geometrically,
+        so this is a few dozen additions even at billions of updates)."""
+        start, length = 0, self.period
+        while t >= start + length:
+            start, length = start + length, length * self.period_mult
+        return start, length
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np

@@ -24,10 +24,11 @@ class Sequential(LRPolicy):
       its horizon is the phase's length, so a ReduceCosine in a phase anneals over that phase.
     - Seams are not smoothed: each phase starts where its own policy starts (use Warmup
       inside a phase for a ramp).
-    - A ReduceOnPlateau in a phase counts the validation results reported from the phase's
-      first update on. (The result of the epoch before a milestone is reported at that
-      update, so it is the new phase's first.) Where each phase's count starts is part of
-      the state, so a resume is exact.
+    - A ReduceOnPlateau in a phase counts the validation results reported while its phase
+      runs: from the phase's first update on. With ``LRHook``, ``step()`` comes before
+      ``report_metric()``, so the result of the epoch before a milestone is reported at the
+      milestone and is the new phase's first. The counts are part of the state, so a resume
+      is exact.
     - There must be exactly one milestone fewer than policies. After the run: the last
       phase's policy past its horizon.
 
@@ -42,35 +43,35 @@ class Sequential(LRPolicy):
     policies: tuple[LRPolicy, ...] = arg(doc="the phases' policies, in order", min_items=1)
     milestones: tuple[int, ...] = arg(doc="where each phase after the first starts, in unit", ge=1, increasing=True)
     unit: str = arg(default="step", choices=UNITS, doc="what milestones count: 'step' (updates) or 'epoch'")
-    _starts: list = field(init=False, repr=False, compare=False)  # the metric count when each phase began
+    _results_before: list = field(init=False, repr=False, compare=False)  # per phase: results reported before it began
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if len(self.milestones) != len(self.policies) - 1:
             raise ArgumentError("milestones", f"needs {len(self.policies) - 1} milestone(s) for {len(self.policies)} policies, got {len(self.milestones)}", code="wrong-count")
-        object.__setattr__(self, "_starts", [None] * len(self.policies))
+        object.__setattr__(self, "_results_before", [None] * len(self.policies))
 
     def evaluate(self, ctx: TrainContext) -> float:
         t = elapsed(ctx, self.unit)
         phase = bisect_right(self.milestones, t)
         begin = self.milestones[phase - 1] if phase else 0
         length = self.milestones[phase] - begin if phase < len(self.milestones) else None
-        if self._starts[phase] is None:
-            self._starts[phase] = ctx.metric_count
-        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._starts[phase])
+        if self._results_before[phase] is None:  # the phase's first update
+            self._results_before[phase] = ctx.metric_count
+        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase])
         return self.policies[phase].evaluate(inner)
 
     def state_dict(self) -> dict:
         state = super().state_dict()
         if self.reads_metric:
-            state["phase_starts"] = list(self._starts)
+            state["results_before_phase"] = list(self._results_before)
         return state
 
     def load_state_dict(self, state: dict) -> None:
         if not isinstance(state, dict):
             raise ValueError(f"Sequential state must be an object, got {type(state).__name__}")
-        starts = state.get("phase_starts", [None] * len(self.policies))
-        if not (isinstance(starts, list) and len(starts) == len(self.policies) and all(s is None or (type(s) is int and s >= 0) for s in starts)):
-            raise ValueError(f"Sequential state: phase_starts must be {len(self.policies)} integers >= 0 or nulls, got {starts!r}")
-        super().load_state_dict({key: value for key, value in state.items() if key != "phase_starts"})
-        object.__setattr__(self, "_starts", list(starts))
+        counts = state.get("results_before_phase", [None] * len(self.policies))
+        if not (isinstance(counts, list) and len(counts) == len(self.policies) and all(c is None or (type(c) is int and c >= 0) for c in counts)):
+            raise ValueError(f"Sequential state: results_before_phase must be {len(self.policies)} integers >= 0 or nulls, got {counts!r}")
+        super().load_state_dict({key: value for key, value in state.items() if key != "results_before_phase"})
+        object.__setattr__(self, "_results_before", list(counts))

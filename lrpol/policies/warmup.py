@@ -57,5 +57,5 @@ class Warmup(LRPolicy):
             target = self.policy.evaluate(inner)
         if t >= self.duration:
             return target
-        start = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
-        return target * (start + (1.0 - start) * t / self.duration)
+        first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
+        return target * (first + (1.0 - first) * t / self.duration)
