@@ -8,8 +8,7 @@ name any other place.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Iterable
+from collections.abc import Iterable, Mapping
 
 from .arguments import Argument
 from .checking import EntryChecker, Plan, value_at

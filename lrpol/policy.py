@@ -70,7 +70,7 @@ class LRPolicy(abc.ABC):
         """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy
         array; see :func:`lrpol.curve`. None (the default) means: step through ``evaluate``.
         Closed-form policies override it with a vectorised formula."""
-        return None
+        return
 
     def state_dict(self) -> dict:
         """The policy's state as JSON-serialisable data: empty for a stateless policy, and

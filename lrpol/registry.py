@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import Invalid, did_you_mean
 from .policy import LRPolicy

@@ -140,7 +140,7 @@ def _compose(yaml, text: str, file: str | None, use_libyaml: bool):
         loader.dispose()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _loader_class(use_libyaml: bool) -> type:
     """A parser + composer + resolver that tags plain scalars with ``_PLAIN`` and stops at ``MAX_DEPTH``."""
     import yaml
