@@ -49,7 +49,7 @@ class PhaseContext:
 
     __slots__ = ("initial_lr", "steps_per_epoch", "current_lr", "metric", "metric_count", "_step", "_epoch", "_total_epochs", "_total_steps")
 
-    def __init__(self, ctx, *, step, epoch, total_epochs, total_steps, metric_count):
+    def __init__(self, ctx, step, epoch, total_epochs, total_steps, metric_count):
         self.initial_lr = ctx.initial_lr
         self.steps_per_epoch = ctx.steps_per_epoch
         self.current_lr = ctx.current_lr
@@ -80,33 +80,32 @@ class PhaseContext:
         return value
 
 
-def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None) -> PhaseContext:
-    """The context of a phase that starts at ``start`` and lasts ``length`` (None: to the end of
-    the run), both counted in ``unit``. Before the phase starts its clock reads 0. A phase
-    that would end before it starts (a warmup longer than the run) is given a length of 1.
+def phase_geometry(ctx, start: int, length: int | None, unit: str) -> tuple:
+    """Where a phase starts and how long it lasts, in both clocks: (first step, first epoch,
+    length in epochs, length in steps). It depends only on the run's shape, so composites
+    compute it once per run. None marks what needs an unknown ``steps_per_epoch``.
+
+    A phase that would end before it starts (a warmup longer than the run) gets a length of 1.
     """
     spe = ctx.steps_per_epoch
     if unit == "epoch":
         epochs = max(1, (ctx.total_epochs - start) if length is None else length)
-        step = max(0, ctx.global_step - start * spe) if spe else _UNKNOWN
-        steps = epochs * spe if spe else None
-        epoch = max(0, ctx.epoch - start)
-    else:
-        run_steps = ctx.total_steps
-        steps = max(1, (run_steps - start) if length is None else length) if (length is not None or run_steps is not None) else None
-        step = max(0, ctx.global_step - start)
-        if spe:
-            first_epoch = -(-start // spe)  # the first epoch boundary at or after the phase's start
-            end_epoch = ctx.total_epochs if length is None else -(-(start + length) // spe)
-            epochs = max(1, end_epoch - first_epoch)
-            epoch = max(0, ctx.epoch - first_epoch)
-        else:
-            epochs = epoch = _UNKNOWN
-    return PhaseContext(
-        ctx,
-        step=step,
-        epoch=epoch,
-        total_epochs=epochs,
-        total_steps=steps,
-        metric_count=ctx.metric_count if metric_count is None else metric_count,
-    )
+        return (start * spe if spe else None), start, epochs, (epochs * spe if spe else None)
+    run_steps = ctx.total_steps
+    steps = None if length is None and run_steps is None else max(1, (run_steps - start) if length is None else length)
+    if not spe:
+        return start, None, None, steps
+    first_epoch = -(-start // spe)  # the first epoch boundary at or after the phase's start
+    end_epoch = ctx.total_epochs if length is None else -(-(start + length) // spe)
+    return start, first_epoch, max(1, end_epoch - first_epoch), steps
+
+
+def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None, geometry: tuple | None = None) -> PhaseContext:
+    """The context of a phase that starts at ``start`` and lasts ``length`` (None: to the end of
+    the run), both counted in ``unit``. Before the phase starts its clock reads 0.
+    ``geometry`` is :func:`phase_geometry`'s result, when the caller has it already.
+    """
+    first_step, first_epoch, epochs, steps = geometry or phase_geometry(ctx, start, length, unit)
+    step = _UNKNOWN if first_step is None else max(0, ctx.global_step - first_step)
+    epoch = _UNKNOWN if first_epoch is None else max(0, ctx.epoch - first_epoch)
+    return PhaseContext(ctx, step, epoch, epochs, steps, ctx.metric_count if metric_count is None else metric_count)

@@ -4,7 +4,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, elapsed, shifted
+from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
 from ..policy import LRPolicy
 from ..registry import register
@@ -44,6 +44,7 @@ class Sequential(LRPolicy):
     milestones: tuple[int, ...] = arg(doc="where each phase after the first starts, in unit", ge=1, increasing=True)
     unit: str = arg(default="step", choices=UNITS, doc="what milestones count: 'step' (updates) or 'epoch'")
     _results_before: list = field(init=False, repr=False, compare=False)  # per phase: results reported before it began
+    _geometry: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # (phase, run shape) -> phase_geometry
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -58,7 +59,11 @@ class Sequential(LRPolicy):
         length = self.milestones[phase] - begin if phase < len(self.milestones) else None
         if self._results_before[phase] is None:  # the phase's first update
             self._results_before[phase] = ctx.metric_count
-        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase])
+        key = (phase, ctx.total_epochs, ctx.steps_per_epoch)
+        geometry = self._geometry.get(key)
+        if geometry is None:  # once per phase and run: where the phase lies
+            geometry = self._geometry[key] = phase_geometry(ctx, begin, length, self.unit)
+        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return self.policies[phase].evaluate(inner)
 
     def state_dict(self) -> dict:

@@ -1,9 +1,9 @@
 """Warmup: a linear ramp up to another policy's LR, then that policy."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, shifted
+from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
 from ..policy import LRPolicy
 from ..registry import register
@@ -47,14 +47,19 @@ class Warmup(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc="what duration counts: 'step' (updates) or 'epoch'")
     start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
+    _geometry: tuple = field(default=(None, None), init=False, repr=False, compare=False)  # (run shape, phase geometry)
 
     def evaluate(self, ctx: TrainContext) -> float:
         t = elapsed(ctx, self.unit)
         if self.policy is None:
             target = ctx.initial_lr
+        elif self.clock == "global":
+            target = self.policy.evaluate(ctx)
         else:
-            inner = ctx if self.clock == "global" else shifted(ctx, self.duration, None, self.unit)
-            target = self.policy.evaluate(inner)
+            shape = (ctx.total_epochs, ctx.steps_per_epoch)
+            if self._geometry[0] != shape:  # once per run: where the wrapped policy's phase lies
+                object.__setattr__(self, "_geometry", (shape, phase_geometry(ctx, self.duration, None, self.unit)))
+            target = self.policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=self._geometry[1]))
         if t >= self.duration:
             return target
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
