@@ -66,6 +66,28 @@ def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list
     return lrs
 
 
+def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+    """What ``policy`` gives at run updates 0 .. steps - 1 when it runs in a phase (see
+    :func:`lrpol.clock.shifted`): its start value before the phase, then its own curve.
+
+    None when the phase starts inside an epoch, where the nested epoch clock and step clock
+    do not line up with a fresh run's; the caller then steps through ``evaluate``.
+    """
+    import numpy as np
+
+    from .clock import phase_geometry
+
+    first_step, first_epoch, epochs, phase_steps = phase_geometry(ctx, start, length, unit)
+    spe = ctx.steps_per_epoch
+    if first_step != first_epoch * spe:
+        return None
+    phase = TrainContext(initial_lr=ctx.initial_lr, total_epochs=epochs, steps_per_epoch=spe)
+    if phase.total_steps != phase_steps:
+        return None
+    inside = curve(policy, phase, steps=max(1, steps - first_step))
+    return np.concatenate([np.full(min(first_step, steps), inside[0]), inside[: max(0, steps - first_step)]])
+
+
 def per_epoch(values, steps: int, steps_per_epoch: int):
     """Expand one value per epoch into one per update (the first ``steps`` of them)."""
     import numpy as np

@@ -105,3 +105,36 @@ def test_curve_refuses_bad_arguments(bad, message):
 def test_curve_needs_steps_per_epoch():
     with pytest.raises(ValueError, match="needs ctx.steps_per_epoch"):
         curve(ReducePoly(poly_power=1), TrainContext(initial_lr=0.1, total_epochs=2))
+
+
+def closed_forms():
+    return st.one_of(
+        st.builds(DecayOnStep, decay_ratio=st.floats(0.05, 1.0), decay_freq=st.integers(1, 7)),
+        st.builds(ReducePoly, poly_power=st.floats(0.5, 3.0), unit=st.sampled_from(["step", "epoch"])),
+        st.builds(ReduceCosine, unit=st.sampled_from(["step", "epoch"]), min_lr=st.sampled_from([0.0, 0.01])),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    inner=closed_forms(),
+    second=closed_forms(),
+    duration=st.integers(1, 12),
+    unit=st.sampled_from(["step", "epoch"]),
+    clock=st.sampled_from(["restart", "global"]),
+    epochs=st.integers(1, 8),
+    steps_per_epoch=st.integers(1, 5),
+    extra=st.integers(0, 10),
+    milestone=st.integers(1, 15),
+)
+def test_composite_curves_equal_the_hook_step_by_step(inner, second, duration, unit, clock, epochs, steps_per_epoch, extra, milestone):
+    from lrpol import Sequential, Warmup
+
+    steps = epochs * steps_per_epoch + extra
+    for policy in (
+        Warmup(duration=duration, unit=unit, clock=clock, policy=inner),
+        Sequential(policies=(Warmup(duration=duration, unit=unit, policy=inner), second), milestones=(milestone,), unit=unit),
+    ):
+        ours = curve(policy, TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch), steps=steps)
+        expected = hook_lrs(dataclasses.replace(policy), TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch), steps)
+        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-18)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from ..arguments import ArgumentError, arg
 from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
+from ..curve import phase_curve
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -65,6 +66,27 @@ class Sequential(LRPolicy):
             geometry = self._geometry[key] = phase_geometry(ctx, begin, length, self.unit)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return self.policies[phase].evaluate(inner)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        if self.reads_metric:
+            return None  # results and phase clocks interleave: step through evaluate
+        scale = ctx.steps_per_epoch if self.unit == "epoch" else 1  # updates per unit
+        starts = (0, *self.milestones)
+        values = np.empty(steps)
+        for phase, policy in enumerate(self.policies):
+            last = phase == len(self.milestones)
+            length = None if last else self.milestones[phase] - starts[phase]
+            begin = starts[phase] * scale
+            end = steps if last else min(steps, self.milestones[phase] * scale)
+            if begin >= steps:
+                break
+            part = phase_curve(policy, ctx, starts[phase], length, self.unit, end)
+            if part is None:
+                return None
+            values[begin:end] = part[begin:end]
+        return values
 
     def state_dict(self) -> dict:
         state = super().state_dict()

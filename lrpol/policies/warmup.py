@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from ..arguments import arg
 from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
+from ..curve import curve, phase_curve
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -64,3 +65,20 @@ class Warmup(LRPolicy):
             return target
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return target * (first + (1.0 - first) * t / self.duration)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+        import numpy as np
+
+        if self.reads_metric:
+            return None  # results and phase clocks interleave: step through evaluate
+        if self.policy is None:
+            target = np.full(steps, ctx.initial_lr)
+        elif self.clock == "global":
+            target = curve(self.policy, ctx, steps=steps)
+        else:
+            target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
+            if target is None:
+                return None
+        t = np.arange(steps) if self.unit == "step" else np.arange(steps) // ctx.steps_per_epoch
+        first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
+        return np.where(t < self.duration, target * (first + (1.0 - first) * t / self.duration), target)
