@@ -95,6 +95,19 @@ def per_epoch(values, steps: int, steps_per_epoch: int):
     return np.repeat(values, steps_per_epoch)[:steps]
 
 
+def unit_ticks(ctx: TrainContext, steps: int, unit: str):
+    """t for the first ``steps`` updates of a run, one per update (``unit="step"``) or one per
+    epoch (``unit="epoch"``); :func:`per_update` expands values computed on them back."""
+    import numpy as np
+
+    return np.arange(steps if unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch))
+
+
+def per_update(values, ctx: TrainContext, steps: int, unit: str):
+    """Values computed on :func:`unit_ticks`, one per update."""
+    return values if unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
+
+
 def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
     """How many epochs (the last one maybe partial) ``steps`` updates touch."""
     return -(-steps // steps_per_epoch)

@@ -6,7 +6,7 @@ from math import cos, pi
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import per_update, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -58,10 +58,7 @@ class ReduceCosine(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        if self.unit == "epoch":
-            t, total = np.arange(epochs_spanned(steps, ctx.steps_per_epoch)), ctx.total_epochs
-        else:
-            t, total = np.arange(steps), position(ctx, "step")[1]
+        t, total = unit_ticks(ctx, steps, self.unit), position(ctx, self.unit)[1]
         top = 2.0 * self.rate * ctx.initial_lr
         values = np.where(t < total, self.min_lr + (top - self.min_lr) * (1.0 + np.cos(np.pi * t / total)) / 2.0, self.min_lr)
-        return per_epoch(values, steps, ctx.steps_per_epoch) if self.unit == "epoch" else values
+        return per_update(values, ctx, steps, self.unit)

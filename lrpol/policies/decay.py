@@ -10,23 +10,11 @@ from dataclasses import dataclass
 from ..arguments import arg
 from ..clock import UNITS, elapsed, position
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import per_update, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
-
-
-def _ticks(ctx, steps: int, unit: str):
-    """t for each of the first ``steps`` updates of a run (one per epoch for ``unit="epoch"``)."""
-    import numpy as np
-
-    count = steps if unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch)
-    return np.arange(count)
-
-
-def _per_update(values, ctx, steps: int, unit: str):
-    return values if unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
 
 
 @register
@@ -63,8 +51,8 @@ class MultiStepDecay(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        passed = np.searchsorted(np.array(self.milestones), _ticks(ctx, steps, self.unit), side="right")
-        return _per_update(ctx.initial_lr * self.gamma ** passed, ctx, steps, self.unit)
+        passed = np.searchsorted(np.array(self.milestones), unit_ticks(ctx, steps, self.unit), side="right")
+        return per_update(ctx.initial_lr * self.gamma ** passed, ctx, steps, self.unit)
 
 
 @register
@@ -97,7 +85,7 @@ class ExponentialDecay(LRPolicy):
         return ctx.initial_lr * self.gamma ** elapsed(ctx, self.unit)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        return _per_update(ctx.initial_lr * self.gamma ** _ticks(ctx, steps, self.unit), ctx, steps, self.unit)
+        return per_update(ctx.initial_lr * self.gamma ** unit_ticks(ctx, steps, self.unit), ctx, steps, self.unit)
 
 
 @register
@@ -138,11 +126,11 @@ class Constant(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        t = _ticks(ctx, steps, self.unit)
+        t = unit_ticks(ctx, steps, self.unit)
         held = np.full(t.shape, ctx.initial_lr * self.factor)
         if self.duration is not None:
             held[t >= self.duration] = ctx.initial_lr
-        return _per_update(held, ctx, steps, self.unit)
+        return per_update(held, ctx, steps, self.unit)
 
 
 @register
@@ -197,6 +185,6 @@ class LinearDecay(LRPolicy):
         import numpy as np
 
         length = self._length(ctx)
-        done = np.minimum(_ticks(ctx, steps, self.unit), length)
+        done = np.minimum(unit_ticks(ctx, steps, self.unit), length)
         values = ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
-        return _per_update(values, ctx, steps, self.unit)
+        return per_update(values, ctx, steps, self.unit)

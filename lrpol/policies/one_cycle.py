@@ -6,7 +6,7 @@ from math import cos, pi
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import per_update, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -100,8 +100,8 @@ class OneCycle(LRPolicy):
         import numpy as np
 
         total = position(ctx, self.unit)[1]
-        count = steps if self.unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch)
-        t = np.minimum(np.arange(count), total - 1)
+        t = np.minimum(unit_ticks(ctx, steps, self.unit), total - 1)
+        count = len(t)
         phases = self._phases(ctx, total)
         ends = np.array([end for end, _, _ in phases])
         begins = np.array([0.0, *ends[:-1]])
@@ -118,4 +118,4 @@ class OneCycle(LRPolicy):
             values = z + (a - z) / 2.0 * (np.cos(np.pi * x) + 1)
         else:
             values = (z - a) * x + a
-        return values if self.unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
+        return per_update(values, ctx, steps, self.unit)

@@ -1,7 +1,7 @@
 """ReduceOnPlateau: cut the LR when the validation metric stops improving."""
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from ..arguments import arg
 from ..context import TrainContext
@@ -122,7 +122,7 @@ class ReduceOnPlateau(LRPolicy):
         import numpy as np
 
         # The reduction count per epoch: epoch e runs with the reductions of results 0 .. e - 1.
-        counter = ReduceOnPlateau(**{f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "policy"})
+        counter = replace(self, policy=None)  # the same counting, with a fresh state
         run = TrainContext(initial_lr=1.0, total_epochs=ctx.total_epochs)
         reductions = np.empty(epochs_spanned(steps, ctx.steps_per_epoch))
         for epoch in range(len(reductions)):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import per_update, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -55,10 +55,7 @@ class ReducePoly(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        if self.unit == "epoch":
-            t, total = np.arange(epochs_spanned(steps, ctx.steps_per_epoch)), ctx.total_epochs
-        else:
-            t, total = np.arange(steps), position(ctx, "step")[1]
+        t, total = unit_ticks(ctx, steps, self.unit), position(ctx, self.unit)[1]
         remaining = np.maximum(total - t, 0) / total
         values = np.where(t < total, self.min_lr + (ctx.initial_lr - self.min_lr) * remaining**self.poly_power, self.min_lr)
-        return per_epoch(values, steps, ctx.steps_per_epoch) if self.unit == "epoch" else values
+        return per_update(values, ctx, steps, self.unit)

@@ -7,7 +7,7 @@ from math import cos, pi
 from ..arguments import arg
 from ..clock import UNITS, elapsed
 from ..context import TrainContext
-from ..curve import epochs_spanned, per_epoch
+from ..curve import per_update, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -84,8 +84,8 @@ class CosineRestarts(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        count = steps if self.unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch)
-        t = np.arange(count)
+        t = unit_ticks(ctx, steps, self.unit)
+        count = len(t)
         if self.period_mult == 1 and self.period <= count:
             t_cur, length = t % self.period, self.period
         else:
@@ -95,4 +95,4 @@ class CosineRestarts(LRPolicy):
             t_cur = t - first[index]
             length = np.array([b - a for a, b in pairwise(starts)], dtype=float)[index]
         values = self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + np.cos(np.pi * t_cur / length)) / 2
-        return values if self.unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
+        return per_update(values, ctx, steps, self.unit)
