@@ -1,12 +1,18 @@
-"""A parsed config file: plain data plus the line:column of every value and key.
+"""A parsed config file: plain data, plus where each value and key stands in the text.
 
 JSON and YAML are read by their own modules (``json_source``, ``yaml_source``)
 into the same :class:`Document`, so everything downstream is format-blind.
+Positions are found only when a problem needs one: the C parsers read the
+data, and each format's locator walks back to a path on demand, so a large
+valid file costs no more than parsing it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import ConfigError, Path, Problem, format_path
@@ -15,56 +21,84 @@ from .errors import ConfigError, Path, Problem, format_path
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Containers nested deeper than this are refused (a train config nests about six levels).
 MAX_DEPTH = 64
+#: Values a mapping built in code may hold, counted as a tree (a train config holds hundreds).
+MAX_MAPPING_VALUES = 1_000_000
 
 Mark = tuple  # (line, column), both 1-based
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
 
+#: ``locate(path)`` -> (where its key starts or None, where its value starts), or None when
+#: nothing is at ``path``.
+Locate = Callable[[Path], "tuple[Mark | None, Mark] | None"]
+
+
+class Budget:
+    """What a document may add to itself beyond what its text spells out, shared by YAML
+    aliases and merge keys and by ``{VAR}`` substitution, and checked while they expand, so
+    a small hostile file cannot grow into gigabytes.
+
+    ``spend(values, characters)`` raises :class:`Exhausted` once either total passes its limit.
+    """
+
+    #: Values repeated through aliases and merge keys.
+    MAX_VALUES = 100_000
+    #: Characters of text made by substituting variables into strings.
+    MAX_CHARACTERS = MAX_FILE_BYTES
+
+    def __init__(self) -> None:
+        self.values = 0
+        self.characters = 0
+
+    def spend(self, values: int = 0, characters: int = 0) -> None:
+        self.values += values
+        self.characters += characters
+        if self.values > self.MAX_VALUES:
+            raise Exhausted(f"aliases and merge keys repeat more than {self.MAX_VALUES:,} values")
+        if self.characters > self.MAX_CHARACTERS:
+            raise Exhausted(f"substituting variables makes more than {self.MAX_CHARACTERS:,} characters of text")
+
+
+class Exhausted(ValueError):
+    """The :class:`Budget` of a document ran out; the message says on what."""
+
 
 @dataclass
 class Document:
-    """Data read from one source, with positions keyed by JSON path tuples.
+    """Data read from one source, with a way back to the text.
 
-    ``marks[path]`` is where the value at ``path`` starts; ``key_marks[path]`` is
-    where the key naming it starts (mapping members only). ``problems`` holds
-    what was wrong but did not stop parsing (duplicate keys, NaN in JSON).
+    ``problems`` holds what was wrong but did not stop parsing (duplicate keys, NaN in
+    JSON, tags in YAML). ``locate`` is None for data built in code, which has no text.
     """
 
     file: str | None
     data: object
-    marks: dict = field(default_factory=dict)
-    key_marks: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    locate: Locate | None = None
+    budget: Budget = field(default_factory=Budget)
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
-        """Where ``path`` starts (where its key starts, with ``key=True``).
+        """Where the value at ``path`` starts (where its key starts, with ``key=True``).
 
         For a path that is not in the document (a missing argument), the key of its
         nearest existing ancestor: the ``args:`` line that lacks the argument.
         """
-        if key and path in self.key_marks:
-            return self.key_marks[path]
-        missing = False
-        while path not in self.marks and path:
-            path, missing = path[:-1], True
-        if missing and path in self.key_marks:
-            return self.key_marks[path]
-        return self.marks.get(path)
-
-    def add_key(self, path: Path, mark: Mark, seen: dict) -> None:
-        """Record where the key naming ``path`` starts. ``seen`` maps the keys met so far in
-        the same mapping to their marks: a repeated key is reported as a duplicate (the value
-        parsed next replaces the earlier one, as in ``json.loads``).
-
-        Marks under the replaced value are not removed: the file is already invalid, and
-        removing them would make duplicate-heavy files quadratic to read.
-        """
-        first = seen.setdefault(path[-1], mark)
-        self.key_marks[path] = mark
-        if first is not mark:
-            hint = f"first defined at line {first[0]}:{first[1]}"
-            self.problems.append(self.problem(path, f"duplicate key {path[-1]!r}", hint, code="duplicate-key", key=True))
+        if self.locate is None:
+            return None
+        found = self.locate(path)
+        if found is not None:
+            key_mark, value_mark = found
+            return key_mark if key and key_mark is not None else value_mark
+        while found is None and path:
+            path = path[:-1]
+            found = self.locate(path)
+        if found is None:
+            return None
+        key_mark, value_mark = found
+        return key_mark or value_mark
 
     def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
@@ -73,8 +107,38 @@ class Document:
 
 
 def from_mapping(data: object) -> Document:
-    """Wrap data built in code; its problems carry a JSON path but no line."""
+    """Wrap data built in code; its problems carry a JSON path but no line.
+
+    The same limits as for files hold: nesting deeper than ``MAX_DEPTH`` and a container
+    that contains itself are refused with a :class:`ConfigError`.
+    """
+    _check_shape(data)
     return Document(file=None, data=data)
+
+
+def _check_shape(data: object) -> None:
+    """Refuse data nested deeper than ``MAX_DEPTH``, holding itself, or larger than
+    ``MAX_MAPPING_VALUES`` counted as a tree (walked without recursion)."""
+    stack: list[tuple[object, Path, frozenset]] = [(data, (), frozenset())]
+    count = 0
+    while stack:
+        value, path, around = stack.pop()
+        count += 1
+        if count > MAX_MAPPING_VALUES:
+            raise _shape_error((), f"the mapping holds more than {MAX_MAPPING_VALUES:,} values (a shared container counts each time it appears)", "too-large")
+        if not isinstance(value, (dict, list, tuple)):
+            continue
+        if id(value) in around:
+            raise _shape_error(path, "the mapping contains itself (a cycle)", "cycle")
+        if len(path) >= MAX_DEPTH:
+            raise _shape_error(path, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+        inside = around | {id(value)}
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, (*path, key), inside) for key, item in items)
+
+
+def _shape_error(path: Path, message: str, code: str) -> ConfigError:
+    return ConfigError([Problem(None, None, None, format_path(path), message, code=code)])
 
 
 def read_document(file: str | os.PathLike) -> Document:
@@ -109,7 +173,7 @@ def parse_bytes(raw: bytes, file: str | None, fmt: str | None = None) -> Documen
 
         doc = parse_yaml(text, file)
     if doc.data is None and not doc.problems:  # only comments, or an explicit null
-        raise fatal(file, doc.marks.get((), (1, 1)), "the document is empty (null); expected a component entry or a train config", code="empty")
+        raise fatal(file, doc.mark(()) or (1, 1), "the document is empty (null); expected a component entry or a train config", code="empty")
     return doc
 
 
@@ -130,6 +194,40 @@ def _decode(raw: bytes, file: str | None) -> str:
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise fatal(file, (line, column), f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded", code="encoding") from None
+
+
+def text_mark(text: str, index: int) -> Mark:
+    """The 1-based (line, column) of ``text[index]``; lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+    Columns count characters. Counting runs in C over the text before ``index``.
+
+    >>> text_mark("a\\r\\nbc\\rd", 6)
+    (3, 1)
+    """
+    line = text.count("\n", 0, index) + text.count("\r", 0, index) - text.count("\r\n", 0, index) + 1
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return (line, index - start + 1)
+
+
+class LineIndex:
+    """:func:`text_mark` for many indices of one text: the first few are counted, then a table
+    of line starts is built once, so a file with thousands of problems stays linear."""
+
+    _COUNTED = 32
+
+    def __init__(self, text: str):
+        self.text = text
+        self.calls = 0
+        self.starts: list[int] | None = None
+
+    def mark(self, index: int) -> Mark:
+        if self.starts is None:
+            self.calls += 1
+            if self.calls <= self._COUNTED:
+                return text_mark(self.text, index)
+            self.starts = [0, *(match.end() for match in _LINE_BREAK.finditer(self.text))]
+        line = bisect_right(self.starts, index)
+        return (line, index - self.starts[line - 1] + 1)
 
 
 def fatal(file: str | None, mark: Mark | None, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:

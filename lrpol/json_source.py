@@ -1,41 +1,41 @@
-"""Read JSON into a :class:`~lrpol.document.Document`, with the line:column of every value and key.
+"""Read JSON into a :class:`~lrpol.document.Document`; find line:column only where asked.
 
-The stdlib ``json`` module returns data but no positions, so this is a small
-recursive-descent parser. It accepts exactly the texts ``json.loads`` accepts and
-builds the same data. Three things ``json.loads`` also accepts are kept but
-reported as problems, because a config should not rely on them: ``NaN`` and
-``Infinity``, numbers too large for a float, and duplicate keys (the last wins).
+The stdlib's C parser reads the data, so a large file costs what ``json.loads``
+costs. Positions are found afterwards, on demand: a locator walks the text to
+one path, skipping every value off that path with the same C scanner. Three
+things ``json.loads`` accepts are kept but reported as problems, because a config
+should not rely on them: ``NaN`` and ``Infinity``, numbers too large for a float,
+and duplicate keys (the last wins). When the text is not JSON, the parser's
+error is turned into a message that says what is wrong, where, and how to fix it.
 
 >>> doc = parse_json('{"lr": 0.1,\\n "steps": [10, 20]}', "a.json")
 >>> doc.data
 {'lr': 0.1, 'steps': [10, 20]}
->>> doc.marks[("steps", 1)], doc.key_marks[("steps",)]
+>>> doc.mark(("steps", 1)), doc.mark(("steps",), key=True)
 ((2, 16), (2, 2))
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from bisect import bisect_right
 from json import JSONDecodeError
 from json.decoder import scanstring
 
-from .document import MAX_DEPTH, Document, Mark, fatal
-from .errors import ConfigError, Path
+from .document import MAX_DEPTH, Document, LineIndex, Mark, fatal, text_mark
+from .errors import ConfigError, Path, Problem, format_path
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-# Not json.scanner.NUMBER_RE: its \d also matches digits such as '١', which json.loads rejects.
-_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
-# A line ends at \n, \r\n or a lone \r; only these can appear outside JSON strings.
-_LINE_BREAK = re.compile(r"\r\n?|\n")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-_LITERALS = {"n": ("null", None), "t": ("true", True), "f": ("false", False)}
-_NON_FINITE = {"N": ("NaN", math.nan), "I": ("Infinity", math.inf), "-": ("-Infinity", -math.inf)}
+# A whole JSON string, or one bracket: what decides where containers open and close.
+_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_NUMBER_CHARS = frozenset("-+.eE0123456789")
+_NON_FINITE_WORDS = ("NaN", "Infinity", "-Infinity")
+# Values that need no look after parsing (a float may be NaN or infinite; containers hold more).
+_SCALARS = frozenset({str, int, bool, type(None)})
 # What someone coming from Python or JavaScript may write instead of a JSON literal.
 _LITERAL_SPELLINGS = {"true": "true", "false": "false", "null": "null", "none": "null", "nil": "null"}
-
 _ESCAPES_HINT = 'JSON escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX'
 
 
@@ -47,207 +47,326 @@ def parse_json(text: str, file: str | None) -> Document:
     :class:`~lrpol.errors.ConfigError` (code ``syntax``, ``too-deep`` or
     ``too-large``) for text that is not JSON; never raises anything else.
     """
-    return _Parser(text, file).parse()
+    duplicated: list[tuple[dict, list]] = []  # (object, its members in order) where a key repeats
 
+    def object_pairs(pairs: list) -> dict:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            duplicated.append((result, pairs))
+        return result
 
-class _Parser:
-    """One pass over one text. Methods take the index to start at and return (value, index after it)."""
-
-    def __init__(self, text: str, file: str | None):
-        self.text = text
-        self.file = file
-        self.doc = Document(file, None)
-        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-
-    def parse(self) -> Document:
-        value, end = self.value(0, (), 0)
-        end = _WHITESPACE.match(self.text, end).end()
-        if end < len(self.text):
-            raise self.comment_error(end) or self.error(
-                end, "extra data after the JSON document", "a JSON file holds exactly one value"
-            )
-        self.doc.data = value
-        return self.doc
-
-    def mark(self, index: int) -> Mark:
-        line = bisect_right(self.line_starts, index)
-        return (line, index - self.line_starts[line - 1] + 1)
-
-    # -- values -------------------------------------------------------------
-
-    def value(self, index: int, path: Path, depth: int) -> tuple[object, int]:
-        """Parse the value at or after ``index``; ``depth`` counts the containers around it."""
-        text = self.text
-        i = _WHITESPACE.match(text, index).end()
-        self.doc.marks[path] = self.mark(i)
-        first = text[i : i + 1]
-        if first == '"':
-            return self.string(i)
-        if first == "{":
-            return self.object(i, path, depth + 1)
-        if first == "[":
-            return self.array(i, path, depth + 1)
-        if first in _NON_FINITE and text.startswith(_NON_FINITE[first][0], i):
-            word, number = _NON_FINITE[first]
-            self.doc.problems.append(
-                self.doc.problem(path, f"{word} is not valid JSON", "use a finite number", code="non-finite")
-            )
-            return number, i + len(word)
-        if first == "-" or "0" <= first <= "9":
-            return self.number(i, path)
-        if first in _LITERALS and text.startswith(_LITERALS[first][0], i):
-            word, literal = _LITERALS[first]
-            return literal, i + len(word)
-        if first == "'":
-            raise self.error(i, "single-quoted string", "JSON strings use double quotes")
-        hint = ""
-        word = _WORD.match(text, i)
-        if word and word.group().lower() in _LITERAL_SPELLINGS:
-            hint = f"JSON literals are lowercase: did you mean {_LITERAL_SPELLINGS[word.group().lower()]}?"
-        raise self.unexpected(i, "expected a value", hint)
-
-    def string(self, start: int) -> tuple[str, int]:
+    try:
         try:
-            return scanstring(self.text, start + 1, True)
-        except JSONDecodeError as exc:
-            raise self.string_error(start, exc) from None
+            data = json.loads(text, object_pairs_hook=object_pairs)
+        except ValueError as error:
+            if isinstance(error, JSONDecodeError):
+                raise
+            duplicated.clear()  # an integer longer than int() converts: read again, marking it
+            data = json.loads(text, object_pairs_hook=object_pairs, parse_int=_int_or_too_long)
+    except JSONDecodeError as error:
+        raise _explain(text, file, error.msg, error.pos) from None
+    except RecursionError:  # nested far deeper than MAX_DEPTH
+        raise fatal(file, text_mark(text, _too_deep_index(text)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
+    locator = _Locator(text)
+    doc = Document(file, data, locate=locator.locate)
+    _check_values(doc, locator, {id(obj): pairs for obj, pairs in duplicated})
+    return doc
 
-    def number(self, start: int, path: Path) -> tuple[int | float, int]:
+
+class _TooLong:
+    """Stands for an integer with more digits than ``int()`` converts."""
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _int_or_too_long(digits: str) -> int | _TooLong:
+    try:
+        return int(digits)
+    except ValueError:
+        return _TooLong(len(digits.lstrip("-")))
+
+
+def _check_values(doc: Document, locator: _Locator, duplicated: dict) -> None:
+    """Walk the data once, in document order and without recursion: refuse nesting past
+    ``MAX_DEPTH`` and integers too long to convert; report duplicate keys, NaN, and numbers
+    too large for a float."""
+    stack: list[tuple[object, Path | None]] = [({"": doc.data}, None)]  # a wrapper, so the root is checked too
+    while stack:
+        container, path = stack.pop()
+        if path is not None:
+            if len(path) >= MAX_DEPTH:
+                raise fatal(doc.file, doc.mark(path), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
+            if id(container) in duplicated:
+                _report_duplicates(doc, locator, path, duplicated[id(container)])
+        values = container.values() if type(container) is dict else container  # type: ignore[attr-defined]
+        if _SCALARS.issuperset(map(type, values)):  # checked in C: nothing to look at here
+            continue
+        items = container.items() if type(container) is dict else enumerate(container)  # type: ignore[attr-defined]
+        inside = []
+        for key, value in items:
+            kind = type(value)
+            if kind is dict or kind is list:
+                inside.append((value, () if path is None else (*path, key)))
+            elif kind is float and not math.isfinite(value):
+                _report_non_finite(doc, locator, () if path is None else (*path, key))
+            elif kind is _TooLong:
+                message = f"integer with {value.digits} digits is too long"
+                raise fatal(doc.file, doc.mark(() if path is None else (*path, key)), message, code="too-large")
+        stack.extend(reversed(inside))  # popped in document order
+
+
+def _report_duplicates(doc: Document, locator: _Locator, path: Path, pairs: list) -> None:
+    """One problem per repeated key of the object at ``path``, pointing at its first definition."""
+    first: dict[str, Mark] = {}
+    for (key, _), mark in zip(pairs, locator.keys_in_order(path)):
+        if key not in first:
+            first[key] = mark
+            continue
+        hint = f"first defined at line {first[key][0]}:{first[key][1]}"
+        doc.problems.append(Problem(doc.file, *mark, format_path((*path, key)), f"duplicate key {key!r}", hint, "duplicate-key"))
+
+
+def _report_non_finite(doc: Document, locator: _Locator, path: Path) -> None:
+    text, index = locator.text, locator.indices(path)[1]  # type: ignore[index]
+    word = next((w for w in _NON_FINITE_WORDS if text.startswith(w, index)), None)
+    if word is not None:
+        message = f"{word} is not valid JSON"
+    else:
+        end = index
+        while end < len(text) and text[end] in _NUMBER_CHARS:
+            end += 1
+        message = f"number {_shorten(text[index:end])} is too large for a float"
+    doc.problems.append(Problem(doc.file, *locator.lines.mark(index), format_path(path), message, "use a finite number", "non-finite"))
+
+
+# -- positions ----------------------------------------------------------------------------------
+
+
+class _Locator:
+    """Finds where a path's value (and key) stand in the text, walking only the containers on the
+    way there, and an array only as far as the index asked for. What was walked is remembered,
+    so many paths into one place cost one walk."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines = LineIndex(text)
+        self.objects: dict[int, dict] = {}  # object start -> {key: (key index, value index)}
+        self.key_order: dict[int, list[int]] = {}  # object start -> key indices, in the order written
+        self.arrays: dict[int, list[int]] = {}  # array start -> value indices of the elements walked so far
+        self.array_ends: dict[int, int] = {}  # array start -> where the walk stopped (-1: at the end)
+
+    def locate(self, path: Path) -> tuple[Mark | None, Mark] | None:
+        found = self.indices(path)
+        if found is None:
+            return None
+        key_index, value_index = found
+        return (None if key_index is None else self.lines.mark(key_index)), self.lines.mark(value_index)
+
+    def indices(self, path: Path) -> tuple[int | None, int] | None:
+        """(key index or None, value index) of the value at ``path``; None if there is none."""
+        key_index, index = None, _WHITESPACE.match(self.text).end()
+        for step in path:
+            opener = self.text[index]
+            if opener == "{" and type(step) is str:
+                member = self.members(index).get(step)
+                if member is None:
+                    return None
+                key_index, index = member
+            elif opener == "[" and type(step) is int and step >= 0:
+                element = self.element(index, step)
+                if element is None:
+                    return None
+                key_index, index = None, element
+            else:
+                return None
+        return key_index, index
+
+    def members(self, start: int) -> dict:
+        """``{key: (key index, value index)}`` of the object at ``start``; the last of repeated
+        keys wins, as in ``json.loads``."""
+        if start not in self.objects:
+            text, members, order = self.text, {}, []
+            i = _WHITESPACE.match(text, start + 1).end()
+            while text[i] != "}":
+                key, after = scanstring(text, i + 1)
+                order.append(i)
+                value = _WHITESPACE.match(text, _WHITESPACE.match(text, after).end() + 1).end()  # past ':'
+                members[key] = (i, value)
+                i = _after_member(text, value)
+            self.objects[start], self.key_order[start] = members, order
+        return self.objects[start]
+
+    def element(self, start: int, wanted: int) -> int | None:
+        """The value index of element ``wanted`` of the array at ``start``, or None."""
         text = self.text
-        match = _NUMBER.match(text, start)
-        if match is None:  # a '-' not followed by a digit
-            raise self.unexpected(start + 1, "expected a digit after '-'")
-        integer, fraction, exponent = match.groups()
-        end = match.end()
-        self.check_number_end(start, end, fraction, exponent)
-        if fraction is None and exponent is None:
-            try:
-                return int(integer), end
-            except ValueError:  # longer than sys.get_int_max_str_digits()
-                digits = len(integer.lstrip("-"))
-                raise self.error(start, f"integer with {digits} digits is too long", code="too-large") from None
-        number = float(match.group())
-        if math.isinf(number):
-            message = f"number {_shorten(match.group())} is too large for a float"
-            self.doc.problems.append(self.doc.problem(path, message, "use a finite number", code="non-finite"))
-        return number, end
+        elements = self.arrays.setdefault(start, [])
+        i = self.array_ends.get(start, _WHITESPACE.match(text, start + 1).end())
+        while len(elements) <= wanted and i >= 0:
+            if text[i] == "]":
+                i = -1
+                break
+            elements.append(i)
+            i = _after_member(text, i)
+        self.array_ends[start] = i
+        return elements[wanted] if wanted < len(elements) else None
 
-    def check_number_end(self, start: int, end: int, fraction: str | None, exponent: str | None) -> None:
-        """Explain a number that stops early, where json.loads would only say what it expected next."""
-        text = self.text
-        after = text[end : end + 1]
-        if "0" <= after <= "9":  # the regex stops after a lone leading 0
-            raise self.error(start, "number with a leading zero", "JSON numbers cannot start with 0 unless they are 0 or 0.x")
-        if after == "." and fraction is None and exponent is None:
-            raise self.unexpected(end + 1, "expected a digit after '.'")
-        if after in ("e", "E") and exponent is None:
-            digit = end + 2 if text[end + 1 : end + 2] in ("+", "-") else end + 1
-            raise self.unexpected(digit, "expected a digit in the exponent")
+    def keys_in_order(self, path: Path) -> list[Mark]:
+        """Where each key of the object at ``path`` starts, repeated ones included."""
+        start = self.indices(path)[1]  # type: ignore[index]
+        self.members(start)
+        return [self.lines.mark(index) for index in self.key_order[start]]
 
-    # -- containers ---------------------------------------------------------
 
-    def object(self, start: int, path: Path, depth: int) -> tuple[dict, int]:
-        self.check_depth(start, depth)
-        text = self.text
-        result: dict = {}
-        seen: dict = {}  # key -> where it first appeared in this object
-        i = _WHITESPACE.match(text, start + 1).end()
-        if text.startswith("}", i):
-            return result, i + 1
-        expected_key = "expected a key in double quotes or '}'"
-        while True:
-            if not text.startswith('"', i):
-                raise self.key_error(i, expected_key)
-            key_mark = self.mark(i)
-            key, i = self.string(i)
-            member = path + (key,)
-            self.doc.add_key(member, key_mark, seen)
-            i = _WHITESPACE.match(text, i).end()
-            if not text.startswith(":", i):
-                raise self.unexpected(i, f"expected ':' after key {_shorten(key)!r}")
-            result[key], i = self.value(i + 1, member, depth)
-            i = _WHITESPACE.match(text, i).end()
-            if text.startswith("}", i):
-                return result, i + 1
-            if not text.startswith(",", i):
-                raise self.unexpected(i, "expected ',' or '}' after an object member", opened=start)
-            comma = i
-            i = _WHITESPACE.match(text, i + 1).end()
-            if text.startswith("}", i):
-                raise self.error(comma, "trailing comma before '}'", "JSON allows no trailing commas")
-            expected_key = "expected a key in double quotes after ','"
+def _after_member(text: str, value: int) -> int:
+    """Where the next member starts (or the container closes), after the value at ``value``."""
+    i = _WHITESPACE.match(text, _skip(text, value)).end()
+    return _WHITESPACE.match(text, i + 1).end() if text.startswith(",", i) else i
 
-    def array(self, start: int, path: Path, depth: int) -> tuple[list, int]:
-        self.check_depth(start, depth)
-        text = self.text
-        result: list = []
-        i = _WHITESPACE.match(text, start + 1).end()
-        if text.startswith("]", i):
-            return result, i + 1
-        while True:
-            element, i = self.value(i, path + (len(result),), depth)
-            result.append(element)
-            i = _WHITESPACE.match(text, i).end()
-            if text.startswith("]", i):
-                return result, i + 1
-            if not text.startswith(",", i):
-                raise self.unexpected(i, "expected ',' or ']' after an array element", opened=start)
-            comma = i
-            i = _WHITESPACE.match(text, i + 1).end()
-            if text.startswith("]", i):
-                raise self.error(comma, "trailing comma before ']'", "JSON allows no trailing commas")
 
-    def check_depth(self, start: int, depth: int) -> None:
-        if depth > MAX_DEPTH:
-            raise self.error(start, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
+def _skip(text: str, index: int) -> int:
+    """Where the value at ``index`` ends, found by the C scanner."""
+    try:
+        return _DECODER.raw_decode(text, index)[1]
+    except ValueError:  # an integer too long for int(): the slower scanner that keeps none
+        return _LONG_INT_DECODER.raw_decode(text, index)[1]
 
-    # -- errors -------------------------------------------------------------
 
-    def error(self, index: int, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:
-        return fatal(self.file, self.mark(index), message, hint, code=code)
+_DECODER = json.JSONDecoder()
+_LONG_INT_DECODER = json.JSONDecoder(parse_int=lambda digits: 0)
 
-    def comment_error(self, index: int) -> ConfigError | None:
-        if self.text.startswith(("//", "/*"), index):
-            return self.error(index, "comment in JSON", "JSON has no comments; use YAML for comments")
-        return None
 
-    def unexpected(self, index: int, expected: str, hint: str = "", *, opened: int | None = None) -> ConfigError:
-        """The error for finding something other than ``expected`` at ``index``.
+# -- errors -------------------------------------------------------------------------------------
 
-        ``opened`` is where the enclosing container starts, named in the hint when the text ends inside it.
-        """
-        if index >= len(self.text):
-            if opened is not None:
-                line, column = self.mark(opened)
-                kind = "object" if self.text[opened] == "{" else "array"
-                hint = f"the {kind} that starts at line {line}:{column} is not closed"
-            return self.error(index, f"{expected}, but the text ended", hint)
-        word = _WORD.match(self.text, index)
-        found = repr(_shorten(word.group())) if word else _describe(self.text[index])
-        return self.comment_error(index) or self.error(index, f"{expected}, found {found}", hint)
 
-    def key_error(self, index: int, expected: str) -> ConfigError:
-        if self.text.startswith("'", index):
-            return self.error(index, "single-quoted key", "JSON strings use double quotes")
-        word = _WORD.match(self.text, index)
+def _explain(text: str, file: str | None, message: str, index: int) -> ConfigError:
+    """Reword an error of the C parser (``message`` at ``index``) as a precise problem."""
+
+    def error(at: int, what: str, hint: str = "", code: str = "syntax") -> ConfigError:
+        return fatal(file, text_mark(text, at), what, hint, code=code)
+
+    def unexpected(at: int, expected: str, hint: str = "", container: bool = False) -> ConfigError:
+        if at >= len(text):
+            if container:
+                opened = _open_containers(text, at)[-1]
+                line, column = text_mark(text, opened)
+                hint = f"the {'object' if text[opened] == '{' else 'array'} that starts at line {line}:{column} is not closed"
+            return error(at, f"{expected}, but the text ended", hint)
+        word = _WORD.match(text, at)
+        found = repr(_shorten(word.group())) if word else _describe(text[at])
+        return error(at, f"{expected}, found {found}", hint)
+
+    here = text[index : index + 1]
+    before = _previous(text, index)
+    if text.startswith(("//", "/*"), index):
+        return error(index, "comment in JSON", "JSON has no comments; use YAML for comments")
+    if message.startswith(("Unterminated string", "Invalid control", "Invalid \\")):
+        return _string_error(text, message, index, error)
+    if message.startswith("Extra data"):
+        return error(index, "extra data after the JSON document", "a JSON file holds exactly one value")
+    if here in ("]", "}") and before is not None and text[before] == ",":
+        return error(before, f"trailing comma before {here!r}", "JSON allows no trailing commas")
+    if message.startswith("Expecting property name"):
+        if here == "'":
+            return error(index, "single-quoted key", "JSON strings use double quotes")
+        word = _WORD.match(text, index)
         hint = f'write the key in double quotes: "{_shorten(word.group())}"' if word else ""
-        return self.unexpected(index, expected, hint)
+        after = "or '}'" if before is not None and text[before] == "{" else "after ','"
+        return unexpected(index, f"expected a key in double quotes {after}", hint)
+    if message.startswith("Expecting ':'"):
+        key = _last_string(text, index)
+        return unexpected(index, f"expected ':' after key {_shorten(key)!r}")
+    if message.startswith("Expecting ','"):
+        number = _number_error(text, index, error, unexpected)
+        if number is not None:
+            return number
+        kind = "an object member" if text[_open_containers(text, index)[-1]] == "{" else "an array element"
+        close = "}" if kind == "an object member" else "]"
+        return unexpected(index, f"expected ',' or {close!r} after {kind}", container=True)
+    # "Expecting value", or a byte-order mark where the value should start
+    if here == "'":
+        return error(index, "single-quoted string", "JSON strings use double quotes")
+    if here == "-":
+        return unexpected(index + 1, "expected a digit after '-'")
+    hint = ""
+    word = _WORD.match(text, index)
+    if word and word.group().lower() in _LITERAL_SPELLINGS:
+        hint = f"JSON literals are lowercase: did you mean {_LITERAL_SPELLINGS[word.group().lower()]}?"
+    return unexpected(index, "expected a value", hint)
 
-    def string_error(self, start: int, exc: JSONDecodeError) -> ConfigError:
-        """Reword an error from ``json.decoder.scanstring``, located where it says."""
-        text, pos = self.text, exc.pos
-        if exc.msg.startswith("Unterminated string"):
-            return self.error(start, "unterminated string", "close it with '\"'")
-        if exc.msg.startswith("Invalid control character"):
-            if text[pos] in "\r\n":
-                return self.error(pos, "string not closed before the end of the line", "close it with '\"', or write a line break as \\n")
-            return self.error(pos, f"control character {_describe(text[pos])} in a string", f"write it as \\u{ord(text[pos]):04x}")
-        backslash = pos if text.startswith("\\", pos) else pos - 1
-        if exc.msg.startswith("Invalid \\uXXXX"):
-            return self.error(backslash, f"invalid escape {text[backslash : backslash + 6]!r}", "\\u needs four hex digits")
-        if exc.msg.startswith("Invalid \\escape"):
-            return self.error(backslash, f"invalid escape {text[backslash : backslash + 2]!r}", _ESCAPES_HINT)
-        return self.error(pos, exc.msg)
+
+def _string_error(text: str, message: str, index: int, error) -> ConfigError:
+    if message.startswith("Unterminated string"):
+        return error(index, "unterminated string", "close it with '\"'")
+    if message.startswith("Invalid control character"):
+        if text[index] in "\r\n":
+            return error(index, "string not closed before the end of the line", "close it with '\"', or write a line break as \\n")
+        return error(index, f"control character {_describe(text[index])} in a string", f"write it as \\u{ord(text[index]):04x}")
+    backslash = index if text.startswith("\\", index) else index - 1
+    if message.startswith("Invalid \\uXXXX"):
+        return error(backslash, f"invalid escape {text[backslash : backslash + 6]!r}", "\\u needs four hex digits")
+    return error(backslash, f"invalid escape {text[backslash : backslash + 2]!r}", _ESCAPES_HINT)
+
+
+def _number_error(text: str, index: int, error, unexpected) -> ConfigError | None:
+    """Explain a number that stops early (at ``index``), where the parser only says it expected a ','."""
+    start = index
+    while start > 0 and text[start - 1] in _NUMBER_CHARS:
+        start -= 1
+    number, after = text[start:index], text[index : index + 1]
+    if not number or not ("0" <= number[-1] <= "9"):
+        return None
+    if "0" <= after <= "9" and number.lstrip("-") == "0":
+        return error(start, "number with a leading zero", "JSON numbers cannot start with 0 unless they are 0 or 0.x")
+    if after == "." and not any(c in number for c in ".eE"):
+        return unexpected(index + 1, "expected a digit after '.'")
+    if after in ("e", "E") and not any(c in number for c in "eE"):
+        digit = index + 2 if text[index + 1 : index + 2] in ("+", "-") else index + 1
+        return unexpected(digit, "expected a digit in the exponent")
+    return None
+
+
+def _open_containers(text: str, end: int) -> list[int]:
+    """Where the containers still open at ``end`` start, outermost first (``text[:end]`` is valid
+    JSON so far, so strings and brackets alone decide it)."""
+    stack: list[int] = []
+    for match in _STRING_OR_BRACKET.finditer(text, 0, end):
+        char = text[match.start()]
+        if char in "[{":
+            stack.append(match.start())
+        elif char in "]}":
+            stack.pop()
+    return stack
+
+
+def _too_deep_index(text: str) -> int:
+    """Where the first container nested deeper than ``MAX_DEPTH`` starts."""
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):
+        char = text[match.start()]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif char in "]}":
+            depth -= 1
+    return 0
+
+
+def _last_string(text: str, end: int) -> str:
+    last = None
+    for match in _STRING_OR_BRACKET.finditer(text, 0, end):
+        if text[match.start()] == '"':
+            last = match
+    return scanstring(text, last.start() + 1)[0] if last else ""
+
+
+def _previous(text: str, index: int) -> int | None:
+    """The index of the last character before ``index`` that is not JSON whitespace."""
+    i = index - 1
+    while i >= 0 and text[i] in " \t\n\r":
+        i -= 1
+    return i if i >= 0 else None
 
 
 def _describe(char: str) -> str:

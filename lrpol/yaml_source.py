@@ -1,10 +1,11 @@
 """Read YAML into a :class:`~lrpol.document.Document` without running any PyYAML constructor.
 
-PyYAML only *composes* the text into a graph of nodes; this module turns the
-nodes into plain data itself. So no tag can ever create a Python object (tags
-are reported and their values dropped), and plain scalars follow the YAML 1.2
-core schema instead of PyYAML's YAML 1.1 rules: ``1e-3`` is the float 0.001,
-``yes`` and ``2024-01-01`` stay strings, ``0o17`` is 15.
+PyYAML only *composes* the text into a graph of nodes (in C, with libyaml); this
+module turns the nodes into plain data itself. So no tag can ever create a Python
+object (any tag written in the text is reported and its value dropped), and plain
+scalars follow the YAML 1.2 core schema instead of PyYAML's YAML 1.1 rules: ``1e-3``
+is the float 0.001, ``yes`` and ``2024-01-01`` stay strings, ``0o17`` is 15. The
+nodes are kept, so line:column is read off them only where a problem needs it.
 
 Merge keys (``<<: *defaults``, ``<<: [*a, *b]``) are honoured although YAML 1.2
 dropped them, because the YAML loaders used on configs honour them (PyYAML's
@@ -17,7 +18,7 @@ values keep the marks of the place where they are written.
 >>> doc = parse_yaml("lr: 1e-3\\nsteps: [10, 0x14]\\nwarmup: yes\\n", "a.yaml")
 >>> doc.data
 {'lr': 0.001, 'steps': [10, 20], 'warmup': 'yes'}
->>> doc.marks[("steps", 1)], doc.key_marks[("warmup",)]
+>>> doc.mark(("steps", 1)), doc.mark(("warmup",), key=True)
 ((2, 13), (3, 1))
 >>> parse_yaml("base: &b {lr: 0.1, steps: 5}\\nrun: {<<: *b, lr: 0.2}\\n", "b.yaml").data["run"]
 {'steps': 5, 'lr': 0.2}
@@ -26,22 +27,30 @@ values keep the marks of the place where they are written.
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from .document import MAX_DEPTH, Document, Mark, fatal
+from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
 from .errors import ConfigError, Path, Problem, format_path, json_type
 
-#: Values reached through an alias (a repeated node, and all under it) are limited to this many:
-#: nested aliases can otherwise expand a small file exponentially ("billion laughs").
-MAX_NODES = 100_000
+#: Nodes a YAML document may hold. Composing costs about 1 µs a node, so this keeps any file
+#: under a second; a train config holds hundreds.
+MAX_NODES = 200_000
 
-# The tag our resolver gives plain scalars. An object, not a string, so no tag in the text can equal it.
-_PLAIN = object()
-_STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_DEFAULT_TAGS = {"scalar": _STR_TAG, "sequence": _SEQ_TAG, "mapping": _MAP_TAG}
+# What our resolver tags nodes written without a tag with. Objects, not strings, so that no tag
+# written in the text can equal them: any string tag on a node was written there.
+_PLAIN = object()  # a plain scalar, resolved by the YAML 1.2 core schema
+_QUOTED = object()  # a quoted or block scalar: a string
+_SEQUENCE = object()
+_MAPPING = object()
+_UNTAGGED = (_PLAIN, _QUOTED, _SEQUENCE, _MAPPING)
+# Node properties at a node's start: an optional anchor, then the non-specific tag '!', which
+# the composers resolve as if no tag were written.
+_NON_SPECIFIC_TAG = re.compile(r"(?:&[^\s,\[\]{}]+\s+)?!")
 
 # The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1023-core-schema).
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -56,32 +65,48 @@ _NUMBER_STARTS = frozenset("-+.0123456789")
 
 # Characters YAML allows in a stream; both PyYAML readers refuse the rest.
 _NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_LINE_BREAK = re.compile(r"\r\n?|\n")
+# Line breaks in YAML 1.1, which PyYAML and libyaml follow, but ordinary characters in YAML 1.2
+# and to editors: read as breaks, they shift every line number after them, and inside a comment
+# they end it early. So they are refused, as an escape in a double-quoted string says the same.
+_OLD_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 def parse_yaml(text: str, file: str | None) -> Document:
     """Parse the single YAML document in ``text``; ``file`` names it in problems.
 
-    Returns a :class:`Document` with 1-based (line, column) marks; ``data`` is
-    None for a document with nothing but comments. Tags, non-string keys,
-    duplicate keys and merge keys that name no mapping become ``problems``. Raises :class:`~lrpol.errors.ConfigError`
-    (code ``syntax``, ``multiple-documents``, ``too-deep`` or ``too-large``) when
-    the text cannot be read; never raises anything else.
+    Returns a :class:`Document` whose positions are 1-based (line, column); ``data`` is
+    None for a document with nothing but comments. Tags, non-string keys, duplicate keys
+    and merge keys that name no mapping become ``problems``. Raises
+    :class:`~lrpol.errors.ConfigError` (code ``syntax``, ``multiple-documents``,
+    ``too-deep`` or ``too-large``) when the text cannot be read; never raises anything else.
     """
-    bad = _NON_PRINTABLE.search(text)
-    if bad:
-        char = f"U+{ord(bad.group()):04X}"
-        raise fatal(file, _text_mark(text, bad.start()), f"character {char} is not allowed in YAML", "write it as an escape in a double-quoted string")
+    for pattern, hint in ((_NON_PRINTABLE, "write it as an escape in a double-quoted string"), (_OLD_LINE_BREAKS, "write it as an escape in a double-quoted string, or use a plain line break")):
+        bad = pattern.search(text)
+        if bad:
+            char = f"U+{ord(bad.group()):04X}"
+            raise fatal(file, text_mark(text, bad.start()), f"character {char} is not allowed in YAML", hint)
     import yaml
 
     use_libyaml = yaml.__with_libyaml__
-    node = _compose(yaml, text, file, use_libyaml)
-    if node is None:
-        return Document(file, None)
-    alias_keys = _alias_key_marks(yaml, text, node, use_libyaml) if "*" in text else {}  # no '*', no alias
-    converter = _Converter(file, _mark(node), alias_keys)
-    converter.doc.data = converter.value(node, (), 0, False)
+    budget = Budget()
+    with _collector_paused():  # a node graph is millions of small objects, none of them garbage
+        node = _compose(yaml, text, file, use_libyaml)
+        if node is None:
+            return Document(file, None, budget=budget)
+        converter = _Converter(file, node, text, use_libyaml, budget)
+        converter.doc.data = converter.value(node, (), 0, False)
     return converter.doc
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _resolve_plain(value: str) -> object:
@@ -90,7 +115,8 @@ def _resolve_plain(value: str) -> object:
     >>> [_resolve_plain(v) for v in ["~", "", "True", "yes", "-12", "0o17", "0x1F", "1e-3", ".5", "-.inf", "1_000"]]
     [None, None, True, 'yes', -12, 15, 31, 0.001, 0.5, -inf, '1_000']
 
-    Raises ValueError for a decimal integer longer than Python converts (``sys.get_int_max_str_digits``).
+    Raises ValueError for an integer longer than Python converts (``sys.get_int_max_str_digits``),
+    however it is written.
     """
     if value in _NULLS:
         return None
@@ -101,9 +127,9 @@ def _resolve_plain(value: str) -> object:
     if _DECIMAL.fullmatch(value):
         return int(value)
     if _OCTAL.fullmatch(value):
-        return int(value[2:], 8)
+        return _printable_int(int(value[2:], 8))
     if _HEX.fullmatch(value):
-        return int(value[2:], 16)
+        return _printable_int(int(value[2:], 16))
     if _FLOAT.fullmatch(value):
         return float(value)
     if _INFINITY.fullmatch(value):
@@ -113,11 +139,28 @@ def _resolve_plain(value: str) -> object:
     return value
 
 
+def _printable_int(number: int) -> int:
+    """``number``, or ValueError when its decimal form is longer than ``str()`` writes (a hex or
+    octal literal escapes the limit that decimal ones meet when read)."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if limit and number.bit_length() > limit * 3.32:  # log2(10) = 3.32...: more digits than the limit
+        raise ValueError(f"more than {limit} digits")
+    return number
+
+
 # -- composing ---------------------------------------------------------------
 
 
 class _TooDeep(Exception):
     """Raised from inside the composer, which would otherwise recurse as deep as the text nests."""
+
+    def __init__(self, mark: Mark):
+        super().__init__(mark)
+        self.mark = mark
+
+
+class _TooMany(Exception):
+    """Raised from inside the composer once the document holds more than ``MAX_NODES`` nodes."""
 
 
 def _compose(yaml, text: str, file: str | None, use_libyaml: bool):
@@ -125,14 +168,15 @@ def _compose(yaml, text: str, file: str | None, use_libyaml: bool):
     loader = _loader_class(use_libyaml)(text)
     try:
         return loader.get_single_node()
-    except _TooDeep:
-        mark = _first_too_deep_mark(yaml, text)
-        raise fatal(file, mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
+    except _TooDeep as deep:
+        raise fatal(file, deep.mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
+    except _TooMany:
+        raise fatal(file, (1, 1), f"the document holds more than {MAX_NODES:,} values", "a config holds hundreds; keep data in files of its own", code="too-large") from None
     except yaml.YAMLError as exc:
-        # Newer libyaml refuses deep nesting itself (at 1000 levels), before our limit is seen. Only
-        # then is the text read again, to find where our limit was crossed: that costs a pure-Python parse.
+        # libyaml 0.2.5 refuses 1000 levels itself, in its parser, which may run ahead of our
+        # composer. The events then say where our own limit was crossed.
         if "maximum nesting depth" in str(exc):
-            mark = _first_too_deep_mark(yaml, text)
+            mark = _first_too_deep_mark(yaml, text, use_libyaml)
             if mark is not None:
                 raise fatal(file, mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
         raise _syntax_error(yaml, exc, file) from None
@@ -142,21 +186,26 @@ def _compose(yaml, text: str, file: str | None, use_libyaml: bool):
 
 @functools.cache
 def _loader_class(use_libyaml: bool) -> type:
-    """A parser + composer + resolver that tags plain scalars with ``_PLAIN`` and stops at ``MAX_DEPTH``."""
+    """A parser + composer + resolver that tags untagged nodes with our markers (``_PLAIN``,
+    ``_QUOTED``, ...) and stops at ``MAX_DEPTH`` levels and ``MAX_NODES`` nodes."""
     import yaml
     from yaml.resolver import BaseResolver
 
     class Resolver(BaseResolver):
         def resolve(self, kind, value, implicit):
+            # Called for nodes without a tag, and for those tagged '!' (see _Converter.written_tag).
             if kind is yaml.ScalarNode:
-                return _PLAIN if implicit[0] else _STR_TAG
-            return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+                return _PLAIN if implicit[0] else _QUOTED
+            return _SEQUENCE if kind is yaml.SequenceNode else _MAPPING
 
-        # The composers call these around every node they compose: a cheap place to count depth.
+        # The composers call these around every node they compose: a cheap place to count.
         def descend_resolver(self, current_node, current_index):
             self.open_nodes += 1
+            self.nodes += 1
             if self.open_nodes > MAX_DEPTH + 1:  # MAX_DEPTH + 1 collections, then this node
-                raise _TooDeep
+                raise _TooDeep(_mark(current_node))  # the collection one level too deep
+            if self.nodes > MAX_NODES:
+                raise _TooMany
 
         def ascend_resolver(self):
             self.open_nodes -= 1
@@ -168,7 +217,7 @@ def _loader_class(use_libyaml: bool) -> type:
             def __init__(self, text: str):
                 CParser.__init__(self, text)
                 Resolver.__init__(self)
-                self.open_nodes = 0
+                self.open_nodes = self.nodes = 0
 
     else:
         from yaml.composer import Composer
@@ -183,16 +232,21 @@ def _loader_class(use_libyaml: bool) -> type:
                 Parser.__init__(self)
                 Composer.__init__(self)
                 Resolver.__init__(self)
-                self.open_nodes = 0
+                self.open_nodes = self.nodes = 0
 
     return Loader
 
 
-def _first_too_deep_mark(yaml, text: str) -> Mark | None:
-    """Where the first collection nested deeper than ``MAX_DEPTH`` starts, found by re-reading the events."""
-    # The pure-Python parser: it has no nesting limit of its own, and yields events as it goes.
-    loader = yaml.BaseLoader
-    depth = 0
+def _first_too_deep_mark(yaml, text: str, use_libyaml: bool) -> Mark | None:
+    """Where the first collection nested deeper than ``MAX_DEPTH`` starts, when the parser refused
+    the text first (at its own limit of 1000 levels).
+
+    The events before the parser's error give the depth up to there. libyaml's scanner looks
+    ahead through flow collections (``[[[...``), so the rest is counted in the text: the flow
+    brackets after the last event, outside quoted scalars and comments.
+    """
+    loader = yaml.CBaseLoader if use_libyaml else yaml.BaseLoader
+    depth, index = 0, 0
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionStartEvent):
@@ -201,9 +255,22 @@ def _first_too_deep_mark(yaml, text: str) -> Mark | None:
                     return _mark(event)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:  # the text is broken further on; only the depth up to there matters
+            index = event.end_mark.index
+    except yaml.YAMLError:  # the parser's own limit, or the text is broken further on
         pass
+    for match in _FLOW_TOKEN.finditer(text, index):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return text_mark(text, match.start())
+        elif token in "]}":
+            depth -= 1
     return None
+
+
+# What flow nesting is made of: brackets, and the quoted scalars and comments that may hold brackets.
+_FLOW_TOKEN = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}]""")
 
 
 def _alias_key_marks(yaml, text: str, root, use_libyaml: bool) -> dict:
@@ -262,61 +329,81 @@ def _syntax_error(yaml, exc, file: str | None) -> ConfigError:
 
 
 class _Converter:
-    """Turns composed nodes into plain data, recording marks and problems in ``doc``."""
+    """Turns composed nodes into plain data, recording problems in ``doc``, and then finds where
+    a path stands (``locate``) from the nodes it keeps."""
 
-    def __init__(self, file: str | None, root_mark: Mark, alias_keys: dict):
-        self.doc = Document(file, None)
-        self.root_mark = root_mark
-        self.alias_keys = alias_keys  # see _alias_key_marks
+    def __init__(self, file: str | None, root, text: str, use_libyaml: bool, budget: Budget):
+        import yaml
+
+        self.doc = Document(file, None, locate=self.locate, budget=budget)
+        self.root = root
+        self.alias_keys = _alias_key_marks(yaml, text, root, use_libyaml) if "*" in text else {}  # no '*', no alias
+        self.text = text
+        self.bangs = "!" in text  # no '!', no tag
         self.met: set = set()  # ids of the nodes visited so far: visiting one again means an alias
-        self.repeated = 0  # values reached through aliases, up to MAX_NODES
         self.open: set = set()  # ids of the collection nodes being converted, to catch recursive aliases
         self.members_of: dict = {}  # id of a mapping node -> its members (see members)
 
     def value(self, node, path: Path, depth: int, aliased: bool) -> object:
         """The data for ``node`` at ``path``; ``depth`` counts the collections around it, and
         ``aliased`` says whether an alias around it was followed."""
-        aliased = self.visit(node, aliased)
-        mark = _mark(node)
-        self.doc.marks[path] = mark
-        if not self.tag_allowed(node, mark, path):
+        if aliased or id(node) in self.met:
+            aliased = True
+            self.repeat()
+        else:
+            self.met.add(id(node))
+        if self.tagged(node):
+            self.tag_problem(node, path)
             return None
-        if node.id == "scalar":
-            value = self.scalar(node, mark)
-            if isinstance(value, float) and math.isinf(value) and _FLOAT.fullmatch(node.value):
+        kind = node.id
+        if kind == "scalar":
+            value = self.scalar(node)
+            if type(value) is float and math.isinf(value) and _FLOAT.fullmatch(node.value):
                 message = f"number {_shorten(node.value)} is too large for a float"
-                self.add(mark, path, message, "use a finite number", "non-finite")
+                self.add(_mark(node), path, message, "use a finite number", "non-finite")
             return value
         if id(node) in self.open:
-            raise fatal(self.doc.file, mark, "recursive alias: a collection contains an alias to itself", code="too-deep")
-        if depth + 1 > MAX_DEPTH:
-            raise fatal(self.doc.file, mark, f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
+            raise fatal(self.doc.file, _mark(node), "recursive alias: a collection contains an alias to itself", code="too-deep")
+        if depth >= MAX_DEPTH:
+            raise fatal(self.doc.file, _mark(node), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
         self.open.add(id(node))
-        if node.id == "sequence":
-            result: object = [self.value(item, path + (index,), depth + 1, aliased) for index, item in enumerate(node.value)]
+        depth += 1
+        if kind == "sequence":
+            result: object = [self.value(item, (*path, index), depth, aliased) for index, item in enumerate(node.value)]
         else:
-            result = {}
-            for key, (key_mark, value_node) in self.members(node, path, 0).items():
-                member = path + (key,)
-                self.doc.key_marks[member] = key_mark
-                result[key] = self.value(value_node, member, depth + 1, aliased)
+            result = {key: self.value(value_node, (*path, key), depth, aliased) for key, (_, value_node) in self.members(node, path, 0).items()}
         self.open.discard(id(node))
         return result
 
     def visit(self, node, aliased: bool) -> bool:
         """Note a visit of ``node``: True if it is reached through an alias (a node visited before,
-        or anything under one), which counts against ``MAX_NODES``."""
+        or anything under one), which spends the document's budget."""
         if aliased or id(node) in self.met:
             self.repeat()
             return True
         self.met.add(id(node))
         return False
 
-    def repeat(self) -> None:
-        self.repeated += 1
-        if self.repeated > MAX_NODES:
-            message = f"YAML aliases expand to more than {MAX_NODES} repeated values"
-            raise fatal(self.doc.file, self.root_mark, message, code="too-large")
+    def repeat(self, values: int = 1) -> None:
+        try:
+            self.doc.budget.spend(values=values)
+        except Exhausted as exhausted:
+            raise fatal(self.doc.file, _mark(self.root), f"YAML {exhausted}", code="too-large") from None
+
+    def locate(self, path: Path) -> tuple[Mark | None, Mark] | None:
+        """(key mark, value mark) of the value at ``path``, read off the nodes; None if there is none."""
+        node, key_mark = self.root, None
+        for step in path:
+            if node.id == "mapping" and type(step) is str:
+                member = (self.members_of.get(id(node)) or {}).get(step)
+                if member is None:
+                    return None
+                key_mark, node = member
+            elif node.id == "sequence" and type(step) is int and 0 <= step < len(node.value):
+                key_mark, node = None, node.value[step]
+            else:
+                return None
+        return key_mark, _mark(node)
 
     def members(self, node, path: Path, merges: int) -> dict:
         """The members of mapping ``node`` as ``{key: (key mark, value node)}``, merge keys applied;
@@ -343,9 +430,12 @@ class _Converter:
                 key_mark = self.alias_keys.get((id(node), index), key_mark)
             if not _is_merge_key(key_node):
                 key = self.key(key_node, key_mark, path)
-                if key is not None:
-                    self.doc.add_key(path + (key,), key_mark, seen)
-                    written[key] = (key_mark, value_node)
+                if key is None:
+                    continue
+                first = seen.setdefault(key, key_mark)
+                if first is not key_mark:
+                    self.add(key_mark, (*path, key), f"duplicate key {key!r}", f"first defined at line {first[0]}:{first[1]}", "duplicate-key")
+                written[key] = (key_mark, value_node)
             elif merge is None:
                 merge = (value_node, key_mark)
             else:  # ruamel.yaml refuses a second merge key too (PyYAML merges both)
@@ -353,12 +443,12 @@ class _Converter:
                 self.add(key_mark, path, "duplicate key '<<'", hint, "duplicate-key")
         members: dict = {}
         sources = self.merge_sources(merge[0], path) if merge else []
-        for source, aliased in sources:
-            for key, member in self.members(source, path, merges + 1).items():
+        for source, _ in sources:
+            merged = self.members(source, path, merges + 1)
+            self.repeat(len(merged))  # every merge copies the members: many merges of a big mapping are refused
+            for key, member in merged.items():
                 if key not in members and key not in written:
                     members[key] = member
-                elif aliased:  # an overridden value reached through an alias: never converted, so counted here
-                    self.repeat()
         members.update(written)
         self.members_of[id(node)] = members
         return members
@@ -367,61 +457,68 @@ class _Converter:
         """The mappings a merge key's value ``node`` names, first one first, each with whether it is
         reached through an alias. Anything else there is a problem."""
         aliased = self.visit(node, False)
-        mark = _mark(node)
-        if not self.tag_allowed(node, mark, path):
+        if self.tagged(node):
+            self.tag_problem(node, path)
             return []
         if node.id == "mapping":
             return [(node, aliased)]
         if node.id == "scalar":
-            self.invalid_merge(node, mark, path, "a mapping or a list of mappings")
+            self.invalid_merge(node, path, "a mapping or a list of mappings")
             return []
         sources = []
         for item in node.value:
             item_aliased = self.visit(item, aliased)
-            item_mark = _mark(item)
-            if not self.tag_allowed(item, item_mark, path):
-                continue
-            if item.id == "mapping":
+            if self.tagged(item):
+                self.tag_problem(item, path)
+            elif item.id == "mapping":
                 sources.append((item, item_aliased))
             else:
-                self.invalid_merge(item, item_mark, path, "a list of mappings")
+                self.invalid_merge(item, path, "a list of mappings")
         return sources
 
-    def invalid_merge(self, node, mark: Mark, path: Path, expected: str) -> None:
-        found = "array" if node.id == "sequence" else json_type(self.scalar(node, mark))
+    def invalid_merge(self, node, path: Path, expected: str) -> None:
+        mark = _mark(node)
+        found = "array" if node.id == "sequence" else json_type(self.scalar(node))
         hint = 'merge an anchored mapping (<<: *name), or quote "<<" to make it an ordinary key'
         self.add(mark, path, f"merge key '<<' takes {expected}, got {found}", hint, "invalid-merge")
 
     def key(self, node, mark: Mark, path: Path) -> str | None:
         """The key ``node`` (written at ``mark``) names, or None (with a problem) when it is not a string."""
-        if not self.tag_allowed(node, mark, path):
+        if self.tagged(node):
+            self.tag_problem(node, path, mark)
             return None
         if node.id != "scalar":
             found = "array" if node.id == "sequence" else "object"
             self.add(mark, path, f"keys must be strings, got {found}", "", "non-string-key")
             return None
         key = self.scalar(node, mark)
-        if isinstance(key, str):
+        if type(key) is str:
             return key
         found = json_type(key) if key is None else f"{json_type(key)} {node.value}"
         self.add(mark, path, f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
         return None
 
-    def scalar(self, node, mark: Mark) -> object:
+    def scalar(self, node, mark: Mark | None = None) -> object:
+        """The value of a scalar node (at ``mark``, when it is written elsewhere: an alias key)."""
         if node.tag is not _PLAIN:
             return node.value
         try:
             return _resolve_plain(node.value)
         except ValueError:  # more digits than int() converts
-            digits = len(node.value.lstrip("+-"))
-            raise fatal(self.doc.file, mark, f"integer with {digits} digits is too long", code="too-large") from None
+            text = node.value.lstrip("+-")
+            size = f"{len(text)} digits" if text.isdigit() else f"more than {sys.get_int_max_str_digits()} digits"
+            raise fatal(self.doc.file, mark or _mark(node), f"integer with {size} is too long", code="too-large") from None
 
-    def tag_allowed(self, node, mark: Mark, path: Path) -> bool:
-        if node.tag is _PLAIN or node.tag == _DEFAULT_TAGS[node.id]:
+    def tagged(self, node) -> bool:
+        """Whether a tag is written on ``node``: any tag, the standard ones and '!' too, since a
+        config is plain data and a tag can only change what the text plainly says."""
+        if node.tag not in _UNTAGGED:
             return True
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1) if node.tag.startswith("tag:yaml.org,2002:") else node.tag
-        self.add(mark, path, f"YAML tags are not allowed (found {_shorten(tag)!r})", "remove the tag; lrpol reads plain data only", "yaml-tag")
-        return False
+        return self.bangs and _NON_SPECIFIC_TAG.match(self.text, node.start_mark.index) is not None
+
+    def tag_problem(self, node, path: Path, mark: Mark | None = None) -> None:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1) if type(node.tag) is str else "!"
+        self.add(mark or _mark(node), path, f"YAML tags are not allowed (found {_shorten(tag)!r})", "remove the tag; lrpol reads plain data only", "yaml-tag")
 
     def add(self, mark: Mark, path: Path, message: str, hint: str, code: str) -> None:
         """Record a problem at ``mark``, which need not be the mark of ``path`` (a key's, say)."""
@@ -436,12 +533,6 @@ def _is_merge_key(node) -> bool:
 def _mark(node_or_event) -> Mark:
     """The 1-based start of a PyYAML node or event (PyYAML counts from 0)."""
     return (node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1)
-
-
-def _text_mark(text: str, index: int) -> Mark:
-    breaks = list(_LINE_BREAK.finditer(text, 0, index))
-    line_start = breaks[-1].end() if breaks else 0
-    return (len(breaks) + 1, index - line_start + 1)
 
 
 def _shorten(text: str, limit: int = 60) -> str:

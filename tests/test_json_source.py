@@ -49,9 +49,15 @@ def test_data_of_a_config():
     }
 
 
-def test_value_marks_of_a_config():
-    marks = parse_json(CONFIG, "c.json").marks
-    assert marks == {
+def value_marks(doc, paths):
+    return {path: doc.mark(path) for path in paths}
+
+
+def key_marks(doc, paths):
+    return {path: doc.mark(path, key=True) for path in paths}
+
+
+VALUE_MARKS = {
         (): (1, 1),
         ("train",): (2, 12),
         ("train", "lr_policy"): (3, 18),
@@ -64,12 +70,15 @@ def test_value_marks_of_a_config():
         ("train", "lr_policy", 1, "args"): (5, 33),
         ("train", "lr_policy", 1, "args", "raté"): (5, 42),
         ("train", "épochs"): (7, 15),
-    }
+}
+
+
+def test_value_marks_of_a_config():
+    assert value_marks(parse_json(CONFIG, "c.json"), VALUE_MARKS) == VALUE_MARKS
 
 
 def test_key_marks_of_a_config():
-    key_marks = parse_json(CONFIG, "c.json").key_marks
-    assert key_marks == {
+    expected = {
         ("train",): (2, 3),
         ("train", "lr_policy"): (3, 5),
         ("train", "lr_policy", 0, "name"): (4, 8),
@@ -80,17 +89,25 @@ def test_key_marks_of_a_config():
         ("train", "lr_policy", 1, "args", "raté"): (5, 34),
         ("train", "épochs"): (7, 5),
     }
+    assert key_marks(parse_json(CONFIG, "c.json"), expected) == expected
+
+
+def test_a_missing_path_points_at_the_key_of_its_nearest_ancestor():
+    doc = parse_json(CONFIG, "c.json")
+    assert doc.locate(("train", "lr_policy", 0, "args", "nope")) is None
+    assert doc.mark(("train", "lr_policy", 0, "args", "nope")) == (4, 24)
+    assert doc.locate(("train", "lr_policy", 7)) is None and doc.locate(("train", "lr_policy", "0")) is None
 
 
 def test_a_character_outside_the_bmp_is_one_column():
-    assert parse_json('["😀", 1]', None).marks[(1,)] == (1, 7)
+    assert parse_json('["😀", 1]', None).mark((1,)) == (1, 7)
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_crlf_and_cr_end_lines(newline):
     doc = parse_json(newline.join(["{", '  "a": [1,', "    2]", "}"]), None)
-    assert doc.marks[("a", 1)] == (3, 5)
-    assert doc.key_marks[("a",)] == (2, 3)
+    assert doc.mark(("a", 1)) == (3, 5)
+    assert doc.mark(("a",), key=True) == (2, 3)
 
 
 def test_scalars_are_those_of_json_loads():
@@ -117,9 +134,9 @@ def test_duplicate_key_is_a_problem_and_the_last_value_wins():
     assert problem.message == "duplicate key 'a'"
     assert problem.hint == "first defined at line 2:3"
     assert problem.code == "duplicate-key"
-    # Marks follow the value that won (marks under the first value may linger: the file is invalid).
-    assert doc.marks[("a",)] == (3, 8)
-    assert doc.key_marks[("a",)] == (3, 3)
+    # Marks follow the value that won, as the data does.
+    assert doc.mark(("a",)) == (3, 8)
+    assert doc.mark(("a",), key=True) == (3, 3)
 
 
 def test_many_duplicate_keys_are_read_in_linear_time():
@@ -209,7 +226,7 @@ def test_syntax_errors(text, line, column, message, hint):
 
 def test_nesting_up_to_max_depth_is_fine():
     doc = parse_json("[" * MAX_DEPTH + "]" * MAX_DEPTH, None)
-    assert doc.marks[(0,) * (MAX_DEPTH - 1)] == (1, MAX_DEPTH)
+    assert doc.mark((0,) * (MAX_DEPTH - 1)) == (1, MAX_DEPTH)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +265,7 @@ def test_data_equals_json_loads_of_dumps(value, indent, ensure_ascii):
     doc = parse_json(text, None)
     assert doc.data == value == json.loads(text)
     assert doc.problems == []
-    assert doc.marks[()] == (1, 1)
+    assert doc.mark(()) == (1, 1)
 
 
 _JSON_ALPHABET = st.sampled_from(list('{}[]",:-+.0123456789eE \t\n\r\\/ntrufalsNaIiy\'x\u00e9'))
