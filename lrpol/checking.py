@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .arguments import Argument, ArgumentError, arguments_of
-from .document import Document
-from .errors import Invalid, a_json_type, did_you_mean
+from .document import MAX_LISTED_PROBLEMS, Document
+from .errors import Invalid, Problem, a_json_type, did_you_mean, format_path
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
 from .variables import Variables, substitute_tree
@@ -51,28 +51,54 @@ class EntryChecker:
         self.prefixes = allowed_prefixes(allow_paths)
         self.import_paths = import_paths
         self.strict = strict
-        self.problems: list = []
+        self.problems: list[Problem] = []  # the first MAX_LISTED_PROBLEMS
+        self.unlisted = 0  # how many more were found
+        self._first_unlisted: Problem | None = None
         self._places: set = set()
+
+    @property
+    def found(self) -> int:
+        return len(self.problems) + self.unlisted
+
+    @property
+    def listing_full(self) -> bool:
+        return len(self.problems) >= MAX_LISTED_PROBLEMS
 
     def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
         # One problem per place: a NaN or an undefined variable is not also "the wrong type".
-        problem = self.doc.problem(path, message, hint, code=code, key=key)
-        if problem.json_path not in self._places:
-            self._places.add(problem.json_path)
-            self.problems.append(problem)
+        place = format_path(path)
+        if place in self._places:
+            return
+        self._places.add(place)
+        if self.listing_full:
+            self.unlisted += 1
+            if self._first_unlisted is None:
+                self._first_unlisted = self.doc.problem(path, message, code=code, key=key)
+            return
+        self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
 
-    def add(self, problems) -> None:
+    def add(self, problems, unlisted: int = 0) -> None:
         """Take problems found elsewhere (while reading the file, say) as already reported."""
         for problem in problems:
             self._places.add(problem.json_path)
             self.problems.append(problem)
+        self.unlisted += unlisted
+
+    def result(self) -> list[Problem]:
+        """The problems, sorted by position, and a last line counting those not listed."""
+        problems = sorted(self.problems, key=lambda p: p.sort_key)
+        if self.unlisted:
+            where = self._first_unlisted or problems[-1]
+            message = f"{self.unlisted:,} more problem(s) from here on are not listed (only the first {MAX_LISTED_PROBLEMS} are)"
+            problems.append(Problem(where.file, where.line, where.column, "$", message, code="too-many-problems"))
+        return problems
 
     def reject(self, path: tuple, error: Invalid) -> None:
         self.report(path, error.reason, error.hint, error.code)
 
     def check(self, at: tuple) -> Plan | None:
         """Check the entry at ``at`` (and, recursively, the entries nested in its arguments)."""
-        before = len(self.problems)
+        before = self.found
         entry = value_at(self.doc.data, at)
         if not isinstance(entry, dict):
             self.report(at, f"a policy entry must be an object with 'name' or 'path', got {a_json_type(entry)}", code="wrong-type")
@@ -88,7 +114,7 @@ class EntryChecker:
         args = self._typed(entry, at, "args", dict, default={})
         if cls is not None and args is not None:
             args = self._check_args(cls, label, args, (*at, "args"))
-        if len(self.problems) > before or args is None:
+        if self.found > before or args is None:
             return None
         return Plan(at, cls, args, bool(disabled), label)
 
@@ -108,7 +134,8 @@ class EntryChecker:
     def _unknown_key(self, path: tuple, message: str, known, code: str) -> None:
         key = path[-1]
         if isinstance(key, str):
-            self.report(path, message, did_you_mean(key, known), code, key=True)
+            # The hint (a fuzzy match against every known name) is worked out only for listed problems.
+            self.report(path, message, "" if self.listing_full else did_you_mean(key, known), code, key=True)
         else:  # only possible in a mapping built in code
             self.report(path, f"keys must be strings, got {a_json_type(key)} {key!r}", code="non-string-key", key=True)
 

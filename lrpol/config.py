@@ -43,7 +43,7 @@ def validate(source, *, pointer: str | None = None, variables: Mapping | None = 
     checker, plan = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
     if plan is not None and plan.cls is not None:
         checker.construct(plan)
-    return sorted(checker.problems, key=lambda p: p.sort_key)
+    return checker.result()
 
 
 def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
@@ -85,7 +85,7 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
     policy = checker.construct(plan) if plan is not None else None
     if policy is None:
-        raise ConfigError(checker.problems)
+        raise ConfigError(checker.result())
     return None if plan.disabled else policy
 
 
@@ -116,7 +116,7 @@ def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
     checker = EntryChecker(doc, _variables(doc, True, check_definitions(variables)))
     settings = _run_settings(doc, checker)
     if checker.problems:
-        raise ConfigError(checker.problems)
+        raise ConfigError(checker.result())
     return settings
 
 
@@ -136,11 +136,11 @@ def _check(doc: Document, pointer, definitions: dict, allow_paths, *, import_pat
         at = locate(doc, pointer)
     except ConfigError as error:
         checker = EntryChecker(doc, Variables({}))
-        checker.add([*doc.problems, *error.problems])
+        checker.add([*doc.problems, *error.problems], doc.unlisted)
         return checker, None
     in_config = at != ()
     checker = EntryChecker(doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
-    checker.add(doc.problems)
+    checker.add(doc.problems, doc.unlisted)
     if in_config:
         _run_settings(doc, checker)
     plan = checker.check(at)
@@ -150,7 +150,7 @@ def _check(doc: Document, pointer, definitions: dict, allow_paths, *, import_pat
 def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:
     # A train config's top-level scalars are variables; a bare entry's own keys (name, args) are not.
     defined = config_variables(doc.data) if in_config else {}
-    return Variables({**defined, **definitions})
+    return Variables({**defined, **definitions}, doc.budget)
 
 
 def _run_settings(doc: Document, checker: EntryChecker) -> dict:

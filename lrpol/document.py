@@ -21,6 +21,9 @@ from .errors import ConfigError, Path, Problem, format_path
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Containers nested deeper than this are refused (a train config nests about six levels).
 MAX_DEPTH = 64
+#: Problems listed for one file; past it they are only counted (a file with 100,000 repeated keys
+#: gets a summary, not 100,000 lines).
+MAX_LISTED_PROBLEMS = 100
 #: Values a mapping built in code may hold, counted as a tree (a train config holds hundreds).
 MAX_MAPPING_VALUES = 1_000_000
 
@@ -71,7 +74,7 @@ class Document:
     """Data read from one source, with a way back to the text.
 
     ``problems`` holds what was wrong but did not stop parsing (duplicate keys, NaN in
-    JSON, tags in YAML). ``locate`` is None for data built in code, which has no text.
+    JSON, tags in YAML), up to ``MAX_LISTED_PROBLEMS``; ``unlisted`` counts the rest. ``locate`` is None for data built in code, which has no text.
     """
 
     file: str | None
@@ -79,6 +82,12 @@ class Document:
     problems: list[Problem] = field(default_factory=list)
     locate: Locate | None = None
     budget: Budget = field(default_factory=Budget)
+    unlisted: int = 0  # problems found past MAX_LISTED_PROBLEMS, counted only
+
+    @property
+    def listing_full(self) -> bool:
+        """True once ``MAX_LISTED_PROBLEMS`` are listed: a reader counts further ones in ``unlisted``."""
+        return len(self.problems) >= MAX_LISTED_PROBLEMS
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where the value at ``path`` starts (where its key starts, with ``key=True``).

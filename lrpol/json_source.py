@@ -123,11 +123,17 @@ def _report_duplicates(doc: Document, locator: _Locator, path: Path, pairs: list
         if key not in first:
             first[key] = mark
             continue
+        if doc.listing_full:
+            doc.unlisted += 1
+            continue
         hint = f"first defined at line {first[key][0]}:{first[key][1]}"
         doc.problems.append(Problem(doc.file, *mark, format_path((*path, key)), f"duplicate key {key!r}", hint, "duplicate-key"))
 
 
 def _report_non_finite(doc: Document, locator: _Locator, path: Path) -> None:
+    if doc.listing_full:
+        doc.unlisted += 1
+        return
     text, index = locator.text, locator.indices(path)[1]  # type: ignore[index]
     word = next((w for w in _NON_FINITE_WORDS if text.startswith(w, index)), None)
     if word is not None:

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 
+from .document import Budget, Exhausted
 from .errors import Invalid, did_you_mean
 
 _REFERENCE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -34,8 +35,8 @@ MAX_CHAIN = 32
 
 
 class VariableError(Invalid):
-    def __init__(self, reason: str, hint: str = ""):
-        super().__init__(reason, hint, code="undefined-variable")
+    def __init__(self, reason: str, hint: str = "", *, code: str = "undefined-variable"):
+        super().__init__(reason, hint, code=code)
 
 
 def config_variables(root: object) -> dict:
@@ -58,21 +59,39 @@ def check_definitions(variables: object) -> dict:
 
 
 class Variables:
-    """Resolves ``{VAR}`` references against a fixed set of definitions."""
+    """Resolves ``{VAR}`` references against a fixed set of definitions.
 
-    def __init__(self, definitions: dict):
+    Every string made by substituting is measured piece by piece before it is joined, and
+    spends the document's :class:`~lrpol.document.Budget`, so no config can make lrpol build
+    more text than it is allowed to.
+    """
+
+    def __init__(self, definitions: dict, budget: Budget | None = None):
         self._definitions = dict(definitions)
         self._resolved: dict[str, object] = {}
+        self._budget = budget or Budget()
 
     def substitute(self, text: str, _chain: tuple = ()) -> object:
         """``text`` with its references replaced (typed when it is one whole reference)."""
         whole = _REFERENCE.fullmatch(text)
         if whole:
             return self._value(whole.group(1), _chain)
-        expanded = _REFERENCE.sub(lambda m: _spell(self._value(m.group(1), _chain)), text)
-        if len(expanded) > MAX_EXPANDED_LENGTH:
-            raise VariableError(f"substituting variables makes a string of more than {MAX_EXPANDED_LENGTH} characters")
-        return expanded
+        pieces, length, start = [], 0, 0
+        for match in _REFERENCE.finditer(text):
+            spelled = _spell(match.group(1), self._value(match.group(1), _chain))
+            pieces += [text[start : match.start()], spelled]
+            length += match.start() - start + len(spelled)
+            start = match.end()
+            if length > MAX_EXPANDED_LENGTH:
+                raise VariableError(f"substituting variables makes a string of more than {MAX_EXPANDED_LENGTH:,} characters", code="too-large")
+        if not pieces:
+            return text
+        pieces.append(text[start:])
+        try:
+            self._budget.spend(characters=length + len(text) - start)
+        except Exhausted as exhausted:
+            raise VariableError(str(exhausted), code="too-large") from None
+        return "".join(pieces)
 
     def _value(self, name: str, chain: tuple) -> object:
         if name in self._resolved:
@@ -111,5 +130,11 @@ def substitute_tree(value: object, path: tuple, variables: Variables, on_error: 
     return value
 
 
-def _spell(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def _spell(name: str, value: object) -> str:
+    """A variable's value as it goes into a longer string: itself, or its JSON spelling."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except ValueError:  # an integer longer than str() writes
+        raise VariableError(f"variable {name!r} is an integer too long to write into a string", code="too-large") from None

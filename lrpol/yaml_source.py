@@ -522,6 +522,9 @@ class _Converter:
 
     def add(self, mark: Mark, path: Path, message: str, hint: str, code: str) -> None:
         """Record a problem at ``mark``, which need not be the mark of ``path`` (a key's, say)."""
+        if self.doc.listing_full:
+            self.doc.unlisted += 1
+            return
         self.doc.problems.append(Problem(self.doc.file, mark[0], mark[1], format_path(path), message, hint, code))
 
 

@@ -516,7 +516,7 @@ def test_schema_key_must_be_a_string():
 def test_variable_expansion_is_bounded():
     doubling = {f"v{i}": f"{{v{i + 1}}}{{v{i + 1}}}" for i in range(20)} | {"v20": "x"}
     problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": "{v0}"}}, variables=doubling))
-    assert problem.message == "substituting variables makes a string of more than 65536 characters"
+    assert problem.message == "substituting variables makes a string of more than 65,536 characters"
     chain = {f"v{i}": f"{{v{i + 1}}}" for i in range(2000)} | {"v2000": 1}
     problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": "{v0}"}}, variables=chain))
     assert problem.message.startswith("variables refer to variables more than 32 levels deep")
