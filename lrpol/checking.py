@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .arguments import Argument, ArgumentError, arguments_of
 from .document import MAX_LISTED_PROBLEMS, Document
-from .errors import Invalid, Problem, a_json_type, did_you_mean, format_path
+from .errors import Invalid, Problem, a_json_type, did_you_mean
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
 from .variables import Variables, substitute_tree
@@ -66,10 +66,9 @@ class EntryChecker:
 
     def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
         # One problem per place: a NaN or an undefined variable is not also "the wrong type".
-        place = format_path(path)
-        if place in self._places:
+        if path in self._places:
             return
-        self._places.add(place)
+        self._places.add(path)
         if self.listing_full:
             self.unlisted += 1
             if self._first_unlisted is None:
@@ -77,12 +76,11 @@ class EntryChecker:
             return
         self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
 
-    def add(self, problems, unlisted: int = 0) -> None:
-        """Take problems found elsewhere (while reading the file, say) as already reported."""
-        for problem in problems:
-            self._places.add(problem.json_path)
-            self.problems.append(problem)
-        self.unlisted += unlisted
+    def add(self, doc: Document, *more: Problem) -> None:
+        """Take the problems found while reading ``doc`` (and ``more``) as already reported."""
+        self._places.update(doc.places)
+        self.problems += [*doc.problems, *more]
+        self.unlisted += doc.unlisted
 
     def result(self) -> list[Problem]:
         """The problems, sorted by position, and a last line counting those not listed."""
@@ -175,7 +173,10 @@ class EntryChecker:
         checked = {}
         for key, value in args.items():
             argument = declared.get(key)
-            if argument is None:
+            if argument is None and self._first_unlisted is not None and (*at, key) not in self._places:
+                self.unlisted += 1  # counted, as report() would, without working out a message
+                self._places.add((*at, key))
+            elif argument is None:
                 self._unknown_key((*at, key), f"unknown argument for {label}", list(declared), "unknown-argument")
             elif argument.is_policy:
                 checked[key] = self._nested(argument, value, (*at, key))

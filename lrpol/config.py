@@ -136,11 +136,11 @@ def _check(doc: Document, pointer, definitions: dict, allow_paths, *, import_pat
         at = locate(doc, pointer)
     except ConfigError as error:
         checker = EntryChecker(doc, Variables({}))
-        checker.add([*doc.problems, *error.problems], doc.unlisted)
+        checker.add(doc, *error.problems)
         return checker, None
     in_config = at != ()
     checker = EntryChecker(doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
-    checker.add(doc.problems, doc.unlisted)
+    checker.add(doc)
     if in_config:
         _run_settings(doc, checker)
     plan = checker.check(at)

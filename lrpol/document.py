@@ -83,11 +83,22 @@ class Document:
     locate: Locate | None = None
     budget: Budget = field(default_factory=Budget)
     unlisted: int = 0  # problems found past MAX_LISTED_PROBLEMS, counted only
+    places: set[Path] = field(default_factory=set)  # the paths problems were reported at
 
     @property
     def listing_full(self) -> bool:
         """True once ``MAX_LISTED_PROBLEMS`` are listed: a reader counts further ones in ``unlisted``."""
         return len(self.problems) >= MAX_LISTED_PROBLEMS
+
+    def report(self, path: Path, mark: Mark | None, message: str, hint: str = "", code: str = "invalid") -> None:
+        """Record a problem found while reading, at ``mark``, which need not be where ``path``
+        starts (a key's, say). Past ``MAX_LISTED_PROBLEMS`` it is only counted."""
+        self.places.add(path)
+        if self.listing_full:
+            self.unlisted += 1
+            return
+        line, column = mark or (None, None)
+        self.problems.append(Problem(self.file, line, column, format_path(path), message, hint, code))
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where the value at ``path`` starts (where its key starts, with ``key=True``).

@@ -24,7 +24,7 @@ from json import JSONDecodeError
 from json.decoder import scanstring
 
 from .document import MAX_DEPTH, Document, LineIndex, Mark, fatal, text_mark
-from .errors import ConfigError, Path, Problem, format_path
+from .errors import ConfigError, Path
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -67,7 +67,7 @@ def parse_json(text: str, file: str | None) -> Document:
         raise _explain(text, file, error.msg, error.pos) from None
     except RecursionError:  # nested far deeper than MAX_DEPTH
         raise fatal(file, text_mark(text, _too_deep_index(text)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
-    locator = _Locator(text)
+    locator = _Locator(text, data, {id(obj) for obj, _ in duplicated})
     doc = Document(file, data, locate=locator.locate)
     _check_values(doc, locator, {id(obj): pairs for obj, pairs in duplicated})
     return doc
@@ -117,17 +117,24 @@ def _check_values(doc: Document, locator: _Locator, duplicated: dict) -> None:
 
 
 def _report_duplicates(doc: Document, locator: _Locator, path: Path, pairs: list) -> None:
-    """One problem per repeated key of the object at ``path``, pointing at its first definition."""
-    first: dict[str, Mark] = {}
-    for (key, _), mark in zip(pairs, locator.keys_in_order(path)):
+    """One problem per repeated key of the object at ``path``, pointing at its first definition;
+    past the listing limit they are counted without finding where they are."""
+    first: dict[str, int] = {}
+    repeats = 0
+    keys = locator.scan(locator.indices(path)[1])  # type: ignore[index]
+    for position, (key, _) in enumerate(pairs):
         if key not in first:
-            first[key] = mark
+            first[key] = position
             continue
+        repeats += 1
         if doc.listing_full:
-            doc.unlisted += 1
-            continue
-        hint = f"first defined at line {first[key][0]}:{first[key][1]}"
-        doc.problems.append(Problem(doc.file, *mark, format_path((*path, key)), f"duplicate key {key!r}", hint, "duplicate-key"))
+            doc.unlisted += len(pairs) - len(dict(pairs)) - repeats + 1  # this repeat and those after it
+            return
+        while len(keys.keys) <= position and keys.next >= 0:
+            keys.step()
+        line, column = locator.lines.mark(keys.keys[first[key]])
+        hint = f"first defined at line {line}:{column}"
+        doc.report((*path, key), locator.lines.mark(keys.keys[position]), f"duplicate key {key!r}", hint, "duplicate-key")
 
 
 def _report_non_finite(doc: Document, locator: _Locator, path: Path) -> None:
@@ -143,24 +150,27 @@ def _report_non_finite(doc: Document, locator: _Locator, path: Path) -> None:
         while end < len(text) and text[end] in _NUMBER_CHARS:
             end += 1
         message = f"number {_shorten(text[index:end])} is too large for a float"
-    doc.problems.append(Problem(doc.file, *locator.lines.mark(index), format_path(path), message, "use a finite number", "non-finite"))
+    doc.report(path, locator.lines.mark(index), message, "use a finite number", "non-finite")
 
 
 # -- positions ----------------------------------------------------------------------------------
 
 
 class _Locator:
-    """Finds where a path's value (and key) stand in the text, walking only the containers on the
-    way there, and an array only as far as the index asked for. What was walked is remembered,
-    so many paths into one place cost one walk."""
+    """Finds where a path's value (and key) stand in the text.
 
-    def __init__(self, text: str):
+    It walks the parsed data beside the text, so a path that is not in the data costs nothing,
+    and in the text it scans a container only as far as the member asked for (to its end only
+    in an object whose keys repeat, where the last one wins). What was scanned is remembered, so
+    many paths into one place cost one scan.
+    """
+
+    def __init__(self, text: str, data: object, repeating: set[int]):
         self.text = text
+        self.data = data
+        self.repeating = repeating  # ids of the objects whose keys repeat
         self.lines = LineIndex(text)
-        self.objects: dict[int, dict] = {}  # object start -> {key: (key index, value index)}
-        self.key_order: dict[int, list[int]] = {}  # object start -> key indices, in the order written
-        self.arrays: dict[int, list[int]] = {}  # array start -> value indices of the elements walked so far
-        self.array_ends: dict[int, int] = {}  # array start -> where the walk stopped (-1: at the end)
+        self.scans: dict[int, _Scan] = {}  # container start -> what is known of its members
 
     def locate(self, path: Path) -> tuple[Mark | None, Mark] | None:
         found = self.indices(path)
@@ -171,74 +181,73 @@ class _Locator:
 
     def indices(self, path: Path) -> tuple[int | None, int] | None:
         """(key index or None, value index) of the value at ``path``; None if there is none."""
-        key_index, index = None, _WHITESPACE.match(self.text).end()
+        key_index, index, data = None, _WHITESPACE.match(self.text).end(), self.data
         for step in path:
-            opener = self.text[index]
-            if opener == "{" and type(step) is str:
-                member = self.members(index).get(step)
-                if member is None:
-                    return None
-                key_index, index = member
-            elif opener == "[" and type(step) is int and step >= 0:
-                element = self.element(index, step)
-                if element is None:
-                    return None
-                key_index, index = None, element
+            if type(data) is dict and type(step) is str and step in data:
+                key_index, index = self.scan(index).member(step, complete=id(data) in self.repeating)
+            elif type(data) is list and type(step) is int and 0 <= step < len(data):
+                key_index, index = self.scan(index).member(step)
             else:
                 return None
+            data = data[step]
         return key_index, index
 
-    def members(self, start: int) -> dict:
-        """``{key: (key index, value index)}`` of the object at ``start``; the last of repeated
-        keys wins, as in ``json.loads``."""
-        if start not in self.objects:
-            text, members, order = self.text, {}, []
-            i = _WHITESPACE.match(text, start + 1).end()
-            while text[i] != "}":
-                key, after = scanstring(text, i + 1)
-                order.append(i)
-                value = _WHITESPACE.match(text, _WHITESPACE.match(text, after).end() + 1).end()  # past ':'
-                members[key] = (i, value)
-                i = _after_member(text, value)
-            self.objects[start], self.key_order[start] = members, order
-        return self.objects[start]
+    def scan(self, start: int) -> _Scan:
+        if start not in self.scans:
+            self.scans[start] = _Scan(self.text, start)
+        return self.scans[start]
 
-    def element(self, start: int, wanted: int) -> int | None:
-        """The value index of element ``wanted`` of the array at ``start``, or None."""
+
+class _Scan:
+    """The members of the container at ``start`` as far as they have been scanned: keys (or
+    indices) with the text indices of key and value, in the order written."""
+
+    def __init__(self, text: str, start: int):
+        self.text = text
+        self.is_object = text[start] == "{"
+        self.members: dict = {}  # key or index -> (key index or None, value index); the last repeat wins
+        self.keys: list[int] = []  # object keys' indices, repeats included
+        self.next = _WHITESPACE.match(text, start + 1).end()  # where the next member starts; -1 at the end
+        self.unskipped: int | None = None  # the last member's value, skipped only to go on past it
+
+    def member(self, wanted: str | int, *, complete: bool = False) -> tuple[int | None, int]:
+        """Scan on until ``wanted`` is found (to the end when ``complete``) and return it."""
+        while self.next >= 0 and (complete or wanted not in self.members):
+            self.step()
+        return self.members[wanted]
+
+    def step(self) -> None:
         text = self.text
-        elements = self.arrays.setdefault(start, [])
-        i = self.array_ends.get(start, _WHITESPACE.match(text, start + 1).end())
-        while len(elements) <= wanted and i >= 0:
-            if text[i] == "]":
-                i = -1
-                break
-            elements.append(i)
-            i = _after_member(text, i)
-        self.array_ends[start] = i
-        return elements[wanted] if wanted < len(elements) else None
+        if self.unskipped is not None:
+            self.next = _SEPARATOR.match(text, _skip(text, self.unskipped)).end()
+            self.unskipped = None
+        i = self.next
+        if text[i] in "]}":
+            self.next = -1
+            return
+        if self.is_object:
+            key, after = scanstring(text, i + 1)
+            value = _COLON.match(text, after).end()
+            self.members[key] = (i, value)
+            self.keys.append(i)
+        else:
+            value = i
+            self.members[len(self.members)] = (None, value)
+        self.unskipped = value
 
-    def keys_in_order(self, path: Path) -> list[Mark]:
-        """Where each key of the object at ``path`` starts, repeated ones included."""
-        start = self.indices(path)[1]  # type: ignore[index]
-        self.members(start)
-        return [self.lines.mark(index) for index in self.key_order[start]]
-
-
-def _after_member(text: str, value: int) -> int:
-    """Where the next member starts (or the container closes), after the value at ``value``."""
-    i = _WHITESPACE.match(text, _skip(text, value)).end()
-    return _WHITESPACE.match(text, i + 1).end() if text.startswith(",", i) else i
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
 
 
 def _skip(text: str, index: int) -> int:
     """Where the value at ``index`` ends, found by the C scanner."""
     try:
-        return _DECODER.raw_decode(text, index)[1]
+        return _SCAN_ONCE(text, index)[1]
     except ValueError:  # an integer too long for int(): the slower scanner that keeps none
         return _LONG_INT_DECODER.raw_decode(text, index)[1]
 
 
-_DECODER = json.JSONDecoder()
+_SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())
 _LONG_INT_DECODER = json.JSONDecoder(parse_int=lambda digits: 0)
 
 

@@ -70,12 +70,17 @@ class Variables:
         self._definitions = dict(definitions)
         self._resolved: dict[str, object] = {}
         self._budget = budget or Budget()
+        self._spent: VariableError | None = None  # the refusal, once the budget is spent
 
     def substitute(self, text: str, _chain: tuple = ()) -> object:
         """``text`` with its references replaced (typed when it is one whole reference)."""
         whole = _REFERENCE.fullmatch(text)
         if whole:
             return self._value(whole.group(1), _chain)
+        if self._spent is not None:  # once the budget is spent, no string with a reference is expanded
+            if _REFERENCE.search(text):
+                raise self._spent.with_traceback(None)
+            return text
         pieces, length, start = [], 0, 0
         for match in _REFERENCE.finditer(text):
             spelled = _spell(match.group(1), self._value(match.group(1), _chain))
@@ -90,7 +95,8 @@ class Variables:
         try:
             self._budget.spend(characters=length + len(text) - start)
         except Exhausted as exhausted:
-            raise VariableError(str(exhausted), code="too-large") from None
+            self._spent = VariableError(str(exhausted), code="too-large")
+            raise self._spent from None
         return "".join(pieces)
 
     def _value(self, name: str, chain: tuple) -> object:

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
-from .errors import ConfigError, Path, Problem, format_path, json_type
+from .errors import ConfigError, Path, json_type
 
 #: Nodes a YAML document may hold. Composing costs about 1 µs a node, so this keeps any file
 #: under a second; a train config holds hundreds.
@@ -360,7 +360,7 @@ class _Converter:
             value = self.scalar(node)
             if type(value) is float and math.isinf(value) and _FLOAT.fullmatch(node.value):
                 message = f"number {_shorten(node.value)} is too large for a float"
-                self.add(_mark(node), path, message, "use a finite number", "non-finite")
+                self.doc.report(path, _mark(node), message, "use a finite number", "non-finite")
             return value
         if id(node) in self.open:
             raise fatal(self.doc.file, _mark(node), "recursive alias: a collection contains an alias to itself", code="too-deep")
@@ -434,13 +434,13 @@ class _Converter:
                     continue
                 first = seen.setdefault(key, key_mark)
                 if first is not key_mark:
-                    self.add(key_mark, (*path, key), f"duplicate key {key!r}", f"first defined at line {first[0]}:{first[1]}", "duplicate-key")
+                    self.doc.report((*path, key), key_mark, f"duplicate key {key!r}", f"first defined at line {first[0]}:{first[1]}", "duplicate-key")
                 written[key] = (key_mark, value_node)
             elif merge is None:
                 merge = (value_node, key_mark)
             else:  # ruamel.yaml refuses a second merge key too (PyYAML merges both)
                 hint = f"first defined at line {merge[1][0]}:{merge[1][1]}"
-                self.add(key_mark, path, "duplicate key '<<'", hint, "duplicate-key")
+                self.doc.report(path, key_mark, "duplicate key '<<'", hint, "duplicate-key")
         members: dict = {}
         sources = self.merge_sources(merge[0], path) if merge else []
         for source, _ in sources:
@@ -480,7 +480,7 @@ class _Converter:
         mark = _mark(node)
         found = "array" if node.id == "sequence" else json_type(self.scalar(node))
         hint = 'merge an anchored mapping (<<: *name), or quote "<<" to make it an ordinary key'
-        self.add(mark, path, f"merge key '<<' takes {expected}, got {found}", hint, "invalid-merge")
+        self.doc.report(path, mark, f"merge key '<<' takes {expected}, got {found}", hint, "invalid-merge")
 
     def key(self, node, mark: Mark, path: Path) -> str | None:
         """The key ``node`` (written at ``mark``) names, or None (with a problem) when it is not a string."""
@@ -489,13 +489,13 @@ class _Converter:
             return None
         if node.id != "scalar":
             found = "array" if node.id == "sequence" else "object"
-            self.add(mark, path, f"keys must be strings, got {found}", "", "non-string-key")
+            self.doc.report(path, mark, f"keys must be strings, got {found}", "", "non-string-key")
             return None
         key = self.scalar(node, mark)
         if type(key) is str:
             return key
         found = json_type(key) if key is None else f"{json_type(key)} {node.value}"
-        self.add(mark, path, f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
+        self.doc.report(path, mark, f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
         return None
 
     def scalar(self, node, mark: Mark | None = None) -> object:
@@ -518,14 +518,8 @@ class _Converter:
 
     def tag_problem(self, node, path: Path, mark: Mark | None = None) -> None:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1) if type(node.tag) is str else "!"
-        self.add(mark or _mark(node), path, f"YAML tags are not allowed (found {_shorten(tag)!r})", "remove the tag; lrpol reads plain data only", "yaml-tag")
+        self.doc.report(path, mark or _mark(node), f"YAML tags are not allowed (found {_shorten(tag)!r})", "remove the tag; lrpol reads plain data only", "yaml-tag")
 
-    def add(self, mark: Mark, path: Path, message: str, hint: str, code: str) -> None:
-        """Record a problem at ``mark``, which need not be the mark of ``path`` (a key's, say)."""
-        if self.doc.listing_full:
-            self.doc.unlisted += 1
-            return
-        self.doc.problems.append(Problem(self.doc.file, mark[0], mark[1], format_path(path), message, hint, code))
 
 
 def _is_merge_key(node) -> bool:
