@@ -126,7 +126,7 @@ def _document(source) -> Document:
     if isinstance(source, (str, os.PathLike)):
         return read_document(source)
     if isinstance(source, Mapping):
-        return from_mapping(dict(source))
+        return from_mapping(source if type(source) is dict else dict(source))
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 

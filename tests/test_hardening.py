@@ -1,19 +1,22 @@
 """Hostile and broken input: every case is a ConfigError (or a problem from validate) with a
 message and, where one exists, a location. Never a crash, never a hang."""
 
+import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 import sysconfig
+import tracemalloc
 
 import pytest
 import yaml
 from conftest import CONFIGS, ROOT
 
-from lrpol import ConfigError, load, validate
-from lrpol.document import MAX_FILE_BYTES
+from lrpol import ConfigError, build, load, validate
+from lrpol.document import MAX_FILE_BYTES, MAX_LISTED_PROBLEMS, Budget
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
@@ -96,3 +99,152 @@ def test_pre_commit_hook_entry_runs_on_the_bundled_configs():
     assert (result.returncode, result.stdout) == (0, "")
     broken = subprocess.run([executable, *command[1:], "-"], input="name: ReducePloy\n", cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1 and "did you mean 'ReducePoly'?" in broken.stdout
+
+
+# -- hostile inputs that once escaped, hung or blew up: each ends in a problem ---------------------
+
+
+def write_both(tmp_path, name: str, data: dict) -> list:
+    """``data`` as a JSON file and as a YAML file; returns both paths."""
+    json_path, yaml_path = tmp_path / f"{name}.json", tmp_path / f"{name}.yaml"
+    json_path.write_text(json.dumps(data))
+    yaml_path.write_text(yaml.safe_dump(data, width=1_000_000))
+    return [json_path, yaml_path]
+
+
+def peak_memory_of(call) -> tuple[object, int]:
+    """(what ``call()`` returns, the peak of Python allocations during it, in bytes)."""
+    tracemalloc.start()
+    try:
+        return call(), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_expansion_is_refused_before_the_string_is_built(tmp_path):
+    # 20,000 references to a 60,000-character variable would make a 1.2 GB string.
+    config = {"a": "x" * 60_000, "train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": "{a}" * 20_000}}}}
+    for path in write_both(tmp_path, "expansion", config):
+        problems, peak = peak_memory_of(lambda: validate(path))  # noqa: B023
+        problem = only(problems)
+        assert (problem.json_path, problem.code) == ("$.train.lr_policy.args.poly_power", "too-large")
+        assert problem.message == "substituting variables makes a string of more than 65,536 characters"
+        assert peak < 20 * 2**20, peak
+
+
+def test_many_expanded_strings_spend_one_budget(tmp_path):
+    # Each string stays under the per-string cap; together they pass the document's 4 MiB.
+    count = 3_000
+    config = {"a": "x" * 1_000, "train": {"lr_policy": {"name": "MultiStepDecay", "args": {"gamma": 0.5, "milestones": ["{a}{a}"] * count}}}}
+    for path in write_both(tmp_path, "strings", config):
+        problems = validate(path)
+        first_refused = Budget.MAX_CHARACTERS // 2_000  # the string that passes 4 MiB
+        assert problems[0].json_path == f"$.train.lr_policy.args.milestones[{first_refused}]"
+        assert problems[0].message == "substituting variables makes more than 4,194,304 characters of text"
+        assert (len(problems), problems[-1].code) == (MAX_LISTED_PROBLEMS + 1, "too-many-problems")
+        # Past the listed ones: the other refused strings, and milestones[0], a string, not an integer.
+        unlisted = count - first_refused - MAX_LISTED_PROBLEMS + 1
+        assert problems[-1].message == f"{unlisted:,} more problem(s) from here on are not listed (only the first 100 are)"
+
+
+def test_a_huge_integer_variable_spliced_into_a_string_is_a_problem():
+    entry = {"name": "ReducePoly", "args": {"poly_power": "{n}.5"}}
+    problem = only(validate(entry, variables={"n": 10**5000}))
+    assert (problem.json_path, problem.code) == ("$.args.poly_power", "too-large")
+    assert problem.message == "variable 'n' is an integer too long to write into a string"
+
+
+@pytest.mark.parametrize("members", [3_000, 6_000])
+def test_merge_keys_spend_the_alias_budget(tmp_path, members):
+    # Each {<<: *A} copies A's members: 3,000 x 3,000 copies once took seconds and gigabytes.
+    text = "a: &A {" + ", ".join(f"k{i}: 0" for i in range(members)) + "}\nb: {<<: [" + ", ".join(["{<<: *A}"] * members) + "]}\n"
+    path = tmp_path / "merges.yaml"
+    path.write_text(text)
+    problems, peak = peak_memory_of(lambda: validate(path))
+    problem = only(problems)
+    assert ((problem.line, problem.column), problem.code) == ((1, 1), "too-large")
+    assert problem.message == "YAML aliases and merge keys repeat more than 100,000 values"
+    assert peak < 100 * 2**20, peak
+
+
+@pytest.mark.parametrize("literal", ["0x" + "f" * 3_600, "0o" + "7" * 4_800])
+def test_hex_and_octal_integers_longer_than_python_prints_are_refused(tmp_path, literal):
+    path = tmp_path / "big.yaml"
+    path.write_text(f"epochs: 1\nname: ReducePoly\nargs: {{poly_power: {literal}}}\n")
+    problem = only(validate(path))
+    assert ((problem.line, problem.column), problem.code) == ((3, 20), "too-large")
+    assert problem.message == f"integer with more than {sys.get_int_max_str_digits()} digits is too long"
+
+
+def nested_warmups(levels: int) -> dict:
+    entry: dict = {"name": "Constant"}
+    for _ in range(levels):
+        entry = {"name": "Warmup", "args": {"duration": 1, "policy": entry}}
+    return entry
+
+
+def cyclic_entry() -> dict:
+    entry: dict = {"name": "Warmup", "args": {"duration": 1}}
+    entry["args"]["policy"] = entry
+    return entry
+
+
+def shared_bomb() -> dict:
+    # 30 levels of a list holding the same list twice: a DAG of 30 lists, a tree of 2**30 values.
+    items: list = [0.5]
+    for _ in range(30):
+        items = [items, items]
+    return {"name": "MultiStepDecay", "args": {"gamma": 0.5, "milestones": items}}
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "json_path", "message"),
+    [
+        (lambda: nested_warmups(250), "too-deep", "$" + ".args.policy" * 32, "nesting deeper than 64 levels"),
+        (cyclic_entry, "cycle", "$.args.policy", "the mapping contains itself (a cycle)"),
+        (shared_bomb, "too-large", "$", "the mapping holds more than 1,000,000 values (a shared container counts each time it appears)"),
+    ],
+)
+def test_mappings_built_in_code_have_the_limits_of_files(make, code, json_path, message):
+    problem = only(validate(make()))
+    assert (problem.code, problem.json_path, problem.message) == (code, json_path, message)
+    with pytest.raises(ConfigError) as caught:
+        build(make())
+    assert caught.value.problems == (problem,)
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])
+def test_yaml_1_1_line_breaks_are_refused_where_they_stand(tmp_path, char):
+    # PyYAML and libyaml read them as line breaks: in a comment, the rest became YAML.
+    path = tmp_path / "breaks.yaml"
+    path.write_text(f"name: ReducePoly\n# a comment{char}with more\nargs: {{poly_power: 0.9}}\n", encoding="utf-8")
+    problem = only(validate(path))
+    assert ((problem.line, problem.column), problem.code) == ((2, 12), "syntax")
+    assert problem.message == f"character U+{ord(char):04X} is not allowed in YAML"
+
+
+def test_those_characters_are_fine_in_json_strings(tmp_path):
+    path = tmp_path / "breaks.json"
+    path.write_text('{"name": "ReducePoly", "args": {"poly_power": 0.9}, "$schema": "a\u2028b"}', encoding="utf-8")
+    assert validate(path) == []
+
+
+def test_problems_past_the_listing_limit_are_counted_in_a_last_line(tmp_path):
+    args = {f"decay_rato{i}": 0.5 for i in range(MAX_LISTED_PROBLEMS + 50)}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 2, **args}}, indent=1))
+    problems = validate(path)
+    assert len(problems) == MAX_LISTED_PROBLEMS + 1
+    assert problems[0].hint == "did you mean 'decay_ratio'?"
+    last = problems[-1]
+    assert (last.code, last.message) == ("too-many-problems", "50 more problem(s) from here on are not listed (only the first 100 are)")
+    assert (last.line, last.column) == (6 + MAX_LISTED_PROBLEMS, 3)  # where the first unlisted one is
+
+
+def test_too_deep_yaml_after_many_items_is_marked_without_reading_it_again_in_python(tmp_path):
+    # libyaml (PyYAML >= 6.0.4) refuses 1000 flow levels in its scanner, before our composer
+    # sees any of them; the events before it and the brackets after say where level 65 is.
+    path = tmp_path / "deep.yaml"
+    path.write_text("- 0\n" * 50_000 + "- " + "[" * 2_000 + "\n")
+    problem = only(validate(path))
+    assert ((problem.line, problem.column), problem.code, problem.message) == ((50_001, 66), "too-deep", "nesting deeper than 64 levels")
