@@ -70,16 +70,16 @@ class Variables:
         self._definitions = dict(definitions)
         self._resolved: dict[str, object] = {}
         self._budget = budget or Budget()
-        self._spent: VariableError | None = None  # the refusal, once the budget is spent
+        self.refusal: VariableError | None = None  # once the budget is spent, why every further string is refused
 
     def substitute(self, text: str, _chain: tuple = ()) -> object:
         """``text`` with its references replaced (typed when it is one whole reference)."""
         whole = _REFERENCE.fullmatch(text)
         if whole:
             return self._value(whole.group(1), _chain)
-        if self._spent is not None:  # once the budget is spent, no string with a reference is expanded
+        if self.refusal is not None:  # once the budget is spent, no string with a reference is expanded
             if _REFERENCE.search(text):
-                raise self._spent.with_traceback(None)
+                raise VariableError(self.refusal.reason, code="too-large")
             return text
         pieces, length, start = [], 0, 0
         for match in _REFERENCE.finditer(text):
@@ -95,8 +95,8 @@ class Variables:
         try:
             self._budget.spend(characters=length + len(text) - start)
         except Exhausted as exhausted:
-            self._spent = VariableError(str(exhausted), code="too-large")
-            raise self._spent from None
+            self.refusal = VariableError(str(exhausted), code="too-large")
+            raise VariableError(self.refusal.reason, code="too-large") from None
         return "".join(pieces)
 
     def _value(self, name: str, chain: tuple) -> object:
@@ -123,6 +123,10 @@ def substitute_tree(value: object, path: tuple, variables: Variables, on_error: 
     """
     if isinstance(value, str):
         if "{" not in value:
+            return value
+        refusal = variables.refusal  # once the budget is spent, refused without trying
+        if refusal is not None and _REFERENCE.search(value):
+            on_error(path, refusal)
             return value
         try:
             return variables.substitute(value)
