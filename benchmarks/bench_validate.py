@@ -181,15 +181,20 @@ def hostile(size: int) -> dict[str, tuple[str, str]]:
 
 
 def hostile_inputs(directory: Path, size: int) -> list[tuple[str, float, float]]:
-    print(f"hostile inputs up to {size / 2**20:.2f} MiB, one lrpol validate process each: wall time, peak memory (max RSS), first line")
+    """Each hostile input at full size and at a quarter of it: the ratio of their times shows
+    whether the cost grows linearly with the size (about 4) or faster."""
+    print(f"hostile inputs up to {size / 2**20:.2f} MiB, one lrpol validate process each: wall time, peak memory, time at 1/4 of the size, first line")
     figures = []
+    quarter = hostile(size // 4)
     for name, (suffix, text) in hostile(size).items():
         path = directory / (re.sub(r"\W+", "_", name).strip("_").lower() + suffix)
         path.write_text(text)
         elapsed, peak, result = run(lrpol_command(str(path)))
+        path.write_text(quarter[name][1])
+        smaller, _, _ = run(lrpol_command(str(path)))
         first = (result.stdout or result.stderr).splitlines()[0] if (result.stdout or result.stderr) else ""
         first = first.replace(str(path), path.name)
-        print(f"  {name:32s} {len(text) / 2**20:5.2f} MiB  {elapsed:6.3f} s  {peak:6.1f} MB  exit {result.returncode}  {first[:110]}")
+        print(f"  {name:30s} {len(text) / 2**20:5.2f} MiB {elapsed:6.3f} s {peak:6.1f} MB | 1/4: {smaller:6.3f} s | exit {result.returncode}  {first[:100]}")
         if result.returncode not in (0, 1) or "Traceback" in result.stderr:
             print(result.stderr, file=sys.stderr)
             raise SystemExit(f"bench_validate.py: {name}: lrpol validate exited {result.returncode}")
