@@ -20,13 +20,15 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterable
 from json import JSONDecodeError
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public in the module, not in typeshed
+from json.scanner import make_scanner
 
 from .document import MAX_DEPTH, Document, LineIndex, Mark, fatal, text_mark
 from .errors import ConfigError, Path
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # matches everywhere, if only the empty string
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A whole JSON string, or one bracket: what decides where containers open and close.
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
@@ -99,10 +101,10 @@ def _check_values(doc: Document, locator: _Locator, duplicated: dict) -> None:
                 raise fatal(doc.file, doc.mark(path), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
             if id(container) in duplicated:
                 _report_duplicates(doc, locator, path, duplicated[id(container)])
-        values = container.values() if type(container) is dict else container  # type: ignore[attr-defined]
+        values: Iterable = container.values() if isinstance(container, dict) else container  # type: ignore[assignment]
         if _SCALARS.issuperset(map(type, values)):  # checked in C: nothing to look at here
             continue
-        items = container.items() if type(container) is dict else enumerate(container)  # type: ignore[attr-defined]
+        items: Iterable = container.items() if isinstance(container, dict) else enumerate(values)
         inside = []
         for key, value in items:
             kind = type(value)
@@ -181,7 +183,7 @@ class _Locator:
 
     def indices(self, path: Path) -> tuple[int | None, int] | None:
         """(key index or None, value index) of the value at ``path``; None if there is none."""
-        key_index, index, data = None, _WHITESPACE.match(self.text).end(), self.data
+        key_index, index, data = None, _past(_WHITESPACE, self.text, 0), self.data
         for step in path:
             if type(data) is dict and type(step) is str and step in data:
                 key_index, index = self.scan(index).member(step, complete=id(data) in self.repeating)
@@ -207,7 +209,7 @@ class _Scan:
         self.is_object = text[start] == "{"
         self.members: dict = {}  # key or index -> (key index or None, value index); the last repeat wins
         self.keys: list[int] = []  # object keys' indices, repeats included
-        self.next = _WHITESPACE.match(text, start + 1).end()  # where the next member starts; -1 at the end
+        self.next = _past(_WHITESPACE, text, start + 1)  # where the next member starts; -1 at the end
         self.unskipped: int | None = None  # the last member's value, skipped only to go on past it
 
     def member(self, wanted: str | int, *, complete: bool = False) -> tuple[int | None, int]:
@@ -219,7 +221,7 @@ class _Scan:
     def step(self) -> None:
         text = self.text
         if self.unskipped is not None:
-            self.next = _SEPARATOR.match(text, _skip(text, self.unskipped)).end()
+            self.next = _past(_SEPARATOR, text, _skip(text, self.unskipped))
             self.unskipped = None
         i = self.next
         if text[i] in "]}":
@@ -227,7 +229,7 @@ class _Scan:
             return
         if self.is_object:
             key, after = scanstring(text, i + 1)
-            value = _COLON.match(text, after).end()
+            value = _past(_COLON, text, after)
             self.members[key] = (i, value)
             self.keys.append(i)
         else:
@@ -239,6 +241,13 @@ _COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
 _SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
 
 
+def _past(pattern: re.Pattern[str], text: str, index: int) -> int:
+    """Where a match of ``pattern`` (one that always matches, if only emptily) at ``index`` ends."""
+    match = pattern.match(text, index)
+    assert match is not None
+    return match.end()
+
+
 def _skip(text: str, index: int) -> int:
     """Where the value at ``index`` ends, found by the C scanner."""
     try:
@@ -247,7 +256,7 @@ def _skip(text: str, index: int) -> int:
         return _LONG_INT_DECODER.raw_decode(text, index)[1]
 
 
-_SCAN_ONCE = json.scanner.make_scanner(json.JSONDecoder())
+_SCAN_ONCE = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed types it as a class
 _LONG_INT_DECODER = json.JSONDecoder(parse_int=lambda digits: 0)
 
 
@@ -310,7 +319,7 @@ def _explain(text: str, file: str | None, message: str, index: int) -> ConfigErr
     return unexpected(index, "expected a value", hint)
 
 
-def _string_error(text: str, message: str, index: int, error) -> ConfigError:
+def _string_error(text: str, message: str, index: int, error: Callable[..., ConfigError]) -> ConfigError:
     if message.startswith("Unterminated string"):
         return error(index, "unterminated string", "close it with '\"'")
     if message.startswith("Invalid control character"):
@@ -323,7 +332,7 @@ def _string_error(text: str, message: str, index: int, error) -> ConfigError:
     return error(backslash, f"invalid escape {text[backslash : backslash + 2]!r}", _ESCAPES_HINT)
 
 
-def _number_error(text: str, index: int, error, unexpected) -> ConfigError | None:
+def _number_error(text: str, index: int, error: Callable[..., ConfigError], unexpected: Callable[..., ConfigError]) -> ConfigError | None:
     """Explain a number that stops early (at ``index``), where the parser only says it expected a ','."""
     start = index
     while start > 0 and text[start - 1] in _NUMBER_CHARS:

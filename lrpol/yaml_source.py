@@ -33,6 +33,16 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # yaml is imported when a YAML file is read, not with lrpol
+    from yaml.error import YAMLError
+
+# A composed YAML node (scalar, sequence or mapping) or a parser event: PyYAML's stubs type
+# neither the ``id`` that tells nodes apart nor libyaml's marks, so they are read as Any.
+Node = Any
+Event = Any
 
 from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
 from .errors import ConfigError, Path, json_type
@@ -163,7 +173,7 @@ class _TooMany(Exception):
     """Raised from inside the composer once the document holds more than ``MAX_NODES`` nodes."""
 
 
-def _compose(yaml, text: str, file: str | None, use_libyaml: bool):
+def _compose(yaml: ModuleType, text: str, file: str | None, use_libyaml: bool) -> Node | None:
     """The root node of the single document in ``text`` (None if it is empty), composed without constructing."""
     loader = _loader_class(use_libyaml)(text)
     try:
@@ -192,52 +202,56 @@ def _loader_class(use_libyaml: bool) -> type:
     from yaml.resolver import BaseResolver
 
     class Resolver(BaseResolver):
-        def resolve(self, kind, value, implicit):
+        open_nodes: int
+        nodes: int
+
+        def resolve(self, kind: type, value: str | None, implicit: Any) -> object:
             # Called for nodes without a tag, and for those tagged '!' (see _Converter.written_tag).
             if kind is yaml.ScalarNode:
                 return _PLAIN if implicit[0] else _QUOTED
             return _SEQUENCE if kind is yaml.SequenceNode else _MAPPING
 
         # The composers call these around every node they compose: a cheap place to count.
-        def descend_resolver(self, current_node, current_index):
+        def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
             self.open_nodes += 1
             self.nodes += 1
             if self.open_nodes > MAX_DEPTH + 1:  # MAX_DEPTH + 1 collections, then this node
-                raise _TooDeep(_mark(current_node))  # the collection one level too deep
+                raise _TooDeep(_mark(current_node))  # the collection one level too deep (never the root)
             if self.nodes > MAX_NODES:
                 raise _TooMany
 
-        def ascend_resolver(self):
+        def ascend_resolver(self) -> None:
             self.open_nodes -= 1
 
     if use_libyaml:
-        from yaml.cyaml import CParser
+        from yaml._yaml import CParser
 
-        class Loader(CParser, Resolver):
+        class CLoader(CParser, Resolver):
             def __init__(self, text: str):
                 CParser.__init__(self, text)
                 Resolver.__init__(self)
                 self.open_nodes = self.nodes = 0
 
-    else:
-        from yaml.composer import Composer
-        from yaml.parser import Parser
-        from yaml.reader import Reader
-        from yaml.scanner import Scanner
+        return CLoader
 
-        class Loader(Reader, Scanner, Parser, Composer, Resolver):
-            def __init__(self, text: str):
-                Reader.__init__(self, text)
-                Scanner.__init__(self)
-                Parser.__init__(self)
-                Composer.__init__(self)
-                Resolver.__init__(self)
-                self.open_nodes = self.nodes = 0
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class Loader(Reader, Scanner, Parser, Composer, Resolver):
+        def __init__(self, text: str):
+            Reader.__init__(self, text)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+            self.open_nodes = self.nodes = 0
 
     return Loader
 
 
-def _first_too_deep_mark(yaml, text: str, use_libyaml: bool) -> Mark | None:
+def _first_too_deep_mark(yaml: ModuleType, text: str, use_libyaml: bool) -> Mark | None:
     """Where the first collection nested deeper than ``MAX_DEPTH`` starts, when the parser refused
     the text first (at its own limit of 1000 levels).
 
@@ -273,7 +287,7 @@ def _first_too_deep_mark(yaml, text: str, use_libyaml: bool) -> Mark | None:
 _FLOW_TOKEN = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}]""")
 
 
-def _alias_key_marks(yaml, text: str, root, use_libyaml: bool) -> dict:
+def _alias_key_marks(yaml: ModuleType, text: str, root: Node, use_libyaml: bool) -> dict:
     """Where each alias written as a mapping key starts: ``{(id(mapping node), pair index): mark}``.
 
     The composers return an alias as the anchored node itself, so a key node cannot tell where
@@ -284,10 +298,11 @@ def _alias_key_marks(yaml, text: str, root, use_libyaml: bool) -> dict:
     occurrences: list = []  # one per alias in the text: its (mapping, index) slot if it is a key, else None
     met: set = set()
 
-    def walk(node) -> None:
+    def walk(node: Node) -> None:
         met.add(id(node))
         if node.id == "scalar":
             return
+        children: list[tuple[tuple[int, int] | None, Node]]
         if node.id == "sequence":
             children = [(None, item) for item in node.value]
         else:
@@ -308,7 +323,7 @@ def _alias_key_marks(yaml, text: str, root, use_libyaml: bool) -> dict:
     return {slot: mark for slot, mark in zip(occurrences, marks) if slot is not None}
 
 
-def _syntax_error(yaml, exc, file: str | None) -> ConfigError:
+def _syntax_error(yaml: ModuleType, exc: YAMLError, file: str | None) -> ConfigError:
     mark = getattr(exc, "problem_mark", None)
     position = (mark.line + 1, mark.column + 1) if mark else None
     context = getattr(exc, "context", None)
@@ -332,7 +347,7 @@ class _Converter:
     """Turns composed nodes into plain data, recording problems in ``doc``, and then finds where
     a path stands (``locate``) from the nodes it keeps."""
 
-    def __init__(self, file: str | None, root, text: str, use_libyaml: bool, budget: Budget):
+    def __init__(self, file: str | None, root: Node, text: str, use_libyaml: bool, budget: Budget):
         import yaml
 
         self.doc = Document(file, None, locate=self.locate, budget=budget)
@@ -344,7 +359,7 @@ class _Converter:
         self.open: set = set()  # ids of the collection nodes being converted, to catch recursive aliases
         self.members_of: dict = {}  # id of a mapping node -> its members (see members)
 
-    def value(self, node, path: Path, depth: int, aliased: bool) -> object:
+    def value(self, node: Node, path: Path, depth: int, aliased: bool) -> object:
         """The data for ``node`` at ``path``; ``depth`` counts the collections around it, and
         ``aliased`` says whether an alias around it was followed."""
         if aliased or id(node) in self.met:
@@ -375,7 +390,7 @@ class _Converter:
         self.open.discard(id(node))
         return result
 
-    def visit(self, node, aliased: bool) -> bool:
+    def visit(self, node: Node, aliased: bool) -> bool:
         """Note a visit of ``node``: True if it is reached through an alias (a node visited before,
         or anything under one), which spends the document's budget."""
         if aliased or id(node) in self.met:
@@ -405,7 +420,7 @@ class _Converter:
                 return None
         return key_mark, _mark(node)
 
-    def members(self, node, path: Path, merges: int) -> dict:
+    def members(self, node: Node, path: Path, merges: int) -> dict:
         """The members of mapping ``node`` as ``{key: (key mark, value node)}``, merge keys applied;
         ``merges`` counts the merge keys that led here.
 
@@ -414,10 +429,10 @@ class _Converter:
         can repeat: a merged key is overridden by a written one, or by one merged before it.
         """
         if id(node) in self.members_of:
-            members = self.members_of[id(node)]
-            if members is None:
+            known = self.members_of[id(node)]
+            if known is None:
                 raise fatal(self.doc.file, _mark(node), "recursive alias: a mapping merges itself", code="too-deep")
-            return members
+            return known
         if merges > MAX_DEPTH:
             raise fatal(self.doc.file, _mark(node), f"merge keys nested deeper than {MAX_DEPTH} levels", code="too-deep")
         self.members_of[id(node)] = None  # being worked out
@@ -453,7 +468,7 @@ class _Converter:
         self.members_of[id(node)] = members
         return members
 
-    def merge_sources(self, node, path: Path) -> list:
+    def merge_sources(self, node: Node, path: Path) -> list:
         """The mappings a merge key's value ``node`` names, first one first, each with whether it is
         reached through an alias. Anything else there is a problem."""
         aliased = self.visit(node, False)
@@ -476,13 +491,13 @@ class _Converter:
                 self.invalid_merge(item, path, "a list of mappings")
         return sources
 
-    def invalid_merge(self, node, path: Path, expected: str) -> None:
+    def invalid_merge(self, node: Node, path: Path, expected: str) -> None:
         mark = _mark(node)
         found = "array" if node.id == "sequence" else json_type(self.scalar(node))
         hint = 'merge an anchored mapping (<<: *name), or quote "<<" to make it an ordinary key'
         self.doc.report(path, mark, f"merge key '<<' takes {expected}, got {found}", hint, "invalid-merge")
 
-    def key(self, node, mark: Mark, path: Path) -> str | None:
+    def key(self, node: Node, mark: Mark, path: Path) -> str | None:
         """The key ``node`` (written at ``mark``) names, or None (with a problem) when it is not a string."""
         if self.tagged(node):
             self.tag_problem(node, path, mark)
@@ -498,7 +513,7 @@ class _Converter:
         self.doc.report(path, mark, f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
         return None
 
-    def scalar(self, node, mark: Mark | None = None) -> object:
+    def scalar(self, node: Node, mark: Mark | None = None) -> object:
         """The value of a scalar node (at ``mark``, when it is written elsewhere: an alias key)."""
         if node.tag is not _PLAIN:
             return node.value
@@ -509,25 +524,25 @@ class _Converter:
             size = f"{len(text)} digits" if text.isdigit() else f"more than {sys.get_int_max_str_digits()} digits"
             raise fatal(self.doc.file, mark or _mark(node), f"integer with {size} is too long", code="too-large") from None
 
-    def tagged(self, node) -> bool:
+    def tagged(self, node: Node) -> bool:
         """Whether a tag is written on ``node``: any tag, the standard ones and '!' too, since a
         config is plain data and a tag can only change what the text plainly says."""
         if node.tag not in _UNTAGGED:
             return True
         return self.bangs and _NON_SPECIFIC_TAG.match(self.text, node.start_mark.index) is not None
 
-    def tag_problem(self, node, path: Path, mark: Mark | None = None) -> None:
+    def tag_problem(self, node: Node, path: Path, mark: Mark | None = None) -> None:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1) if type(node.tag) is str else "!"
         self.doc.report(path, mark or _mark(node), f"YAML tags are not allowed (found {_shorten(tag)!r})", "remove the tag; lrpol reads plain data only", "yaml-tag")
 
 
 
-def _is_merge_key(node) -> bool:
+def _is_merge_key(node: Node) -> bool:
     """Whether ``node`` is the merge key: a plain ``<<``, neither quoted nor tagged."""
     return node.id == "scalar" and node.tag is _PLAIN and node.value == "<<"
 
 
-def _mark(node_or_event) -> Mark:
+def _mark(node_or_event: Node | Event) -> Mark:
     """The 1-based start of a PyYAML node or event (PyYAML counts from 0)."""
     return (node_or_event.start_mark.line + 1, node_or_event.start_mark.column + 1)
 
