@@ -212,7 +212,7 @@ def _github(problem: Problem) -> str:
     return f"::error {','.join(where)},title=lrpol {escape(problem.code, property=True)}::{escape(message)}"
 
 
-_FORMATS = {
+_FORMATS: dict[str, Callable[[Problem], str]] = {
     "text": str,
     "json": lambda problem: json.dumps(problem.as_dict(), ensure_ascii=True),
     "github": _github,
@@ -249,8 +249,8 @@ def _show_preview(options: argparse.Namespace) -> int:
     settings = run_settings(doc, variables)
     lr0 = options.lr or settings.get("learning_rate")
     epochs = options.epochs or settings.get("epochs")
-    missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
-    if missing:
+    if lr0 is None or epochs is None:
+        missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
         keys, flags = zip(*missing)
         print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE

@@ -46,7 +46,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "local")  # --hypothesis
 def examples(ci_count: int) -> int:
     """``max_examples`` for a property test: ``ci_count`` under the ci profile, scaled with the
     active profile's ``max_examples`` (a tenth under local), and at least 10."""
-    return max(10, ci_count * settings.default.max_examples // 100)
+    return max(10, ci_count * settings().max_examples // 100)
 
 
 # -- --no-skips -----------------------------------------------------------------------------

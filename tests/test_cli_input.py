@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 from conftest import CONFIGS
@@ -24,7 +25,7 @@ from lrpol.cli import main
 NOT_REGULAR_HINT = "lrpol reads configs from regular files, or from standard input with -"
 
 
-def lrpol_command(*args: object, stdin: object = subprocess.DEVNULL, memory_limit: int | None = None) -> subprocess.CompletedProcess[str]:
+def lrpol_command(*args: object, stdin: int | IO[bytes] = subprocess.DEVNULL, memory_limit: int | None = None) -> subprocess.CompletedProcess[str]:
     """The real command in a fresh interpreter; ``memory_limit`` caps its address space (bytes)."""
     limit = (lambda: resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))) if memory_limit else None
     return subprocess.run([sys.executable, "-m", "lrpol", *map(str, args)], stdin=stdin, capture_output=True, text=True, timeout=60, preexec_fn=limit)

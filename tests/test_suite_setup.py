@@ -99,7 +99,9 @@ def test_hypothesis_profile_follows_ci(project: Path) -> None:
     shown = {}
     for ci in ("true", ""):
         result = run_pytest(project, "-s", "tests/test_profile.py", env={"CI": ci})
-        shown[ci] = re.search(r"profile .*", result.stdout).group()
+        line = re.search(r"profile .*", result.stdout)
+        assert line, result.stdout
+        shown[ci] = line.group()
     assert shown == {"true": "profile max_examples=100 examples(1500)=1500", "": "profile max_examples=10 examples(1500)=150"}
 
 
