@@ -373,7 +373,10 @@ def _metrics(text: str) -> list[float]:
     """Comma-separated numbers, or a file holding numbers (a JSON array, or one per line or per comma)."""
     source = Path(text)
     if source.is_file():
-        content = source.read_text(encoding="utf-8").strip()
+        try:
+            content = source.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:  # argparse would let an OSError through as a traceback
+            raise argparse.ArgumentTypeError(f"cannot read {text}: {getattr(error, 'strerror', None) or error}") from None
         try:
             values = json.loads(content) if content.startswith("[") else content.replace("\n", ",").split(",")
         except ValueError as error:

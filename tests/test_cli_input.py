@@ -208,3 +208,20 @@ def test_preview_of_hostile_values_never_prints_a_traceback(tmp_path: Path) -> N
         assert result.returncode in (0, 1, 2), name
         if result.returncode:
             assert result.stderr.startswith((str(path), "lrpol preview: ")), (name, result.stderr)
+
+
+def test_preview_metrics_file_that_cannot_be_read_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    metrics = tmp_path / "metrics.txt"
+    metrics.write_bytes(b"\xff0.5\n")
+    with pytest.raises(SystemExit) as exit_:
+        main(["preview", str(CONFIGS / "reduce_on_plateau.json"), "--metrics", str(metrics)])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"lrpol preview: error: argument --metrics: cannot read {metrics}: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(SystemExit):
+        main(["preview", str(CONFIGS / "reduce_on_plateau.json"), "--metrics", str(metrics)])
+    assert capsys.readouterr().err.splitlines()[-1] == f"lrpol preview: error: argument --metrics: cannot read {metrics}: Permission denied"
