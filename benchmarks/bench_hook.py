@@ -1,11 +1,12 @@
 """Cost of one LR update: an attached lrpol hook against torch's schedulers, in the same run.
 
-    python benchmarks/bench_hook.py [--steps 200000] [--repeat 7]
+    python benchmarks/bench_hook.py [--steps 200000] [--repeat 7] [--quick]
 
 For each policy it times `hook.step()` of `lrpol.integrations.torch.attach` on SGD with one
 param group, and for the torch equivalents `scheduler.step()` on the same kind of
 optimizer. Times are the best of --repeat runs, in µs per call. It also times
-`lrpol.curve` over 1,000,000 updates.
+`lrpol.curve` over 1,000,000 updates. --quick runs everything once at tiny sizes, in
+seconds: a smoke test that CI runs so the script cannot rot; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections.abc import Callable
 
 import torch
 from torch.optim import lr_scheduler
@@ -23,7 +25,7 @@ from lrpol.integrations.torch import attach
 HORIZON = 10**9  # long enough that no run reaches the end of the schedule
 
 
-def per_call_us(call, steps: int, repeat: int) -> float:
+def per_call_us(call: Callable[[], object], steps: int, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -33,16 +35,20 @@ def per_call_us(call, steps: int, repeat: int) -> float:
     return best * 1e6
 
 
-def optimizer():
+def optimizer() -> torch.optim.Optimizer:
     return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=7)
-    options = parser.parse_args()
-    ctx = lambda: lrpol.TrainContext(initial_lr=0.1, total_epochs=HORIZON, steps_per_epoch=1000)  # noqa: E731
+    parser.add_argument("--steps", type=int, default=200_000, help="calls per timing")
+    parser.add_argument("--repeat", type=int, default=7, help="timings per figure; the best is shown")
+    parser.add_argument("--quick", action="store_true", help="smoke run in seconds: 1,000 calls, one timing, a 10,000-update curve; the figures mean nothing")
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.steps, options.repeat = 1000, 1
+    epochs, updates_per_epoch = (10, 1000) if options.quick else (100, 10_000)
+    ctx = lambda: lrpol.TrainContext(initial_lr=0.1, total_epochs=HORIZON, steps_per_epoch=1000)
     pairs = [
         ("DecayOnStep", lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1000), "StepLR", lambda o: lr_scheduler.StepLR(o, step_size=1000, gamma=0.5)),
         ("ReduceCosine", lrpol.ReduceCosine(), "CosineAnnealingLR", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)),
@@ -73,14 +79,15 @@ def main() -> None:
     ours = per_call_us(lambda: hook.report_metric(0.5), options.steps, options.repeat)
     theirs = per_call_us(lambda: plateau.step(0.5), options.steps, options.repeat)
     print(f"{'report_metric()':<16} {ours:>11.3f}   {'ReduceLROnPlateau':<27} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
-    run = lrpol.TrainContext(initial_lr=0.1, total_epochs=100, steps_per_epoch=10_000)
+    run = lrpol.TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=updates_per_epoch)
+    metrics = [0.5] * epochs
     for name, policy, *_ in pairs[:4]:  # the four Clara policies; composites are stepped (about 2 µs an update)
-        lrpol.curve(policy, run, metrics=[0.5] * 100)  # warm up numpy
-        best = min(_timed(lrpol.curve, policy, run, metrics=[0.5] * 100) for _ in range(options.repeat))
-        print(f"curve({name}) over 1,000,000 updates: {best * 1e3:.2f} ms")
+        lrpol.curve(policy, run, metrics=metrics)  # warm up numpy
+        best = min(_timed(lrpol.curve, policy, run, metrics=metrics) for _ in range(options.repeat))
+        print(f"curve({name}) over {epochs * updates_per_epoch:,} updates: {best * 1e3:.2f} ms")
 
 
-def _timed(call, *args, **kwargs) -> float:
+def _timed(call: Callable[..., object], *args: object, **kwargs: object) -> float:
     start = time.perf_counter()
     call(*args, **kwargs)
     return time.perf_counter() - start

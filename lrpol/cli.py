@@ -13,9 +13,13 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
+import stat
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import __version__
 from .arguments import Argument, ArgumentError
 from .config import (
     DEFAULT_POINTER,
@@ -25,7 +29,7 @@ from .config import (
     validate,
 )
 from .context import TrainContext
-from .document import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
+from .document import JSON_SUFFIXES, MAX_FILE_BYTES, YAML_SUFFIXES, Document, parse_bytes, read_document
 from .errors import ConfigError, Problem
 from .registry import RegistryError, builtin, lookup, registered
 
@@ -44,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lrpol", description="Check and preview learning-rate policies in JSON/YAML train configs.", epilog="exit codes: 0 success, 1 invalid config, 2 usage error or unreadable input")
+    parser.add_argument("--version", action="version", version=f"lrpol {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     check = commands.add_parser("validate", help="check configs; one line per problem", description="Check configs without importing any code they name. Exit codes: 0 all valid, 1 a config is invalid, 2 usage error or unreadable input.")
@@ -103,41 +108,94 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 # -- validate ---------------------------------------------------------------------------------
 
 
-def _validate(options) -> int:
-    files = list(_expand(options.files))
-    if not files:
+def _validate(options: argparse.Namespace) -> int:
+    inputs, unreadable_dirs = _inputs(options.files)
+    if not inputs and not unreadable_dirs:
         print("lrpol validate: no config files found", file=sys.stderr)
         return EXIT_USAGE
     show = _FORMATS[options.format]
+    for problem in unreadable_dirs:
+        print(show(problem))
     unreadable = invalid = 0
-    for file in files:
-        source = _read_stdin() if file == STDIN else file
-        problems = source if isinstance(source, list) else validate(source, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
+    for source in inputs:
+        problems = source if isinstance(source, list) else _check(source, options)
         for problem in problems:
             print(show(problem))
         unreadable += any(p.code == "unreadable" for p in problems)
         invalid += bool(problems)
-    print(f"{len(files)} file(s) checked, {invalid} with problems", file=sys.stderr)
-    if unreadable:
+    directories = f", {len(unreadable_dirs)} unreadable director{'y' if len(unreadable_dirs) == 1 else 'ies'}" if unreadable_dirs else ""
+    print(f"{len(inputs)} file(s) checked, {invalid} with problems{directories}", file=sys.stderr)
+    if unreadable or unreadable_dirs:
         return EXIT_USAGE
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def _read_stdin():
-    """Standard input as a parsed document, or the problems that stopped it parsing."""
+def _check(name: str, options: argparse.Namespace) -> list[Problem]:
+    source = _read_stdin() if name == STDIN else name
+    if isinstance(source, list):
+        return source
+    return validate(source, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
+
+
+def _read_stdin() -> Document | list[Problem]:
+    """Standard input as a parsed document, or the problems that stopped it parsing. As for a
+    file, at most the size limit plus one byte is read, so ``- < /dev/zero`` ends."""
     try:
-        return parse_bytes(sys.stdin.buffer.read(), "<stdin>")
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
+        return parse_bytes(raw, "<stdin>")
+    except OSError as exc:
+        return [_unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
     except ConfigError as error:
         return list(error.problems)
 
 
-def _expand(paths: list[str]):
-    for name in paths:
-        path = Path(name)
-        if name != STDIN and path.is_dir():
-            yield from sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in CONFIG_SUFFIXES and p.is_file())
+def _inputs(names: list[str]) -> tuple[list[str | list[Problem]], list[Problem]]:
+    """What to check, in order: each file name (or ``-``), or instead the problem that refuses
+    a file without reading it; and a problem for each directory that could not be listed."""
+    inputs: list[str | list[Problem]] = []
+    unreadable_dirs: list[Problem] = []
+
+    def cannot_list(error: OSError) -> None:
+        unreadable_dirs.append(_unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
+
+    for name in names:
+        if name != STDIN and os.path.isdir(name):
+            inputs += [refused or path for path, refused in sorted(_walk(name, cannot_list))]
         else:
-            yield name
+            inputs.append(name if name == STDIN else _refuse_irregular(name) or name)
+    return inputs, unreadable_dirs
+
+
+def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[Problem]]]:
+    """Every config file under ``top`` (symbolic links to directories are not followed, so
+    there is no loop), with the problem that refuses it if it is not a regular file."""
+    for directory, _subdirectories, files in os.walk(top, onerror=onerror):
+        for file in files:
+            if file.lower().endswith(CONFIG_SUFFIXES):
+                path = os.path.join(directory, file)
+                yield path, _refuse_irregular(path)
+
+
+# The kinds of file that are not regular. Opening some blocks (a FIFO with no writer) and
+# reading others never ends (/dev/zero), so they are refused before anything opens them.
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_irregular(name: str) -> list[Problem]:
+    """One problem if ``name`` exists and is not a regular file; none otherwise (a missing or
+    unreadable file is reported when it is opened)."""
+    try:
+        mode = os.stat(name).st_mode
+    except (OSError, ValueError):
+        return []
+    if stat.S_ISREG(mode):
+        return []
+    kind = next((kind for test, kind in _KINDS if test(mode)), "a special file")
+    return [_unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
+
+
+def _unreadable(name: str, message: str, hint: str = "") -> Problem:
+    return Problem(name, None, None, "$", message, hint, code="unreadable")
 
 
 def _github(problem: Problem) -> str:
@@ -154,7 +212,7 @@ def _github(problem: Problem) -> str:
     return f"::error {','.join(where)},title=lrpol {escape(problem.code, property=True)}::{escape(message)}"
 
 
-_FORMATS = {
+_FORMATS: dict[str, Callable[[Problem], str]] = {
     "text": str,
     "json": lambda problem: json.dumps(problem.as_dict(), ensure_ascii=True),
     "github": _github,
@@ -164,21 +222,35 @@ _FORMATS = {
 # -- preview ----------------------------------------------------------------------------------
 
 
-def _preview(options) -> int:
-    from . import preview
-
-    variables = dict(options.var)
+def _preview(options: argparse.Namespace) -> int:
+    refused = _refuse_irregular(options.file)
+    if refused:
+        print(refused[0], file=sys.stderr)
+        return EXIT_USAGE
     try:
-        doc = read_document(options.file)
-        policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
-        settings = run_settings(doc, variables)
+        return _show_preview(options)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID
+    except (ValueError, ArithmeticError, RuntimeError, MemoryError, OSError) as error:
+        # What a config can still make the run refuse (an LR no float holds, a curve too long
+        # for memory, an unwritable --csv): one line and exit 2, never a traceback.
+        kind = "" if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}: "  # "int too large to convert to float" needs its name
+        print(f"lrpol preview: {kind}{error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _show_preview(options: argparse.Namespace) -> int:
+    from . import preview
+
+    variables = dict(options.var)
+    doc = read_document(options.file)
+    policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
+    settings = run_settings(doc, variables)
     lr0 = options.lr or settings.get("learning_rate")
     epochs = options.epochs or settings.get("epochs")
-    missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
-    if missing:
+    if lr0 is None or epochs is None:
+        missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
         keys, flags = zip(*missing)
         print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE
@@ -186,20 +258,16 @@ def _preview(options) -> int:
     if metrics is None and policy is not None and policy.reads_metric:
         metrics = preview.synthetic_metrics(epochs, preview.metric_mode(policy))
     described = repr(policy) if policy is not None else "disabled (the LR stays at lr0)"
-    try:
-        curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
-        print(f"{options.file}: {described}")
-        print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))
-        print("\n".join(preview.table(curve)))
-        if options.csv:
-            preview.write_csv(curve, options.csv)
-            print(f"wrote {options.csv} ({len(curve.lrs)} updates)")
-        if options.plot:
-            preview.plot(curve, options.plot, title=f"{options.file}\n{described}", log=options.log)
-            print(f"wrote {options.plot}")
-    except (ValueError, RuntimeError, OSError) as error:
-        print(f"lrpol preview: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
+    print(f"{options.file}: {described}")
+    print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))
+    print("\n".join(preview.table(curve)))
+    if options.csv:
+        preview.write_csv(curve, options.csv)
+        print(f"wrote {options.csv} ({len(curve.lrs)} updates)")
+    if options.plot:
+        preview.plot(curve, options.plot, title=f"{options.file}\n{described}", log=options.log)
+        print(f"wrote {options.plot}")
     return EXIT_OK
 
 
@@ -305,7 +373,10 @@ def _metrics(text: str) -> list[float]:
     """Comma-separated numbers, or a file holding numbers (a JSON array, or one per line or per comma)."""
     source = Path(text)
     if source.is_file():
-        content = source.read_text(encoding="utf-8").strip()
+        try:
+            content = source.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:  # argparse would let an OSError through as a traceback
+            raise argparse.ArgumentTypeError(f"cannot read {text}: {getattr(error, 'strerror', None) or error}") from None
         try:
             values = json.loads(content) if content.startswith("[") else content.replace("\n", ",").split(",")
         except ValueError as error:

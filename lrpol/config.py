@@ -176,8 +176,17 @@ def _parse_pointer(doc: Document, pointer: str) -> tuple:
     for token in pointer[1:].split("/"):
         token = token.replace("~1", "/").replace("~0", "~")
         container = _peek(doc.data, path)
-        path.append(int(token) if isinstance(container, list) and token.isdigit() else token)
+        path.append(_array_index(token, container) if isinstance(container, list) else token)
     return tuple(path)
+
+
+def _array_index(token: str, array: list) -> int | str:
+    """``token`` as an index into ``array`` when it is RFC 6901's ``0|[1-9][0-9]*`` in ASCII
+    ("²" and "٠" are digits to str.isdigit()). Anything else stays a key, which finds nothing
+    in an array; so does an index with more digits than any position in ``array``, which is
+    never converted (int() refuses more than 4,300 digits)."""
+    digits = token.isascii() and token.isdigit() and (token == "0" or not token.startswith("0"))
+    return int(token) if digits and len(token) <= len(str(len(array))) else token
 
 
 def _peek(data: object, path: list) -> object:

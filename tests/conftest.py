@@ -1,13 +1,89 @@
-"""Shared fixtures: one valid entry per policy, exactly what a config file would hold."""
+"""Shared fixtures: one valid entry per policy, exactly what a config file would hold; the
+extras a test needs; the hypothesis profiles; and the ``--no-skips`` switch CI runs with."""
+
+from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
+
+# -- optional extras ------------------------------------------------------------------------
+
+#: The module that tells whether each optional extra of pyproject.toml is installed.
+EXTRAS = {"torch": "torch", "ignite": "ignite", "keras": "keras", "plot": "matplotlib"}
+
+
+def skip_reason(extra: str, module: str | None = None) -> str:
+    """Why a test skips without ``extra``, and the command that installs it."""
+    what = f" ({module})" if module else ""
+    return f"needs the {extra!r} extra{what}: pip install 'lrpol[{extra}]'"
+
+
+def requires_extra(extra: str, module: str | None = None) -> ModuleType:
+    """Import the module ``extra`` provides (or ``module``, a tool in it), or skip the test
+    (at module level, the whole file) with a reason that names the extra to install."""
+    __tracebackhide__ = True  # report the skip at the test's line, not here
+    return pytest.importorskip(module or EXTRAS[extra], reason=skip_reason(extra, module))
+
+
+# -- hypothesis -----------------------------------------------------------------------------
+
+# CI runs every property test at the case count written in the test; a local run does a tenth,
+# so the suite stays quick. Time limits belong in benchmarks, not in tests: no deadline.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("local", max_examples=10, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "local")  # --hypothesis-profile NAME overrides
+
+
+def examples(ci_count: int) -> int:
+    """``max_examples`` for a property test: ``ci_count`` under the ci profile, scaled with the
+    active profile's ``max_examples`` (a tenth under local), and at least 10."""
+    return max(10, ci_count * settings().max_examples // 100)
+
+
+# -- --no-skips -----------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-skips", action="store_true", help="fail the run if any test or doctest is skipped, listing them (CI sets it: a skip there means a missing extra)")
+
+
+def _skips(config: pytest.Config) -> dict[str, str]:
+    """Each skipped test, doctest or module (by node id), and why."""
+    # The terminal reporter sees every skip: tests and doctests anywhere, and whole modules
+    # skipped at collection. A conftest's per-node hooks would miss the doctests under lrpol/.
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skips = {}
+    for report in reporter.stats.get("skipped", []) if reporter is not None else []:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        # A module skipped at import is reported twice under --doctest-modules (tests, doctests).
+        skips[report.nodeid or str(report.fspath)] = reason.removeprefix("Skipped: ")
+    return skips
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("no_skips") and _skips(session.config) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    skips = _skips(config) if config.getoption("no_skips") else {}
+    if not skips:
+        return
+    terminalreporter.section(f"--no-skips: {len(skips)} skipped, which fails this run", sep="=", red=True, bold=True)
+    for nodeid, reason in sorted(skips.items()):
+        terminalreporter.line(f"SKIPPED {nodeid}: {reason}")
+
+
+# -- valid entries --------------------------------------------------------------------------
 
 VALID_ENTRIES = {
     "DecayOnStep": {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 3}},

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 
 import pytest
-from conftest import CONFIGS, ROOT
+from conftest import CONFIGS, ROOT, requires_extra
 
 import lrpol
 from lrpol import TrainContext, curve, load
@@ -171,7 +171,7 @@ def png_size(path):
 
 
 def test_preview_plot_is_a_real_png_of_the_right_size(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
+    requires_extra("plot")
     out = tmp_path / "curve.png"
     assert main(["preview", str(CONFIGS / "reduce_on_plateau.json"), "--epochs", "30", "--steps-per-epoch", "10", "--plot", str(out), "--log"]) == 0
     assert png_size(out) == (800, 450)
@@ -180,7 +180,7 @@ def test_preview_plot_is_a_real_png_of_the_right_size(tmp_path, capsys):
 
 
 def test_plot_marks_reductions_and_names_the_config(tmp_path):
-    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib = requires_extra("plot")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from lrpol import preview

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
-from conftest import CONFIGS, assert_resumes_exactly
+from conftest import CONFIGS, assert_resumes_exactly, requires_extra
 
 import lrpol
 from lrpol import (
@@ -70,7 +70,7 @@ def test_warmup_with_a_start_factor_and_a_global_clock():
 
 
 def test_warmup_then_cosine_equals_torch_sequential_lr():
-    torch = pytest.importorskip("torch")
+    torch = requires_extra("torch")
     from torch.optim import lr_scheduler
 
     warm, total = 100, 1100
@@ -221,7 +221,7 @@ def test_schema_is_recursive_and_agrees_on_nested_errors():
 
 @pytest.mark.parametrize("min_lr", [0.0, 0.01])
 def test_step_unit_cosine_and_poly_equal_torch_per_update(min_lr):
-    torch = pytest.importorskip("torch")
+    torch = requires_extra("torch")
     from torch.optim import lr_scheduler
 
     total = 1200
@@ -321,7 +321,7 @@ def test_messages_name_a_list_of_policies():
 
 
 def test_sequential_equals_torch_sequential_lr():
-    torch = pytest.importorskip("torch")
+    torch = requires_extra("torch")
     from torch.optim import lr_scheduler
 
     from lrpol import ExponentialDecay

@@ -2,7 +2,9 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lrpol_sample_policies import ScaledConstant
@@ -16,8 +18,6 @@ from lrpol import (
     TrainContext,
     curve,
 )
-
-np = pytest.importorskip("numpy")
 
 
 def hook_lrs(policy, ctx, steps, metrics=None):
@@ -46,7 +46,7 @@ def policies():
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     policy=policies(),
     epochs=st.integers(1, 30),
@@ -115,7 +115,7 @@ def closed_forms():
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     inner=closed_forms(),
     second=closed_forms(),

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONFIGS, ROOT
+from conftest import CONFIGS, ROOT, requires_extra
 
 from lrpol import TrainContext, curve, load
 
@@ -33,7 +33,7 @@ def test_train_numpy_is_trainer_agnostic():
 
 
 def test_train_torch_from_an_mmar_config():
-    pytest.importorskip("torch")
+    requires_extra("torch")
     config = CONFIGS / "reduce_poly.json"
     header, rows = run_example("train_torch.py", config, "--epochs", 6)
     assert header.endswith("ReducePoly(poly_power=0.9), lr0=0.0002, 6 epochs of 12 updates")
@@ -43,7 +43,7 @@ def test_train_torch_from_an_mmar_config():
 
 
 def test_train_torch_with_plateau_reads_the_validation_score():
-    pytest.importorskip("torch")
+    requires_extra("torch")
     _, rows = run_example("train_torch.py", CONFIGS / "reduce_on_plateau.yaml", "--epochs", 6)
     lrs = [r[1] for r in rows]
     assert lrs[0] == 1e-3 and lrs == sorted(lrs, reverse=True)

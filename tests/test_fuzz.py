@@ -4,7 +4,7 @@ import copy
 import json
 
 import yaml
-from conftest import CONFIGS, VALID_ENTRIES
+from conftest import CONFIGS, VALID_ENTRIES, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,19 +53,19 @@ def _agree(entry, variables=None):
     assert built == (problems == []), (entry, problems)
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_entries())
 def test_validate_and_build_agree_on_mutated_entries(entry):
     _agree(entry, variables={"x": 0.5, "lr": "{x}"})
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(keys, json_like, max_size=6))
 def test_validate_and_build_agree_on_arbitrary_mappings(entry):
     _agree(entry)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=200), suffix=st.sampled_from([".json", ".yaml"]))
 def test_validate_never_raises_on_arbitrary_files(tmp_path, text, suffix):
     path = tmp_path / f"config{suffix}"
@@ -105,7 +105,7 @@ def mutated_configs(draw):
     return config
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_configs(), st.sampled_from(["json", "yaml"]))
 def test_mutated_example_configs_never_crash_and_agree_with_build(config, fmt):
     text = json.dumps(config) if fmt == "json" else yaml.safe_dump(config, sort_keys=False)

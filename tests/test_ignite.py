@@ -1,12 +1,13 @@
 """lrpol.integrations.ignite on real Ignite engines."""
 
 import pytest
+from conftest import requires_extra
 
 import lrpol
 from lrpol import TrainContext, curve
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("ignite")
+torch = requires_extra("torch")
+requires_extra("ignite")
 from ignite.engine import Engine, Events  # noqa: E402
 from ignite.metrics import MeanSquaredError  # noqa: E402
 

@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -286,7 +287,7 @@ def broken_json(draw):
     return text[:at] + char + text[at + 1 :]
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.one_of(st.text(), st.text(_JSON_ALPHABET), broken_json()))
 def test_accepts_exactly_what_json_loads_accepts(text):
     try:

@@ -2,15 +2,17 @@
 
 import os
 
+import numpy as np
 import pytest
+from conftest import requires_extra
 
 os.environ["KERAS_BACKEND"] = "torch"  # must be set before keras is imported; torch is what CI installs
 
-import lrpol  # noqa: E402
-from lrpol import TrainContext, curve  # noqa: E402
+import lrpol
+from lrpol import TrainContext, curve
 
-keras = pytest.importorskip("keras")
-np = pytest.importorskip("numpy")
+requires_extra("torch")  # the backend these tests run Keras on
+keras = requires_extra("keras")
 from lrpol.integrations.keras import LRPolicyCallback  # noqa: E402
 
 

@@ -7,7 +7,7 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import CONFIGS, ROOT, VALID_ENTRIES, valid_entry
+from conftest import CONFIGS, ROOT, VALID_ENTRIES, requires_extra, valid_entry
 
 from lrpol import ConfigError, build, validate
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
@@ -182,7 +182,7 @@ def test_path_entries_pass_the_schema_with_any_args():
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.json")) + sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
 def test_example_configs_pass_check_jsonschema(path):
-    pytest.importorskip("check_jsonschema")
+    requires_extra("dev", "check_jsonschema")
     result = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--schemafile", str(ROOT / "schemas" / TRAIN_CONFIG), str(path)],
         capture_output=True, text=True, timeout=120,
@@ -192,7 +192,7 @@ def test_example_configs_pass_check_jsonschema(path):
 
 
 def test_check_jsonschema_rejects_a_typo(write):
-    pytest.importorskip("check_jsonschema")
+    requires_extra("dev", "check_jsonschema")
     config = json.loads((CONFIGS / "decay_on_step.json").read_text())
     config["train"]["lr_policy"]["args"]["decay_rato"] = config["train"]["lr_policy"]["args"].pop("decay_ratio")
     path = write("typo.json", json.dumps(config))

@@ -9,7 +9,9 @@ import math
 from dataclasses import replace
 
 import jsonschema
+import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,8 +25,6 @@ from lrpol.policies import (
     OneCycle,
 )
 from lrpol.schema import LR_POLICY, generate
-
-np = pytest.importorskip("numpy")
 
 RUN = TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=5)  # T = 10 updates
 
@@ -418,7 +418,7 @@ def standard_policies():
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(policy=standard_policies(), epochs=st.integers(1, 30), steps_per_epoch=st.integers(1, 20), extra_steps=st.integers(0, 40))
 def test_curve_equals_evaluate_step_by_step(policy, epochs, steps_per_epoch, extra_steps):
     ctx = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch)

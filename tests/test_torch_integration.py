@@ -11,12 +11,12 @@ import textwrap
 import warnings
 
 import pytest
-from conftest import CONFIGS, ROOT
+from conftest import CONFIGS, ROOT, requires_extra
 
 import lrpol
 from lrpol import TrainContext, curve, load
 
-torch = pytest.importorskip("torch")
+torch = requires_extra("torch")
 from lrpol.integrations.torch import SCALE_KEY, attach, distributed_metric  # noqa: E402
 
 

@@ -12,10 +12,11 @@ import random
 from dataclasses import replace
 
 import pytest
+from conftest import requires_extra
 
 from lrpol import DecayOnStep, ReduceCosine, ReduceOnPlateau, ReducePoly, TrainContext
 
-torch = pytest.importorskip("torch")
+torch = requires_extra("torch")
 from torch.optim import lr_scheduler  # noqa: E402
 
 LR0 = 0.1

@@ -16,6 +16,7 @@ import itertools
 from dataclasses import replace
 
 import pytest
+from conftest import requires_extra
 
 from lrpol import TrainContext
 from lrpol.policies import (
@@ -27,7 +28,7 @@ from lrpol.policies import (
     OneCycle,
 )
 
-torch = pytest.importorskip("torch")
+torch = requires_extra("torch")
 from torch.optim import lr_scheduler  # noqa: E402
 
 LR0 = 0.1

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 import yaml
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -627,7 +628,7 @@ def test_reads_json_as_json(libyaml, value):
 _YAML_ALPHABET = st.sampled_from(list("-?:,[]{}#&*!|>'\"%@` \t\n\r\\abc01.~e+x<\u00e9"))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(text=st.one_of(st.text(), st.text(_YAML_ALPHABET)))
 def test_any_text_parses_or_raises_config_error(libyaml, text):
     try:
