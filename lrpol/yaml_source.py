@@ -39,13 +39,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # yaml is imported when a YAML file is read, not with lrpol
     from yaml.error import YAMLError
 
+from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
+from .errors import ConfigError, Path, json_type
+
 # A composed YAML node (scalar, sequence or mapping) or a parser event: PyYAML's stubs type
 # neither the ``id`` that tells nodes apart nor libyaml's marks, so they are read as Any.
 Node = Any
 Event = Any
-
-from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
-from .errors import ConfigError, Path, json_type
 
 #: Nodes a YAML document may hold. Composing costs about 1 µs a node, so this keeps any file
 #: under a second; a train config holds hundreds.

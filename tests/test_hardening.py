@@ -81,7 +81,7 @@ def test_safe_load_would_differ_and_we_never_construct(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text(text)
     problems = validate(path)  # ...and we report it with its place, and run nothing
-    assert [(p.code, p.line, p.column) for p in problems][0] == ("yaml-tag", 2, 14)
+    assert (problems[0].code, problems[0].line, problems[0].column) == ("yaml-tag", 2, 14)
     assert not marker.exists()
 
 
