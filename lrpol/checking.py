@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .arguments import Argument, ArgumentError, arguments_of
 from .document import Document
-from .errors import Invalid, a_json_type, did_you_mean
+from .errors import Invalid, a_json_type, did_you_mean, found_value, show_key
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
 from .variables import Variables, substitute_tree
@@ -79,7 +79,7 @@ class EntryChecker:
             return None
         for key in entry:
             if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
-                self._unknown_key((*at, key), f"unknown key {key!r} in a policy entry", ENTRY_KEYS, "unknown-key")
+                self._unknown_key((*at, key), f"unknown key {show_key(key)} in a policy entry", ENTRY_KEYS, "unknown-key")
         if "disabled" in entry:
             entry = {**entry, "disabled": self._substitute(entry["disabled"], (*at, "disabled"))}
         disabled = self._typed(entry, at, "disabled", bool, default=False)
@@ -110,7 +110,7 @@ class EntryChecker:
         if isinstance(key, str):
             self.report(path, message, did_you_mean(key, known), code, key=True)
         else:  # only possible in a mapping built in code
-            self.report(path, f"keys must be strings, got {a_json_type(key)} {key!r}", code="non-string-key", key=True)
+            self.report(path, f"keys must be strings, got {found_value(key)}", code="non-string-key", key=True)
 
     def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
         has_name, has_path = "name" in entry, "path" in entry

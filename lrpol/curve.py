@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from .arguments import arguments_of
 from .context import TrainContext
+from .errors import show_value
 from .hook import LRHook, checked_metric
 from .policy import LRPolicy
 
@@ -39,7 +40,7 @@ def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = Non
         raise ValueError("curve() needs ctx.steps_per_epoch: the epoch of each update must be known")
     steps = ctx.total_steps if steps is None else steps
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+        raise ValueError(f"steps must be an integer >= 0, got {show_value(steps)}")
     metrics = None if metrics is None else [checked_metric(m) for m in metrics]
     if policy is None:
         return np.full(steps, ctx.initial_lr)

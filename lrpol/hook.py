@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 
 from .context import TrainContext
+from .errors import show_value
 from .policy import LRPolicy
 
 STATE_FORMAT = 1
@@ -123,7 +124,7 @@ class LRHook:
     def _checked_counters(self, state: object) -> dict:
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found {found!r})")
+            raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found {show_value(found)})")
         counters = state.get("context")
         if not isinstance(counters, dict) or set(counters) != set(_COUNTERS):
             raise ValueError(f"hook state: 'context' must have the keys {list(_COUNTERS)}")
@@ -147,8 +148,11 @@ class LRHook:
 def as_float(value: object) -> float:
     """A validation result as a float (a numpy or torch scalar too); strings and booleans are refused."""
     if isinstance(value, (str, bytes, bool)):
-        raise TypeError(f"metric must be a number, got {value!r}")
-    return float(value)
+        raise TypeError(f"metric must be a number, got {show_value(value)}")
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float's range: as infinite, refused as such
+        return math.inf if value > 0 else -math.inf
 
 
 def checked_metric(value: object) -> float:

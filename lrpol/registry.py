@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterable
 
-from .errors import Invalid, did_you_mean
+from .errors import Invalid, did_you_mean, safe_repr
 from .policy import LRPolicy
 
 ENTRY_POINT_GROUP = "lrpol.policies"
@@ -159,7 +159,7 @@ def resolve_path(path: str, prefixes: tuple[str, ...]) -> type[LRPolicy]:
     target = getattr(module, attribute, None)
     # Judge what was actually imported, not the string: an allowed module can re-export anything.
     if not (isinstance(target, type) and issubclass(target, LRPolicy)):
-        raise RegistryError(f"path {path!r} resolves to {target!r}, which is not an LRPolicy subclass", code="not-a-policy")
+        raise RegistryError(f"path {path!r} resolves to {safe_repr(target)}, which is not an LRPolicy subclass", code="not-a-policy")
     if not path_allowed(target.__module__ + "." + target.__qualname__, prefixes):
         raise RegistryError(
             f"path {path!r} resolves to {_where(target)}, which is defined outside the allowlist", code="path-not-allowed"

@@ -185,7 +185,7 @@ def test_cosine_restarts_in_epochs():
 
 def test_cosine_restarts_curve_with_a_period_longer_than_the_run():
     ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=4)
-    policy = CosineRestarts(period=2**70)
+    policy = CosineRestarts(period=2**53)  # the largest period an argument may have
     assert curve(policy, ctx).tolist() == at_steps(policy, range(4), ctx)
 
 
