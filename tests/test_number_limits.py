@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from conftest import VALID_ENTRIES, valid_entry
 
-from lrpol import ConfigError, LRHook, ReducePoly, TrainContext, build, validate
+from lrpol import ConfigError, LRHook, ReducePoly, TrainContext, build, curve, validate
 from lrpol.arguments import MAX_INTEGER, arguments_of
 from lrpol.errors import show_value
 from lrpol.registry import builtin
@@ -166,7 +166,7 @@ def test_every_integer_argument_of_every_policy_is_covered():
 
 @pytest.mark.parametrize("entry", [entry for _, entry in AT_THE_BOUND], ids=[label for label, _ in AT_THE_BOUND])
 @pytest.mark.parametrize("total_epochs, steps_per_epoch", RUN_SHAPES)
-def test_what_validates_at_the_bound_runs_in_the_hook(entry, total_epochs, steps_per_epoch):
+def test_what_validates_at_the_bound_runs_in_the_hook_and_curve(entry, total_epochs, steps_per_epoch):
     assert validate(entry, pointer="") == []
     policy = build(entry)
     ctx = TrainContext(initial_lr=0.1, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch)
@@ -176,6 +176,9 @@ def test_what_validates_at_the_bound_runs_in_the_hook(entry, total_epochs, steps
         hook.step()
         hook.report_metric(0.5)
     assert all(math.isfinite(lr) and 0 <= lr <= 0.1 for lr in lrs)
+    run = TrainContext(initial_lr=0.1, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch)
+    values = curve(policy, run, steps=6, metrics=[0.5, 0.5])
+    assert values.shape == (6,) and all(math.isfinite(lr) and 0 <= lr <= 0.1 for lr in values.tolist())
 
 
 # -- the schemas say the same ----------------------------------------------------------------------
