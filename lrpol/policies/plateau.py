@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from ..arguments import arg
 from ..context import TrainContext
 from ..curve import curve, epochs_spanned, per_epoch
+from ..errors import show_value
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -158,9 +159,25 @@ class ReduceOnPlateau(LRPolicy):
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
             value = own[name]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {value!r}")
+                raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {show_value(value)}")
         best = own["best"]
         if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or not math.isfinite(best)):
-            raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {best!r}")
+            raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {show_value(best)}")
+        # What counting results can reach: the first result always sets best, and the counters reset at their limits.
+        if (best is None) != (own["seen"] == 0):
+            raise ValueError(f"ReduceOnPlateau state: best is {show_value(best)} with seen {own['seen']}: best is null exactly until the first result")
+        if own["bad_count"] >= self.plateau_count_trigger:
+            raise ValueError(f"ReduceOnPlateau state: bad_count must be < plateau_count_trigger ({self.plateau_count_trigger}), got {own['bad_count']}")
+        if own["cooldown_left"] > self.cooldown:
+            raise ValueError(f"ReduceOnPlateau state: cooldown_left must be <= cooldown ({self.cooldown}), got {own['cooldown_left']}")
         super().load_state_dict({key: value for key, value in state.items() if key == "policy"})
         object.__setattr__(self, "_state", PlateauState(**own))
+
+    def check_state(self, ctx: TrainContext) -> None:
+        # seen one short would replay the last result on the next evaluate; any other gap raises there, later.
+        if self._state.seen != ctx.metric_count:
+            raise ValueError(
+                f"ReduceOnPlateau state: seen is {self._state.seen} but the context's metric_count is {ctx.metric_count}: "
+                "restore the policy and the context from the same checkpoint"
+            )
+        super().check_state(ctx)
