@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from .arguments import Argument, ArgumentError, arguments_of
 from .document import Document
-from .errors import Invalid, a_json_type, did_you_mean, found_value, show_key
+from .errors import (
+    Invalid,
+    a_json_type,
+    did_you_mean,
+    found_value,
+    show_error,
+    show_key,
+)
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
 from .variables import Variables, substitute_tree
@@ -197,8 +204,8 @@ class EntryChecker:
             return plan.cls(**args)
         except ArgumentError as error:
             self.reject((*plan.at, "args", *error.path), error)
-        except Exception as error:  # user code may raise anything; the config is what is wrong
-            self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {type(error).__name__}: {error}", code="rejected")
+        except (Exception, SystemExit) as error:  # user code may raise anything, sys.exit() too; the config is what is wrong
+            self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {show_error(error)}", code="rejected")
         return None
 
     def _built(self, value: object) -> object:

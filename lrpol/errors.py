@@ -230,6 +230,19 @@ def safe_repr(value: object) -> str:
     return text if len(text) <= MAX_CHARS_SHOWN else text[: MAX_CHARS_SHOWN - 3] + "..."
 
 
+def show_error(error: BaseException) -> str:
+    """``Type: message`` for an exception raised by user code, never raising itself.
+
+    >>> show_error(SystemExit(0)), show_error(ValueError(10**5000))
+    ('SystemExit: 0', 'ValueError: an integer of 5001 digits')
+    """
+    try:
+        text = str(error)
+    except Exception:  # str() of its argument failed: an integer beyond 4,300 digits, say
+        text = show_value(error.args[0] if len(error.args) == 1 else list(error.args))
+    return f"{type(error).__name__}: {text}"
+
+
 def _is_long_integer(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and not -(10**MAX_DIGITS_SHOWN) < value < 10**MAX_DIGITS_SHOWN
 
