@@ -192,8 +192,10 @@ def show_value(value: object) -> str:
 
 
 def _shown(value: object, depth: int) -> str:
-    if value is None or isinstance(value, (bool, float)):
+    if value is None or isinstance(value, bool):
         return json.dumps(value)
+    if isinstance(value, float):
+        return repr(float(value))  # as JSON spells finite numbers, and nan and inf as Python does
     if isinstance(value, int):
         if not _is_long_integer(value):
             return str(int(value))

@@ -223,3 +223,35 @@ def test_the_state_of_any_run_at_any_step_is_accepted_and_resumes_exactly(policy
         return LRHook(fresh_copy(policy), ctx, applied.append), applied
 
     assert_resumes_exactly(start, metrics, steps_per_epoch=steps_per_epoch, total_steps=8 * steps_per_epoch)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("reductions", 10**5000, "reductions must be an integer >= 0 and <= 9007199254740992, got an integer of 5001 digits"),
+        ("bad_count", 2**53 + 1, "bad_count must be an integer >= 0 and <= 9007199254740992, got 9007199254740993"),
+        ("best", 10**400, "best must be null or a finite number, got an integer of 401 digits"),
+        ("best", float("nan"), "best must be null or a finite number, got nan"),
+    ],
+    ids=["huge-reductions", "bad_count-past-2**53", "huge-best", "nan-best"],
+)
+def test_huge_or_non_finite_plateau_fields_are_refused_naming_them(field, value, message):
+    # Built in memory (json would refuse 5001 digits): each is refused, never an OverflowError later.
+    hook, _ = plateau_hook()
+    before = hook.state_dict()
+    state = copy.deepcopy(before)
+    state["policy"][field] = value
+    with pytest.raises(ValueError) as info:
+        hook.load_state_dict(state)
+    assert str(info.value) == f"policy: ReduceOnPlateau state: {message}"
+    assert hook.state_dict() == before
+
+
+def test_a_plateau_state_with_odd_keys_is_refused_listing_them():
+    policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
+    with pytest.raises(ValueError) as info:
+        policy.load_state_dict({"seen": 0, 10**5000: 1})
+    assert str(info.value) == (
+        "ReduceOnPlateau state must have the keys ['bad_count', 'best', 'cooldown_left', 'reductions', 'seen'] "
+        '(and \'policy\' for a nested one), got ["seen", an integer of 5001 digits]'
+    )

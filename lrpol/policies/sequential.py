@@ -114,9 +114,9 @@ class Sequential(LRPolicy):
             if before is None:
                 continue
             if phase > current:
-                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {before}, but phase {phase} has not started at {self.unit} {elapsed(ctx, self.unit)}")
+                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, but phase {phase} has not started at {self.unit} {elapsed(ctx, self.unit)}")
             if before > ctx.metric_count:
-                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {before}, more than the context's metric_count {ctx.metric_count}")
+                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, more than the context's metric_count {ctx.metric_count}")
         # The running phase's policy counts the results since it began; phases to come have seen none.
         for phase in range(current, len(self.policies)):
             begin = self.milestones[phase - 1] if phase else 0
