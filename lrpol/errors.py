@@ -160,12 +160,12 @@ def found_value(value: object) -> str:
 
 #: Integers with more digits than this are shown by their length: they are unreadable, and
 #: beyond 4,300 digits ``str()`` itself refuses them.
-MAX_DIGITS_SHOWN = 24
+_MAX_DIGITS_SHOWN = 24
 #: Strings, lists and objects are cut short after this many characters or items, and
 #: nested ones after this depth, so that no value can make a message huge.
-MAX_CHARS_SHOWN = 80
-MAX_ITEMS_SHOWN = 10
-MAX_DEPTH_SHOWN = 3
+_MAX_CHARS_SHOWN = 80
+_MAX_ITEMS_SHOWN = 10
+_MAX_DEPTH_SHOWN = 3
 
 
 def show_value(value: object) -> str:
@@ -201,19 +201,19 @@ def _shown(value: object, depth: int) -> str:
             return str(int(value))
         return f"{'a negative' if value < 0 else 'an'} integer of {_digits(abs(value))} digits"
     if isinstance(value, str):
-        if len(value) <= MAX_CHARS_SHOWN:
+        if len(value) <= _MAX_CHARS_SHOWN:
             return json.dumps(value)
-        return json.dumps(value[: MAX_CHARS_SHOWN - 12])[:-1] + f'..." ({len(value)} characters)'
+        return json.dumps(value[: _MAX_CHARS_SHOWN - 12])[:-1] + f'..." ({len(value)} characters)'
     if isinstance(value, (list, tuple, dict)):
         opening, closing = "{}" if isinstance(value, dict) else "[]"
-        if depth >= MAX_DEPTH_SHOWN:
+        if depth >= _MAX_DEPTH_SHOWN:
             return f"{opening}...{closing}" if value else opening + closing
-        items = list(value.items())[:MAX_ITEMS_SHOWN] if isinstance(value, dict) else value[:MAX_ITEMS_SHOWN]
+        items = list(value.items())[:_MAX_ITEMS_SHOWN] if isinstance(value, dict) else value[:_MAX_ITEMS_SHOWN]
         if isinstance(value, dict):
             shown = [f"{_shown(k, depth + 1)}: {_shown(v, depth + 1)}" for k, v in items]
         else:
             shown = [_shown(item, depth + 1) for item in items]
-        if len(value) > MAX_ITEMS_SHOWN:
+        if len(value) > _MAX_ITEMS_SHOWN:
             shown.append(f"... {len(value)} items")
         return opening + ", ".join(shown) + closing
     return safe_repr(value)
@@ -229,7 +229,7 @@ def safe_repr(value: object) -> str:
         text = repr(value)
     except Exception:  # an integer beyond 4,300 digits, or a repr that is itself broken
         return show_value(value) if isinstance(value, (int, list, tuple, dict)) else f"a {type(value).__name__}"
-    return text if len(text) <= MAX_CHARS_SHOWN else text[: MAX_CHARS_SHOWN - 3] + "..."
+    return text if len(text) <= _MAX_CHARS_SHOWN else text[: _MAX_CHARS_SHOWN - 3] + "..."
 
 
 def show_error(error: BaseException) -> str:
@@ -246,7 +246,7 @@ def show_error(error: BaseException) -> str:
 
 
 def _is_long_integer(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and not -(10**MAX_DIGITS_SHOWN) < value < 10**MAX_DIGITS_SHOWN
+    return isinstance(value, int) and not isinstance(value, bool) and not -(10**_MAX_DIGITS_SHOWN) < value < 10**_MAX_DIGITS_SHOWN
 
 
 def _digits(n: int) -> int:
