@@ -78,6 +78,19 @@ def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | N
     """
     import numpy as np
 
+    part = phase_part(policy, ctx, start, length, unit, steps)
+    if part is None:
+        return None
+    first_step, inside = part
+    return np.concatenate([np.full(min(first_step, steps), inside[0]), inside[: max(0, steps - first_step)]])
+
+
+def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+    """(first step, values) of a phase: what ``policy`` gives at run updates first step ..
+    steps - 1 (at least one value), or None as for :func:`phase_curve`.
+
+    The cost is the phase's own updates, so a composite of many phases stays O(steps).
+    """
     from .clock import phase_geometry
 
     first_step, first_epoch, epochs, phase_steps = phase_geometry(ctx, start, length, unit)
@@ -87,8 +100,7 @@ def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | N
     phase = TrainContext(initial_lr=ctx.initial_lr, total_epochs=epochs, steps_per_epoch=spe)
     if phase.total_steps != phase_steps:
         return None
-    inside = curve(policy, phase, steps=max(1, steps - first_step))
-    return np.concatenate([np.full(min(first_step, steps), inside[0]), inside[: max(0, steps - first_step)]])
+    return first_step, curve(policy, phase, steps=max(1, steps - first_step))
 
 
 def per_epoch(values, steps: int, steps_per_epoch: int):

@@ -12,6 +12,7 @@ from test_curve import hook_lrs
 
 from lrpol import DecayOnStep, TrainContext, build, curve
 from lrpol.arguments import MAX_INTEGER, arguments_of
+from lrpol.curve import phase_part
 from lrpol.registry import builtin
 
 PEAK_LIMIT = 10 * 2**20  # 10 MiB for 10 updates; the old curves asked for 7.3 TiB and 74.5 GiB
@@ -82,3 +83,20 @@ def test_a_plateau_curve_with_epochs_of_two_updates_reads_each_result_once():
     ctx = TrainContext(initial_lr=1.0, total_epochs=5, steps_per_epoch=2)
     policy = build({"name": "ReduceOnPlateau", "args": {"plateau_count_trigger": 1, "reduction_rate": 0.5}})
     assert curve(policy, ctx, steps=STEPS, metrics=[0.5, 0.5, 0.5, 0.6]).tolist() == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25]
+
+
+def test_a_phase_is_computed_over_its_own_updates_only():
+    # Sequential asks for each phase's part alone, so many phases cost O(steps), not O(phases * steps).
+    ctx = TrainContext(initial_lr=1.0, total_epochs=100, steps_per_epoch=10)
+    first_step, values = phase_part(build({"name": "ReducePoly", "args": {"poly_power": 1}}), ctx, 90, 5, "epoch", 950)
+    assert first_step == 900 and values.tolist() == [1.0] * 10 + [0.8] * 10 + [0.6] * 10 + [0.4] * 10 + [0.2] * 10
+
+
+def test_a_sequential_of_many_phases_equals_the_hook():
+    phases = [{"name": "ReducePoly", "args": {"poly_power": 1, "unit": "step"}}, {"name": "Constant", "args": {"factor": 0.5}}] * 100
+    policy = build({"name": "Sequential", "args": {"policies": phases, "milestones": list(range(3, 600, 3)), "unit": "step"}})
+    shape = {"initial_lr": 0.1, "total_epochs": 200, "steps_per_epoch": 3}
+    found = []
+    assert peak_bytes(lambda: found.append(curve(policy, TrainContext(**shape)))) < PEAK_LIMIT
+    np.testing.assert_allclose(found[0], hook_lrs(dataclasses.replace(policy), TrainContext(**shape), 600), rtol=1e-12, atol=0)
+    assert found[0][:6].tolist() == [0.1, 0.1 * 2 / 3, 0.1 / 3, 0.05, 0.05, 0.05]

@@ -7,7 +7,7 @@ from itertools import pairwise
 from ..arguments import ArgumentError, arg
 from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
-from ..curve import phase_curve
+from ..curve import phase_part
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register
@@ -84,10 +84,10 @@ class Sequential(LRPolicy):
             end = steps if last else min(steps, self.milestones[phase] * scale)
             if begin >= steps:
                 break
-            part = phase_curve(policy, ctx, starts[phase], length, self.unit, end)
+            part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
             if part is None:
                 return None
-            values[begin:end] = part[begin:end]
+            values[begin:end] = part[1][: end - begin]  # the phase starts at update begin
         return values
 
     def state_dict(self) -> dict:
