@@ -8,14 +8,14 @@ Schema and ``lrpol describe``, so they cannot disagree.
 from __future__ import annotations
 
 import dataclasses
-import json
+import itertools
 import math
 import numbers
 import types
 import typing
 from dataclasses import MISSING, dataclass
 
-from .errors import Invalid, a_json_type, did_you_mean
+from .errors import Invalid, did_you_mean, found_value, show_value
 
 
 class _Required:
@@ -27,6 +27,11 @@ class _Required:
 REQUIRED = _Required()
 
 _KIND_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "a boolean"}
+
+#: The largest integer argument (and the smallest, negated). Policies compute with their
+#: integers as floats, and every integer up to 2**53 is exact as one; beyond ~1.8e308 an
+#: integer is no float at all, so a value that validated would crash the hook.
+MAX_INTEGER = 2**53
 
 
 class ArgumentError(Invalid):
@@ -104,6 +109,7 @@ class Argument:
 
         Integers are accepted for numbers; whole floats such as ``2.0`` are accepted for
         integers (JSON Schema counts them as integers too); booleans are never numbers.
+        Integers must lie within +-2**53 (:data:`MAX_INTEGER`), and ``-0.0`` becomes ``0.0``.
         A list comes back as a tuple.
 
         >>> Argument("decay_freq", int, "").check(2.0)
@@ -112,6 +118,10 @@ class Argument:
         Traceback (most recent call last):
         ...
         lrpol.arguments.ArgumentError: decay_ratio: must be > 0 and <= 1, got 1.5
+        >>> Argument("decay_freq", int, "", ge=1).check(2**53 + 1)
+        Traceback (most recent call last):
+        ...
+        lrpol.arguments.ArgumentError: decay_freq: must be <= 9007199254740992 (2**53: integers beyond it are not exact as floats), got 9007199254740993
         >>> Argument("milestones", int, "", ge=1, many=True, increasing=True).check([10, 5])
         Traceback (most recent call last):
         ...
@@ -122,33 +132,37 @@ class Argument:
         if not self.many:
             return self.check_item(value)
         if not isinstance(value, (list, tuple)):
-            raise ArgumentError(self.name, f"expected {self.expects()}, got {_found(value)}", code="wrong-type")
+            raise ArgumentError(self.name, f"expected {self.expects()}, got {found_value(value)}", code="wrong-type")
         items = tuple(self.check_item(item, index) for index, item in enumerate(value))
         if len(items) < self.min_items:
             raise ArgumentError(self.name, f"needs at least {self.min_items} item(s), got {len(items)}", code="too-few")
-        if self.increasing and any(b <= a for a, b in zip(items, items[1:])):
-            raise ArgumentError(self.name, f"must be strictly increasing, got {_show(list(items))}", code="not-increasing")
+        if self.increasing and any(b <= a for a, b in itertools.pairwise(items)):
+            raise ArgumentError(self.name, f"must be strictly increasing, got {show_value(list(items))}", code="not-increasing")
         return items
 
     def check_item(self, value: object, index: int | None = None) -> object:
         """One value (one list item, for a list) converted and checked."""
-        value = self._convert(value, index)
+        given, value = value, self._convert(value, index)
         if self.choices is not None and value not in self.choices:
-            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_show(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)
+            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {show_value(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)
         if self.kind in (int, float) and not self._in_range(value):
-            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(value)}", code="out-of-range", index=index)
+            raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(given)}", code="out-of-range", index=index)
+        if self.kind is int and not -MAX_INTEGER <= value <= MAX_INTEGER:
+            bound = f"<= {MAX_INTEGER}" if value > 0 else f">= {-MAX_INTEGER}"
+            raise ArgumentError(self.name, f"must be {bound} (2**53: integers beyond it are not exact as floats), got {_number(given)}", code="out-of-range", index=index)
         return value
 
     def _convert(self, value: object, index: int | None) -> object:
         kind = self.kind
         if kind is float and _is_number(value):
             try:
-                value = float(value)
+                converted = float(value)
             except OverflowError:  # an int beyond float's range
-                value = math.inf if value > 0 else -math.inf
-            if not math.isfinite(value):
-                raise ArgumentError(self.name, f"must be a finite number, got {value}", code="non-finite", index=index)
-            return value
+                raise ArgumentError(self.name, f"must be a finite number, at most 1.8e308 in size, got {_number(value)}", code="non-finite", index=index) from None
+            if not math.isfinite(converted):
+                raise ArgumentError(self.name, f"must be a finite number, got {converted}", code="non-finite", index=index)
+            # -0.0 == 0.0, yet it would come out of formulas as an LR of -0.0 (min_lr: -0.0, say).
+            return 0.0 if converted == 0 else converted
         if kind is int and _is_number(value):
             if isinstance(value, numbers.Integral):
                 return int(value)
@@ -158,7 +172,7 @@ class Argument:
         # True is an int to Python, but a boolean is never a number in a config.
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        raise ArgumentError(self.name, f"expected {self._kind_name()}, got {_found(value)}", code="wrong-type", index=index)
+        raise ArgumentError(self.name, f"expected {self._kind_name()}, got {found_value(value)}", code="wrong-type", index=index)
 
     def _kind_name(self) -> str:
         return _KIND_NAMES.get(self.kind, "a policy")
@@ -223,7 +237,7 @@ def _kind(cls: type, name: str, hint: object) -> dict:
         found["nullable"] = True
         (hint,) = [m for m in members if m is not type(None)]
     if typing.get_origin(hint) is tuple:
-        item, ellipsis = typing.get_args(hint)
+        item, _ = typing.get_args(hint)  # tuple[X, ...]
         found["many"], hint = True, item
     if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, LRPolicy)):
         return {"kind": hint, **found}
@@ -235,10 +249,10 @@ def _is_number(value: object) -> bool:
 
 
 def _number(value: float) -> str:
-    """Numbers as a config would spell them: 1 not 1.0, 0.5, 1e-08."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
+    """Numbers as a config would spell them: 1 not 1.0, 0.5, 1e-08, inf; a huge integer by its length."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    return show_value(value)
 
 
 def _plural(item: str) -> str:
@@ -249,14 +263,3 @@ def _plural(item: str) -> str:
             plural = first[:-1] + "ies" if first.endswith("y") else first + "s"
             return f"{plural} {rest}".rstrip()
     return item
-
-
-def _found(value: object) -> str:
-    return "null" if value is None else f"{a_json_type(value)} ({_show(value)})"
-
-
-def _show(value: object) -> str:
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from .arguments import Argument, ArgumentError, arguments_of
 from .document import MAX_LISTED_PROBLEMS, Document
-from .errors import Invalid, Problem, a_json_type, did_you_mean
+from .errors import (
+    Invalid,
+    Problem,
+    a_json_type,
+    did_you_mean,
+    found_value,
+    show_error,
+    show_key,
+)
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
 from .variables import Variables, substitute_tree
@@ -103,7 +111,7 @@ class EntryChecker:
             return None
         for key in entry:
             if key not in ENTRY_KEYS and key not in IGNORED_KEYS:
-                self._unknown_key((*at, key), f"unknown key {key!r} in a policy entry", ENTRY_KEYS, "unknown-key")
+                self._unknown_key((*at, key), f"unknown key {show_key(key)} in a policy entry", ENTRY_KEYS, "unknown-key")
         if "disabled" in entry:
             entry = {**entry, "disabled": self._substitute(entry["disabled"], (*at, "disabled"))}
         disabled = self._typed(entry, at, "disabled", bool, default=False)
@@ -135,7 +143,7 @@ class EntryChecker:
             # The hint (a fuzzy match against every known name) is worked out only for listed problems.
             self.report(path, message, "" if self.listing_full else did_you_mean(key, known), code, key=True)
         else:  # only possible in a mapping built in code
-            self.report(path, f"keys must be strings, got {a_json_type(key)} {key!r}", code="non-string-key", key=True)
+            self.report(path, f"keys must be strings, got {found_value(key)}", code="non-string-key", key=True)
 
     def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
         has_name, has_path = "name" in entry, "path" in entry
@@ -225,8 +233,8 @@ class EntryChecker:
             return plan.cls(**args)
         except ArgumentError as error:
             self.reject((*plan.at, "args", *error.path), error)
-        except Exception as error:  # user code may raise anything; the config is what is wrong
-            self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {type(error).__name__}: {error}", code="rejected")
+        except (Exception, SystemExit) as error:  # user code may raise anything, sys.exit() too; the config is what is wrong
+            self.report((*plan.at, "args"), f"{plan.label} rejected its arguments: {show_error(error)}", code="rejected")
         return None
 
     def _built(self, value: object) -> object:

@@ -8,6 +8,8 @@ them; all three format the same records.
 from __future__ import annotations
 
 import difflib
+import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -28,17 +30,23 @@ def format_path(path: Path) -> str:
     parts = ["$"]
     for key in path:
         if isinstance(key, int) and not isinstance(key, bool):
-            parts.append(f"[{key}]")
+            parts.append(f"[{show_value(key)}]")
         elif isinstance(key, str) and _IDENTIFIER.match(key):
             parts.append(f".{key}")
         else:  # any other key, even one that is not a string, on one printable line
-            parts.append(f"[{_quote(key)}]")
+            parts.append(f"[{show_key(key)}]")
     return "".join(parts)
 
 
-def _quote(key: object) -> str:
+def show_key(key: object) -> str:
+    """A key as a message or a path shows it: ``'odd key'`` quoted and on one line; a key that
+    is not a string (only possible in a mapping built in code) as :func:`show_value` spells it.
+
+    >>> show_key("decay_rato"), show_key(None), show_key(10**5000)
+    ("'decay_rato'", 'None', 'an integer of 5001 digits')
+    """
     if not isinstance(key, str):
-        return repr(key)
+        return repr(key) if key is None or isinstance(key, bool) else show_value(key)
     escaped = key.replace("\\", "\\\\").replace("'", "\\'")
     return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + "'"
 
@@ -135,3 +143,118 @@ def a_json_type(value: object) -> str:
     """:func:`json_type` with its article: ``an integer``, ``a string``."""
     name = json_type(value)
     return ("an " if name[0] in "aeiou" else "a ") + name
+
+
+def found_value(value: object) -> str:
+    """What was found, for a message that expected something else: its type and its value.
+
+    >>> found_value("0.5"), found_value(None), found_value(10**5000)
+    ('a string ("0.5")', 'null', 'an integer of 5001 digits')
+    """
+    if value is None:
+        return "null"
+    if _is_long_integer(value):  # not "an integer (an integer of 5001 digits)"
+        return show_value(value)
+    return f"{a_json_type(value)} ({show_value(value)})"
+
+
+#: Integers with more digits than this are shown by their length: they are unreadable, and
+#: beyond 4,300 digits ``str()`` itself refuses them.
+_MAX_DIGITS_SHOWN = 24
+#: Strings, lists and objects are cut short after this many characters or items, and
+#: nested ones after this depth, so that no value can make a message huge.
+_MAX_CHARS_SHOWN = 80
+_MAX_ITEMS_SHOWN = 10
+_MAX_DEPTH_SHOWN = 3
+
+
+def show_value(value: object) -> str:
+    """A value as a message shows it: spelled as JSON, and never long.
+
+    An integer too long to read is shown by its number of digits (counted without
+    ``str()``, which refuses integers beyond 4,300 digits); long strings and lists are
+    cut short, saying how long they were.
+
+    >>> show_value([1, 2.5, "a", None, True])
+    '[1, 2.5, "a", null, true]'
+    >>> show_value(10**5000)
+    'an integer of 5001 digits'
+    >>> show_value(-(10**24))
+    'a negative integer of 25 digits'
+    >>> show_value(list(range(12)))
+    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ... 12 items]'
+    >>> show_value("x" * 100)
+    '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..." (100 characters)'
+    >>> show_value([[[[1]]]])
+    '[[[[...]]]]'
+    """
+    return _shown(value, 0)
+
+
+def _shown(value: object, depth: int) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return repr(float(value))  # as JSON spells finite numbers, and nan and inf as Python does
+    if isinstance(value, int):
+        if not _is_long_integer(value):
+            return str(int(value))
+        return f"{'a negative' if value < 0 else 'an'} integer of {_digits(abs(value))} digits"
+    if isinstance(value, str):
+        if len(value) <= _MAX_CHARS_SHOWN:
+            return json.dumps(value)
+        return json.dumps(value[: _MAX_CHARS_SHOWN - 12])[:-1] + f'..." ({len(value)} characters)'
+    if isinstance(value, (list, tuple, dict)):
+        opening, closing = "{}" if isinstance(value, dict) else "[]"
+        if depth >= _MAX_DEPTH_SHOWN:
+            return f"{opening}...{closing}" if value else opening + closing
+        items = list(value.items())[:_MAX_ITEMS_SHOWN] if isinstance(value, dict) else value[:_MAX_ITEMS_SHOWN]
+        if isinstance(value, dict):
+            shown = [f"{_shown(k, depth + 1)}: {_shown(v, depth + 1)}" for k, v in items]
+        else:
+            shown = [_shown(item, depth + 1) for item in items]
+        if len(value) > _MAX_ITEMS_SHOWN:
+            shown.append(f"... {len(value)} items")
+        return opening + ", ".join(shown) + closing
+    return safe_repr(value)
+
+
+def safe_repr(value: object) -> str:
+    """``repr(value)`` for a message about Python objects, cut short, and never raising.
+
+    >>> safe_repr(None), safe_repr(10**5000)
+    ('None', 'an integer of 5001 digits')
+    """
+    try:
+        text = repr(value)
+    except Exception:  # an integer beyond 4,300 digits, or a repr that is itself broken
+        return show_value(value) if isinstance(value, (int, list, tuple, dict)) else f"a {type(value).__name__}"
+    return text if len(text) <= _MAX_CHARS_SHOWN else text[: _MAX_CHARS_SHOWN - 3] + "..."
+
+
+def show_error(error: BaseException) -> str:
+    """``Type: message`` for an exception raised by user code, never raising itself.
+
+    >>> show_error(SystemExit(0)), show_error(ValueError(10**5000))
+    ('SystemExit: 0', 'ValueError: an integer of 5001 digits')
+    """
+    try:
+        text = str(error)
+    except Exception:  # str() of its argument failed: an integer beyond 4,300 digits, say
+        text = show_value(error.args[0] if len(error.args) == 1 else list(error.args))
+    return f"{type(error).__name__}: {text}"
+
+
+def _is_long_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not -(10**_MAX_DIGITS_SHOWN) < value < 10**_MAX_DIGITS_SHOWN
+
+
+def _digits(n: int) -> int:
+    """How many decimal digits ``n`` (> 0) has, from its logarithm; checked exactly with a
+    power of ten only when ``n`` is that close to one."""
+    estimate = math.log10(n)
+    digits = math.floor(estimate) + 1
+    if estimate - math.floor(estimate) < 1e-6 or math.ceil(estimate) - estimate < 1e-6:
+        digits = round(estimate)
+        digits += n >= 10**digits
+    return digits

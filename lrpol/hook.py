@@ -6,9 +6,11 @@ import math
 from collections.abc import Callable
 
 from .context import TrainContext
-from .policy import LRPolicy
+from .errors import show_value
+from .policy import LRPolicy, nested_in
 
 STATE_FORMAT = 1
+_STATE_KEYS = ("format", "context", "policy")
 _COUNTERS = ("global_step", "epoch", "metric", "metric_count")
 
 
@@ -103,16 +105,21 @@ class LRHook:
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output and apply the restored update's LR.
 
-        All or nothing: if the state is refused, the hook, its policy and its context are
-        left as they were.
+        All or nothing: if the state is refused (a ValueError that names the field), the
+        hook, its policy and its context are left as they were, and nothing is applied.
+        Refused: anything :meth:`state_dict` cannot have written, such as a policy that
+        counted other validation results than the context reports.
         """
         counters = self._checked_counters(state)
         before = self.state_dict()
         try:
-            self.policy.load_state_dict(state.get("policy", {}))
+            with nested_in("policy"):
+                self.policy.load_state_dict(state["policy"])
             for name in _COUNTERS:
                 setattr(self.ctx, name, counters[name])
-            self.policy.evaluate(self.ctx)  # the policy's own consistency checks, before anything is applied
+            with nested_in("policy"):
+                self.policy.check_state(self.ctx)  # the policy's state against the restored counters
+            self.policy.evaluate(self.ctx)  # its own checks too, before anything is applied
         except Exception:
             self.policy.load_state_dict(before["policy"])
             for name in _COUNTERS:
@@ -121,12 +128,18 @@ class LRHook:
         self._refresh()
 
     def _checked_counters(self, state: object) -> dict:
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        # The integer 1 exactly: True and 1.0 compare equal to it, but no state_dict() wrote them.
+        if not isinstance(state, dict) or type(state.get("format")) is not int or state["format"] != STATE_FORMAT:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found {found!r})")
+            raise ValueError(f"not an lrpol hook state of format {STATE_FORMAT} (found format {show_value(found)})")
+        unknown = [key for key in state if key not in _STATE_KEYS]
+        if unknown:
+            raise ValueError(f"hook state: unknown key {show_value(unknown[0])} (a hook state has {list(_STATE_KEYS)})")
         counters = state.get("context")
         if not isinstance(counters, dict) or set(counters) != set(_COUNTERS):
             raise ValueError(f"hook state: 'context' must have the keys {list(_COUNTERS)}")
+        if "policy" not in state:
+            raise ValueError("hook state: missing 'policy' (the policy's state, {} for a stateless one)")
         ctx = self.ctx
         checked = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch, **counters)
         spe = ctx.steps_per_epoch
@@ -134,6 +147,11 @@ class LRHook:
             raise ValueError(
                 f"hook state: epoch {checked.epoch} does not follow from global_step {checked.global_step} "
                 f"with steps_per_epoch={spe} (was the run saved with another steps_per_epoch?)"
+            )
+        if (checked.metric is None) != (checked.metric_count == 0):
+            raise ValueError(
+                f"hook state: context.metric is {show_value(checked.metric)} with metric_count {checked.metric_count}: "
+                "the metric is null exactly until the first result"
             )
         return {name: getattr(checked, name) for name in _COUNTERS}
 
@@ -147,8 +165,11 @@ class LRHook:
 def as_float(value: object) -> float:
     """A validation result as a float (a numpy or torch scalar too); strings and booleans are refused."""
     if isinstance(value, (str, bytes, bool)):
-        raise TypeError(f"metric must be a number, got {value!r}")
-    return float(value)
+        raise TypeError(f"metric must be a number, got {show_value(value)}")
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond float's range: as infinite, refused as such
+        return math.inf if value > 0 else -math.inf
 
 
 def checked_metric(value: object) -> float:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 import inspect
+from collections.abc import Iterator
 
 from .arguments import arguments_of, check_fields
 from .context import TrainContext
@@ -17,8 +19,8 @@ class LRPolicy(abc.ABC):
     :func:`lrpol.arguments.arg`, so their constructors check every argument.
     A policy whose LR depends on history (such as :class:`ReduceOnPlateau`) keeps
     that history in a small state that ``state_dict``/``load_state_dict`` round-trip
-    through JSON; closed-form policies are pure functions of the context and have
-    no state.
+    through JSON, and ``check_state`` says whether a loaded state fits a context's
+    counters; closed-form policies are pure functions of the context and have no state.
     """
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -79,23 +81,53 @@ class LRPolicy(abc.ABC):
         for where, child in self.children():
             child_state = child.state_dict()
             if child_state:
-                key = where if isinstance(where, str) else f"{where[0]}[{where[1]}]"
-                state[key] = child_state
+                state[_key(where)] = child_state
         return state
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned (checked first: a bad state changes nothing)."""
+        """Restore what :meth:`state_dict` returned (checked first: a bad state changes nothing).
+
+        A refusal is a ValueError naming the field, prefixed by where the nested policy
+        sits (``policies[1]: ReduceOnPlateau state: ...``).
+        """
         if not isinstance(state, dict):
             raise ValueError(f"{type(self).__name__} state must be an object, got {type(state).__name__}")
-        children = {(where if isinstance(where, str) else f"{where[0]}[{where[1]}]"): child for where, child in self.children()}
+        children = {_key(where): child for where, child in self.children()}
         unknown = sorted(set(state) - set(children))
         if unknown:
             raise ValueError(f"{type(self).__name__} has no state for {unknown}")
         previous = {key: child.state_dict() for key, child in children.items()}
         try:
             for key, child in children.items():
-                child.load_state_dict(state.get(key, {}))
+                with nested_in(key):
+                    child.load_state_dict(state.get(key, {}))
         except Exception:
             for key, child in children.items():
                 child.load_state_dict(previous[key])
             raise
+
+    def check_state(self, ctx: TrainContext) -> None:
+        """Raise ValueError, naming the field, when this policy's state does not fit ``ctx``:
+        a loaded state that counted other validation results than the context reports, say.
+
+        :class:`LRHook` calls it after ``load_state_dict``, with the restored counters. The
+        default checks the nested policies against the same context; a composite that gives
+        them their own clock (Warmup, Sequential) checks them against that one.
+        """
+        for where, child in self.children():
+            with nested_in(_key(where)):
+                child.check_state(ctx)
+
+
+def _key(where: str | tuple) -> str:
+    """A nested policy's key in a state: ``"policy"`` or ``"policies[1]"``."""
+    return where if isinstance(where, str) else f"{where[0]}[{where[1]}]"
+
+
+@contextlib.contextmanager
+def nested_in(key: str) -> Iterator[None]:
+    """Prefix a ValueError raised inside with ``key``, so that a nested refusal says where it is."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"{key}: {error}") from error

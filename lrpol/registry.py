@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterable
 
-from .errors import Invalid, did_you_mean
+from .errors import Invalid, did_you_mean, safe_repr, show_error
 from .policy import LRPolicy
 
 ENTRY_POINT_GROUP = "lrpol.policies"
@@ -27,6 +27,11 @@ ALLOW_PATHS_ENV = "LRPOL_ALLOW_PATHS"
 # (?!.*\n): Python's $, unlike ECMA's, also matches before a final newline.
 DOTTED_PATTERN = r"^(?!.*\n)[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$"
 _DOTTED = re.compile(DOTTED_PATTERN)
+
+#: What code from a plugin or a ``path`` may raise that is its failure, not the caller's: any
+#: exception, and SystemExit too (a module that calls ``sys.exit()`` on import must not end a
+#: ``validate`` run silently). KeyboardInterrupt is the user's, and still propagates.
+_USER_CODE_ERRORS = (Exception, SystemExit)
 
 _policies: dict[str, type[LRPolicy]] = {}
 _pending_plugins: dict | None = None  # entry-point name -> EntryPoint, once discovered
@@ -113,8 +118,8 @@ def _load_plugin(name: str, entry_point) -> None:
         cls = entry_point.load()
         if _policies.get(name) is not cls:  # the plugin module may have registered it itself
             _add(cls, name)
-    except Exception as exc:  # a broken plugin must not break the other policies
-        _broken_plugins[name] = f"{entry_point.value}: {type(exc).__name__}: {exc}"
+    except _USER_CODE_ERRORS as exc:  # a broken plugin must not break the other policies
+        _broken_plugins[name] = f"{entry_point.value}: {show_error(exc)}"
 
 
 def allowed_prefixes(allow_paths: Iterable[str] = ()) -> tuple[str, ...]:
@@ -154,12 +159,12 @@ def resolve_path(path: str, prefixes: tuple[str, ...]) -> type[LRPolicy]:
     module_name, _, attribute = path.rpartition(".")
     try:
         module = importlib.import_module(module_name)
-    except Exception as exc:
-        raise RegistryError(f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}", code="import-error") from None
+    except _USER_CODE_ERRORS as exc:
+        raise RegistryError(f"cannot import module {module_name!r}: {show_error(exc)}", code="import-error") from None
     target = getattr(module, attribute, None)
     # Judge what was actually imported, not the string: an allowed module can re-export anything.
     if not (isinstance(target, type) and issubclass(target, LRPolicy)):
-        raise RegistryError(f"path {path!r} resolves to {target!r}, which is not an LRPolicy subclass", code="not-a-policy")
+        raise RegistryError(f"path {path!r} resolves to {safe_repr(target)}, which is not an LRPolicy subclass", code="not-a-policy")
     if not path_allowed(target.__module__ + "." + target.__qualname__, prefixes):
         raise RegistryError(
             f"path {path!r} resolves to {_where(target)}, which is defined outside the allowlist", code="path-not-allowed"

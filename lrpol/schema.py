@@ -12,7 +12,8 @@ editors understand. ``name`` is an ``enum`` and each policy's ``args`` hang off 
 
 What a schema cannot say, and only ``lrpol.validate`` checks: the values of ``{VAR}``
 references (the schema accepts a whole reference wherever ``args`` or ``disabled`` takes
-a value), whole numbers too large for a float, and the constructors' own checks.
+a value), numbers too large for a float where a number is expected (an integer argument
+has a ``maximum`` of 2**53, as ``lrpol.validate`` checks), and the constructors' own checks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 import sys
 from importlib import resources
 
-from .arguments import Argument, arguments_of
+from .arguments import MAX_INTEGER, Argument, arguments_of
 from .config import RUN_SETTINGS
 from .registry import DOTTED_PATTERN, builtin
 from .variables import WHOLE_REFERENCE_PATTERN
@@ -78,6 +79,10 @@ def _item_schema(argument: Argument) -> dict:
     for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
         if getattr(argument, bound) is not None:
             schema[keyword] = getattr(argument, bound)
+    if argument.kind is int:  # the bound every integer argument has (see Argument.check)
+        schema["maximum"] = min(schema.get("maximum", MAX_INTEGER), MAX_INTEGER)
+        if "minimum" not in schema and "exclusiveMinimum" not in schema:
+            schema["minimum"] = -MAX_INTEGER
     return schema
 
 

@@ -425,7 +425,7 @@ def test_register_returns_the_class_and_refuses_duplicates(monkeypatch):
 
     assert Half.__name__ == "Half" and registry.lookup("Halved") is Half
     assert build({"name": "Halved"}).evaluate(lrpol.TrainContext(initial_lr=1.0, total_epochs=1)) == 0.5
-    with pytest.raises(ValueError, match="'Halved' is already registered by tests?.*Half"):
+    with pytest.raises(ValueError, match=r"'Halved' is already registered by tests?.*Half"):
         lrpol.register(name="Halved")(Half)
     with pytest.raises(ValueError, match="'ReducePoly' is already registered"):
         lrpol.register(ReducePoly)
@@ -485,7 +485,7 @@ def test_path_to_a_non_policy_in_a_file_points_at_the_path(write):
 def test_mappings_built_in_code_with_odd_values_get_problems_not_exceptions():
     assert [(p.json_path, p.code) for p in validate({"name": "ReduceCosine", "args": {1: 2}})] == [("$.args[1]", "non-string-key")]
     problem = only_problem(validate({"name": "ReducePoly", "args": {"poly_power": 10**400}}))
-    assert (problem.code, problem.message) == ("non-finite", "must be a finite number, got inf")
+    assert (problem.code, problem.message) == ("non-finite", "must be a finite number, at most 1.8e308 in size, got an integer of 401 digits")
 
 
 def test_a_train_config_is_recognised_even_with_a_top_level_name(write):

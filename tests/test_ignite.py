@@ -1,5 +1,7 @@
 """lrpol.integrations.ignite on real Ignite engines."""
 
+import re
+
 import pytest
 from conftest import requires_extra
 
@@ -91,7 +93,7 @@ def test_a_missing_metric_names_the_ones_there_are():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     trainer, evaluator, batches = engines(optimizer, model)
     LRPolicyHandler(attach(optimizer, lrpol.ReduceCosine(), TrainContext(initial_lr=0.1, total_epochs=1)), metric_name="msee").attach(trainer, evaluator)
-    with pytest.raises(LookupError, match="the evaluator computed no metric 'msee'; did you mean 'mse'?"):
+    with pytest.raises(LookupError, match=re.escape("the evaluator computed no metric 'msee'; did you mean 'mse'?")):
         trainer.run(batches, max_epochs=1)
 
 

@@ -1,6 +1,7 @@
 """lrpol.integrations.keras with a real model.fit on the torch backend."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -89,6 +90,6 @@ def test_a_schedule_on_the_optimizer_is_refused():
 
 def test_a_missing_monitor_names_the_logs_there_are():
     x, y = data()
-    with pytest.raises(LookupError, match="no 'val_los' in this epoch's logs; did you mean 'val_loss'?"):
+    with pytest.raises(LookupError, match=re.escape("no 'val_los' in this epoch's logs; did you mean 'val_loss'?")):
         model_with(0.1).fit(x, y, epochs=1, verbose=0, validation_data=(x, y),
                             callbacks=[LRPolicyCallback(lrpol.ReduceCosine(), TrainContext(initial_lr=0.1, total_epochs=1), monitor="val_los")])

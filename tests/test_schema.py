@@ -84,6 +84,9 @@ VALID = [
     {"name": "ReducePoly", "args": {"poly_power": 1e-9}},
     {"name": "ReducePoly", "args": {"poly_power": 2}, "disabled": False},
     {"name": "ReducePoly", "args": {"poly_power": 2}, "$schema": "lr_policy.schema.json"},
+    {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 2**53}},  # the largest integer argument
+    {"name": "MultiStepDecay", "args": {"milestones": [1, 2**53], "gamma": 0.5}},
+    {"name": "CosineRestarts", "args": {"period": 2**53, "period_mult": 2**53}},
 ]
 
 INVALID = [
@@ -105,6 +108,11 @@ INVALID = [
     _broken("DecayOnStep", "decay_freq", True),
     _broken("DecayOnStep", "decay_freq", 2.5),
     _broken("DecayOnStep", "decay_freq", _DELETE),
+    _broken("DecayOnStep", "decay_freq", 2**53 + 1),  # not exact as a float
+    _broken("DecayOnStep", "decay_freq", 10**400),
+    _broken("Warmup", "duration", 2**53 + 1),
+    _broken("MultiStepDecay", "milestones", [1, 2**53 + 1]),
+    _broken("ReduceOnPlateau", "cooldown", 2**53 + 1),
     _broken("DecayOnStep", "decay_rato", 0.5),
     _broken("ReduceCosine", "rate", 0),
     _broken("ReduceCosine", "rate", -1),

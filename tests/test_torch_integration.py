@@ -180,22 +180,29 @@ RANK_SCRIPT = textwrap.dedent("""\
     import lrpol
     from lrpol.integrations.torch import attach
 
-    rank, port, reduce = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    rank, port, reductions, nan_epoch = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2, timeout=timedelta(seconds=60))
-    model = torch.nn.Linear(2, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=8, steps_per_epoch=2)
-    policy = lrpol.ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, mode="max")
-    hook = attach(optimizer, policy, ctx, reduce_metric=None if reduce == "none" else reduce)
-    # Rank 0's local Dice improves for three epochs, rank 1's is flat: their mean plateaus from epoch 3.
-    local = [0.5, 0.55, 0.6, 0.65, 0.65, 0.65, 0.65, 0.65] if rank == 0 else [0.5] * 8
-    lrs = []
-    for epoch in range(8):
-        for _ in range(2):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            hook.step()
-        hook.report_metric(local[epoch])
-    print(json.dumps(lrs), flush=True)
+    for reduce in reductions:  # one run each, in the same process group (starting ranks is the slow part)
+        model = torch.nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=8, steps_per_epoch=2)
+        policy = lrpol.ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, mode="max")
+        hook = attach(optimizer, policy, ctx, reduce_metric=None if reduce == "none" else reduce)
+        # Rank 0's local Dice improves for three epochs, rank 1's is flat: their mean plateaus from epoch 3.
+        local = [0.5, 0.55, 0.6, 0.65, 0.65, 0.65, 0.65, 0.65] if rank == 0 else [0.5] * 8
+        if rank == 1 and nan_epoch >= 0:
+            local[nan_epoch] = float("nan")
+        lrs, refused = [], None
+        for epoch in range(8):
+            for _ in range(2):
+                lrs.append(optimizer.param_groups[0]["lr"])
+                hook.step()
+            try:
+                hook.report_metric(local[epoch])
+            except ValueError as error:
+                refused = [epoch, str(error), hook.state_dict()]
+                break
+        print(json.dumps({"lrs": lrs, "refused": refused}), flush=True)
     dist.barrier()  # neither rank tears its connection down while the other still uses it
     dist.destroy_process_group()
     # Leave without C++ static destructors: gloo's can abort at interpreter exit ("terminate called
@@ -204,32 +211,48 @@ RANK_SCRIPT = textwrap.dedent("""\
 """)
 
 
-def two_ranks(reduce):
+def two_ranks(*reductions, nan_epoch=-1):
+    """For each reduction, both ranks' runs: {"lrs": [...], "refused": [epoch, message, hook state after] or None}."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    ranks = [subprocess.Popen([sys.executable, "-c", RANK_SCRIPT, str(rank), str(port), reduce], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for rank in (0, 1)]
+    ranks = [subprocess.Popen([sys.executable, "-c", RANK_SCRIPT, str(rank), str(port), ",".join(reductions), str(nan_epoch)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for rank in (0, 1)]
     outputs = []
     try:
         for process in ranks:
             out, err = process.communicate(timeout=180)
             assert process.returncode == 0, f"rank exited with {process.returncode}: {err}\n{out}"
-            outputs.append(json.loads(out))
+            outputs.append([json.loads(line) for line in out.splitlines()])
     finally:
         for process in ranks:
             process.kill()
-    return outputs
+    return {reduce: [outputs[0][i], outputs[1][i]] for i, reduce in enumerate(reductions)}
 
 
 def test_ranks_agree_with_a_reduced_metric_and_diverge_without():
-    reduced = two_ranks("mean")
+    runs = two_ranks("mean", "none")
+    reduced = [output["lrs"] for output in runs["mean"]]
     assert reduced[0] == reduced[1]
     # the mean's results 5 and 6 do not improve: both ranks halve the LR after epoch 5 together
     assert reduced[0] == [0.1] * 12 + [0.05] * 4
-    local = two_ranks("none")  # the negative control: rank 1's flat metric reduces it alone, and sooner
+    local = [output["lrs"] for output in runs["none"]]  # the negative control: rank 1's flat metric reduces it alone, and sooner
     assert local[0] != local[1]
     assert local[1][6] == 0.05 and local[0][6] == 0.1
+
+
+def test_a_nan_on_one_rank_stops_every_rank_for_every_reduction():
+    # Rank 1 alone sees a NaN after epoch 2; rank 0's value is a fine 0.6.
+    runs = two_ranks("mean", "max", "min", nan_epoch=2)
+    message = "metric is nan: a NaN or infinite validation result cannot drive a policy"
+    for op, outputs in runs.items():
+        for output in outputs:
+            epoch, refused_with, state = output["refused"]
+            assert (epoch, refused_with) == (2, message), op
+            assert output["lrs"] == [0.1] * 6, op
+            # the refused result changed nothing: two results counted, as before it
+            assert (state["context"]["metric_count"], state["policy"]["seen"]) == (2, 2), op
+        assert outputs[0]["refused"] == outputs[1]["refused"], op
 
 
 @pytest.mark.parametrize("op, expected", [("mean", 0.5), ("max", 0.5), ("min", 0.5)])

@@ -14,13 +14,14 @@
 - ``optimizer.step`` is never wrapped or patched, and nothing warns: the hook only
   writes ``param_group["lr"]``. A tensor LR (for ``torch.compile``) is updated in place,
   so compiled steps do not recompile.
-- Under ``torch.distributed``, ``reduce_metric="mean"`` (or "max", "min") all-reduces each
-  validation result first, so every rank takes the same plateau decision. Every rank
-  must then call ``report_metric``.
+- Under ``torch.distributed``, ``reduce_metric="mean"`` (or "max", "min") combines each
+  validation result over the ranks first, so every rank takes the same plateau decision,
+  and a NaN on any rank is refused on every rank. Every rank must then call ``report_metric``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -68,10 +69,14 @@ def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
 
 
 def distributed_metric(op: str = "mean", group=None) -> Callable[[float], float]:
-    """A ``reduce_metric`` that all-reduces a validation result over ``torch.distributed`` ranks.
+    """A ``reduce_metric`` that combines a validation result over ``torch.distributed`` ranks.
 
-    ``op`` is "mean", "max" or "min". Without an initialised process group the value
-    passes through unchanged, so the same script runs on one process.
+    ``op`` is "mean", "max" or "min". Every rank gathers every rank's value and combines
+    the same list in rank order itself, so all ranks get the same bits, and a NaN (or an
+    infinity) on any rank reaches all of them, for every ``op``: the hook then refuses it on
+    every rank. (An all-reduce MAX or MIN on gloo would drop the NaN.) Without an
+    initialised process group the value passes through unchanged, so the same script runs
+    on one process.
     """
     if op not in _REDUCTIONS:
         raise ValueError(f"op must be one of {_REDUCTIONS}, got {op!r}")
@@ -81,13 +86,28 @@ def distributed_metric(op: str = "mean", group=None) -> Callable[[float], float]
         if not (dist.is_available() and dist.is_initialized()):
             return value
         device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend(group) == "nccl" else torch.device("cpu")
-        tensor = torch.tensor([value], dtype=torch.float64, device=device)
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM if op == "mean" else getattr(dist.ReduceOp, op.upper()), group=group)
-        if op == "mean":
-            tensor /= dist.get_world_size(group)
-        return tensor.item()
+        mine = torch.tensor([value], dtype=torch.float64, device=device)
+        gathered = [torch.empty_like(mine) for _ in range(dist.get_world_size(group))]
+        dist.all_gather(gathered, mine, group=group)
+        return _combined([tensor.item() for tensor in gathered], op)
 
     return reduce
+
+
+def _combined(values: list[float], op: str) -> float:
+    """The mean, max or min of the ranks' values; the first value that is not finite, if any.
+
+    >>> _combined([0.5, 0.7], "mean"), _combined([0.5, 0.7], "max"), _combined([0.5, float("nan")], "min")
+    (0.6, 0.7, nan)
+    >>> _combined([0.5, float("inf"), float("nan")], "min")
+    inf
+    """
+    for value in values:  # Python's max and min, too, would skip a NaN that is not first
+        if not math.isfinite(value):
+            return value
+    if op == "mean":
+        return sum(values) / len(values)
+    return max(values) if op == "max" else min(values)
 
 
 def _reducer(reduce_metric: str | Callable[[float], float] | None) -> Callable[[float], float] | None:

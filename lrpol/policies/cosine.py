@@ -6,7 +6,7 @@ from math import cos, pi
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import per_update, unit_ticks
+from ..curve import per_update, run_length, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -58,7 +58,9 @@ class ReduceCosine(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        t, total = unit_ticks(ctx, steps, self.unit), position(ctx, self.unit)[1]
+        t, total = unit_ticks(ctx, steps, self.unit), run_length(ctx, self.unit)
+        if total is None:
+            return None
         top = 2.0 * self.rate * ctx.initial_lr
         values = np.where(t < total, self.min_lr + (top - self.min_lr) * (1.0 + np.cos(np.pi * t / total)) / 2.0, self.min_lr)
         return per_update(values, ctx, steps, self.unit)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..arguments import arg
 from ..clock import UNITS, elapsed, position
 from ..context import TrainContext
-from ..curve import per_update, unit_ticks
+from ..curve import per_update, run_length, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -184,7 +184,9 @@ class LinearDecay(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        length = self._length(ctx)
+        length = self._length(ctx) if self.duration is not None else run_length(ctx, self.unit)
+        if length is None:
+            return None
         done = np.minimum(unit_ticks(ctx, steps, self.unit), length)
         values = ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
         return per_update(values, ctx, steps, self.unit)

@@ -6,7 +6,7 @@ from math import cos, pi
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import per_update, unit_ticks
+from ..curve import per_update, run_length, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -99,7 +99,9 @@ class OneCycle(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        total = position(ctx, self.unit)[1]
+        total = run_length(ctx, self.unit)
+        if total is None:
+            return None
         t = np.minimum(unit_ticks(ctx, steps, self.unit), total - 1)
         count = len(t)
         phases = self._phases(ctx, total)

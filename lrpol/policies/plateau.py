@@ -3,9 +3,10 @@
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from ..arguments import arg
+from ..arguments import MAX_INTEGER, arg
 from ..context import TrainContext
 from ..curve import curve, epochs_spanned, per_epoch
+from ..errors import show_value
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -99,12 +100,12 @@ class ReduceOnPlateau(LRPolicy):
         state = self._state
         if ctx.metric_count != state.seen + 1:
             raise ValueError(
-                f"ReduceOnPlateau has counted {state.seen} validation results but the context reports "
-                f"{ctx.metric_count}: evaluate after every report, and restore the policy and the context together"
+                f"ReduceOnPlateau has counted {show_value(state.seen)} validation results but the context reports "
+                f"{show_value(ctx.metric_count)}: evaluate after every report, and restore the policy and the context together"
             )
         metric = ctx.metric
-        if isinstance(metric, bool) or not isinstance(metric, (int, float)) or not math.isfinite(metric):
-            raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {metric!r}")
+        if not _is_finite_number(metric):
+            raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {show_value(metric)}")
         state.seen += 1
         if state.best is None or self._improves(metric, state.best):
             state.best, state.bad_count = float(metric), 0
@@ -152,15 +153,42 @@ class ReduceOnPlateau(LRPolicy):
     def load_state_dict(self, state: dict) -> None:
         expected = {f.name for f in fields(PlateauState)}
         if not isinstance(state, dict) or not expected <= set(state) <= expected | {"policy"}:
-            found = sorted(state) if isinstance(state, dict) else type(state).__name__
+            found = show_value(list(state)) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)} (and 'policy' for a nested one), got {found}")
         own = {name: state[name] for name in expected}
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
             value = own[name]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0, got {value!r}")
+            # Bounded like every integer argument: reduction_rate ** reductions must stay a float.
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
+                raise ValueError(f"ReduceOnPlateau state: {name} must be an integer >= 0 and <= {MAX_INTEGER}, got {show_value(value)}")
         best = own["best"]
-        if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float)) or not math.isfinite(best)):
-            raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {best!r}")
+        if best is not None and not _is_finite_number(best):
+            raise ValueError(f"ReduceOnPlateau state: best must be null or a finite number, got {show_value(best)}")
+        # What counting results can reach: the first result always sets best, and the counters reset at their limits.
+        if (best is None) != (own["seen"] == 0):
+            raise ValueError(f"ReduceOnPlateau state: best is {show_value(best)} with seen {show_value(own['seen'])}: best is null exactly until the first result")
+        if own["bad_count"] >= self.plateau_count_trigger:
+            raise ValueError(f"ReduceOnPlateau state: bad_count must be < plateau_count_trigger ({self.plateau_count_trigger}), got {show_value(own['bad_count'])}")
+        if own["cooldown_left"] > self.cooldown:
+            raise ValueError(f"ReduceOnPlateau state: cooldown_left must be <= cooldown ({self.cooldown}), got {show_value(own['cooldown_left'])}")
         super().load_state_dict({key: value for key, value in state.items() if key == "policy"})
         object.__setattr__(self, "_state", PlateauState(**own))
+
+    def check_state(self, ctx: TrainContext) -> None:
+        # seen one short would replay the last result on the next evaluate; any other gap raises there, later.
+        if self._state.seen != ctx.metric_count:
+            raise ValueError(
+                f"ReduceOnPlateau state: seen is {show_value(self._state.seen)} but the context's metric_count is {show_value(ctx.metric_count)}: "
+                "restore the policy and the context from the same checkpoint"
+            )
+        super().check_state(ctx)
+
+
+def _is_finite_number(value: object) -> bool:
+    """A metric or a best value: a real number a float can hold, not a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float's range
+        return False

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from ..arguments import arg
 from ..clock import UNITS, position
 from ..context import TrainContext
-from ..curve import per_update, unit_ticks
+from ..curve import per_update, run_length, unit_ticks
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -55,7 +55,9 @@ class ReducePoly(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        t, total = unit_ticks(ctx, steps, self.unit), position(ctx, self.unit)[1]
+        t, total = unit_ticks(ctx, steps, self.unit), run_length(ctx, self.unit)
+        if total is None:
+            return None
         remaining = np.maximum(total - t, 0) / total
         values = np.where(t < total, self.min_lr + (ctx.initial_lr - self.min_lr) * remaining**self.poly_power, self.min_lr)
         return per_update(values, ctx, steps, self.unit)

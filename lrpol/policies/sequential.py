@@ -2,12 +2,14 @@
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..arguments import ArgumentError, arg
 from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
-from ..curve import phase_curve
-from ..policy import LRPolicy
+from ..curve import phase_part
+from ..errors import show_value
+from ..policy import LRPolicy, nested_in
 from ..registry import register
 
 
@@ -82,10 +84,10 @@ class Sequential(LRPolicy):
             end = steps if last else min(steps, self.milestones[phase] * scale)
             if begin >= steps:
                 break
-            part = phase_curve(policy, ctx, starts[phase], length, self.unit, end)
+            part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
             if part is None:
                 return None
-            values[begin:end] = part[begin:end]
+            values[begin:end] = part[1][: end - begin]  # the phase starts at update begin
         return values
 
     def state_dict(self) -> dict:
@@ -99,6 +101,28 @@ class Sequential(LRPolicy):
             raise ValueError(f"Sequential state must be an object, got {type(state).__name__}")
         counts = state.get("results_before_phase", [None] * len(self.policies))
         if not (isinstance(counts, list) and len(counts) == len(self.policies) and all(c is None or (type(c) is int and c >= 0) for c in counts)):
-            raise ValueError(f"Sequential state: results_before_phase must be {len(self.policies)} integers >= 0 or nulls, got {counts!r}")
+            raise ValueError(f"Sequential state: results_before_phase must be {len(self.policies)} integers >= 0 or nulls, got {show_value(counts)}")
+        started = [c for c in counts if c is not None]
+        if any(b < a for a, b in pairwise(started)):  # a later phase cannot begin before an earlier one's results
+            raise ValueError(f"Sequential state: results_before_phase must not decrease from phase to phase, got {show_value(counts)}")
         super().load_state_dict({key: value for key, value in state.items() if key != "results_before_phase"})
         object.__setattr__(self, "_results_before", list(counts))
+
+    def check_state(self, ctx: TrainContext) -> None:
+        current = bisect_right(self.milestones, elapsed(ctx, self.unit))
+        for phase, before in enumerate(self._results_before):
+            if before is None:
+                continue
+            if phase > current:
+                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, but phase {phase} has not started at {self.unit} {elapsed(ctx, self.unit)}")
+            if before > ctx.metric_count:
+                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, more than the context's metric_count {ctx.metric_count}")
+        # The running phase's policy counts the results since it began; phases to come have seen none.
+        for phase in range(current, len(self.policies)):
+            begin = self.milestones[phase - 1] if phase else 0
+            length = self.milestones[phase] - begin if phase < len(self.milestones) else None
+            before = self._results_before[phase]
+            # None: the phase's next update is its first, which sets before = metric_count.
+            seen = ctx.metric_count - before if phase == current and before is not None else 0
+            with nested_in(f"policies[{phase}]"):
+                self.policies[phase].check_state(shifted(ctx, begin, length, self.unit, metric_count=seen))

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from ..arguments import arg
 from ..context import TrainContext
-from ..curve import epochs_spanned
 from ..policy import LRPolicy
 from ..registry import register
 
@@ -40,5 +39,5 @@ class DecayOnStep(LRPolicy):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
 
-        periods = epochs_spanned(steps, self.decay_freq)
-        return np.repeat(ctx.initial_lr * self.decay_ratio ** np.arange(periods, dtype=float), self.decay_freq)[:steps]
+        decays = np.arange(steps) // self.decay_freq  # per update, so decay_freq plays no part in the cost
+        return ctx.initial_lr * self.decay_ratio ** decays.astype(float)

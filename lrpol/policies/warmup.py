@@ -6,7 +6,7 @@ from ..arguments import arg
 from ..clock import UNITS, elapsed, phase_geometry, shifted
 from ..context import TrainContext
 from ..curve import curve, phase_curve
-from ..policy import LRPolicy
+from ..policy import LRPolicy, nested_in
 from ..registry import register
 
 CLOCKS = ("restart", "global")
@@ -65,6 +65,13 @@ class Warmup(LRPolicy):
             return target
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return target * (first + (1.0 - first) * t / self.duration)
+
+    def check_state(self, ctx: TrainContext) -> None:
+        if self.policy is None:
+            return
+        inner = ctx if self.clock == "global" else shifted(ctx, self.duration, None, self.unit)
+        with nested_in("policy"):
+            self.policy.check_state(inner)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
