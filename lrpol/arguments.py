@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import math
 import numbers
+import operator
 import types
 import typing
 from dataclasses import MISSING, dataclass
@@ -133,11 +134,38 @@ class Argument:
             return self.check_item(value)
         if not isinstance(value, (list, tuple)):
             raise ArgumentError(self.name, f"expected {self.expects()}, got {found_value(value)}", code="wrong-type")
-        items = tuple(self.check_item(item, index) for index, item in enumerate(value))
+        items = self._plain_numbers(value)
+        if items is None:  # anything to convert or to refuse: item by item, naming the first bad one
+            items = tuple(self.check_item(item, index) for index, item in enumerate(value))
         if len(items) < self.min_items:
             raise ArgumentError(self.name, f"needs at least {self.min_items} item(s), got {len(items)}", code="too-few")
-        if self.increasing and any(b <= a for a, b in itertools.pairwise(items)):
+        if self.increasing and not all(map(operator.lt, items, items[1:])):
             raise ArgumentError(self.name, f"must be strictly increasing, got {show_value(list(items))}", code="not-increasing")
+        return items
+
+    def _plain_numbers(self, values: list | tuple) -> tuple | None:
+        """``values`` as a tuple when they are plain ints (for int) or ints and floats (for float)
+        that all pass: checked in C, by their types, extremes and finiteness, so that a list of
+        100,000 milestones costs milliseconds. None when any item needs a closer look."""
+        if self.choices is not None or self.kind not in (int, float):
+            return None
+        kinds = set(map(type, values))
+        if not kinds or not kinds <= ({int} if self.kind is int else {int, float}):
+            return None
+        items = tuple(values)
+        if self.kind is float:
+            try:
+                items = tuple(map(float, items))
+            except OverflowError:  # an int beyond float's range
+                return None
+            if not all(map(math.isfinite, items)):
+                return None
+            items = tuple(map(operator.add, items, itertools.repeat(0.0)))  # -0.0 becomes 0.0
+        low, high = min(items), max(items)
+        if not (self._in_range(low) and self._in_range(high)):
+            return None
+        if self.kind is int and not -MAX_INTEGER <= low <= high <= MAX_INTEGER:
+            return None
         return items
 
     def check_item(self, value: object, index: int | None = None) -> object:

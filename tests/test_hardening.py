@@ -1,7 +1,9 @@
 """Hostile and broken input: every case is a ConfigError (or a problem from validate) with a
 message and, where one exists, a location. Never a crash, never a hang."""
 
+import itertools
 import json
+import math
 import os
 import re
 import shlex
@@ -13,9 +15,12 @@ import tracemalloc
 
 import pytest
 import yaml
-from conftest import CONFIGS, ROOT
+from conftest import CONFIGS, ROOT, examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrpol import ConfigError, build, load, validate
+from lrpol.arguments import Argument, ArgumentError
 from lrpol.document import MAX_FILE_BYTES, MAX_LISTED_PROBLEMS, Budget
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
@@ -248,3 +253,30 @@ def test_too_deep_yaml_after_many_items_is_marked_without_reading_it_again_in_py
     path.write_text("- 0\n" * 50_000 + "- " + "[" * 2_000 + "\n")
     problem = only(validate(path))
     assert ((problem.line, problem.column), problem.code, problem.message) == ((50_001, 66), "too-deep", "nesting deeper than 64 levels")
+
+
+@settings(max_examples=examples(3000), deadline=None)
+@given(
+    st.sampled_from([Argument("m", int, "", ge=1, many=True, increasing=True), Argument("f", float, "", gt=0, le=1, many=True), Argument("g", float, "", many=True)]),
+    st.lists(st.one_of(st.integers(-(2**54), 2**54), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.just(-0.0), st.just(10**400)), max_size=6),
+)
+def test_a_list_checked_in_bulk_is_checked_as_item_by_item(argument, values):
+    # Long lists of plain numbers are checked by their extremes; the result must not differ.
+    def one_by_one():
+        items = tuple(argument.check_item(value, index) for index, value in enumerate(values))
+        if argument.increasing and any(b <= a for a, b in itertools.pairwise(items)):
+            raise ArgumentError(argument.name, "must be strictly increasing")
+        return items
+
+    try:
+        expected = one_by_one()
+    except ArgumentError as error:
+        with pytest.raises(ArgumentError) as caught:
+            argument.check(values)
+        assert caught.value.index == error.index
+        if error.index is not None:
+            assert str(caught.value) == str(error)
+        return
+    checked = argument.check(values)
+    assert checked == expected and [type(v) for v in checked] == [type(v) for v in expected]
+    assert [math.copysign(1, v) for v in checked] == [math.copysign(1, v) for v in expected]
