@@ -42,6 +42,10 @@ class Curve:
         return [(e, float(self.lrs[e * spe]), float(self.lrs[e * spe + spe - 1])) for e in range(self.epochs)]
 
 
+#: Updates a preview computes (8 bytes each): a run longer than this is refused, not attempted.
+MAX_UPDATES = 100_000_000
+
+
 def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | None = None) -> Curve:
     """Run ``policy`` over ``ctx.total_epochs`` epochs of ``ctx.steps_per_epoch`` updates.
 
@@ -49,6 +53,8 @@ def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | 
     """
     spe = ctx.steps_per_epoch
     steps = ctx.total_steps
+    if steps > MAX_UPDATES:
+        raise ValueError(f"the run has {steps:,} updates; a preview covers at most {MAX_UPDATES:,} (pass a smaller --epochs or --steps-per-epoch)")
     with_after = curve(policy, ctx, steps=steps + 1, metrics=metrics)  # one more: the LR after the run
     lrs = with_after[:steps]
     metrics = metrics or []

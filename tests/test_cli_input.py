@@ -225,3 +225,11 @@ def test_preview_metrics_file_that_cannot_be_read_is_a_usage_error(tmp_path: Pat
     with pytest.raises(SystemExit):
         main(["preview", str(CONFIGS / "reduce_on_plateau.json"), "--metrics", str(metrics)])
     assert capsys.readouterr().err.splitlines()[-1] == f"lrpol preview: error: argument --metrics: cannot read {metrics}: Permission denied"
+
+
+def test_preview_refuses_a_run_longer_than_it_covers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 2**53 epochs validate (the bound), but no preview can hold every update of them.
+    config = tmp_path / "long.json"
+    config.write_text(json.dumps({"epochs": 2**53, "learning_rate": 0.1, "train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": 0.9}}}}))
+    assert main(["preview", str(config)]) == 2
+    assert capsys.readouterr().err == "lrpol preview: the run has 9,007,199,254,740,992 updates; a preview covers at most 100,000,000 (pass a smaller --epochs or --steps-per-epoch)\n"
