@@ -9,10 +9,12 @@ valid file costs no more than parsing it.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .errors import ConfigError, Path, Problem, format_path
@@ -248,6 +250,19 @@ class LineIndex:
             self.starts = [0, *(match.end() for match in _LINE_BREAK.finditer(self.text))]
         line = bisect_right(self.starts, index)
         return (line, index - self.starts[line - 1] + 1)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the garbage collector while a parser builds a large graph of objects, none of them
+    garbage: each of its full passes would walk the whole graph again (quadratic in effect)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def fatal(file: str | None, mark: Mark | None, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:

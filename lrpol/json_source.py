@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from json import JSONDecodeError
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public in the module, not in typeshed
 from json.scanner import make_scanner
 
-from .document import MAX_DEPTH, Document, LineIndex, Mark, fatal, text_mark
+from .document import MAX_DEPTH, MAX_LISTED_PROBLEMS, Document, LineIndex, Mark, collector_paused, fatal, text_mark
 from .errors import ConfigError, Path
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # matches everywhere, if only the empty string
@@ -49,14 +49,24 @@ def parse_json(text: str, file: str | None) -> Document:
     :class:`~lrpol.errors.ConfigError` (code ``syntax``, ``too-deep`` or
     ``too-large``) for text that is not JSON; never raises anything else.
     """
-    duplicated: list[tuple[dict, list]] = []  # (object, its members in order) where a key repeats
+    # Objects whose keys repeat: their keys in order (the first MAX_LISTED_PROBLEMS objects, enough
+    # to list their repeats), or how many keys repeat (the rest, only counted).
+    duplicated: dict[int, list[str] | int] = {}
+    kept: list[dict] = []  # those objects, alive, so that their ids stay theirs
 
     def object_pairs(pairs: list) -> dict:
         result = dict(pairs)
         if len(result) != len(pairs):
-            duplicated.append((result, pairs))
+            listed = len(kept) < MAX_LISTED_PROBLEMS
+            duplicated[id(result)] = [key for key, _ in pairs] if listed else len(pairs) - len(result)
+            kept.append(result)
         return result
 
+    with collector_paused():  # millions of small containers, none of them garbage
+        return _parse(text, file, object_pairs, duplicated, kept)
+
+
+def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], duplicated: dict[int, list[str] | int], kept: list[dict]) -> Document:
     try:
         try:
             data = json.loads(text, object_pairs_hook=object_pairs)
@@ -64,14 +74,15 @@ def parse_json(text: str, file: str | None) -> Document:
             if isinstance(error, JSONDecodeError):
                 raise
             duplicated.clear()  # an integer longer than int() converts: read again, marking it
+            kept.clear()
             data = json.loads(text, object_pairs_hook=object_pairs, parse_int=_int_or_too_long)
     except JSONDecodeError as error:
         raise _explain(text, file, error.msg, error.pos) from None
     except RecursionError:  # nested far deeper than MAX_DEPTH
         raise fatal(file, text_mark(text, _too_deep_index(text)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
-    locator = _Locator(text, data, {id(obj) for obj, _ in duplicated})
+    locator = _Locator(text, data, set(duplicated))
     doc = Document(file, data, locate=locator.locate)
-    _check_values(doc, locator, {id(obj): pairs for obj, pairs in duplicated})
+    _check_values(doc, locator, duplicated)
     return doc
 
 
@@ -89,54 +100,68 @@ def _int_or_too_long(digits: str) -> int | _TooLong:
         return _TooLong(len(digits.lstrip("-")))
 
 
-def _check_values(doc: Document, locator: _Locator, duplicated: dict) -> None:
-    """Walk the data once, in document order and without recursion: refuse nesting past
-    ``MAX_DEPTH`` and integers too long to convert; report duplicate keys, NaN, and numbers
-    too large for a float."""
-    stack: list[tuple[object, Path | None]] = [({"": doc.data}, None)]  # a wrapper, so the root is checked too
-    while stack:
-        container, path = stack.pop()
-        if path is not None:
-            if len(path) >= MAX_DEPTH:
-                raise fatal(doc.file, doc.mark(path), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
-            if id(container) in duplicated:
-                _report_duplicates(doc, locator, path, duplicated[id(container)])
-        values: Iterable = container.values() if isinstance(container, dict) else container  # type: ignore[assignment]
-        if _SCALARS.issuperset(map(type, values)):  # checked in C: nothing to look at here
-            continue
-        items: Iterable = container.items() if isinstance(container, dict) else enumerate(values)
-        inside = []
-        for key, value in items:
+def _check_values(doc: Document, locator: _Locator, duplicated: dict[int, list[str] | int]) -> None:
+    """Walk the data once, depth first in document order and without recursion: refuse nesting
+    past ``MAX_DEPTH`` and integers too long to convert; report duplicate keys, NaN, and numbers
+    too large for a float. A path is made only for a value that has a problem."""
+    root = doc.data
+    if type(root) is not dict and type(root) is not list:
+        _check_scalar(doc, locator, (), root)
+        return
+    if id(root) in duplicated:
+        _report_duplicates(doc, locator, (), duplicated[id(root)])
+    path: list = []  # the keys down to the container being walked: one fewer than `walking`
+    walking: list[Iterator] = [iter(root.items()) if type(root) is dict else enumerate(root)]
+    while walking:
+        for key, value in walking[-1]:
             kind = type(value)
             if kind is dict or kind is list:
-                inside.append((value, () if path is None else (*path, key)))
-            elif kind is float and not math.isfinite(value):
-                _report_non_finite(doc, locator, () if path is None else (*path, key))
-            elif kind is _TooLong:
-                message = f"integer with {value.digits} digits is too long"
-                raise fatal(doc.file, doc.mark(() if path is None else (*path, key)), message, code="too-large")
-        stack.extend(reversed(inside))  # popped in document order
+                if len(walking) >= MAX_DEPTH:  # the child's path is one key longer than its parent's
+                    raise fatal(doc.file, doc.mark((*path, key)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
+                if id(value) in duplicated:
+                    _report_duplicates(doc, locator, (*path, key), duplicated[id(value)])
+                if _SCALARS.issuperset(map(type, value.values() if kind is dict else value)):
+                    continue  # checked in C: nothing inside to look at
+                path.append(key)
+                walking.append(iter(value.items()) if kind is dict else enumerate(value))
+                break
+            if kind is float or kind is _TooLong:
+                _check_scalar(doc, locator, (*path, key), value)
+        else:
+            walking.pop()
+            if path:
+                path.pop()
 
 
-def _report_duplicates(doc: Document, locator: _Locator, path: Path, pairs: list) -> None:
+def _check_scalar(doc: Document, locator: _Locator, path: Path, value: object) -> None:
+    if type(value) is float and not math.isfinite(value):
+        _report_non_finite(doc, locator, path)
+    elif type(value) is _TooLong:
+        raise fatal(doc.file, doc.mark(path), f"integer with {value.digits} digits is too long", code="too-large")
+
+
+def _report_duplicates(doc: Document, locator: _Locator, path: Path, keys: list[str] | int) -> None:
     """One problem per repeated key of the object at ``path``, pointing at its first definition;
     past the listing limit they are counted without finding where they are."""
+    repeats = keys if isinstance(keys, int) else len(keys) - len(set(keys))
+    if doc.listing_full:
+        doc.unlisted += repeats
+        return
     first: dict[str, int] = {}
-    repeats = 0
-    keys = locator.scan(locator.indices(path)[1])  # type: ignore[index]
-    for position, (key, _) in enumerate(pairs):
+    scan = locator.scan(locator.indices(path)[1])  # type: ignore[index]
+    for position, key in enumerate(keys):  # type: ignore[arg-type]
         if key not in first:
             first[key] = position
             continue
-        repeats += 1
+        repeats -= 1
         if doc.listing_full:
-            doc.unlisted += len(pairs) - len(dict(pairs)) - repeats + 1  # this repeat and those after it
+            doc.unlisted += repeats + 1  # this repeat and those after it
             return
-        while len(keys.keys) <= position and keys.next >= 0:
-            keys.step()
-        line, column = locator.lines.mark(keys.keys[first[key]])
+        while len(scan.keys) <= position and scan.next >= 0:
+            scan.step()
+        line, column = locator.lines.mark(scan.keys[first[key]])
         hint = f"first defined at line {line}:{column}"
-        doc.report((*path, key), locator.lines.mark(keys.keys[position]), f"duplicate key {key!r}", hint, "duplicate-key")
+        doc.report((*path, key), locator.lines.mark(scan.keys[position]), f"duplicate key {key!r}", hint, "duplicate-key")
 
 
 def _report_non_finite(doc: Document, locator: _Locator, path: Path) -> None:

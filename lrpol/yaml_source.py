@@ -27,19 +27,16 @@ values keep the marks of the place where they are written.
 from __future__ import annotations
 
 import functools
-import gc
 import math
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # yaml is imported when a YAML file is read, not with lrpol
     from yaml.error import YAMLError
 
-from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, fatal, text_mark
+from .document import MAX_DEPTH, Budget, Document, Exhausted, Mark, collector_paused, fatal, text_mark
 from .errors import ConfigError, Path, json_type
 
 # A composed YAML node (scalar, sequence or mapping) or a parser event: PyYAML's stubs type
@@ -99,24 +96,13 @@ def parse_yaml(text: str, file: str | None) -> Document:
 
     use_libyaml = yaml.__with_libyaml__
     budget = Budget()
-    with _collector_paused():  # a node graph is millions of small objects, none of them garbage
+    with collector_paused():  # a node graph is many small objects, none of them garbage
         node = _compose(yaml, text, file, use_libyaml)
         if node is None:
             return Document(file, None, budget=budget)
         converter = _Converter(file, node, text, use_libyaml, budget)
         converter.doc.data = converter.value(node, (), 0, False)
     return converter.doc
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _resolve_plain(value: str) -> object:
