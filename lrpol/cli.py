@@ -11,6 +11,7 @@ Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input.
 from __future__ import annotations
 
 import argparse
+import io
 import inspect
 import json
 import os
@@ -30,7 +31,7 @@ from .config import (
 )
 from .context import TrainContext
 from .document import JSON_SUFFIXES, MAX_FILE_BYTES, YAML_SUFFIXES, Document, parse_bytes, read_document
-from .errors import ConfigError, Problem
+from .errors import ConfigError, Problem, one_line
 from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -39,6 +40,9 @@ STDIN = "-"
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is escaped, not a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     options = _parser().parse_args(argv)
     try:
         return options.command(options)
@@ -205,7 +209,7 @@ def _github(problem: Problem) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
-    where = [f"file={escape(problem.file or '<config>', property=True)}"]
+    where = [f"file={escape(one_line(problem.file) if problem.file else '<config>', property=True)}"]
     if problem.line is not None:
         where += [f"line={problem.line}", f"col={problem.column}"]
     message = f"{problem.json_path}: {problem.message}" + (f"; {problem.hint}" if problem.hint else "")

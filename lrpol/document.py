@@ -9,6 +9,7 @@ valid file costs no more than parsing it.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import os
 import re
@@ -26,8 +27,9 @@ MAX_DEPTH = 64
 #: Problems listed for one file; past it they are only counted (a file with 100,000 repeated keys
 #: gets a summary, not 100,000 lines).
 MAX_LISTED_PROBLEMS = 100
-#: Values a mapping built in code may hold, counted as a tree (a train config holds hundreds).
-MAX_MAPPING_VALUES = 1_000_000
+#: Values a mapping built in code may hold, counted as a tree (a train config holds hundreds),
+#: as many as a YAML document may.
+MAX_MAPPING_VALUES = 200_000
 
 Mark = tuple  # (line, column), both 1-based
 
@@ -140,23 +142,38 @@ def from_mapping(data: object) -> Document:
 
 def _check_shape(data: object) -> None:
     """Refuse data nested deeper than ``MAX_DEPTH``, holding itself, or larger than
-    ``MAX_MAPPING_VALUES`` counted as a tree (walked without recursion)."""
-    stack: list[tuple[object, Path, frozenset]] = [(data, (), frozenset())]
-    count = 0
-    while stack:
-        value, path, around = stack.pop()
-        count += 1
-        if count > MAX_MAPPING_VALUES:
-            raise _shape_error((), f"the mapping holds more than {MAX_MAPPING_VALUES:,} values (a shared container counts each time it appears)", "too-large")
-        if not isinstance(value, (dict, list, tuple)):
-            continue
-        if id(value) in around:
-            raise _shape_error(path, "the mapping contains itself (a cycle)", "cycle")
-        if len(path) >= MAX_DEPTH:
-            raise _shape_error(path, f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
-        inside = around | {id(value)}
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        stack.extend((item, (*path, key), inside) for key, item in items)
+    ``MAX_MAPPING_VALUES`` counted as a tree: walked depth first without recursion, with the
+    containers on the current path in a set, so the walk costs one step per value."""
+    if not isinstance(data, (dict, list, tuple)):
+        return
+    path: list = []
+    on_path = {id(data)}
+    walking: list[tuple[object, Iterator]] = [(data, _items(data))]
+    count = 1
+    while walking:
+        for key, value in walking[-1][1]:
+            count += 1
+            if count > MAX_MAPPING_VALUES:
+                raise _shape_error((), f"the mapping holds more than {MAX_MAPPING_VALUES:,} values (a shared container counts each time it appears)", "too-large")
+            if not isinstance(value, (dict, list, tuple)):
+                continue
+            path.append(key)
+            if id(value) in on_path:
+                raise _shape_error(tuple(path), "the mapping contains itself (a cycle)", "cycle")
+            if len(path) >= MAX_DEPTH:
+                raise _shape_error(tuple(path), f"nesting deeper than {MAX_DEPTH} levels", "too-deep")
+            on_path.add(id(value))
+            walking.append((value, _items(value)))
+            break
+        else:
+            container, _ = walking.pop()
+            on_path.discard(id(container))
+            if path:
+                path.pop()
+
+
+def _items(container: object) -> Iterator:
+    return iter(container.items()) if isinstance(container, dict) else enumerate(container)  # type: ignore[arg-type]
 
 
 def _shape_error(path: Path, message: str, code: str) -> ConfigError:
@@ -209,13 +226,13 @@ def _guess_format(file: str | None, text: str) -> str:
 
 
 def _decode(raw: bytes, file: str | None) -> str:
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        return raw.decode("utf-8-sig")
+        return raw[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise fatal(file, (line, column), f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded", code="encoding") from None
+        bad = bom + exc.start
+        before = raw[bom:bad].decode("utf-8")
+        raise fatal(file, text_mark(before, len(before)), f"not UTF-8 text: byte 0x{raw[bad]:02x} cannot be decoded", code="encoding") from None
 
 
 def text_mark(text: str, index: int) -> Mark:

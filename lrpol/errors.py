@@ -47,8 +47,18 @@ def show_key(key: object) -> str:
     """
     if not isinstance(key, str):
         return repr(key) if key is None or isinstance(key, bool) else show_value(key)
-    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
-    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + "'"
+    return "'" + one_line(key.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable (a line break, a lone surrogate from
+    a file name that is not UTF-8) written as ``\\uXXXX``, so a problem stays one line that
+    any terminal can show.
+
+    >>> one_line("conf/a\\nb\\udcff.json")
+    'conf/a\\\\u000ab\\\\udcff.json'
+    """
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class Problem:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        where = self.file or "<config>"
+        where = one_line(self.file) if self.file else "<config>"
         if self.line is not None:
             where = f"{where}:{self.line}:{self.column}"
         text = f"{where}: {self.json_path}: {self.message}"

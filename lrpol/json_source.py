@@ -311,6 +311,10 @@ def _explain(text: str, file: str | None, message: str, index: int) -> ConfigErr
         return error(index, "comment in JSON", "JSON has no comments; use YAML for comments")
     if message.startswith(("Unterminated string", "Invalid control", "Invalid \\")):
         return _string_error(text, message, index, error)
+    if message.startswith(("Extra data", "Expecting ','")):
+        number = _number_error(text, index, error, unexpected)  # a number that stops early: '2.', '01'
+        if number is not None:
+            return number
     if message.startswith("Extra data"):
         return error(index, "extra data after the JSON document", "a JSON file holds exactly one value")
     if here in ("]", "}") and before is not None and text[before] == ",":
@@ -326,9 +330,6 @@ def _explain(text: str, file: str | None, message: str, index: int) -> ConfigErr
         key = _last_string(text, index)
         return unexpected(index, f"expected ':' after key {_shorten(key)!r}")
     if message.startswith("Expecting ','"):
-        number = _number_error(text, index, error, unexpected)
-        if number is not None:
-            return number
         kind = "an object member" if text[_open_containers(text, index)[-1]] == "{" else "an array element"
         close = "}" if kind == "an object member" else "]"
         return unexpected(index, f"expected ',' or {close!r} after {kind}", container=True)

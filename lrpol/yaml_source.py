@@ -55,9 +55,13 @@ _QUOTED = object()  # a quoted or block scalar: a string
 _SEQUENCE = object()
 _MAPPING = object()
 _UNTAGGED = (_PLAIN, _QUOTED, _SEQUENCE, _MAPPING)
-# Node properties at a node's start: an optional anchor, then the non-specific tag '!', which
-# the composers resolve as if no tag were written.
-_NON_SPECIFIC_TAG = re.compile(r"(?:&[^\s,\[\]{}]+\s+)?!")
+# The non-specific tag '!' among the properties at a node's start, which the composers resolve
+# as if no tag were written: after an optional anchor and the spaces, line breaks and comments
+# that may separate them. A block collection's properties end its line; on the line of its
+# first key they belong to that key, which is checked on its own.
+_ANCHOR = r"&[^\s,\[\]{}]+(?:\s|#[^\r\n]*)+"
+_NON_SPECIFIC_TAG = re.compile(rf"(?:{_ANCHOR})?!(?=[\s,\[\]{{}}]|\Z)")
+_NON_SPECIFIC_BLOCK_TAG = re.compile(rf"(?:{_ANCHOR})?!(?:[ \t]+&[^\s,\[\]{{}}]+)?[ \t]*(?:#[^\r\n]*)?(?:\r\n?|\n)")
 
 # The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1023-core-schema).
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -239,38 +243,52 @@ def _loader_class(use_libyaml: bool) -> type:
 
 def _first_too_deep_mark(yaml: ModuleType, text: str, use_libyaml: bool) -> Mark | None:
     """Where the first collection nested deeper than ``MAX_DEPTH`` starts, when the parser refused
-    the text first (at its own limit of 1000 levels).
+    the text first (libyaml >= 0.2.5 stops at 1000 levels, and its scanner looks ahead through
+    a flow collection before any event of it comes out).
 
-    The events before the parser's error give the depth up to there. libyaml's scanner looks
-    ahead through flow collections (``[[[...``), so the rest is counted in the text: the flow
-    brackets after the last event, outside quoted scalars and comments.
+    The events before that error give the collections still open. The flow collection the
+    error is in is then read on its own, by PyYAML's pure-Python parser, which has no limit: a
+    flow collection means the same wherever it stands.
     """
     loader = yaml.CBaseLoader if use_libyaml else yaml.BaseLoader
-    depth, index = 0, 0
+    open_collections: list[tuple[int, bool]] = []  # (start index, flow style) of each one still open
+    after = 0  # where the last event ends
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
+                open_collections.append((event.start_mark.index, bool(event.flow_style)))
+                if len(open_collections) > MAX_DEPTH:
                     return _mark(event)
             elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            index = event.end_mark.index
-    except yaml.YAMLError:  # the parser's own limit, or the text is broken further on
+                open_collections.pop()
+            after = event.end_mark.index
+    except yaml.YAMLError:
         pass
-    for match in _FLOW_TOKEN.finditer(text, index):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return text_mark(text, match.start())
-        elif token in "]}":
-            depth -= 1
+    flows = [index for index, (_, flow) in enumerate(open_collections) if flow]
+    if flows:  # the error is inside the innermost open flow collection
+        outside, start = flows[-1], open_collections[flows[-1]][0]
+    else:  # or in a flow collection whose first event never came out
+        found = re.compile(r"[\[{]").search(text, after)
+        if found is None:
+            return None
+        outside, start = len(open_collections), found.start()
+    depth = outside
+    try:
+        for event in yaml.parse(text[start : start + _MAX_FLOW_READ], Loader=yaml.BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return text_mark(text, start + event.start_mark.index)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:  # the end of what was read, or the text is broken there
+        pass
     return None
 
 
-# What flow nesting is made of: brackets, and the quoted scalars and comments that may hold brackets.
-_FLOW_TOKEN = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|#[^\n]*|[\[\]{}]""")
+# How much of a flow collection the pure-Python parser reads to find where it is too deep: libyaml
+# refuses at 1000 levels, so a few thousand characters hold them unless its items are long.
+_MAX_FLOW_READ = 256 * 1024
 
 
 def _alias_key_marks(yaml: ModuleType, text: str, root: Node, use_libyaml: bool) -> dict:
@@ -329,6 +347,16 @@ def _syntax_error(yaml: ModuleType, exc: YAMLError, file: str | None) -> ConfigE
 # -- converting --------------------------------------------------------------
 
 
+class _Key:
+    """A key of a mapping node: the mapping, the key's index in it, and the key node (an alias
+    key is the anchored node itself, so only the mapping and index tell where it is written)."""
+
+    __slots__ = ("mapping", "index", "node")
+
+    def __init__(self, mapping: Node, index: int, node: Node):
+        self.mapping, self.index, self.node = mapping, index, node
+
+
 class _Converter:
     """Turns composed nodes into plain data, recording problems in ``doc``, and then finds where
     a path stands (``locate``) from the nodes it keeps."""
@@ -338,7 +366,8 @@ class _Converter:
 
         self.doc = Document(file, None, locate=self.locate, budget=budget)
         self.root = root
-        self.alias_keys = _alias_key_marks(yaml, text, root, use_libyaml) if "*" in text else {}  # no '*', no alias
+        self.use_libyaml = use_libyaml
+        self._alias_keys: dict | None = None if "*" in text else {}  # see key_mark; no '*', no alias
         self.text = text
         self.bangs = "!" in text  # no '!', no tag
         self.met: set = set()  # ids of the nodes visited so far: visiting one again means an alias
@@ -399,7 +428,7 @@ class _Converter:
                 member = (self.members_of.get(id(node)) or {}).get(step)
                 if member is None:
                     return None
-                key_mark, node = member
+                key_mark, node = self.key_mark(member[0]), member[1]
             elif node.id == "sequence" and type(step) is int and 0 <= step < len(node.value):
                 key_mark, node = None, node.value[step]
             else:
@@ -407,7 +436,7 @@ class _Converter:
         return key_mark, _mark(node)
 
     def members(self, node: Node, path: Path, merges: int) -> dict:
-        """The members of mapping ``node`` as ``{key: (key mark, value node)}``, merge keys applied;
+        """The members of mapping ``node`` as ``{key: (where the key is, value node)}``, merge keys applied;
         ``merges`` counts the merge keys that led here.
 
         Worked out once per node, so problems with its keys (not strings, or repeated) are reported
@@ -423,25 +452,24 @@ class _Converter:
             raise fatal(self.doc.file, _mark(node), f"merge keys nested deeper than {MAX_DEPTH} levels", code="too-deep")
         self.members_of[id(node)] = None  # being worked out
         written: dict = {}
-        seen: dict = {}
-        merge = None  # (value, mark) of the merge key
+        seen: dict[str, _Key] = {}
+        merge = None  # (value node, key) of the merge key
         for index, (key_node, value_node) in enumerate(node.value):
-            key_mark = _mark(key_node)
-            if self.alias_keys:
-                key_mark = self.alias_keys.get((id(node), index), key_mark)
+            where = _Key(node, index, key_node)
             if not _is_merge_key(key_node):
-                key = self.key(key_node, key_mark, path)
+                key = self.key(key_node, path, where)
                 if key is None:
                     continue
-                first = seen.setdefault(key, key_mark)
-                if first is not key_mark:
-                    self.doc.report((*path, key), key_mark, f"duplicate key {key!r}", f"first defined at line {first[0]}:{first[1]}", "duplicate-key")
-                written[key] = (key_mark, value_node)
+                first = seen.setdefault(key, where)
+                if first is not where:
+                    line, column = self.key_mark(first)
+                    self.doc.report((*path, key), self.key_mark(where), f"duplicate key {key!r}", f"first defined at line {line}:{column}", "duplicate-key")
+                written[key] = (where, value_node)
             elif merge is None:
-                merge = (value_node, key_mark)
+                merge = (value_node, where)
             else:  # ruamel.yaml refuses a second merge key too (PyYAML merges both)
-                hint = f"first defined at line {merge[1][0]}:{merge[1][1]}"
-                self.doc.report(path, key_mark, "duplicate key '<<'", hint, "duplicate-key")
+                line, column = self.key_mark(merge[1])
+                self.doc.report(path, self.key_mark(where), "duplicate key '<<'", f"first defined at line {line}:{column}", "duplicate-key")
         members: dict = {}
         sources = self.merge_sources(merge[0], path) if merge else []
         for source, _ in sources:
@@ -483,24 +511,33 @@ class _Converter:
         hint = 'merge an anchored mapping (<<: *name), or quote "<<" to make it an ordinary key'
         self.doc.report(path, mark, f"merge key '<<' takes {expected}, got {found}", hint, "invalid-merge")
 
-    def key(self, node: Node, mark: Mark, path: Path) -> str | None:
-        """The key ``node`` (written at ``mark``) names, or None (with a problem) when it is not a string."""
+    def key(self, node: Node, path: Path, where: _Key) -> str | None:
+        """The key ``node`` (written at ``where``) names, or None (with a problem) when it is not a string."""
         if self.tagged(node):
-            self.tag_problem(node, path, mark)
+            self.tag_problem(node, path, self.key_mark(where))
             return None
         if node.id != "scalar":
             found = "array" if node.id == "sequence" else "object"
-            self.doc.report(path, mark, f"keys must be strings, got {found}", "", "non-string-key")
+            self.doc.report(path, self.key_mark(where), f"keys must be strings, got {found}", "", "non-string-key")
             return None
-        key = self.scalar(node, mark)
+        key = self.scalar(node, where)
         if type(key) is str:
             return key
         found = json_type(key) if key is None else f"{json_type(key)} {node.value}"
-        self.doc.report(path, mark, f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
+        self.doc.report(path, self.key_mark(where), f"keys must be strings, got {found}", f'quote the key: "{node.value}"', "non-string-key")
         return None
 
-    def scalar(self, node: Node, mark: Mark | None = None) -> object:
-        """The value of a scalar node (at ``mark``, when it is written elsewhere: an alias key)."""
+    def key_mark(self, key: _Key) -> Mark:
+        """Where ``key`` is written: where its alias is, for a key written as an alias (found by
+        reading the text's events again, the first time one is needed)."""
+        if self._alias_keys is None:
+            import yaml
+
+            self._alias_keys = _alias_key_marks(yaml, self.text, self.root, self.use_libyaml)
+        return self._alias_keys.get((id(key.mapping), key.index)) or _mark(key.node)
+
+    def scalar(self, node: Node, key: _Key | None = None) -> object:
+        """The value of a scalar node (written as the mapping key ``key``, maybe as an alias)."""
         if node.tag is not _PLAIN:
             return node.value
         try:
@@ -508,14 +545,17 @@ class _Converter:
         except ValueError:  # more digits than int() converts
             text = node.value.lstrip("+-")
             size = f"{len(text)} digits" if text.isdigit() else f"more than {sys.get_int_max_str_digits()} digits"
-            raise fatal(self.doc.file, mark or _mark(node), f"integer with {size} is too long", code="too-large") from None
+            raise fatal(self.doc.file, self.key_mark(key) if key else _mark(node), f"integer with {size} is too long", code="too-large") from None
 
     def tagged(self, node: Node) -> bool:
         """Whether a tag is written on ``node``: any tag, the standard ones and '!' too, since a
         config is plain data and a tag can only change what the text plainly says."""
         if node.tag not in _UNTAGGED:
             return True
-        return self.bangs and _NON_SPECIFIC_TAG.match(self.text, node.start_mark.index) is not None
+        if not self.bangs:
+            return False
+        block = node.id != "scalar" and not node.flow_style
+        return (_NON_SPECIFIC_BLOCK_TAG if block else _NON_SPECIFIC_TAG).match(self.text, node.start_mark.index) is not None
 
     def tag_problem(self, node: Node, path: Path, mark: Mark | None = None) -> None:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1) if type(node.tag) is str else "!"

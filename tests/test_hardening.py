@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from lrpol import ConfigError, build, load, validate
 from lrpol.arguments import Argument, ArgumentError
+from lrpol.yaml_source import parse_yaml
 from lrpol.document import MAX_FILE_BYTES, MAX_LISTED_PROBLEMS, Budget
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
@@ -207,7 +208,7 @@ def shared_bomb() -> dict:
     [
         (lambda: nested_warmups(250), "too-deep", "$" + ".args.policy" * 32, "nesting deeper than 64 levels"),
         (cyclic_entry, "cycle", "$.args.policy", "the mapping contains itself (a cycle)"),
-        (shared_bomb, "too-large", "$", "the mapping holds more than 1,000,000 values (a shared container counts each time it appears)"),
+        (shared_bomb, "too-large", "$", "the mapping holds more than 200,000 values (a shared container counts each time it appears)"),
     ],
 )
 def test_mappings_built_in_code_have_the_limits_of_files(make, code, json_path, message):
@@ -280,3 +281,74 @@ def test_a_list_checked_in_bulk_is_checked_as_item_by_item(argument, values):
     checked = argument.check(values)
     assert checked == expected and [type(v) for v in checked] == [type(v) for v in expected]
     assert [math.copysign(1, v) for v in checked] == [math.copysign(1, v) for v in expected]
+
+
+# -- found by attacking the readers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "mark"),
+    [
+        (b'{\r"a": 1,\r"b": "\xff"}', (3, 7)),  # a lone \r ends a line, as everywhere else
+        (b'\xef\xbb\xbf{"a": "\xff"}', (1, 8)),  # after a byte-order mark: the bad byte itself
+    ],
+)
+def test_bytes_that_are_not_utf8_are_placed_exactly(tmp_path, raw, mark):
+    path = tmp_path / "bytes.json"
+    path.write_bytes(raw)
+    problem = only(validate(path))
+    assert ((problem.line, problem.column), problem.code, problem.message) == (mark, "encoding", "not UTF-8 text: byte 0xff cannot be decoded")
+
+
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("a: &f  # a comment\n  ! 5\n", (1, 4)),  # '!' after an anchor and a comment
+        ("a: &x\n  #c\n  ! 5\n", (1, 4)),
+        ("a: ! # c\n  k: v\n", (1, 4)),  # on a block mapping, its line ended by a comment
+        ("a: ! &x\n  - 1\n", (1, 4)),
+        ("a: [! x, 2]\n", (1, 5)),
+    ],
+)
+def test_the_bare_tag_is_found_wherever_the_properties_put_it(text, mark):
+    problem = only(parse_yaml(text, "bang.yaml").problems)
+    assert ((problem.line, problem.column), problem.code, problem.message) == (mark, "yaml-tag", "YAML tags are not allowed (found '!')")
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("[a#b, " + "[" * 1100 + "]" * 1101, 70),  # '#' in a plain scalar is no comment
+        ("[http://x/#a, " + "[" * 1100 + "]" * 1101, 78),
+        ("[it's, " + "[" * 70 + "don't, " + "[" * 1100 + "]" * 1171, 71),  # quotes inside plain scalars
+        ('[a"b, ' + "[" * 70 + ' c"d, ' + "[" * 1100 + "]" * 1171, 70),
+        ("[" * 10 + "a: " + "[" * 1100, 67),  # the one-pair mapping 'a: [' is a level too
+    ],
+)
+def test_flow_nesting_past_the_parsers_own_limit_is_placed_exactly(tmp_path, text, column):
+    # libyaml from 0.2.5 refuses 1000 flow levels before any event of them comes out.
+    path = tmp_path / "flow.yaml"
+    path.write_text(text)
+    problem = only(validate(path))
+    assert ((problem.line, problem.column), problem.code) == ((1, column), "too-deep")
+
+
+def test_one_alias_key_does_not_make_every_alias_be_read_again(tmp_path):
+    # The places of alias keys are found by reading the events again, but only when one is
+    # needed; here the alias budget stops the file first.
+    path = tmp_path / "aliases.yaml"
+    path.write_text("a: &a x\nb: [" + "*a, " * 150_000 + "{*a : 1}]\n")
+    problem = only(validate(path))
+    assert (problem.code, problem.message) == ("too-large", "YAML aliases and merge keys repeat more than 100,000 values")
+
+
+def test_file_names_that_are_not_utf8_or_hold_line_breaks_stay_one_line(tmp_path):
+    directory = tmp_path / "configs"
+    directory.mkdir()
+    for name in (b"x\xff.json", b"a\nb.json"):
+        (directory / os.fsdecode(name)).write_text('{"name": "Nope"}')
+    for output in ("text", "github"):
+        result = subprocess.run([sys.executable, "-m", "lrpol", "validate", "--format", output, str(directory)], capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120, check=False)
+        lines = result.stdout.decode().splitlines()
+        assert result.returncode == 1 and len(lines) == 2, result.stderr
+        assert any("a\\u000ab.json" in line for line in lines) and any("x\\udcff.json" in line for line in lines)

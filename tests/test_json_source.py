@@ -216,6 +216,12 @@ ERRORS = [
     ("[1,\u00a02]", 1, 4, "expected a value, found U+00A0", ""),
     ("\ufeff{}", 1, 1, "expected a value, found U+FEFF", ""),
     ("[\u0661]", 1, 2, "expected a value, found '\u0661'", ""),
+    # A number that stops early at the top level, where the parser calls what follows extra data.
+    ("2.", 1, 3, "expected a digit after '.', but the text ended", ""),
+    ("1.e5", 1, 3, "expected a digit after '.', found 'e5'", ""),
+    ("1e", 1, 3, "expected a digit in the exponent, but the text ended", ""),
+    ("01", 1, 1, "number with a leading zero", "JSON numbers cannot start with 0 unless they are 0 or 0.x"),
+    ("-01", 1, 1, "number with a leading zero", "JSON numbers cannot start with 0 unless they are 0 or 0.x"),
 ]
 
 
