@@ -11,8 +11,8 @@ Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input.
 from __future__ import annotations
 
 import argparse
-import io
 import inspect
+import io
 import json
 import os
 import stat

@@ -362,7 +362,6 @@ class _Converter:
     a path stands (``locate``) from the nodes it keeps."""
 
     def __init__(self, file: str | None, root: Node, text: str, use_libyaml: bool, budget: Budget):
-        import yaml
 
         self.doc = Document(file, None, locate=self.locate, budget=budget)
         self.root = root

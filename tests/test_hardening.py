@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from lrpol import ConfigError, build, load, validate
 from lrpol.arguments import Argument, ArgumentError
-from lrpol.yaml_source import parse_yaml
 from lrpol.document import MAX_FILE_BYTES, MAX_LISTED_PROBLEMS, Budget
+from lrpol.yaml_source import parse_yaml
 
 BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
