@@ -67,6 +67,7 @@ def parse_json(text: str, file: str | None) -> Document:
 
 
 def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], duplicated: dict[int, list[str] | int], kept: list[dict]) -> Document:
+    reread = False  # read again for an integer too long to convert, which is then to be found
     try:
         try:
             data = json.loads(text, object_pairs_hook=object_pairs)
@@ -75,6 +76,7 @@ def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], du
                 raise
             duplicated.clear()  # an integer longer than int() converts: read again, marking it
             kept.clear()
+            reread = True
             data = json.loads(text, object_pairs_hook=object_pairs, parse_int=_int_or_too_long)
     except JSONDecodeError as error:
         raise _explain(text, file, error.msg, error.pos) from None
@@ -82,8 +84,41 @@ def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], du
         raise fatal(file, text_mark(text, _too_deep_index(text)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
     locator = _Locator(text, data, set(duplicated))
     doc = Document(file, data, locate=locator.locate)
-    _check_values(doc, locator, duplicated)
+    non_finite, too_deep = _read_structure(text)
+    if duplicated or reread or non_finite or too_deep:
+        _check_values(doc, locator, duplicated, non_finite, too_deep or reread)
     return doc
+
+
+def _read_structure(text: str) -> tuple[int, bool]:
+    """What the data of valid JSON ``text`` holds that :func:`_check_values` looks for: how many
+    NaN, infinities and numbers too large for a float, and whether it nests deeper than
+    ``MAX_DEPTH``.
+
+    Read from the text in C, with the strings taken out (only they can hold brackets or words
+    that are not structure), so a large file holding none of these is not walked at all, and
+    one holding many is walked only until their listing is full.
+    """
+    plain = _STRING.sub('""', text)
+    non_finite = plain.count("NaN") + plain.count("Infinity")  # -Infinity counted once, in Infinity
+    non_finite += sum(math.isinf(float(number)) for number in _BIG_NUMBER.findall(plain))
+    if plain.count("[") + plain.count("{") <= MAX_DEPTH:
+        return non_finite, False
+    # Deeper than MAX_DEPTH, if MAX_DEPTH rounds of taking out the innermost pairs leave any.
+    brackets = plain.translate(_ONLY_BRACKETS)  # outside strings, valid JSON is ASCII
+    for _ in range(MAX_DEPTH):
+        if not brackets:
+            return non_finite, False
+        brackets = _INNERMOST_PAIR.sub("", brackets)
+    return non_finite, bool(brackets)
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# Numbers written with an exponent, or with more digits than a finite float has: the only ones
+# that may be too large for a float.
+_BIG_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+|-?[0-9]{309,}(?:\.[0-9]+)?")
+_ONLY_BRACKETS = str.maketrans("", "", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))
+_INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
 
 
 class _TooLong:
@@ -100,19 +135,27 @@ def _int_or_too_long(digits: str) -> int | _TooLong:
         return _TooLong(len(digits.lstrip("-")))
 
 
-def _check_values(doc: Document, locator: _Locator, duplicated: dict[int, list[str] | int]) -> None:
-    """Walk the data once, depth first in document order and without recursion: refuse nesting
-    past ``MAX_DEPTH`` and integers too long to convert; report duplicate keys, NaN, and numbers
-    too large for a float. A path is made only for a value that has a problem."""
+def _check_values(doc: Document, locator: _Locator, duplicated: dict[int, list[str] | int], non_finite: int, walk_all: bool) -> None:
+    """Walk the data, depth first in document order and without recursion: refuse nesting past
+    ``MAX_DEPTH`` and integers too long to convert; report duplicate keys and the ``non_finite``
+    values (NaN, and numbers too large for a float). A path is made only for a value with a
+    problem. Unless ``walk_all``, the walk stops once every object with repeated keys is
+    reported and the listing is full; the values past it are counted from ``non_finite``.
+    """
     root = doc.data
     if type(root) is not dict and type(root) is not list:
         _check_scalar(doc, locator, (), root)
         return
+    objects_left = len(duplicated)
     if id(root) in duplicated:
         _report_duplicates(doc, locator, (), duplicated[id(root)])
+        objects_left -= 1
     path: list = []  # the keys down to the container being walked: one fewer than `walking`
     walking: list[Iterator] = [iter(root.items()) if type(root) is dict else enumerate(root)]
     while walking:
+        if not (walk_all or objects_left) and doc.listing_full:
+            doc.unlisted += non_finite  # those not found yet
+            return
         for key, value in walking[-1]:
             kind = type(value)
             if kind is dict or kind is list:
@@ -120,24 +163,30 @@ def _check_values(doc: Document, locator: _Locator, duplicated: dict[int, list[s
                     raise fatal(doc.file, doc.mark((*path, key)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep")
                 if id(value) in duplicated:
                     _report_duplicates(doc, locator, (*path, key), duplicated[id(value)])
+                    objects_left -= 1
                 if _SCALARS.issuperset(map(type, value.values() if kind is dict else value)):
                     continue  # checked in C: nothing inside to look at
                 path.append(key)
                 walking.append(iter(value.items()) if kind is dict else enumerate(value))
                 break
             if kind is float or kind is _TooLong:
-                _check_scalar(doc, locator, (*path, key), value)
+                non_finite -= _check_scalar(doc, locator, (*path, key), value)
+                if not (walk_all or objects_left) and doc.listing_full:
+                    break
         else:
             walking.pop()
             if path:
                 path.pop()
 
 
-def _check_scalar(doc: Document, locator: _Locator, path: Path, value: object) -> None:
+def _check_scalar(doc: Document, locator: _Locator, path: Path, value: object) -> int:
+    """Report ``value`` at ``path`` if it is not finite (returns 1), refuse it if it is too long."""
     if type(value) is float and not math.isfinite(value):
         _report_non_finite(doc, locator, path)
-    elif type(value) is _TooLong:
+        return 1
+    if type(value) is _TooLong:
         raise fatal(doc.file, doc.mark(path), f"integer with {value.digits} digits is too long", code="too-large")
+    return 0
 
 
 def _report_duplicates(doc: Document, locator: _Locator, path: Path, keys: list[str] | int) -> None:
