@@ -28,6 +28,10 @@ from json.scanner import make_scanner
 from .document import MAX_DEPTH, MAX_LISTED_PROBLEMS, Document, LineIndex, Mark, collector_paused, fatal, text_mark
 from .errors import ConfigError, Path
 
+#: Arrays and objects a JSON document may hold: each costs the parser about 100 bytes and the
+#: checks a step, so this keeps any file to a fraction of a second; a train config holds dozens.
+MAX_CONTAINERS = 200_000
+
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # matches everywhere, if only the empty string
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A whole JSON string, or one bracket: what decides where containers open and close.
@@ -62,11 +66,14 @@ def parse_json(text: str, file: str | None) -> Document:
             kept.append(result)
         return result
 
-    with collector_paused():  # millions of small containers, none of them garbage
-        return _parse(text, file, object_pairs, duplicated, kept)
+    plain = _STRING.sub('""', text)  # the text outside strings, where its structure is
+    if plain.count("[") + plain.count("{") > MAX_CONTAINERS:
+        raise fatal(file, (1, 1), f"the document holds more than {MAX_CONTAINERS:,} arrays and objects", "a config holds hundreds; keep data in files of its own", code="too-large")
+    with collector_paused():  # many small containers, none of them garbage
+        return _parse(text, plain, file, object_pairs, duplicated, kept)
 
 
-def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], duplicated: dict[int, list[str] | int], kept: list[dict]) -> Document:
+def _parse(text: str, plain: str, file: str | None, object_pairs: Callable[[list], dict], duplicated: dict[int, list[str] | int], kept: list[dict]) -> Document:
     reread = False  # read again for an integer too long to convert, which is then to be found
     try:
         try:
@@ -84,41 +91,39 @@ def _parse(text: str, file: str | None, object_pairs: Callable[[list], dict], du
         raise fatal(file, text_mark(text, _too_deep_index(text)), f"nesting deeper than {MAX_DEPTH} levels", code="too-deep") from None
     locator = _Locator(text, data, set(duplicated))
     doc = Document(file, data, locate=locator.locate)
-    non_finite, too_deep = _read_structure(text)
+    non_finite, too_deep = _read_structure(plain)
     if duplicated or reread or non_finite or too_deep:
         _check_values(doc, locator, duplicated, non_finite, too_deep or reread)
     return doc
 
 
-def _read_structure(text: str) -> tuple[int, bool]:
-    """What the data of valid JSON ``text`` holds that :func:`_check_values` looks for: how many
-    NaN, infinities and numbers too large for a float, and whether it nests deeper than
-    ``MAX_DEPTH``.
-
-    Read from the text in C, with the strings taken out (only they can hold brackets or words
-    that are not structure), so a large file holding none of these is not walked at all, and
-    one holding many is walked only until their listing is full.
+def _read_structure(plain: str) -> tuple[int, bool]:
+    """What the data of valid JSON holds that :func:`_check_values` looks for: how many NaN,
+    infinities and numbers too large for a float, and whether it nests deeper than
+    ``MAX_DEPTH``. Read in C from ``plain``, the text with its strings taken out (only they can
+    hold brackets or words that are not structure), so a large file holding none of these is
+    not walked at all, and one holding many is walked only until their listing is full.
     """
-    plain = _STRING.sub('""', text)
     non_finite = plain.count("NaN") + plain.count("Infinity")  # -Infinity counted once, in Infinity
-    non_finite += sum(math.isinf(float(number)) for number in _BIG_NUMBER.findall(plain))
+    if _MAYBE_BIG_NUMBER.search(plain):
+        non_finite += sum(math.isinf(float(number)) for number in _BIG_NUMBER.findall(plain))
     if plain.count("[") + plain.count("{") <= MAX_DEPTH:
         return non_finite, False
-    # Deeper than MAX_DEPTH, if MAX_DEPTH rounds of taking out the innermost pairs leave any.
-    brackets = plain.translate(_ONLY_BRACKETS)  # outside strings, valid JSON is ASCII
-    for _ in range(MAX_DEPTH):
-        if not brackets:
-            return non_finite, False
-        brackets = _INNERMOST_PAIR.sub("", brackets)
-    return non_finite, bool(brackets)
+    # The nesting depth is the largest running count of openers less closers. The text is
+    # valid, so '{' and '}' nest as '[' and ']' do, and outside strings it is ASCII.
+    import numpy as np
+
+    brackets = np.frombuffer(plain.translate(_AS_SQUARE_BRACKETS).encode("ascii"), dtype=np.uint8)
+    depth = np.cumsum((brackets == ord("[")).astype(np.int32) - (brackets == ord("]")))
+    return non_finite, bool(depth.max() > MAX_DEPTH)
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 # Numbers written with an exponent, or with more digits than a finite float has: the only ones
 # that may be too large for a float.
+_MAYBE_BIG_NUMBER = re.compile(r"[0-9](?:[eE]|[0-9]{308})")
 _BIG_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+|-?[0-9]{309,}(?:\.[0-9]+)?")
-_ONLY_BRACKETS = str.maketrans("", "", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))
-_INNERMOST_PAIR = re.compile(r"\[\]|\{\}")
+_AS_SQUARE_BRACKETS = str.maketrans("{}", "[]", "".join(chr(c) for c in range(128) if chr(c) not in "[]{}"))
 
 
 class _TooLong:

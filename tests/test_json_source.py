@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from lrpol.document import MAX_DEPTH, MAX_LISTED_PROBLEMS
 from lrpol.errors import ConfigError
-from lrpol.json_source import parse_json
+from lrpol.json_source import MAX_CONTAINERS, parse_json
 
 # Non-ASCII characters on lines 5 and 7 check that columns count characters, not bytes.
 CONFIG = "\n".join(
@@ -242,7 +242,7 @@ def test_nesting_up_to_max_depth_is_fine():
     [
         ("[" * 65 + "]" * 65, 65),
         ('{"a":' * 65 + "1" + "}" * 65, 1 + 64 * 5),
-        ("[" * 1_000_000, 65),  # would be a RecursionError without the depth limit
+        ("[" * 150_000, 65),  # would be a RecursionError without the depth limit
     ],
 )
 def test_nesting_deeper_than_max_depth(text, column):
@@ -250,6 +250,16 @@ def test_nesting_deeper_than_max_depth(text, column):
     problem = error_of(text)
     assert (problem.line, problem.column, problem.code) == (1, column, "too-deep")
     assert problem.message == "nesting deeper than 64 levels"
+
+
+def test_more_arrays_and_objects_than_the_limit_are_refused_before_parsing():
+    assert MAX_CONTAINERS == 200_000
+    # The limit itself, with brackets in strings, which do not count.
+    doc = parse_json("[" + ",".join(['{"a": "[[{{"}'] * (MAX_CONTAINERS - 1)) + "]", None)
+    assert len(doc.data) == MAX_CONTAINERS - 1
+    problem = error_of("[" + ",".join(["[]"] * MAX_CONTAINERS) + "]")
+    assert ((problem.line, problem.column), problem.code) == ((1, 1), "too-large")
+    assert (problem.message, problem.hint) == ("the document holds more than 200,000 arrays and objects", "a config holds hundreds; keep data in files of its own")
 
 
 def test_integer_with_too_many_digits():
