@@ -15,8 +15,7 @@ import copy
 import dataclasses
 from collections.abc import Sequence
 
-from .arguments import MAX_INTEGER, arguments_of
-from .clock import position
+from .arguments import arguments_of
 from .context import TrainContext
 from .errors import show_value
 from .hook import LRHook, checked_metric
@@ -103,43 +102,14 @@ def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | No
     return first_step, curve(policy, phase, steps=max(1, steps - first_step))
 
 
-def per_epoch(values, steps: int, steps_per_epoch: int):
-    """Expand one value per epoch into one per update (the first ``steps`` of them).
-
-    Indexed by each update's epoch, so the cost is ``steps``, however long an epoch is.
-    """
-    import numpy as np
-
-    return np.asarray(values)[np.arange(steps) // steps_per_epoch]
 
 
-def unit_ticks(ctx: TrainContext, steps: int, unit: str):
-    """t for the first ``steps`` updates of a run, one per update (``unit="step"``) or one per
-    epoch (``unit="epoch"``); :func:`per_update` expands values computed on them back."""
-    import numpy as np
-
-    return np.arange(steps if unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch))
 
 
-def per_update(values, ctx: TrainContext, steps: int, unit: str):
-    """Values computed on :func:`unit_ticks`, one per update."""
-    return values if unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
 
 
-def run_length(ctx: TrainContext, unit: str) -> int | None:
-    """T, the run's length in ``unit``, for a vectorised formula; None beyond 2**53.
-
-    total_epochs * steps_per_epoch can reach 2**106, past numpy's integers, and numpy's
-    floats would round what ``evaluate`` computes exactly with Python integers. The caller
-    then returns None, and the curve steps through ``evaluate`` (still O(steps)).
-    """
-    total = position(ctx, unit)[1]
-    return total if total <= MAX_INTEGER else None
 
 
-def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
-    """How many epochs (the last one maybe partial) ``steps`` updates touch."""
-    return -(-steps // steps_per_epoch)
 
 
 def fresh_copy(policy: LRPolicy) -> LRPolicy:

@@ -1,19 +1,17 @@
 """ReduceCosine: half a cosine from lr0 down to a floor over the run, per epoch or per update."""
 
 from dataclasses import dataclass
-from math import cos, pi
+from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, position
-from ..context import TrainContext
-from ..curve import per_update, run_length, unit_ticks
-from ..policy import LRPolicy
+from ..clock import UNITS
 from ..registry import register
+from ..schedule import Schedule
 
 
 @register
 @dataclass(frozen=True)
-class ReduceCosine(LRPolicy):
+class ReduceCosine(Schedule):
     """Cosine annealing from ``2 * rate * lr0`` to ``min_lr`` at the end of the run.
 
     Formula, with lr0 = ``ctx.initial_lr``, top = 2 * rate * lr0 and (t, T) = (epoch,
@@ -33,6 +31,7 @@ class ReduceCosine(LRPolicy):
       stepped once per epoch (or per update), up to the end of the run.
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=4)
     >>> policy = ReduceCosine()
     >>> [round(policy.evaluate(replace(ctx, epoch=e)), 12) for e in range(6)]
@@ -43,24 +42,6 @@ class ReduceCosine(LRPolicy):
     unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
     min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR anneals to, and stays at after the run")
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        if self.unit == "epoch":
-            t, total = ctx.epoch, ctx.total_epochs
-        else:
-            t, total = position(ctx, "step")
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         floor = self.min_lr
-        if t >= total:
-            return floor
-        if not floor:  # the common case, and the hot path: the same value in fewer operations
-            return ctx.initial_lr * self.rate * (1.0 + cos(pi * t / total))
-        return floor + (2.0 * self.rate * ctx.initial_lr - floor) * (1.0 + cos(pi * t / total)) / 2.0
-
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        t, total = unit_ticks(ctx, steps, self.unit), run_length(ctx, self.unit)
-        if total is None:
-            return None
-        top = 2.0 * self.rate * ctx.initial_lr
-        values = np.where(t < total, self.min_lr + (top - self.min_lr) * (1.0 + np.cos(np.pi * t / total)) / 2.0, self.min_lr)
-        return per_update(values, ctx, steps, self.unit)
+        return ops.where(t < total, floor + (2.0 * self.rate * lr0 - floor) * (1.0 + ops.cos(ops.pi * t / total)) / 2.0, floor)

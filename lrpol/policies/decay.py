@@ -4,22 +4,20 @@ Each counts t in updates (``unit="step"``, the default, as their torch counterpa
 usually stepped per update) or in epochs (``unit="epoch"``, constant within an epoch).
 """
 
-from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, position
-from ..context import TrainContext
-from ..curve import per_update, run_length, unit_ticks
-from ..policy import LRPolicy
+from ..clock import UNITS
 from ..registry import register
+from ..schedule import Schedule
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
 
 
 @register
 @dataclass(frozen=True)
-class MultiStepDecay(LRPolicy):
+class MultiStepDecay(Schedule):
     """Multiply the LR by ``gamma`` at each milestone.
 
     Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
@@ -35,6 +33,7 @@ class MultiStepDecay(LRPolicy):
     - Same as torch ``MultiStepLR(milestones, gamma)`` stepped once per update (or epoch).
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
     >>> policy = MultiStepDecay(milestones=[2, 4], gamma=0.5)
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(6)]
@@ -45,19 +44,15 @@ class MultiStepDecay(LRPolicy):
     gamma: float = arg(doc="factor applied to the LR at each milestone", gt=0, le=1)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        return ctx.initial_lr * self.gamma ** bisect_right(self.milestones, elapsed(ctx, self.unit))
+    uses_length = False
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        passed = np.searchsorted(np.array(self.milestones), unit_ticks(ctx, steps, self.unit), side="right")
-        return per_update(ctx.initial_lr * self.gamma ** passed, ctx, steps, self.unit)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        return lr0 * self.gamma ** ops.count_passed(self.milestones, t)
 
 
 @register
 @dataclass(frozen=True)
-class ExponentialDecay(LRPolicy):
+class ExponentialDecay(Schedule):
     """Multiply the LR by ``gamma`` at every update (or epoch).
 
     Formula, with lr0 = ``ctx.initial_lr`` and t = ``global_step`` (``unit="step"``) or
@@ -72,6 +67,7 @@ class ExponentialDecay(LRPolicy):
     - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch).
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
     >>> policy = ExponentialDecay(gamma=0.5)
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(4)]
@@ -81,16 +77,15 @@ class ExponentialDecay(LRPolicy):
     gamma: float = arg(doc="factor applied to the LR at every t", gt=0, le=1)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        return ctx.initial_lr * self.gamma ** elapsed(ctx, self.unit)
+    uses_length = False
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        return per_update(ctx.initial_lr * self.gamma ** unit_ticks(ctx, steps, self.unit), ctx, steps, self.unit)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        return lr0 * self.gamma**t
 
 
 @register
 @dataclass(frozen=True)
-class Constant(LRPolicy):
+class Constant(Schedule):
     """Hold ``factor * lr0`` for ``duration``, then lr0 (by default, lr0 throughout).
 
     Formula, with lr0 = ``ctx.initial_lr``, D = ``duration`` (None: for ever) and t =
@@ -108,6 +103,7 @@ class Constant(LRPolicy):
       epoch). torch's default factor is 1/3; this one's is 1, and factor 0 is refused.
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
     >>> policy = Constant(factor=0.5, duration=2)
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(4)]
@@ -118,24 +114,17 @@ class Constant(LRPolicy):
     duration: int | None = arg(default=None, doc="how long factor applies, in unit (null: for ever)", ge=1)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        if self.duration is not None and elapsed(ctx, self.unit) >= self.duration:
-            return ctx.initial_lr
-        return ctx.initial_lr * self.factor
+    uses_length = False
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        t = unit_ticks(ctx, steps, self.unit)
-        held = np.full(t.shape, ctx.initial_lr * self.factor)
-        if self.duration is not None:
-            held[t >= self.duration] = ctx.initial_lr
-        return per_update(held, ctx, steps, self.unit)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        if self.duration is None:
+            return lr0 * self.factor
+        return ops.where(t >= self.duration, lr0, lr0 * self.factor)
 
 
 @register
 @dataclass(frozen=True)
-class LinearDecay(LRPolicy):
+class LinearDecay(Schedule):
     """Move the LR linearly from ``start_factor * lr0`` to ``end_factor * lr0`` over ``duration``.
 
     Formula, with lr0 = ``ctx.initial_lr``, s = ``start_factor``, e = ``end_factor``,
@@ -158,6 +147,7 @@ class LinearDecay(LRPolicy):
       per update (or epoch). As in torch, s is in (0, 1] and e in [0, 1].
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=4)
     >>> policy = LinearDecay()
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(6)]
@@ -171,22 +161,11 @@ class LinearDecay(LRPolicy):
     duration: int | None = arg(default=None, doc="length of the ramp, in unit (null: the whole run)", ge=1)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    def _length(self, ctx) -> int:
-        return self.duration if self.duration is not None else position(ctx, self.unit)[1]
+    @property
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only when duration is None
+        return self.duration is None
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        length = self._length(ctx)
-        done = elapsed(ctx, self.unit)
-        if done > length:
-            done = length
-        return ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
-
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        length = self._length(ctx) if self.duration is not None else run_length(ctx, self.unit)
-        if length is None:
-            return None
-        done = np.minimum(unit_ticks(ctx, steps, self.unit), length)
-        values = ctx.initial_lr * (self.start_factor * (length - done) + self.end_factor * done) / length
-        return per_update(values, ctx, steps, self.unit)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        length = self.duration if self.duration is not None else total
+        done = ops.minimum(t, length)
+        return lr0 * (self.start_factor * (length - done) + self.end_factor * done) / length

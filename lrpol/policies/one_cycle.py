@@ -1,21 +1,20 @@
 """OneCycle: up from a low LR to the peak lr0, then down far below the start (1cycle)."""
 
-from dataclasses import dataclass, field
-from math import cos, pi
+import functools
+from dataclasses import dataclass
+from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, position
-from ..context import TrainContext
-from ..curve import per_update, run_length, unit_ticks
-from ..policy import LRPolicy
+from ..clock import UNITS
 from ..registry import register
+from ..schedule import Schedule
 
 ANNEALS = ("cos", "linear")
 
 
 @register
 @dataclass(frozen=True)
-class OneCycle(LRPolicy):
+class OneCycle(Schedule):
     """The 1cycle policy: anneal from ``lr0 / div_factor`` up to lr0, then down to a far lower floor.
 
     lr0 = ``ctx.initial_lr`` is the peak (torch's ``max_lr``). With (t, T) = (global_step,
@@ -50,6 +49,7 @@ class OneCycle(LRPolicy):
       stepped once per update (or epoch), up to the end of the run.
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=5)
     >>> policy = OneCycle(pct_start=0.4, div_factor=10, final_div_factor=10, anneal="linear")
     >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(7)]
@@ -62,62 +62,34 @@ class OneCycle(LRPolicy):
     anneal: str = arg(default="cos", choices=ANNEALS, doc="the shape of each phase: 'cos' or 'linear'")
     three_phase: bool = arg(default=False, doc="go back down to lr0 / div_factor before the final decay, as in the paper")
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
-    _memo: tuple = field(default=(None, None), init=False, repr=False, compare=False)  # ((lr0, T), phases)
 
-    def _phases(self, ctx, total) -> list[tuple[float, float, float]]:
-        """(end, from LR, to LR) of each phase, with the ends computed exactly as torch does."""
-        peak = ctx.initial_lr
-        low = peak / self.div_factor
-        floor = low / self.final_div_factor
-        if self.three_phase:
-            return [
-                (float(self.pct_start * total) - 1, low, peak),
-                (float(2 * self.pct_start * total) - 2, peak, low),
-                (total - 1, low, floor),
-            ]
-        return [(float(self.pct_start * total) - 1, low, peak), (total - 1, peak, floor)]
-
-    def evaluate(self, ctx: TrainContext) -> float:
-        t, total = position(ctx, self.unit)
-        if t > total - 1:  # after the end, hold the last update's LR
-            t = total - 1
-        key = (ctx.initial_lr, total)
-        if self._memo[0] != key:  # the phases depend only on lr0 and T: build them once per run
-            object.__setattr__(self, "_memo", (key, self._phases(ctx, total)))
-        phases = self._memo[1]
-        # The first phase whose end is at or after t, the last one otherwise (as torch's loop).
-        i = 0
-        while i < len(phases) - 1 and t > phases[i][0]:
-            i += 1
-        begin = 0.0 if i == 0 else phases[i - 1][0]
-        end, a, z = phases[i]
-        x = (t - begin) / (end - begin) if end != begin else 0.0
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        t = ops.minimum(t, total - 1)  # after the end, hold the last update's LR
+        ends, phases = _phases(self.pct_start, self.div_factor, self.final_div_factor, self.three_phase, lr0, total)
+        # The first phase whose end is at or after t, the last one otherwise (as torch's loop;
+        # with three phases and pct_start above 1/2 the ends are not in order).
+        begin, end, a, z = ops.pick(phases, ops.first_reaching(ends, t))
+        x = ops.divide(t - begin, end - begin)
         if self.anneal == "cos":
-            return z + (a - z) / 2.0 * (cos(pi * x) + 1)
+            return z + (a - z) / 2.0 * (ops.cos(ops.pi * x) + 1)
         return (z - a) * x + a
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
 
-        total = run_length(ctx, self.unit)
-        if total is None:
-            return None
-        t = np.minimum(unit_ticks(ctx, steps, self.unit), total - 1)
-        count = len(t)
-        phases = self._phases(ctx, total)
-        ends = np.array([end for end, _, _ in phases])
-        begins = np.array([0.0, *ends[:-1]])
-        # The first phase whose end is at or after t, the last one otherwise, as in evaluate.
-        index = np.full(count, len(phases) - 1)
-        for i in reversed(range(len(phases) - 1)):
-            index = np.where(t <= ends[i], i, index)
-        begin, end = begins[index], ends[index]
-        a = np.array([a for _, a, _ in phases])[index]
-        z = np.array([z for _, _, z in phases])[index]
-        span = end - begin
-        x = np.where(span != 0, (t - begin) / np.where(span != 0, span, 1.0), 0.0)
-        if self.anneal == "cos":
-            values = z + (a - z) / 2.0 * (np.cos(np.pi * x) + 1)
-        else:
-            values = (z - a) * x + a
-        return per_update(values, ctx, steps, self.unit)
+@functools.lru_cache(maxsize=64)
+def _phases(pct_start: float, div_factor: float, final_div_factor: float, three_phase: bool, peak: float, total: int) -> tuple[tuple, tuple]:
+    """The phases' ends, and each phase as (begin, end, from LR, to LR), with the ends computed
+    exactly as torch does.
+
+    A pure function of the policy's arguments and the run, remembered here (not in the
+    policy), since a run asks for the same phases at every update.
+    """
+    low = peak / div_factor
+    floor = low / final_div_factor
+    if three_phase:
+        ends = (float(pct_start * total) - 1, float(2 * pct_start * total) - 2, total - 1)
+        lrs = ((low, peak), (peak, low), (low, floor))
+    else:
+        ends = (float(pct_start * total) - 1, total - 1)
+        lrs = ((low, peak), (peak, floor))
+    begins = (0.0, *ends[:-1])
+    return ends, tuple((begin, end, a, z) for begin, end, (a, z) in zip(begins, ends, lrs))

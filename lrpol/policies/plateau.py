@@ -4,8 +4,9 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from ..arguments import MAX_INTEGER, arg
+from ..clock import epochs_spanned, per_epoch
 from ..context import TrainContext
-from ..curve import curve, epochs_spanned, per_epoch
+from ..curve import curve
 from ..errors import show_value
 from ..policy import LRPolicy
 from ..registry import register

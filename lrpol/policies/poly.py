@@ -1,18 +1,17 @@
 """ReducePoly: polynomial decay over the run, per epoch or per update."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, position
-from ..context import TrainContext
-from ..curve import per_update, run_length, unit_ticks
-from ..policy import LRPolicy
+from ..clock import UNITS
 from ..registry import register
+from ..schedule import Schedule
 
 
 @register
 @dataclass(frozen=True)
-class ReducePoly(LRPolicy):
+class ReducePoly(Schedule):
     """Polynomial decay from lr0 to ``min_lr`` at the end of the run.
 
     Formula, with lr0 = ``ctx.initial_lr`` and (t, T) = (epoch, total_epochs) for
@@ -30,6 +29,7 @@ class ReducePoly(LRPolicy):
       stepped once per epoch (or per update).
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=2)
     >>> policy = ReducePoly(poly_power=2)
     >>> [policy.evaluate(replace(ctx, epoch=e)) for e in range(6)]
@@ -43,21 +43,6 @@ class ReducePoly(LRPolicy):
     unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
     min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR decays to, and stays at after the run")
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        if self.unit == "epoch":
-            t, total = ctx.epoch, ctx.total_epochs
-        else:
-            t, total = position(ctx, "step")
-        if t >= total:
-            return self.min_lr
-        return self.min_lr + (ctx.initial_lr - self.min_lr) * ((total - t) / total) ** self.poly_power
-
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        t, total = unit_ticks(ctx, steps, self.unit), run_length(ctx, self.unit)
-        if total is None:
-            return None
-        remaining = np.maximum(total - t, 0) / total
-        values = np.where(t < total, self.min_lr + (ctx.initial_lr - self.min_lr) * remaining**self.poly_power, self.min_lr)
-        return per_update(values, ctx, steps, self.unit)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        # Past the end, (T - t) / T is held at 0, and so the LR at min_lr, exactly.
+        return self.min_lr + (lr0 - self.min_lr) * (ops.maximum(total - t, 0) / total) ** self.poly_power

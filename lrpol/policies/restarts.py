@@ -1,35 +1,42 @@
 """CosineRestarts: cosine annealing that restarts at lr0, in periods that may grow (SGDR)."""
 
+import functools
+import itertools
 from dataclasses import dataclass
-from itertools import pairwise
-from math import cos, pi
+from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed
-from ..context import TrainContext
-from ..curve import per_update, unit_ticks
-from ..policy import LRPolicy
+from ..clock import UNITS
 from ..registry import register
+from ..schedule import Schedule
 
 
-def period_starts(t_max: int, period: int, period_mult: int) -> list[int]:
+@functools.lru_cache(maxsize=64)
+def period_starts(t_max: int, period: int, period_mult: int) -> tuple[int, ...]:
     """The t at which each period starts, from 0 up to the first one past ``t_max``.
 
     Integers throughout: a period never ends a step early or late, however long the run.
+    Remembered for the last few arguments.
 
     >>> period_starts(20, period=2, period_mult=3)
-    [0, 2, 8, 26]
+    (0, 2, 8, 26)
     """
     starts, length = [0], period
     while starts[-1] <= t_max:
         starts.append(starts[-1] + length)
         length *= period_mult
-    return starts
+    return tuple(starts)
+
+
+@functools.lru_cache(maxsize=64)
+def _periods(starts: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """(start, length) of each period that ``starts`` begins."""
+    return tuple(zip(starts, [b - a for a, b in itertools.pairwise(starts)]))
 
 
 @register
 @dataclass(frozen=True)
-class CosineRestarts(LRPolicy):
+class CosineRestarts(Schedule):
     """Cosine annealing from lr0 to ``min_lr`` within periods, restarting at lr0 (SGDR).
 
     Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
@@ -52,6 +59,7 @@ class CosineRestarts(LRPolicy):
       eta_min=min_lr)`` stepped once per update (or epoch), without an argument.
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1)
     >>> policy = CosineRestarts(period=2, period_mult=2)
     >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(8)]
@@ -63,36 +71,15 @@ class CosineRestarts(LRPolicy):
     min_lr: float = arg(default=0.0, doc="the floor each period anneals towards", ge=0)
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        t = elapsed(ctx, self.unit)
+    uses_length = False
+
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         if self.period_mult == 1:
             t_cur, length = t % self.period, self.period
-        else:
-            start, length = self._period_at(t)
+        else:  # the period holding t, among the periods up to the next power of two past the
+            # furthest t asked for, so that a run's updates share one list of periods
+            starts = period_starts(2 ** int(ops.largest(t)).bit_length(), self.period, self.period_mult)
+            start, length = ops.pick(_periods(starts), ops.count_passed(starts, t) - 1)
             t_cur = t - start
         # The same operations, in the same order, as torch: its values agree to the last bit.
-        return self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + cos(pi * t_cur / length)) / 2
-
-    def _period_at(self, t: int) -> tuple[int, int]:
-        """(S_i, T_i) of the period holding t, walked in integers (periods grow geometrically,
-        so this is a few dozen additions even at billions of updates)."""
-        start, length = 0, self.period
-        while t >= start + length:
-            start, length = start + length, length * self.period_mult
-        return start, length
-
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        t = unit_ticks(ctx, steps, self.unit)
-        count = len(t)
-        if self.period_mult == 1 and self.period <= count:
-            t_cur, length = t % self.period, self.period
-        else:
-            starts = period_starts(count, self.period, self.period_mult)
-            first = np.array(starts[:-1], dtype=np.int64)
-            index = np.searchsorted(first, t, side="right") - 1
-            t_cur = t - first[index]
-            length = np.array([b - a for a, b in pairwise(starts)], dtype=float)[index]
-        values = self.min_lr + (ctx.initial_lr - self.min_lr) * (1 + np.cos(np.pi * t_cur / length)) / 2
-        return per_update(values, ctx, steps, self.unit)
+        return self.min_lr + (lr0 - self.min_lr) * (1 + ops.cos(ops.pi * t_cur / length)) / 2

@@ -1,16 +1,16 @@
 """DecayOnStep: multiply the LR by a fixed ratio every few updates."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..arguments import arg
-from ..context import TrainContext
-from ..policy import LRPolicy
 from ..registry import register
+from ..schedule import Schedule
 
 
 @register
 @dataclass(frozen=True)
-class DecayOnStep(LRPolicy):
+class DecayOnStep(Schedule):
     """Multiply the LR by ``decay_ratio`` every ``decay_freq`` optimizer updates.
 
     Formula, with lr0 = ``ctx.initial_lr`` and s = ``ctx.global_step``::
@@ -24,6 +24,7 @@ class DecayOnStep(LRPolicy):
     - Same as torch ``StepLR(step_size=decay_freq, gamma=decay_ratio)`` stepped once per update.
 
     >>> from dataclasses import replace
+    >>> from lrpol import TrainContext
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=1)
     >>> policy = DecayOnStep(decay_ratio=0.5, decay_freq=3)
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(8)]
@@ -33,11 +34,7 @@ class DecayOnStep(LRPolicy):
     decay_ratio: float = arg(doc="factor applied to the LR at each decay", gt=0, le=1)
     decay_freq: int = arg(doc="optimizer updates between two decays", ge=1)
 
-    def evaluate(self, ctx: TrainContext) -> float:
-        return ctx.initial_lr * self.decay_ratio ** (ctx.global_step // self.decay_freq)
+    uses_length = False
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
-        import numpy as np
-
-        decays = np.arange(steps) // self.decay_freq  # per update, so decay_freq plays no part in the cost
-        return ctx.initial_lr * self.decay_ratio ** decays.astype(float)
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        return lr0 * self.decay_ratio ** (t // self.decay_freq)

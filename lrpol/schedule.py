@@ -1,0 +1,166 @@
+"""Closed-form schedules: an LR that is a formula of where the run is, written once.
+
+A :class:`Schedule` states its formula in :meth:`Schedule.formula`, a function of t (the
+run's position in the policy's unit), T (the run's length in that unit) and lr0. The same
+code runs on one number, for ``evaluate`` and the hook's every step, and on a numpy array of
+positions, for the whole curve at once: only the few operations that differ between the two
+(``where``, ``cos``, ...) come from the ``ops`` it is handed, :data:`SCALAR` or :data:`ARRAY`.
+So a curve can never disagree with the steps, and a new schedule is one formula.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+from .clock import per_update, position, run_length, unit_ticks
+from .context import TrainContext
+from .policy import LRPolicy
+
+
+def _where(condition: bool, yes: Any, no: Any) -> Any:
+    return yes if condition else no
+
+
+def _pick(values: Sequence[float], index: Any) -> Any:
+    return values[index]
+
+
+def _same(t: Any) -> Any:
+    return t
+
+
+def _divide(numerator: Any, denominator: Any) -> Any:
+    return numerator / denominator if denominator else 0.0
+
+
+def _first_reaching(ends: Sequence[float], t: Any) -> int:
+    """The index of the first of ``ends`` at or after t; the last index when none is."""
+    last = len(ends) - 1
+    for index in range(last):
+        if t <= ends[index]:
+            return index
+    return last
+
+
+#: The operations a formula needs, on Python numbers: the hook's path, so plain functions in a
+#: namespace (the cheapest lookup), and no numpy.
+SCALAR = SimpleNamespace(
+    pi=math.pi, cos=math.cos, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
+    first_reaching=_first_reaching, pick=_pick, largest=_same, divide=_divide,
+)
+
+
+class ArrayOps:
+    """The same operations as :data:`SCALAR`, element-wise on numpy arrays (the whole-curve path)."""
+
+    pi = math.pi
+
+    @staticmethod
+    def cos(x: Any) -> Any:
+        import numpy as np
+
+        return np.cos(x)
+
+    @staticmethod
+    def minimum(a: Any, b: Any) -> Any:
+        import numpy as np
+
+        return np.minimum(a, b)
+
+    @staticmethod
+    def maximum(a: Any, b: Any) -> Any:
+        import numpy as np
+
+        return np.maximum(a, b)
+
+    @staticmethod
+    def where(condition: Any, yes: Any, no: Any) -> Any:
+        import numpy as np
+
+        return np.where(condition, yes, no)
+
+    @staticmethod
+    def count_passed(edges: Sequence[float], t: Any) -> Any:
+        import numpy as np
+
+        return np.searchsorted(np.asarray(edges), t, side="right")
+
+    @staticmethod
+    def divide(numerator: Any, denominator: Any) -> Any:
+        """numerator / denominator, and 0 where the denominator is 0."""
+        import numpy as np
+
+        return np.where(denominator != 0, numerator / np.where(denominator != 0, denominator, 1), 0.0)
+
+    @staticmethod
+    def first_reaching(ends: Sequence[float], t: Any) -> Any:
+        import numpy as np
+
+        index = np.full(np.shape(t), len(ends) - 1)
+        for i in range(len(ends) - 2, -1, -1):
+            index = np.where(t <= ends[i], i, index)
+        return index
+
+    @staticmethod
+    def pick(values: Sequence[Any], index: Any) -> Any:
+        """``values[index]`` for every index; for values that are tuples (rows), a tuple of
+        arrays, one per column, as a tuple picked from a list unpacks."""
+        import numpy as np
+
+        picked = np.asarray(values)[index]
+        return tuple(np.moveaxis(picked, -1, 0)) if picked.ndim > np.ndim(index) else picked
+
+    @staticmethod
+    def largest(t: Any) -> Any:
+        return int(t.max(initial=0))
+
+
+ARRAY = ArrayOps()
+
+
+class Schedule(LRPolicy):
+    """A policy whose LR is a closed-form function of the run's position: :meth:`formula`.
+
+    Subclasses are frozen dataclasses that declare their arguments, write :meth:`formula`,
+    and say whether it reads the run's length (``uses_length``). Their ``unit`` argument (if
+    they have one; "step" otherwise) says what t counts: the update (``global_step``, of
+    ``total_epochs * steps_per_epoch``) or the epoch (``epoch``, of ``total_epochs``).
+    """
+
+    #: Whether the formula reads T; one that does not works without ``steps_per_epoch``.
+    uses_length: ClassVar[bool] = True
+
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        """The LR at position t of a run of length T (None when ``uses_length`` is False), for
+        lr0; t is a number (``ops`` is :data:`SCALAR`) or a numpy array (:data:`ARRAY`)."""
+        raise NotImplementedError
+
+    #: What t counts; subclasses with a ``unit`` argument override it.
+    unit: str = "step"
+
+    def evaluate(self, ctx: TrainContext) -> float:
+        # The hot path: clock.position written out. A formula without T never reads the run's
+        # length, which a phase may not know.
+        if self.unit == "epoch":
+            return self.formula(ctx.epoch, ctx.total_epochs if self.uses_length else None, ctx.initial_lr, SCALAR)
+        if not self.uses_length:
+            return self.formula(ctx.global_step, None, ctx.initial_lr, SCALAR)
+        total = ctx.total_steps
+        if total is None:
+            position(ctx, "step")  # raises, saying what is missing
+        return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
+        unit = self.unit
+        total = run_length(ctx, unit) if self.uses_length else None
+        if self.uses_length and total is None:
+            return None  # a run longer than numpy's exact integers: stepped through evaluate
+        import numpy as np
+
+        t = unit_ticks(ctx, steps, unit)
+        values = np.broadcast_to(self.formula(t, total, ctx.initial_lr, ARRAY), t.shape)  # a constant, too
+        return per_update(values, ctx, steps, unit)
