@@ -10,7 +10,8 @@ the phase's length, so a nested ReduceCosine anneals over its phase, not over th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, NamedTuple
 
 from .arguments import MAX_INTEGER
 
@@ -87,24 +88,85 @@ class PhaseContext:
         return value
 
 
-def phase_geometry(ctx, start: int, length: int | None, unit: str) -> tuple:
-    """Where a phase starts and how long it lasts, in both clocks: (first step, first epoch,
-    length in epochs, length in steps). It depends only on the run's shape, so composites
-    compute it once per run. None marks what needs an unknown ``steps_per_epoch``.
+class Phase(NamedTuple):
+    """Where a phase lies in a run, in both clocks; None marks what needs an unknown
+    ``steps_per_epoch``."""
 
-    A phase that would end before it starts (a warmup longer than the run) gets a length of 1.
-    """
+    first_step: int | None
+    first_epoch: int | None
+    epochs: int | None  # its length in epochs
+    steps: int | None  # its length in steps
+
+
+def phase_geometry(ctx, start: int, length: int | None, unit: str) -> Phase:
+    """The :class:`Phase` that starts at ``start`` and lasts ``length`` (None: to the end of the
+    run), both counted in ``unit``, in a run shaped like ``ctx``. Reads of ``ctx`` are only
+    those the phase needs: a phase's own context may not know every length."""
     spe = ctx.steps_per_epoch
     if unit == "epoch":
-        epochs = max(1, (ctx.total_epochs - start) if length is None else length)
-        return (start * spe if spe else None), start, epochs, (epochs * spe if spe else None)
-    run_steps = ctx.total_steps
-    steps = None if length is None and run_steps is None else max(1, (run_steps - start) if length is None else length)
+        return phase_of(start, length, unit, ctx.total_epochs, None, spe)
+    return phase_of(start, length, unit, ctx.total_epochs if spe else None, ctx.total_steps, spe)
+
+
+@functools.lru_cache(maxsize=256)
+def phase_of(start: int, length: int | None, unit: str, total_epochs: int | None, total_steps: int | None, steps_per_epoch: int | None) -> Phase:
+    """Where a phase starts and how long it lasts, in both clocks, for one run shape. A pure
+    function of numbers, remembered for the last few (a run asks the same at every update).
+
+    Epochs stay whole: a phase counted in steps that starts inside an epoch begins its epoch
+    clock at the next epoch boundary. A phase that would end before it starts (a warmup longer
+    than the run) gets a length of 1.
+
+    >>> phase_of(5, None, "step", total_epochs=4, total_steps=12, steps_per_epoch=3)
+    Phase(first_step=5, first_epoch=2, epochs=2, steps=7)
+    """
+    spe = steps_per_epoch
+    if unit == "epoch":
+        epochs = max(1, (total_epochs - start) if length is None else length)  # type: ignore[operator]
+        return Phase((start * spe if spe else None), start, epochs, (epochs * spe if spe else None))
+    steps = None if length is None and total_steps is None else max(1, (total_steps - start) if length is None else length)  # type: ignore[operator]
     if not spe:
-        return start, None, None, steps
+        return Phase(start, None, None, steps)
     first_epoch = -(-start // spe)  # the first epoch boundary at or after the phase's start
-    end_epoch = ctx.total_epochs if length is None else -(-(start + length) // spe)
-    return start, first_epoch, max(1, end_epoch - first_epoch), steps
+    end_epoch = total_epochs if length is None else -(-(start + length) // spe)
+    return Phase(start, first_epoch, max(1, end_epoch - first_epoch), steps)  # type: ignore[operator]
+
+
+class Unknown:
+    """A phase clock's reading that needs ``steps_per_epoch``, which the run does not know: a
+    policy that reads it gets an error that says so, never a wrong value."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str):
+        self.why = f"{why} without ctx.steps_per_epoch"
+
+
+_UNKNOWN_STEP = Unknown("a phase counted in epochs cannot restart a step clock")
+_UNKNOWN_EPOCH = Unknown("a phase counted in steps cannot restart an epoch clock")
+_UNKNOWN_EPOCHS = Unknown("a phase counted in steps cannot tell its length in epochs")
+
+
+def phase_reading(phase: Phase, ctx) -> tuple:
+    """(step, epoch, total steps, total epochs) of the phase's own clock at ``ctx``'s update,
+    each read from ``ctx`` only when the phase knows it; what it does not know is :class:`Unknown`.
+    Before the phase starts its clock reads 0."""
+    first_step, first_epoch, epochs, steps = phase
+    step = _UNKNOWN_STEP if first_step is None else max(ctx.global_step - first_step, 0)
+    epoch = _UNKNOWN_EPOCH if first_epoch is None else max(ctx.epoch - first_epoch, 0)
+    return step, epoch, steps, (_UNKNOWN_EPOCHS if epochs is None else epochs)
+
+
+def phase_readings(phase: Phase, step, epoch) -> tuple | None:
+    """:func:`phase_reading` for numpy arrays of the run's updates and their epochs (a run
+    whose ``steps_per_epoch`` is known); None for a phase longer than numpy's exact integers
+    (see :func:`run_length`), which is then stepped through instead."""
+    import numpy as np
+
+    first_step, first_epoch, epochs, steps = phase
+    if max(phase) > MAX_INTEGER:  # type: ignore[type-var]
+        return None
+    return np.maximum(step - first_step, 0), np.maximum(epoch - first_epoch, 0), steps, epochs
 
 
 def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None, geometry: tuple | None = None) -> PhaseContext:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from .clock import per_update, position, run_length, unit_ticks
+from .clock import Unknown, per_update, position, run_length, unit_ticks
 from .context import TrainContext
 from .policy import LRPolicy
 
@@ -153,6 +153,22 @@ class Schedule(LRPolicy):
         if total is None:
             position(ctx, "step")  # raises, saying what is missing
         return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
+
+    def value(self, step: Any, epoch: Any, total_steps: Any, total_epochs: Any, lr0: float, ops: Any) -> Any:
+        """The formula on explicit clocks, as a composite hands them to a policy in a phase:
+        the update and epoch counted from the phase's start (numbers or arrays), the phase's
+        length in both, and lr0. A reading the phase cannot know is a :class:`~lrpol.clock.Unknown`,
+        and using it is an error that says so."""
+        t, total = (epoch, total_epochs) if self.unit == "epoch" else (step, total_steps)
+        if isinstance(t, Unknown):
+            raise ValueError(t.why)
+        if not self.uses_length:
+            total = None
+        elif isinstance(total, Unknown):
+            raise ValueError(total.why)
+        elif total is None:
+            raise ValueError("unit 'step' needs ctx.steps_per_epoch, to know the run's length in steps")
+        return self.formula(t, total, lr0, ops)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         unit = self.unit

@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, elapsed, phase_geometry, shifted
+from ..clock import UNITS, elapsed, phase_geometry, phase_reading, phase_readings, shifted
 from ..context import TrainContext
 from ..curve import phase_part
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register
+from ..schedule import ARRAY, SCALAR, Schedule
 
 
 @register
@@ -47,7 +48,6 @@ class Sequential(LRPolicy):
     milestones: tuple[int, ...] = arg(doc="where each phase after the first starts, in unit", ge=1, increasing=True)
     unit: str = arg(default="step", choices=UNITS, doc="what milestones count: 'step' (updates) or 'epoch'")
     _results_before: list = field(init=False, repr=False, compare=False)  # per phase: results reported before it began
-    _geometry: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # (phase, run shape) -> phase_geometry
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -62,12 +62,12 @@ class Sequential(LRPolicy):
         length = self.milestones[phase] - begin if phase < len(self.milestones) else None
         if self._results_before[phase] is None:  # the phase's first update
             self._results_before[phase] = ctx.metric_count
-        key = (phase, ctx.total_epochs, ctx.steps_per_epoch)
-        geometry = self._geometry.get(key)
-        if geometry is None:  # once per phase and run: where the phase lies
-            geometry = self._geometry[key] = phase_geometry(ctx, begin, length, self.unit)
+        geometry = phase_geometry(ctx, begin, length, self.unit)
+        policy = self.policies[phase]
+        if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
+            return policy.value(*phase_reading(geometry, ctx), ctx.initial_lr, SCALAR)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
-        return self.policies[phase].evaluate(inner)
+        return policy.evaluate(inner)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
         import numpy as np
@@ -84,6 +84,13 @@ class Sequential(LRPolicy):
             end = steps if last else min(steps, self.milestones[phase] * scale)
             if begin >= steps:
                 break
+            if isinstance(policy, Schedule):  # on the phase's clock, wherever the phase starts
+                step = np.arange(begin, end)
+                readings = phase_readings(phase_geometry(ctx, starts[phase], length, self.unit), step, step // ctx.steps_per_epoch)
+                if readings is None:
+                    return None
+                values[begin:end] = self.policies[phase].value(*readings, ctx.initial_lr, ARRAY)
+                continue
             part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
             if part is None:
                 return None

@@ -1,13 +1,14 @@
 """Warmup: a linear ramp up to another policy's LR, then that policy."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, phase_geometry, shifted
+from ..clock import UNITS, elapsed, phase_geometry, phase_reading, phase_readings, shifted
 from ..context import TrainContext
 from ..curve import curve, phase_curve
 from ..policy import LRPolicy, nested_in
 from ..registry import register
+from ..schedule import ARRAY, SCALAR, Schedule
 
 CLOCKS = ("restart", "global")
 
@@ -48,19 +49,20 @@ class Warmup(LRPolicy):
     unit: str = arg(default="step", choices=UNITS, doc="what duration counts: 'step' (updates) or 'epoch'")
     start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
-    _geometry: tuple = field(default=(None, None), init=False, repr=False, compare=False)  # (run shape, phase geometry)
 
     def evaluate(self, ctx: TrainContext) -> float:
         t = elapsed(ctx, self.unit)
-        if self.policy is None:
+        policy = self.policy
+        if policy is None:
             target = ctx.initial_lr
         elif self.clock == "global":
-            target = self.policy.evaluate(ctx)
-        else:
-            shape = (ctx.total_epochs, ctx.steps_per_epoch)
-            if self._geometry[0] != shape:  # once per run: where the wrapped policy's phase lies
-                object.__setattr__(self, "_geometry", (shape, phase_geometry(ctx, self.duration, None, self.unit)))
-            target = self.policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=self._geometry[1]))
+            target = policy.evaluate(ctx)
+        else:  # the wrapped policy's clock starts when the warmup ends
+            phase = phase_geometry(ctx, self.duration, None, self.unit)
+            if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
+                target = policy.value(*phase_reading(phase, ctx), ctx.initial_lr, SCALAR)
+            else:
+                target = policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=phase))
         if t >= self.duration:
             return target
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
@@ -78,14 +80,21 @@ class Warmup(LRPolicy):
 
         if self.reads_metric:
             return None  # results and phase clocks interleave: step through evaluate
+        step = np.arange(steps)
+        epoch = step // ctx.steps_per_epoch
         if self.policy is None:
             target = np.full(steps, ctx.initial_lr)
         elif self.clock == "global":
             target = curve(self.policy, ctx, steps=steps)
+        elif isinstance(self.policy, Schedule):  # on the phase's clock, wherever the phase starts
+            readings = phase_readings(phase_geometry(ctx, self.duration, None, self.unit), step, epoch)
+            if readings is None:
+                return None
+            target = np.broadcast_to(self.policy.value(*readings, ctx.initial_lr, ARRAY), (steps,))
         else:
             target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
             if target is None:
                 return None
-        t = np.arange(steps) if self.unit == "step" else np.arange(steps) // ctx.steps_per_epoch
+        t = step if self.unit == "step" else epoch
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return np.where(t < self.duration, target * (first + (1.0 - first) * t / self.duration), target)
