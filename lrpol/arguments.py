@@ -35,6 +35,16 @@ _KIND_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "a b
 MAX_INTEGER = 2**53
 
 
+class Component:
+    """What a config writes as a nested entry (``{"name": ..., "args": ...}``), not as a value.
+
+    An argument annotated with a subclass (:class:`lrpol.LRPolicy` is one) holds a nested
+    policy. The marker lives here, below the policies, so that arguments need not import them.
+    """
+
+    __slots__ = ()
+
+
 class ArgumentError(Invalid):
     """An argument value that a policy refuses; ``str()`` names the argument (and the list item)."""
 
@@ -257,8 +267,6 @@ def check_fields(policy: object) -> None:
 
 def _kind(cls: type, name: str, hint: object) -> dict:
     """``kind``, ``many`` and ``nullable`` from an annotation such as ``tuple[int, ...] | None``."""
-    from .policy import LRPolicy
-
     found = {"many": False, "nullable": False}
     members = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else ()
     if members and type(None) in members:
@@ -267,7 +275,7 @@ def _kind(cls: type, name: str, hint: object) -> dict:
     if typing.get_origin(hint) is tuple:
         item, _ = typing.get_args(hint)  # tuple[X, ...]
         found["many"], hint = True, item
-    if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, LRPolicy)):
+    if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, Component)):
         return {"kind": hint, **found}
     raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str, bool or LRPolicy (or tuples of them), not {hint!r}")
 

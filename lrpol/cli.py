@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from . import __version__
+from . import schema as schemas
 from .arguments import Argument, ArgumentError
 from .config import (
     DEFAULT_POINTER,
@@ -30,8 +31,9 @@ from .config import (
     validate,
 )
 from .context import TrainContext
-from .document import JSON_SUFFIXES, MAX_FILE_BYTES, YAML_SUFFIXES, Document, parse_bytes, read_document
+from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
+from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
 from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -75,11 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(preview)
     preview.set_defaults(command=_preview)
 
-    schema = commands.add_parser("schema", help="print or write the JSON Schemas", description="Print the train-config schema, or write both schemas into directories.")
-    schema.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
-    schema.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
-    schema.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
-    schema.set_defaults(command=_schema)
+    schema = commands.add_parser("schema", help="print or write the JSON Schemas", description=schemas.COMMAND_DESCRIPTION)
+    schemas.add_options(schema)
+    schema.set_defaults(command=schemas.command)
 
     listing = commands.add_parser("list", help="list the registered policies", description="List the registered policies, installed plugins included.")
     listing.set_defaults(command=_list)
@@ -275,22 +275,7 @@ def _show_preview(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- schema, list, describe -------------------------------------------------------------------
-
-
-def _schema(options) -> int:
-    from .schema import LR_POLICY, TRAIN_CONFIG, generate, render
-
-    schemas = generate(registered() if options.with_plugins else builtin())
-    if not options.write:
-        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
-        return EXIT_OK
-    for directory in map(Path, options.write):
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, schema in schemas.items():
-            (directory / name).write_text(render(schema), encoding="utf-8")
-            print(f"wrote {directory / name}")
-    return EXIT_OK
+# -- list, describe -------------------------------------------------------------------
 
 
 def _list(options) -> int:

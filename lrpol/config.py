@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from .arguments import Argument
 from .checking import EntryChecker, Plan, value_at
 from .context import TrainContext
-from .document import Document, from_mapping, read_document
+from .document import Document, from_mapping
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
+from .reading import read_document
 from .variables import Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
