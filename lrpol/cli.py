@@ -23,14 +23,8 @@ from pathlib import Path
 from . import __version__
 from . import schema as schemas
 from .arguments import Argument, ArgumentError
-from .config import (
-    DEFAULT_POINTER,
-    RUN_SETTINGS,
-    build_document,
-    run_settings,
-    validate,
-)
-from .context import TrainContext
+from .config import DEFAULT_POINTER, build_document, run_settings, validate
+from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
 from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
@@ -66,10 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("preview", help="print, write or plot the LR curve of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     preview.add_argument("file", metavar="FILE")
-    learning_rate, epochs = RUN_SETTINGS
-    preview.add_argument("--epochs", type=_checked(epochs), help="run length (default: the config's 'epochs')")
-    preview.add_argument("--lr", type=_checked(learning_rate), help="initial LR (default: the config's 'learning_rate')")
-    preview.add_argument("--steps-per-epoch", type=_checked(Argument("steps_per_epoch", int, "", ge=1)), default=1, help="optimizer updates per epoch (default: 1)")
+    preview.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: the config's '{EPOCHS.name}')")
+    preview.add_argument("--lr", type=_checked(LEARNING_RATE), help=f"initial LR (default: the config's '{LEARNING_RATE.name}')")
+    preview.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), default=1, help="optimizer updates per epoch (default: 1)")
     preview.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
     preview.add_argument("--csv", metavar="OUT", help="write the LR of every update to this CSV file")
     preview.add_argument("--plot", metavar="OUT.png", help="draw the curve into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
@@ -251,10 +244,10 @@ def _show_preview(options: argparse.Namespace) -> int:
     doc = read_document(options.file)
     policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
     settings = run_settings(doc, variables)
-    lr0 = options.lr or settings.get("learning_rate")
-    epochs = options.epochs or settings.get("epochs")
+    lr0 = options.lr or settings.get(LEARNING_RATE.name)
+    epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:
-        missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
+        missing = [(setting.name, flag) for setting, flag, value in ((LEARNING_RATE, "--lr", lr0), (EPOCHS, "--epochs", epochs)) if value is None]
         keys, flags = zip(*missing)
         print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE
@@ -342,10 +335,10 @@ def _pointer(text: str) -> str:
     return text
 
 
-def _checked(argument: Argument):
+def _checked(argument: Argument) -> Callable[[str], object]:
     """An argparse type that reads a number and checks it as ``argument`` declares."""
 
-    def parse(text: str):
+    def parse(text: str) -> object:
         try:
             value = argument.kind(text)
         except ValueError:

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
-from .config import RUN_SETTINGS
+from .context import RUN_SETTINGS
 from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
 
