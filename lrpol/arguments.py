@@ -16,7 +16,7 @@ import types
 import typing
 from dataclasses import MISSING, dataclass
 
-from .errors import Invalid, did_you_mean, found_value, show_value
+from .errors import JSON_TYPES, Invalid, did_you_mean, found_value, show_value, with_article
 
 
 class _Required:
@@ -27,7 +27,8 @@ class _Required:
 #: The ``default`` of an argument that has none.
 REQUIRED = _Required()
 
-_KIND_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "a boolean"}
+#: The kinds of an argument that holds a value; any other kind is a nested policy.
+VALUE_KINDS = (float, int, str, bool)
 
 #: The largest integer argument (and the smallest, negated). Policies compute with their
 #: integers as floats, and every integer up to 2**53 is exact as one; beyond ~1.8e308 an
@@ -89,7 +90,7 @@ class Argument:
     @property
     def is_policy(self) -> bool:
         """True for a nested policy (or a list of them)."""
-        return self.kind not in _KIND_NAMES
+        return self.kind not in VALUE_KINDS
 
     @property
     def required(self) -> bool:
@@ -213,7 +214,7 @@ class Argument:
         raise ArgumentError(self.name, f"expected {self._kind_name()}, got {found_value(value)}", code="wrong-type", index=index)
 
     def _kind_name(self) -> str:
-        return _KIND_NAMES.get(self.kind, "a policy")
+        return with_article(JSON_TYPES[self.kind]) if self.kind in VALUE_KINDS else "a policy"
 
     def _in_range(self, value: float) -> bool:
         return not (
@@ -275,7 +276,7 @@ def _kind(cls: type, name: str, hint: object) -> dict:
     if typing.get_origin(hint) is tuple:
         item, _ = typing.get_args(hint)  # tuple[X, ...]
         found["many"], hint = True, item
-    if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, Component)):
+    if hint in VALUE_KINDS or (isinstance(hint, type) and issubclass(hint, Component)):
         return {"kind": hint, **found}
     raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str, bool or LRPolicy (or tuples of them), not {hint!r}")
 

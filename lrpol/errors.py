@@ -126,33 +126,41 @@ def did_you_mean(word: str, choices: Sequence[str], *, listing: str = "expected 
     return f"{listing}: " + ", ".join(repr(c) for c in sorted(choices))
 
 
+#: JSON's name for each Python type a config value can have: the one table of type names, for
+#: messages, argument descriptions and the schemas. Matched in order with isinstance, so bool
+#: comes before int (True is an int to Python).
+JSON_TYPES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+    tuple: "array",
+}
+
+
 def json_type(value: object) -> str:
     """The JSON name of a Python value's type, for messages that say what was found.
 
     >>> json_type("0.5"), json_type(True), json_type(2.5), json_type(None), json_type([])
     ('string', 'boolean', 'number', 'null', 'array')
     """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
+    for kind, name in JSON_TYPES.items():
+        if isinstance(value, kind):
+            return name
     return type(value).__name__
+
+
+def with_article(name: str) -> str:
+    """A type name as a sentence says it: ``an integer``, ``a string``."""
+    return ("an " if name[0] in "aeiou" else "a ") + name
 
 
 def a_json_type(value: object) -> str:
     """:func:`json_type` with its article: ``an integer``, ``a string``."""
-    name = json_type(value)
-    return ("an " if name[0] in "aeiou" else "a ") + name
+    return with_article(json_type(value))
 
 
 def found_value(value: object) -> str:

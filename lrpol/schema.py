@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
 from .context import RUN_SETTINGS
+from .errors import JSON_TYPES
 from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
 
@@ -35,7 +36,6 @@ ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
 
-_TYPES = {float: "number", int: "integer", str: "string", bool: "boolean"}
 _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
 
@@ -77,7 +77,7 @@ def _item_schema(argument: Argument) -> dict:
     if argument.choices:
         return {"anyOf": [{"enum": list(argument.choices)}, _VARIABLE_REF]}
     # Type-specific keywords apply only to their own type: the pattern to strings, the bounds to numbers.
-    schema: dict = {"type": [_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
+    schema: dict = {"type": [JSON_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
     for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
         if getattr(argument, bound) is not None:
             schema[keyword] = getattr(argument, bound)
