@@ -98,7 +98,7 @@ class EntryChecker:
         if self.unlisted:
             where = self._first_unlisted or problems[-1]
             message = f"{self.unlisted:,} more problem(s) from here on are not listed (only the first {MAX_LISTED_PROBLEMS} are)"
-            problems.append(Problem(where.file, where.line, where.column, "$", message, code="too-many-problems"))
+            problems.append(Problem.at(where.file, where.mark, (), message, code="too-many-problems"))
         return problems
 
     def reject(self, path: tuple, error: Invalid) -> None:

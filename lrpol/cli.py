@@ -27,7 +27,7 @@ from .config import DEFAULT_POINTER, build_document, run_settings, validate
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
-from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document
+from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -141,7 +141,7 @@ def _read_stdin() -> Document | list[Problem]:
         raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
         return parse_bytes(raw, "<stdin>")
     except OSError as exc:
-        return [_unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
+        return [unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
     except ConfigError as error:
         return list(error.problems)
 
@@ -153,7 +153,7 @@ def _inputs(names: list[str]) -> tuple[list[str | list[Problem]], list[Problem]]
     unreadable_dirs: list[Problem] = []
 
     def cannot_list(error: OSError) -> None:
-        unreadable_dirs.append(_unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
+        unreadable_dirs.append(unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
 
     for name in names:
         if name != STDIN and os.path.isdir(name):
@@ -188,11 +188,7 @@ def _refuse_irregular(name: str) -> list[Problem]:
     if stat.S_ISREG(mode):
         return []
     kind = next((kind for test, kind in _KINDS if test(mode)), "a special file")
-    return [_unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
-
-
-def _unreadable(name: str, message: str, hint: str = "") -> Problem:
-    return Problem(name, None, None, "$", message, hint, code="unreadable")
+    return [unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
 
 
 def _github(problem: Problem) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .errors import ConfigError, Path, Problem, format_path
+from .errors import ConfigError, Mark, Path, Problem
 
 #: Config files larger than this are refused before parsing (a train config is a few KiB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -28,8 +28,6 @@ MAX_LISTED_PROBLEMS = 100
 #: Values a mapping built in code may hold, counted as a tree (a train config holds hundreds),
 #: as many as a YAML document may.
 MAX_MAPPING_VALUES = 200_000
-
-Mark = tuple  # (line, column), both 1-based
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
@@ -96,8 +94,7 @@ class Document:
         if self.listing_full:
             self.unlisted += 1
             return
-        line, column = mark or (None, None)
-        self.problems.append(Problem(self.file, line, column, format_path(path), message, hint, code))
+        self.problems.append(Problem.at(self.file, mark, path, message, hint, code=code))
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where the value at ``path`` starts (where its key starts, with ``key=True``).
@@ -121,8 +118,7 @@ class Document:
 
     def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
-        line, column = self.mark(path, key=key) or (None, None)
-        return Problem(self.file, line, column, format_path(path), message, hint, code)
+        return Problem.at(self.file, self.mark(path, key=key), path, message, hint, code=code)
 
 
 def from_mapping(data: object) -> Document:
@@ -172,7 +168,7 @@ def _items(container: object) -> Iterator:
 
 
 def _shape_error(path: Path, message: str, code: str) -> ConfigError:
-    return ConfigError([Problem(None, None, None, format_path(path), message, code=code)])
+    return ConfigError([Problem.at(None, None, path, message, code=code)])
 
 
 def text_mark(text: str, index: int) -> Mark:
@@ -224,5 +220,4 @@ def collector_paused() -> Iterator[None]:
 
 def fatal(file: str | None, mark: Mark | None, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:
     """The error for a file that cannot be parsed at all: one problem, at ``mark``."""
-    line, column = mark or (None, None)
-    return ConfigError([Problem(file, line, column, "$", message, hint, code)])
+    return ConfigError([Problem.at(file, mark, (), message, hint, code=code)])

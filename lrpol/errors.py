@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 Path = tuple  # a JSON path as a tuple of keys (str) and indices (int)
+Mark = tuple  # (line, column), both 1-based
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -77,6 +78,18 @@ class Problem:
     message: str
     hint: str = ""
     code: str = "invalid"
+
+    @classmethod
+    def at(cls, file: str | None, mark: Mark | None, path: Path, message: str, hint: str = "", *, code: str = "invalid") -> Problem:
+        """The one way lrpol makes a problem: in ``file``, at ``mark`` (None when there is no
+        text to point into), for the value at ``path`` (``()`` for the whole document)."""
+        line, column = mark or (None, None)
+        return cls(file, line, column, format_path(path), message, hint, code)
+
+    @property
+    def mark(self) -> Mark | None:
+        """(line, column), or None when the problem has no place in a text."""
+        return None if self.line is None else (self.line, self.column)
 
     def __str__(self) -> str:
         where = one_line(self.file) if self.file else "<config>"

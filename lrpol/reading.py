@@ -27,8 +27,13 @@ def read_document(file: str | os.PathLike) -> Document:
         with open(name, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise ConfigError([Problem(name, None, None, "$", f"cannot read file: {exc.strerror or exc}", code="unreadable")]) from None
+        raise ConfigError([unreadable(name, f"cannot read file: {exc.strerror or exc}")]) from None
     return parse_bytes(raw, name)
+
+
+def unreadable(name: str, message: str, hint: str = "") -> Problem:
+    """The problem of a file, a directory or standard input that cannot be read at all."""
+    return Problem.at(name, None, (), message, hint, code="unreadable")
 
 
 def parse_bytes(raw: bytes, file: str | None, fmt: str | None = None) -> Document:
