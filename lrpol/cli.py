@@ -20,8 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import __version__
-from . import schema as schemas
+from . import __version__, schema
 from .arguments import Argument, ArgumentError
 from .config import DEFAULT_POINTER, build_document, run_settings, validate
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
@@ -70,9 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(preview)
     preview.set_defaults(command=_preview)
 
-    schema = commands.add_parser("schema", help="print or write the JSON Schemas", description=schemas.COMMAND_DESCRIPTION)
-    schemas.add_options(schema)
-    schema.set_defaults(command=schemas.command)
+    schema_command = commands.add_parser("schema", help="print or write the JSON Schemas", description=schema.COMMAND_DESCRIPTION)
+    schema.add_options(schema_command)
+    schema_command.set_defaults(command=schema.command)
 
     listing = commands.add_parser("list", help="list the registered policies", description="List the registered policies, installed plugins included.")
     listing.set_defaults(command=_list)
@@ -264,7 +263,7 @@ def _show_preview(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- list, describe -------------------------------------------------------------------
+# -- list, describe ---------------------------------------------------------------------------
 
 
 def _list(options) -> int:

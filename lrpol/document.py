@@ -1,7 +1,8 @@
 """A parsed config file: plain data, plus where each value and key stands in the text.
 
 JSON and YAML are read by their own modules (``json_source``, ``yaml_source``)
-into the same :class:`Document`, so everything downstream is format-blind.
+into the same :class:`Document`, so everything downstream is format-blind;
+``reading`` picks the parser for a file, so neither parser imports the other.
 Positions are found only when a problem needs one: the C parsers read the
 data, and each format's locator walks back to a path on demand, so a large
 valid file costs no more than parsing it.

@@ -34,9 +34,8 @@ def imported(file: Path, modules: set[str]) -> set[str]:
                 source = ".".join([*base, node.module] if node.module else base)
             else:
                 source = node.module or ""
-            # `from . import policies` imports a module; `from . import __version__` the package.
-            submodules = {f"{source}.{alias.name}" for alias in node.names} & modules
-            found.update(submodules or {source})
+            # `from . import schema` imports a module; `from . import __version__` the package.
+            found.update(f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source for alias in node.names)
     return {module for module in found if module in modules and module != name}
 
 
@@ -86,6 +85,7 @@ def test_the_scan_sees_imports_inside_functions_and_relative_ones():
     assert "lrpol.policy" in graph["lrpol.registry"]  # a relative import at module level
     assert "lrpol.preview" in graph["lrpol.cli"]  # `from . import preview`, inside a function
     assert "lrpol.config" in graph["lrpol"]  # the package's own __init__
+    assert {"lrpol", "lrpol.schema"} <= graph["lrpol.cli"]  # `from . import __version__, schema`
 
 
 def test_the_finder_reports_a_cycle_it_is_given():
