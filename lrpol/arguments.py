@@ -16,7 +16,7 @@ import types
 import typing
 from dataclasses import MISSING, dataclass
 
-from .errors import Invalid, did_you_mean, found_value, show_value
+from .errors import JSON_TYPES, Invalid, did_you_mean, found_value, show_value, with_article
 
 
 class _Required:
@@ -27,12 +27,23 @@ class _Required:
 #: The ``default`` of an argument that has none.
 REQUIRED = _Required()
 
-_KIND_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "a boolean"}
+#: The kinds of an argument that holds a value; any other kind is a nested policy.
+VALUE_KINDS = (float, int, str, bool)
 
 #: The largest integer argument (and the smallest, negated). Policies compute with their
 #: integers as floats, and every integer up to 2**53 is exact as one; beyond ~1.8e308 an
 #: integer is no float at all, so a value that validated would crash the hook.
 MAX_INTEGER = 2**53
+
+
+class Component:
+    """What a config writes as a nested entry (``{"name": ..., "args": ...}``), not as a value.
+
+    An argument annotated with a subclass (:class:`lrpol.LRPolicy` is one) holds a nested
+    policy. The marker lives here, below the policies, so that arguments need not import them.
+    """
+
+    __slots__ = ()
 
 
 class ArgumentError(Invalid):
@@ -79,7 +90,7 @@ class Argument:
     @property
     def is_policy(self) -> bool:
         """True for a nested policy (or a list of them)."""
-        return self.kind not in _KIND_NAMES
+        return self.kind not in VALUE_KINDS
 
     @property
     def required(self) -> bool:
@@ -203,7 +214,7 @@ class Argument:
         raise ArgumentError(self.name, f"expected {self._kind_name()}, got {found_value(value)}", code="wrong-type", index=index)
 
     def _kind_name(self) -> str:
-        return _KIND_NAMES.get(self.kind, "a policy")
+        return with_article(JSON_TYPES[self.kind]) if self.kind in VALUE_KINDS else "a policy"
 
     def _in_range(self, value: float) -> bool:
         return not (
@@ -257,8 +268,6 @@ def check_fields(policy: object) -> None:
 
 def _kind(cls: type, name: str, hint: object) -> dict:
     """``kind``, ``many`` and ``nullable`` from an annotation such as ``tuple[int, ...] | None``."""
-    from .policy import LRPolicy
-
     found = {"many": False, "nullable": False}
     members = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else ()
     if members and type(None) in members:
@@ -267,7 +276,7 @@ def _kind(cls: type, name: str, hint: object) -> dict:
     if typing.get_origin(hint) is tuple:
         item, _ = typing.get_args(hint)  # tuple[X, ...]
         found["many"], hint = True, item
-    if hint in _KIND_NAMES or (isinstance(hint, type) and issubclass(hint, LRPolicy)):
+    if hint in VALUE_KINDS or (isinstance(hint, type) and issubclass(hint, Component)):
         return {"kind": hint, **found}
     raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str, bool or LRPolicy (or tuples of them), not {hint!r}")
 

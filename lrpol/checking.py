@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .arguments import Argument, ArgumentError, arguments_of
 from .document import MAX_LISTED_PROBLEMS, Document
 from .errors import (
+    JSON_TYPES,
     Invalid,
     Problem,
     a_json_type,
@@ -19,6 +20,7 @@ from .errors import (
     found_value,
     show_error,
     show_key,
+    with_article,
 )
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
@@ -96,7 +98,7 @@ class EntryChecker:
         if self.unlisted:
             where = self._first_unlisted or problems[-1]
             message = f"{self.unlisted:,} more problem(s) from here on are not listed (only the first {MAX_LISTED_PROBLEMS} are)"
-            problems.append(Problem(where.file, where.line, where.column, "$", message, code="too-many-problems"))
+            problems.append(Problem.at(where.file, where.mark, (), message, code="too-many-problems"))
         return problems
 
     def reject(self, path: tuple, error: Invalid) -> None:
@@ -133,8 +135,7 @@ class EntryChecker:
         value = entry[key]
         if isinstance(value, kind):
             return value
-        expected = {dict: "an object", bool: "a boolean", str: "a string"}[kind]
-        self.report((*at, key), f"{key!r} must be {expected}, got {a_json_type(value)}", code="wrong-type")
+        self.report((*at, key), f"{key!r} must be {with_article(JSON_TYPES[kind])}, got {a_json_type(value)}", code="wrong-type")
         return None
 
     def _unknown_key(self, path: tuple, message: str, known, code: str) -> None:

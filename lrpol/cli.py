@@ -20,18 +20,13 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import __version__
+from . import __version__, schema
 from .arguments import Argument, ArgumentError
-from .config import (
-    DEFAULT_POINTER,
-    RUN_SETTINGS,
-    build_document,
-    run_settings,
-    validate,
-)
-from .context import TrainContext
-from .document import JSON_SUFFIXES, MAX_FILE_BYTES, YAML_SUFFIXES, Document, parse_bytes, read_document
+from .config import DEFAULT_POINTER, build_document, run_settings, validate
+from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
+from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
+from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -64,10 +59,9 @@ def _parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("preview", help="print, write or plot the LR curve of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     preview.add_argument("file", metavar="FILE")
-    learning_rate, epochs = RUN_SETTINGS
-    preview.add_argument("--epochs", type=_checked(epochs), help="run length (default: the config's 'epochs')")
-    preview.add_argument("--lr", type=_checked(learning_rate), help="initial LR (default: the config's 'learning_rate')")
-    preview.add_argument("--steps-per-epoch", type=_checked(Argument("steps_per_epoch", int, "", ge=1)), default=1, help="optimizer updates per epoch (default: 1)")
+    preview.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: the config's '{EPOCHS.name}')")
+    preview.add_argument("--lr", type=_checked(LEARNING_RATE), help=f"initial LR (default: the config's '{LEARNING_RATE.name}')")
+    preview.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), default=1, help="optimizer updates per epoch (default: 1)")
     preview.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
     preview.add_argument("--csv", metavar="OUT", help="write the LR of every update to this CSV file")
     preview.add_argument("--plot", metavar="OUT.png", help="draw the curve into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
@@ -75,11 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(preview)
     preview.set_defaults(command=_preview)
 
-    schema = commands.add_parser("schema", help="print or write the JSON Schemas", description="Print the train-config schema, or write both schemas into directories.")
-    schema.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
-    schema.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
-    schema.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
-    schema.set_defaults(command=_schema)
+    schema_command = commands.add_parser("schema", help="print or write the JSON Schemas", description=schema.COMMAND_DESCRIPTION)
+    schema.add_options(schema_command)
+    schema_command.set_defaults(command=schema.command)
 
     listing = commands.add_parser("list", help="list the registered policies", description="List the registered policies, installed plugins included.")
     listing.set_defaults(command=_list)
@@ -148,7 +140,7 @@ def _read_stdin() -> Document | list[Problem]:
         raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
         return parse_bytes(raw, "<stdin>")
     except OSError as exc:
-        return [_unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
+        return [unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
     except ConfigError as error:
         return list(error.problems)
 
@@ -160,7 +152,7 @@ def _inputs(names: list[str]) -> tuple[list[str | list[Problem]], list[Problem]]
     unreadable_dirs: list[Problem] = []
 
     def cannot_list(error: OSError) -> None:
-        unreadable_dirs.append(_unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
+        unreadable_dirs.append(unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
 
     for name in names:
         if name != STDIN and os.path.isdir(name):
@@ -195,11 +187,7 @@ def _refuse_irregular(name: str) -> list[Problem]:
     if stat.S_ISREG(mode):
         return []
     kind = next((kind for test, kind in _KINDS if test(mode)), "a special file")
-    return [_unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
-
-
-def _unreadable(name: str, message: str, hint: str = "") -> Problem:
-    return Problem(name, None, None, "$", message, hint, code="unreadable")
+    return [unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
 
 
 def _github(problem: Problem) -> str:
@@ -251,10 +239,10 @@ def _show_preview(options: argparse.Namespace) -> int:
     doc = read_document(options.file)
     policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
     settings = run_settings(doc, variables)
-    lr0 = options.lr or settings.get("learning_rate")
-    epochs = options.epochs or settings.get("epochs")
+    lr0 = options.lr or settings.get(LEARNING_RATE.name)
+    epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:
-        missing = [(key, flag) for key, flag, value in (("learning_rate", "--lr", lr0), ("epochs", "--epochs", epochs)) if value is None]
+        missing = [(setting.name, flag) for setting, flag, value in ((LEARNING_RATE, "--lr", lr0), (EPOCHS, "--epochs", epochs)) if value is None]
         keys, flags = zip(*missing)
         print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
         return EXIT_USAGE
@@ -275,22 +263,7 @@ def _show_preview(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- schema, list, describe -------------------------------------------------------------------
-
-
-def _schema(options) -> int:
-    from .schema import LR_POLICY, TRAIN_CONFIG, generate, render
-
-    schemas = generate(registered() if options.with_plugins else builtin())
-    if not options.write:
-        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
-        return EXIT_OK
-    for directory in map(Path, options.write):
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, schema in schemas.items():
-            (directory / name).write_text(render(schema), encoding="utf-8")
-            print(f"wrote {directory / name}")
-    return EXIT_OK
+# -- list, describe ---------------------------------------------------------------------------
 
 
 def _list(options) -> int:
@@ -357,10 +330,10 @@ def _pointer(text: str) -> str:
     return text
 
 
-def _checked(argument: Argument):
+def _checked(argument: Argument) -> Callable[[str], object]:
     """An argparse type that reads a number and checks it as ``argument`` declares."""
 
-    def parse(text: str):
+    def parse(text: str) -> object:
         try:
             value = argument.kind(text)
         except ValueError:

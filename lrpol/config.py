@@ -10,21 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from .arguments import Argument
 from .checking import EntryChecker, Plan, value_at
-from .context import TrainContext
-from .document import Document, from_mapping, read_document
+from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
+from .document import Document, from_mapping
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
+from .reading import read_document
 from .variables import Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
 
-#: Top-level keys of an MMAR train config that lrpol reads (``lrpol preview``), checked when present.
-RUN_SETTINGS = (
-    Argument("learning_rate", float, "the initial LR, lr0", gt=0),
-    Argument("epochs", int, "the run's length in epochs", ge=1),
-)
 
 def validate(source, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
     """Every problem in ``source`` (a file path, a mapping, or a parsed :class:`Document`),
@@ -72,7 +67,7 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
     missing = [argument for argument in RUN_SETTINGS if argument.name not in settings]
     if missing:
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
-    ctx = TrainContext(initial_lr=settings["learning_rate"], total_epochs=settings["epochs"], steps_per_epoch=steps_per_epoch)
+    ctx = TrainContext(initial_lr=settings[LEARNING_RATE.name], total_epochs=settings[EPOCHS.name], steps_per_epoch=steps_per_epoch)
     return policy, ctx
 
 
@@ -154,6 +149,7 @@ def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:
 
 
 def _run_settings(doc: Document, checker: EntryChecker) -> dict:
+    """The :data:`RUN_SETTINGS` at the top of ``doc``, checked; a refused one is reported to ``checker``."""
     settings = {}
     for argument in RUN_SETTINGS:
         if not (isinstance(doc.data, dict) and argument.name in doc.data):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .arguments import Argument
 
@@ -49,11 +49,19 @@ class TrainContext:
         return self.total_epochs * self.steps_per_epoch
 
 
+#: The run's settings, declared once: a train config's top-level keys (checked by ``validate``,
+#: described by the schema), ``lrpol preview``'s flags, and the context's own checks.
+LEARNING_RATE = Argument("learning_rate", float, "the initial LR, lr0", gt=0)
+EPOCHS = Argument("epochs", int, "the run's length in epochs", ge=1)
+STEPS_PER_EPOCH = Argument("steps_per_epoch", int, "updates per epoch", ge=1)
+#: The settings a train config holds at its top level; steps_per_epoch comes from the trainer's data.
+RUN_SETTINGS = (LEARNING_RATE, EPOCHS)
+
 # The same argument declarations policies use, so a context accepts what a policy accepts.
 _CHECKED = (
-    Argument("initial_lr", float, "lr0", gt=0),
-    Argument("total_epochs", int, "run length", ge=1),
-    Argument("steps_per_epoch", int, "updates per epoch", ge=1),
+    replace(LEARNING_RATE, name="initial_lr"),
+    replace(EPOCHS, name="total_epochs"),
+    STEPS_PER_EPOCH,
     Argument("global_step", int, "0-based update index", ge=0),
     Argument("epoch", int, "0-based epoch index", ge=0),
     Argument("metric", float, "latest validation result"),

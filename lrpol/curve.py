@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from .arguments import arguments_of
 from .context import TrainContext
 from .errors import show_value
-from .hook import LRHook, checked_metric
+from .hook import LRHook, checked_metric, drive
 from .policy import LRPolicy
 
 
@@ -55,16 +55,10 @@ def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list
     """The curve by evaluating update after update, as LRHook does (the fallback for any policy)."""
     import numpy as np
 
-    spe = ctx.steps_per_epoch
-    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=spe)
+    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch)
     lrs = np.empty(steps)
-    hook = LRHook(policy, run, lambda lr: None)
-    for step in range(steps):
-        lrs[step] = run.current_lr
-        hook.step()
-        epoch = step // spe
-        if metrics is not None and step % spe == spe - 1 and epoch < len(metrics):
-            hook.report_metric(metrics[epoch])
+    for step, lr in drive(LRHook(policy, run, lambda lr: None), steps, metrics):
+        lrs[step] = lr
     return lrs
 
 

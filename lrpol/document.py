@@ -1,7 +1,8 @@
 """A parsed config file: plain data, plus where each value and key stands in the text.
 
 JSON and YAML are read by their own modules (``json_source``, ``yaml_source``)
-into the same :class:`Document`, so everything downstream is format-blind.
+into the same :class:`Document`, so everything downstream is format-blind;
+``reading`` picks the parser for a file, so neither parser imports the other.
 Positions are found only when a problem needs one: the C parsers read the
 data, and each format's locator walks back to a path on demand, so a large
 valid file costs no more than parsing it.
@@ -9,16 +10,14 @@ valid file costs no more than parsing it.
 
 from __future__ import annotations
 
-import codecs
 import gc
-import os
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .errors import ConfigError, Path, Problem, format_path
+from .errors import ConfigError, Mark, Path, Problem
 
 #: Config files larger than this are refused before parsing (a train config is a few KiB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -31,12 +30,7 @@ MAX_LISTED_PROBLEMS = 100
 #: as many as a YAML document may.
 MAX_MAPPING_VALUES = 200_000
 
-Mark = tuple  # (line, column), both 1-based
-
 _LINE_BREAK = re.compile(r"\r\n?|\n")
-
-JSON_SUFFIXES = (".json",)
-YAML_SUFFIXES = (".yaml", ".yml")
 
 #: ``locate(path)`` -> (where its key starts or None, where its value starts), or None when
 #: nothing is at ``path``.
@@ -101,8 +95,7 @@ class Document:
         if self.listing_full:
             self.unlisted += 1
             return
-        line, column = mark or (None, None)
-        self.problems.append(Problem(self.file, line, column, format_path(path), message, hint, code))
+        self.problems.append(Problem.at(self.file, mark, path, message, hint, code=code))
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where the value at ``path`` starts (where its key starts, with ``key=True``).
@@ -126,8 +119,7 @@ class Document:
 
     def problem(self, path: Path, message: str, hint: str = "", *, code: str = "invalid", key: bool = False) -> Problem:
         """A :class:`Problem` located at ``path`` in this document."""
-        line, column = self.mark(path, key=key) or (None, None)
-        return Problem(self.file, line, column, format_path(path), message, hint, code)
+        return Problem.at(self.file, self.mark(path, key=key), path, message, hint, code=code)
 
 
 def from_mapping(data: object) -> Document:
@@ -177,62 +169,7 @@ def _items(container: object) -> Iterator:
 
 
 def _shape_error(path: Path, message: str, code: str) -> ConfigError:
-    return ConfigError([Problem(None, None, None, format_path(path), message, code=code)])
-
-
-def read_document(file: str | os.PathLike) -> Document:
-    """Read and parse a JSON or YAML file; raise :class:`ConfigError` if that fails.
-
-    The format follows the suffix (``.json``, ``.yaml``, ``.yml``); any other
-    suffix is JSON when the first non-blank character is ``{`` or ``[``.
-    """
-    name = os.fspath(file)
-    try:
-        with open(name, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError([Problem(name, None, None, "$", f"cannot read file: {exc.strerror or exc}", code="unreadable")]) from None
-    return parse_bytes(raw, name)
-
-
-def parse_bytes(raw: bytes, file: str | None, fmt: str | None = None) -> Document:
-    """Parse ``raw`` as ``fmt`` ("json" or "yaml"; guessed from ``file`` and content when None)."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise fatal(file, None, f"file is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for configs", code="too-large")
-    text = _decode(raw, file)
-    if not text.strip():
-        raise fatal(file, (1, 1), "file is empty; expected a component entry or a train config", code="empty")
-    fmt = fmt or _guess_format(file, text)
-    if fmt == "json":
-        from .json_source import parse_json
-
-        doc = parse_json(text, file)
-    else:
-        from .yaml_source import parse_yaml
-
-        doc = parse_yaml(text, file)
-    if doc.data is None and not doc.problems:  # only comments, or an explicit null
-        raise fatal(file, doc.mark(()) or (1, 1), "the document is empty (null); expected a component entry or a train config", code="empty")
-    return doc
-
-
-def _guess_format(file: str | None, text: str) -> str:
-    lowered = (file or "").lower()
-    if lowered.endswith(JSON_SUFFIXES):
-        return "json"
-    if lowered.endswith(YAML_SUFFIXES):
-        return "yaml"
-    return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
-
-
-def _decode(raw: bytes, file: str | None) -> str:
-    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
-    try:
-        return raw[bom:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = bom + exc.start
-        before = raw[bom:bad].decode("utf-8")
-        raise fatal(file, text_mark(before, len(before)), f"not UTF-8 text: byte 0x{raw[bad]:02x} cannot be decoded", code="encoding") from None
+    return ConfigError([Problem.at(None, None, path, message, code=code)])
 
 
 def text_mark(text: str, index: int) -> Mark:
@@ -284,5 +221,4 @@ def collector_paused() -> Iterator[None]:
 
 def fatal(file: str | None, mark: Mark | None, message: str, hint: str = "", *, code: str = "syntax") -> ConfigError:
     """The error for a file that cannot be parsed at all: one problem, at ``mark``."""
-    line, column = mark or (None, None)
-    return ConfigError([Problem(file, line, column, "$", message, hint, code)])
+    return ConfigError([Problem.at(file, mark, (), message, hint, code=code)])

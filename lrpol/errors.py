@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 Path = tuple  # a JSON path as a tuple of keys (str) and indices (int)
+Mark = tuple  # (line, column), both 1-based
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -78,6 +79,18 @@ class Problem:
     hint: str = ""
     code: str = "invalid"
 
+    @classmethod
+    def at(cls, file: str | None, mark: Mark | None, path: Path, message: str, hint: str = "", *, code: str = "invalid") -> Problem:
+        """The one way lrpol makes a problem: in ``file``, at ``mark`` (None when there is no
+        text to point into), for the value at ``path`` (``()`` for the whole document)."""
+        line, column = mark or (None, None)
+        return cls(file, line, column, format_path(path), message, hint, code)
+
+    @property
+    def mark(self) -> Mark | None:
+        """(line, column), or None when the problem has no place in a text."""
+        return None if self.line is None else (self.line, self.column)
+
     def __str__(self) -> str:
         where = one_line(self.file) if self.file else "<config>"
         if self.line is not None:
@@ -126,33 +139,41 @@ def did_you_mean(word: str, choices: Sequence[str], *, listing: str = "expected 
     return f"{listing}: " + ", ".join(repr(c) for c in sorted(choices))
 
 
+#: JSON's name for each Python type a config value can have: the one table of type names, for
+#: messages, argument descriptions and the schemas. Matched in order with isinstance, so bool
+#: comes before int (True is an int to Python).
+JSON_TYPES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    dict: "object",
+    list: "array",
+    tuple: "array",
+}
+
+
 def json_type(value: object) -> str:
     """The JSON name of a Python value's type, for messages that say what was found.
 
     >>> json_type("0.5"), json_type(True), json_type(2.5), json_type(None), json_type([])
     ('string', 'boolean', 'number', 'null', 'array')
     """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
+    for kind, name in JSON_TYPES.items():
+        if isinstance(value, kind):
+            return name
     return type(value).__name__
+
+
+def with_article(name: str) -> str:
+    """A type name as a sentence says it: ``an integer``, ``a string``."""
+    return ("an " if name[0] in "aeiou" else "a ") + name
 
 
 def a_json_type(value: object) -> str:
     """:func:`json_type` with its article: ``an integer``, ``a string``."""
-    name = json_type(value)
-    return ("an " if name[0] in "aeiou" else "a ") + name
+    return with_article(json_type(value))
 
 
 def found_value(value: object) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 from .context import TrainContext
 from .errors import show_value
@@ -160,6 +160,41 @@ class LRHook:
         self.ctx.current_lr = lr
         self._apply(lr)
         return lr
+
+
+def drive(hook: LRHook, until_step: int, metrics: Sequence[float] | None = None, *, epoch_ends_only: bool = False) -> Iterator[tuple[int, float]]:
+    """Run ``hook`` as a training loop does, from the update its context is at up to
+    ``until_step``: yield (step, LR) before each update runs (the loop's body stands for the
+    update), then step past it. After the last update of epoch e, ``metrics[e]`` is reported
+    when there is one: the rule for one validation result per epoch, written once.
+
+    ``epoch_ends_only`` visits only the last update of each epoch, the clock jumping there
+    (the updates in between are not evaluated). That is exact for policies whose state moves
+    with validation results alone, as every built-in policy's does, and costs O(epochs)
+    however long an epoch is.
+
+    >>> from lrpol import DecayOnStep
+    >>> ctx = TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=2)
+    >>> list(drive(LRHook(DecayOnStep(decay_ratio=0.5, decay_freq=2), ctx, lambda lr: None), 4))
+    [(0, 0.1), (1, 0.1), (2, 0.05), (3, 0.05)]
+    """
+    ctx = hook.ctx
+    steps_per_epoch = ctx.steps_per_epoch
+    if steps_per_epoch is None:
+        raise ValueError("drive() needs ctx.steps_per_epoch: the epoch of each update must be known")
+    lr = ctx.current_lr
+    assert lr is not None  # the hook applied one when it was built
+    while ctx.global_step < until_step:
+        if epoch_ends_only:
+            last = min(until_step, (ctx.global_step // steps_per_epoch + 1) * steps_per_epoch) - 1
+            if ctx.global_step < last:
+                ctx.global_step = last - 1  # step() sets the epoch, and evaluates the update jumped to
+                lr = hook.step()
+        yield ctx.global_step, lr
+        lr = hook.step()
+        # step() moved the clock: epoch is the one that starts now, if one does.
+        if metrics is not None and ctx.global_step % steps_per_epoch == 0 and ctx.epoch <= len(metrics):
+            lr = hook.report_metric(metrics[ctx.epoch - 1])
 
 
 def as_float(value: object) -> float:

@@ -7,11 +7,11 @@ import contextlib
 import inspect
 from collections.abc import Iterator
 
-from .arguments import arguments_of, check_fields
+from .arguments import Component, arguments_of, check_fields
 from .context import TrainContext
 
 
-class LRPolicy(abc.ABC):
+class LRPolicy(Component, abc.ABC):
     """A learning-rate policy: ``evaluate(ctx)`` returns the LR for update ``ctx.global_step``.
 
     Policies describe a schedule; they never touch an optimizer (the hook does).

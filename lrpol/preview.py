@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .context import TrainContext
 from .curve import curve, fresh_copy
-from .hook import LRHook
+from .hook import LRHook, drive
+from .policies.plateau import ReduceOnPlateau
 from .policy import LRPolicy
 
 #: The table shows at most this many epochs; longer runs show every k-th one.
@@ -68,27 +69,18 @@ def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) 
     fresh = fresh_copy(policy)
     run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch)
     hook = LRHook(fresh, run, lambda lr: None)
-    epochs = []
-    for epoch, metric in enumerate(metrics):
-        # As in training: the step into the next epoch, then the result. Only these updates
-        # matter for counting, so the ones between them are skipped.
-        run.global_step = (epoch + 1) * run.steps_per_epoch - 1
-        run.epoch = run.global_step // run.steps_per_epoch
-        hook.step()
-        before = _reductions(hook.state_dict())
-        hook.report_metric(metric)
-        if _reductions(hook.state_dict()) > before:
-            epochs.append(epoch)
-    return epochs
+    # As in training, with a result after each epoch; only the updates that end an epoch
+    # matter for counting, so the ones between them are skipped.
+    counts = [plateau_reductions(fresh) for _ in drive(hook, len(metrics) * run.steps_per_epoch, metrics, epoch_ends_only=True)]
+    counts.append(plateau_reductions(fresh))  # after the last result
+    return [epoch for epoch in range(len(metrics)) if counts[epoch + 1] > counts[epoch]]
 
 
-def _reductions(state: object) -> int:
-    """All plateau reductions recorded in a (nested) state."""
-    if isinstance(state, dict):
-        return sum(value if key == "reductions" else _reductions(value) for key, value in state.items())
-    if isinstance(state, list):
-        return sum(map(_reductions, state))
-    return 0
+def plateau_reductions(policy: LRPolicy) -> int:
+    """How many reductions the ReduceOnPlateau policies in ``policy`` (itself included) have
+    made so far, each read from the ``reductions`` key of its state."""
+    own = policy.state_dict()["reductions"] if isinstance(policy, ReduceOnPlateau) else 0
+    return own + sum(plateau_reductions(child) for _, child in policy.children())
 
 
 def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:

@@ -20,6 +20,8 @@ from .errors import Invalid, did_you_mean, safe_repr, show_error
 from .policy import LRPolicy
 
 ENTRY_POINT_GROUP = "lrpol.policies"
+#: The package that defines the built-in policies.
+BUILTIN_PACKAGE = f"{__package__}.policies"
 #: Module prefixes (comma-separated) that ``path`` entries may import, added to ``allow_paths``.
 ALLOW_PATHS_ENV = "LRPOL_ALLOW_PATHS"
 
@@ -98,10 +100,13 @@ def registered() -> dict[str, type[LRPolicy]]:
 
 
 def builtin() -> dict[str, type[LRPolicy]]:
-    """Name -> class for the policies that ship with lrpol (what the published schemas cover)."""
-    from . import policies
+    """Name -> class for the policies that ship with lrpol (what the published schemas cover):
+    those defined in :data:`BUILTIN_PACKAGE`, under their own names.
 
-    return {name: _policies[name] for name in sorted(policies.__all__)}
+    Importing lrpol imports that package, which registers them; the registry does not import
+    it, since the policies import the registry.
+    """
+    return {name: cls for name, cls in sorted(_policies.items()) if name == cls.__name__ and cls.__module__.startswith(BUILTIN_PACKAGE + ".")}
 
 
 def _discover_plugins() -> dict:

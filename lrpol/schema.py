@@ -18,13 +18,16 @@ has a ``maximum`` of 2**53, as ``lrpol.validate`` checks), and the constructors'
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from importlib import resources
+from pathlib import Path
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
-from .config import RUN_SETTINGS
-from .registry import DOTTED_PATTERN, builtin
+from .context import RUN_SETTINGS
+from .errors import JSON_TYPES
+from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -33,7 +36,6 @@ ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
 
-_TYPES = {float: "number", int: "integer", str: "string", bool: "boolean"}
 _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
 
@@ -75,7 +77,7 @@ def _item_schema(argument: Argument) -> dict:
     if argument.choices:
         return {"anyOf": [{"enum": list(argument.choices)}, _VARIABLE_REF]}
     # Type-specific keywords apply only to their own type: the pattern to strings, the bounds to numbers.
-    schema: dict = {"type": [_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
+    schema: dict = {"type": [JSON_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
     for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
         if getattr(argument, bound) is not None:
             schema[keyword] = getattr(argument, bound)
@@ -193,11 +195,37 @@ def validator(name: str = TRAIN_CONFIG):
     return jsonschema.Draft202012Validator(packaged(name))
 
 
+# -- the `lrpol schema` command (also `python -m lrpol.schema`) ------------------------------
+
+COMMAND_DESCRIPTION = "Print the train-config schema, or write both schemas into directories."
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``lrpol schema``, declared here so that ``python -m lrpol.schema`` has them too."""
+    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
+    parser.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    parser.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
+
+
+def command(options: argparse.Namespace) -> int:
+    """Print one schema, or write both into each ``--write`` directory; the exit code (0)."""
+    schemas = generate(registered() if options.with_plugins else builtin())
+    if not options.write:
+        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
+        return 0
+    for directory in map(Path, options.write):
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            (directory / name).write_text(render(schema), encoding="utf-8")
+            print(f"wrote {directory / name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m lrpol.schema [--write DIR...]``: the same as ``lrpol schema``."""
-    from .cli import main as cli
-
-    return cli(["schema", *(sys.argv[1:] if argv is None else argv)])
+    parser = argparse.ArgumentParser(prog="python -m lrpol.schema", description=COMMAND_DESCRIPTION)
+    add_options(parser)
+    return command(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

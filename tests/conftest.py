@@ -12,6 +12,8 @@ from types import ModuleType
 import pytest
 from hypothesis import settings
 
+from lrpol.hook import drive
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 
@@ -124,21 +126,20 @@ def assert_resumes_exactly(start, metrics, steps_per_epoch: int, total_steps: in
     the applied LRs must be identical (==). ``metrics[e]`` is reported after epoch e.
     Returns the uninterrupted run's LRs."""
 
-    def drive(hook, until):
-        while hook.ctx.global_step < until:
-            hook.step()
-            if hook.ctx.global_step % steps_per_epoch == 0:
-                hook.report_metric(metrics[hook.ctx.global_step // steps_per_epoch - 1])
+    def run(hook, until):
+        assert hook.ctx.steps_per_epoch == steps_per_epoch
+        for _ in drive(hook, until, metrics):
+            pass
 
     hook, reference = start()
-    drive(hook, total_steps)
+    run(hook, total_steps)
     for k in range(total_steps):
         hook, before = start()
-        drive(hook, k)
+        run(hook, k)
         saved = json.dumps(hook.state_dict())
         resumed, after = start()
         resumed.load_state_dict(json.loads(saved))
-        drive(resumed, total_steps)
+        run(resumed, total_steps)
         # The resumed hook applies update 0's LR when built, then update k's when loaded.
         assert after[1] == before[-1], k
         assert before + after[2:] == reference, k

@@ -11,9 +11,9 @@ import pytest
 from conftest import CONFIGS, ROOT, requires_extra
 
 import lrpol
-from lrpol import TrainContext, curve, load
+from lrpol import ReduceCosine, ReduceOnPlateau, Sequential, TrainContext, curve, load
 from lrpol.cli import main
-from lrpol.preview import simulate
+from lrpol.preview import plateau_reductions, reduction_epochs, simulate
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, render
 
 BAD_YAML = "train:\n  lr_policy:\n    name: DecayOnStep\n    args: {decay_ratio: 2, decay_freq: 3}\n"
@@ -154,6 +154,28 @@ def test_preview_metrics_from_a_file(tmp_path, capsys):
     lines.write_text("0.8\n0.805\n0.79\n0.8\n0.8\n0.8\n")
     assert main(["preview", str(CONFIGS / "reduce_on_plateau.yaml"), "--epochs", "8", "--lr", "1", "--metrics", str(lines)]) == 0
     assert "after the run: 5.000000e-01" in capsys.readouterr().out
+
+
+def test_preview_finds_the_reductions_of_every_plateau_in_a_composite():
+    halving = [ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5) for _ in range(2)]
+    policy = Sequential(policies=(ReduceCosine(), *halving), milestones=(1, 3), unit="epoch")
+    # The result after epoch e is reported once epoch e + 1 has begun, so the phase that begins
+    # there sees it: results 0-1 go to the first plateau, 2-4 to the second.
+    ctx = TrainContext(initial_lr=1.0, total_epochs=5, steps_per_epoch=3)
+    assert reduction_epochs(policy, ctx, [1.0] * 5) == [1, 3, 4]
+    assert reduction_epochs(policy, ctx, [1.0, 2.0, 3.0, 4.0, 5.0]) == []  # every result improves
+    assert plateau_reductions(policy) == 0  # counted on a fresh copy: the policy itself is untouched
+
+
+def test_plateau_reductions_adds_up_nested_plateaus():
+    inner = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
+    outer = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, policy=inner)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=10)
+    for count in range(1, 4):  # a flat metric: inner reduces at results 2 and 3, outer at result 3
+        ctx.metric, ctx.metric_count = 1.0, count
+        outer.evaluate(ctx)
+    assert (inner.state_dict()["reductions"], outer.state_dict()["reductions"], plateau_reductions(outer)) == (2, 1, 3)
+    assert plateau_reductions(ReduceCosine()) == 0
 
 
 def test_preview_long_runs_show_every_kth_epoch(capsys):

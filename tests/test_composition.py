@@ -24,6 +24,7 @@ from lrpol import (
     load,
     validate,
 )
+from lrpol.hook import drive
 from lrpol.policies.sequential import Sequential
 from lrpol.policies.warmup import Warmup
 from lrpol.schema import LR_POLICY, generate
@@ -35,14 +36,7 @@ def lrs_at_steps(policy, ctx, steps):
 
 def run_with_metrics(policy, ctx, metrics):
     """The LR in effect before each update, with metrics[e] reported after epoch e (as LRHook does)."""
-    lrs = []
-    hook = LRHook(policy, ctx, lambda lr: None)
-    for step in range(ctx.total_steps):
-        lrs.append(ctx.current_lr)
-        hook.step()
-        if (step + 1) % ctx.steps_per_epoch == 0 and (step + 1) // ctx.steps_per_epoch <= len(metrics):
-            hook.report_metric(metrics[(step + 1) // ctx.steps_per_epoch - 1])
-    return lrs
+    return [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), ctx.total_steps, metrics)]
 
 
 # -- Warmup ------------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def test_example_configs_are_valid(path):
 
 @pytest.mark.parametrize("stem", sorted({p.stem for p in EXAMPLES}))
 def test_json_and_yaml_examples_mean_the_same(stem):
-    from lrpol.document import read_document
+    from lrpol.reading import read_document
 
     json_doc, yaml_doc = read_document(CONFIGS / f"{stem}.json"), read_document(CONFIGS / f"{stem}.yaml")
     assert json_doc.data == yaml_doc.data

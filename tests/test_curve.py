@@ -19,19 +19,12 @@ from lrpol import (
     TrainContext,
     curve,
 )
+from lrpol.hook import drive
 
 
 def hook_lrs(policy, ctx, steps, metrics=None):
     """The LR in effect at each of updates 0 .. steps - 1 under LRHook, with a result after each epoch."""
-    lrs = []
-    hook = LRHook(policy, ctx, lambda lr: None)
-    for step in range(steps):
-        lrs.append(ctx.current_lr)
-        hook.step()
-        epoch, into_next = divmod(step + 1, ctx.steps_per_epoch)
-        if into_next == 0 and metrics is not None and epoch - 1 < len(metrics):
-            hook.report_metric(metrics[epoch - 1])
-    return lrs
+    return [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), steps, metrics)]
 
 
 def policies():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from lrpol import ConfigError, Problem, build, validate
 from lrpol.config import build_document
-from lrpol.document import parse_bytes
+from lrpol.reading import parse_bytes
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-10**6, max_value=10**6),

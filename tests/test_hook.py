@@ -15,6 +15,7 @@ from lrpol import (
     TrainContext,
     load,
 )
+from lrpol.hook import drive
 
 
 class Recorder:
@@ -80,6 +81,39 @@ def test_numpy_scalar_metric_is_accepted():
     ctx = TrainContext(initial_lr=0.1, total_epochs=1)
     LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, Recorder()).report_metric(np.float32(0.25))
     assert ctx.metric == 0.25 and type(ctx.metric) is float
+
+
+def plateau_run() -> LRHook:
+    """lr0 = 1, two updates per epoch, halved at the first result that does not improve."""
+    return LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), TrainContext(initial_lr=1.0, total_epochs=3, steps_per_epoch=2), Recorder())
+
+
+def test_drive_reports_each_result_after_the_last_update_of_its_epoch():
+    hook = plateau_run()
+    # Result 0 after update 1 sets the best; result 1, after update 3, does not improve on it.
+    assert list(drive(hook, 6, [1.0, 1.0])) == [(0, 1.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 0.5), (5, 0.5)]
+    assert (hook.ctx.global_step, hook.ctx.epoch, hook.ctx.metric_count) == (6, 3, 2)
+
+
+def test_drive_goes_on_from_where_the_hook_is_and_stops_reporting_when_results_run_out():
+    hook = plateau_run()
+    assert list(drive(hook, 3, [1.0, 1.0])) == [(0, 1.0), (1, 1.0), (2, 1.0)]
+    assert list(drive(hook, 6, [1.0, 1.0])) == [(3, 1.0), (4, 0.5), (5, 0.5)]
+    assert list(drive(plateau_run(), 6, [1.0])) == [(0, 1.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0), (5, 1.0)]
+
+
+def test_drive_at_epoch_ends_only_jumps_to_the_last_update_of_each_epoch():
+    hook = plateau_run()
+    assert list(drive(hook, 6, [1.0, 1.0], epoch_ends_only=True)) == [(1, 1.0), (3, 1.0), (5, 0.5)]
+    assert hook.policy.state_dict()["reductions"] == 1
+    assert list(drive(plateau_run(), 5, [1.0, 1.0], epoch_ends_only=True)) == [(1, 1.0), (3, 1.0), (4, 0.5)]  # a last, partial epoch
+
+
+def test_drive_needs_steps_per_epoch():
+    hook = LRHook(ReducePoly(poly_power=1), TrainContext(initial_lr=1.0, total_epochs=3), Recorder())
+    with pytest.raises(ValueError) as info:
+        next(drive(hook, 3))
+    assert str(info.value) == "drive() needs ctx.steps_per_epoch: the epoch of each update must be known"
 
 
 def test_next_epoch_for_trainers_without_steps_per_epoch():

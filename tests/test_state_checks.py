@@ -19,6 +19,7 @@ from lrpol import (
     Warmup,
 )
 from lrpol.curve import fresh_copy
+from lrpol.hook import drive
 
 PLATEAU_METRICS = [0.5, 0.4, 0.4]  # then: seen 3, best 0.5, bad_count 2 (trigger 3)
 SEQUENTIAL_METRICS = [0.9, 0.8, 0.8]  # then, at epoch 3 (phase 1 of 3): results_before_phase [0, 1, null]
@@ -29,10 +30,8 @@ def plateau_hook():
     applied = []
     ctx = TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=2)
     hook = LRHook(ReduceOnPlateau(plateau_count_trigger=3, reduction_rate=0.5, cooldown=2), ctx, applied.append)
-    for metric in PLATEAU_METRICS:
-        hook.step()
-        hook.step()
-        hook.report_metric(metric)
+    for _ in drive(hook, 6, PLATEAU_METRICS):
+        pass
     return hook, applied
 
 
@@ -42,9 +41,8 @@ def sequential_hook():
     ctx = TrainContext(initial_lr=1.0, total_epochs=6, steps_per_epoch=1)
     plateaus = [ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5) for _ in range(2)]
     hook = LRHook(Sequential(policies=(ReduceCosine(), *plateaus), milestones=(2, 4), unit="epoch"), ctx, applied.append)
-    for metric in SEQUENTIAL_METRICS:
-        hook.step()
-        hook.report_metric(metric)
+    for _ in drive(hook, 3, SEQUENTIAL_METRICS):
+        pass
     return hook, applied
 
 

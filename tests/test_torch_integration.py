@@ -15,6 +15,7 @@ from conftest import CONFIGS, ROOT, requires_extra
 
 import lrpol
 from lrpol import TrainContext, curve, load
+from lrpol.hook import drive
 
 torch = requires_extra("torch")
 from lrpol.integrations.torch import SCALE_KEY, attach, distributed_metric  # noqa: E402
@@ -124,17 +125,14 @@ def run(config, steps, metrics, *, stop=None, checkpoint=None, load_optimizer=Tr
     if checkpoint is not None:
         hook.load_state_dict(json.loads(checkpoint["lrpol"]))
     lrs = []
-    while ctx.global_step < steps:
-        if ctx.global_step == stop:
+    for step, _ in drive(hook, steps, metrics):
+        if step == stop:
             buffer = io.BytesIO()
             torch.save({"optimizer": optimizer.state_dict(), "lrpol": json.dumps(hook.state_dict())}, buffer)
             buffer.seek(0)
             return torch.load(buffer, weights_only=True), lrs
         lrs.append(tuple(group["lr"] for group in optimizer.param_groups))
         optimizer.step()
-        hook.step()
-        if ctx.global_step % spe == 0:
-            hook.report_metric(metrics[ctx.global_step // spe - 1])
     return None, lrs
 
 
