@@ -14,9 +14,10 @@ import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 from .arguments import MAX_INTEGER
+from .context import TrainContext
 
 if TYPE_CHECKING:
-    from .context import TrainContext
+    from .policy import LRPolicy
 
 UNITS = ("step", "epoch")
 
@@ -220,3 +221,37 @@ def run_length(ctx: TrainContext, unit: str) -> int | None:
 def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
     """How many epochs (the last one maybe partial) ``steps`` updates touch."""
     return -(-steps // steps_per_epoch)
+
+
+def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+    """What ``policy`` gives at run updates 0 .. steps - 1 when it runs in a phase (see
+    :func:`lrpol.clock.shifted`): its start value before the phase, then its own curve.
+
+    None when the phase starts inside an epoch, where the nested epoch clock and step clock
+    do not line up with a fresh run's; the caller then steps through ``evaluate``.
+    """
+    import numpy as np
+
+    part = phase_part(policy, ctx, start, length, unit, steps)
+    if part is None:
+        return None
+    first_step, inside = part
+    return np.concatenate([np.full(min(first_step, steps), inside[0]), inside[: max(0, steps - first_step)]])
+
+
+def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+    """(first step, values) of a phase: what ``policy`` gives at run updates first step ..
+    steps - 1 (at least one value), or None as for :func:`phase_curve`, and when the policy
+    has no whole-curve formula (its ``evaluate_curve`` says None).
+
+    The cost is the phase's own updates, so a composite of many phases stays O(steps).
+    """
+    first_step, first_epoch, epochs, phase_steps = phase_geometry(ctx, start, length, unit)
+    spe = ctx.steps_per_epoch
+    if first_step != first_epoch * spe:
+        return None
+    phase = TrainContext(initial_lr=ctx.initial_lr, total_epochs=epochs, steps_per_epoch=spe)
+    if phase.total_steps != phase_steps:
+        return None
+    inside = policy.evaluate_curve(phase, max(1, steps - first_step), None)
+    return None if inside is None else (first_step, inside)

@@ -12,7 +12,7 @@ from test_curve import hook_lrs
 
 from lrpol import DecayOnStep, TrainContext, build, curve
 from lrpol.arguments import MAX_INTEGER, arguments_of
-from lrpol.curve import phase_part
+from lrpol.clock import phase_part
 from lrpol.registry import builtin
 
 PEAK_LIMIT = 10 * 2**20  # 10 MiB for 10 updates; the old curves asked for 7.3 TiB and 74.5 GiB

@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "lrpol"
 
 
@@ -105,7 +103,6 @@ def test_schema_does_not_import_the_cli_and_the_parsers_do_not_import_each_other
     assert "lrpol.json_source" not in reachable(graph, "lrpol.yaml_source")
 
 
-@pytest.mark.xfail(strict=True, reason="the policy modules still import curve (and through it hook); the policy core is being rewritten (issue 9, item 4)")
 def test_policy_modules_import_neither_curve_nor_hook():
     graph = import_graph()
     policies = [module for module in graph if module.startswith("lrpol.policies.")]

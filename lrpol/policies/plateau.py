@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from ..arguments import MAX_INTEGER, arg
 from ..clock import epochs_spanned, per_epoch
 from ..context import TrainContext
-from ..curve import curve
 from ..errors import show_value
 from ..policy import LRPolicy
 from ..registry import register
@@ -139,7 +138,9 @@ class ReduceOnPlateau(LRPolicy):
 
         if self.policy is None:  # one value per epoch, repeated: no work per update
             return per_epoch(reduced(np.full(len(scale), ctx.initial_lr), scale), steps, ctx.steps_per_epoch)
-        base = curve(self.policy, ctx, steps=steps, metrics=metrics)
+        base = self.policy.evaluate_curve(ctx, steps, metrics)
+        if base is None:
+            return None  # no whole-curve formula below: the caller steps through evaluate
         return reduced(base, per_epoch(scale, steps, ctx.steps_per_epoch))
 
     def _improves(self, metric: float, best: float) -> bool:

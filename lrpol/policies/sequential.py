@@ -5,9 +5,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, elapsed, phase_geometry, phase_reading, phase_readings, shifted
+from ..clock import UNITS, elapsed, phase_geometry, phase_part, phase_reading, phase_readings, shifted
 from ..context import TrainContext
-from ..curve import phase_part
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register

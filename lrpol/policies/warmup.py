@@ -3,9 +3,8 @@
 from dataclasses import dataclass
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, phase_geometry, phase_reading, phase_readings, shifted
+from ..clock import UNITS, elapsed, phase_curve, phase_geometry, phase_reading, phase_readings, shifted
 from ..context import TrainContext
-from ..curve import curve, phase_curve
 from ..policy import LRPolicy, nested_in
 from ..registry import register
 from ..schedule import ARRAY, SCALAR, Schedule
@@ -85,7 +84,9 @@ class Warmup(LRPolicy):
         if self.policy is None:
             target = np.full(steps, ctx.initial_lr)
         elif self.clock == "global":
-            target = curve(self.policy, ctx, steps=steps)
+            target = self.policy.evaluate_curve(ctx, steps, None)
+            if target is None:
+                return None
         elif isinstance(self.policy, Schedule):  # on the phase's clock, wherever the phase starts
             readings = phase_readings(phase_geometry(ctx, self.duration, None, self.unit), step, epoch)
             if readings is None:
