@@ -133,41 +133,22 @@ def phase_of(start: int, length: int | None, unit: str, total_epochs: int | None
     return Phase(start, first_epoch, max(1, end_epoch - first_epoch), steps)  # type: ignore[operator]
 
 
-class Unknown:
-    """A phase clock's reading that needs ``steps_per_epoch``, which the run does not know: a
-    policy that reads it gets an error that says so, never a wrong value."""
-
-    __slots__ = ("why",)
-
-    def __init__(self, why: str):
-        self.why = f"{why} without ctx.steps_per_epoch"
-
-
-_UNKNOWN_STEP = Unknown("a phase counted in epochs cannot restart a step clock")
-_UNKNOWN_EPOCH = Unknown("a phase counted in steps cannot restart an epoch clock")
-_UNKNOWN_EPOCHS = Unknown("a phase counted in steps cannot tell its length in epochs")
-
-
-def phase_reading(phase: Phase, ctx) -> tuple:
-    """(step, epoch, total steps, total epochs) of the phase's own clock at ``ctx``'s update,
-    each read from ``ctx`` only when the phase knows it; what it does not know is :class:`Unknown`.
-    Before the phase starts its clock reads 0."""
+def phase_clock(phase: Phase, unit: str, needs_length: bool) -> tuple[int, int | None]:
+    """(where the clock of ``unit`` starts, the phase's length in it) for a policy in ``phase``;
+    the length is None when the policy does not read it. A ValueError says what cannot be
+    known without ``steps_per_epoch``."""
     first_step, first_epoch, epochs, steps = phase
-    step = _UNKNOWN_STEP if first_step is None else max(ctx.global_step - first_step, 0)
-    epoch = _UNKNOWN_EPOCH if first_epoch is None else max(ctx.epoch - first_epoch, 0)
-    return step, epoch, steps, (_UNKNOWN_EPOCHS if epochs is None else epochs)
-
-
-def phase_readings(phase: Phase, step, epoch) -> tuple | None:
-    """:func:`phase_reading` for numpy arrays of the run's updates and their epochs (a run
-    whose ``steps_per_epoch`` is known); None for a phase longer than numpy's exact integers
-    (see :func:`run_length`), which is then stepped through instead."""
-    import numpy as np
-
-    first_step, first_epoch, epochs, steps = phase
-    if max(phase) > MAX_INTEGER:  # type: ignore[type-var]
-        return None
-    return np.maximum(step - first_step, 0), np.maximum(epoch - first_epoch, 0), steps, epochs
+    if unit == "epoch":
+        if first_epoch is None:
+            raise ValueError("a phase counted in steps cannot restart an epoch clock without ctx.steps_per_epoch")
+        if needs_length and epochs is None:
+            raise ValueError("a phase counted in steps cannot tell its length in epochs without ctx.steps_per_epoch")
+        return first_epoch, (epochs if needs_length else None)
+    if first_step is None:
+        raise ValueError("a phase counted in epochs cannot restart a step clock without ctx.steps_per_epoch")
+    if needs_length and steps is None:
+        raise ValueError("unit 'step' needs ctx.steps_per_epoch, to know the run's length in steps")
+    return first_step, (steps if needs_length else None)
 
 
 def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None, geometry: tuple | None = None) -> PhaseContext:

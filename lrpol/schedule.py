@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from .clock import Unknown, per_update, position, run_length, unit_ticks
+from .arguments import MAX_INTEGER
+from .clock import Phase, per_update, phase_clock, position, run_length, unit_ticks
 from .context import TrainContext
 from .policy import LRPolicy
 
@@ -154,21 +155,24 @@ class Schedule(LRPolicy):
             position(ctx, "step")  # raises, saying what is missing
         return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
 
-    def value(self, step: Any, epoch: Any, total_steps: Any, total_epochs: Any, lr0: float, ops: Any) -> Any:
-        """The formula on explicit clocks, as a composite hands them to a policy in a phase:
-        the update and epoch counted from the phase's start (numbers or arrays), the phase's
-        length in both, and lr0. A reading the phase cannot know is a :class:`~lrpol.clock.Unknown`,
-        and using it is an error that says so."""
-        t, total = (epoch, total_epochs) if self.unit == "epoch" else (step, total_steps)
-        if isinstance(t, Unknown):
-            raise ValueError(t.why)
-        if not self.uses_length:
-            total = None
-        elif isinstance(total, Unknown):
-            raise ValueError(total.why)
-        elif total is None:
-            raise ValueError("unit 'step' needs ctx.steps_per_epoch, to know the run's length in steps")
-        return self.formula(t, total, lr0, ops)
+    def in_phase(self, phase: Phase, ctx: TrainContext) -> float:
+        """The LR at ``ctx``'s update when this schedule runs in ``phase``: its clock counted
+        from the phase's start (0 before it), its length the phase's. Only the clock it reads
+        is read, so a phase that cannot know the other clock is no error."""
+        first, total = phase_clock(phase, self.unit, self.uses_length)
+        t = (ctx.epoch if self.unit == "epoch" else ctx.global_step) - first
+        return self.formula(t if t > 0 else 0, total, ctx.initial_lr, SCALAR)
+
+    def curve_in_phase(self, phase: Phase, step: Any, epoch: Any, lr0: float) -> Any:
+        """:meth:`in_phase` for numpy arrays of a run's updates and their epochs; None when the
+        phase lies beyond numpy's exact integers (the caller then steps through it)."""
+        import numpy as np
+
+        first, total = phase_clock(phase, self.unit, self.uses_length)
+        if max(first, total or 0) > MAX_INTEGER:
+            return None
+        t = np.maximum((epoch if self.unit == "epoch" else step) - first, 0)
+        return np.broadcast_to(self.formula(t, total, lr0, ARRAY), np.shape(step))
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         unit = self.unit

@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, elapsed, phase_geometry, phase_part, phase_reading, phase_readings, shifted
+from ..clock import UNITS, elapsed, phase_geometry, phase_part, shifted
 from ..context import TrainContext
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register
-from ..schedule import ARRAY, SCALAR, Schedule
+from ..schedule import Schedule
 
 
 @register
@@ -64,7 +64,7 @@ class Sequential(LRPolicy):
         geometry = phase_geometry(ctx, begin, length, self.unit)
         policy = self.policies[phase]
         if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
-            return policy.value(*phase_reading(geometry, ctx), ctx.initial_lr, SCALAR)
+            return policy.in_phase(geometry, ctx)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return policy.evaluate(inner)
 
@@ -85,10 +85,10 @@ class Sequential(LRPolicy):
                 break
             if isinstance(policy, Schedule):  # on the phase's clock, wherever the phase starts
                 step = np.arange(begin, end)
-                readings = phase_readings(phase_geometry(ctx, starts[phase], length, self.unit), step, step // ctx.steps_per_epoch)
-                if readings is None:
+                part = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), step, step // ctx.steps_per_epoch, ctx.initial_lr)
+                if part is None:
                     return None
-                values[begin:end] = self.policies[phase].value(*readings, ctx.initial_lr, ARRAY)
+                values[begin:end] = part
                 continue
             part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
             if part is None:

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, phase_curve, phase_geometry, phase_reading, phase_readings, shifted
+from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
 from ..context import TrainContext
 from ..policy import LRPolicy, nested_in
 from ..registry import register
-from ..schedule import ARRAY, SCALAR, Schedule
+from ..schedule import Schedule
 
 CLOCKS = ("restart", "global")
 
@@ -59,7 +59,7 @@ class Warmup(LRPolicy):
         else:  # the wrapped policy's clock starts when the warmup ends
             phase = phase_geometry(ctx, self.duration, None, self.unit)
             if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
-                target = policy.value(*phase_reading(phase, ctx), ctx.initial_lr, SCALAR)
+                target = policy.in_phase(phase, ctx)
             else:
                 target = policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=phase))
         if t >= self.duration:
@@ -88,10 +88,9 @@ class Warmup(LRPolicy):
             if target is None:
                 return None
         elif isinstance(self.policy, Schedule):  # on the phase's clock, wherever the phase starts
-            readings = phase_readings(phase_geometry(ctx, self.duration, None, self.unit), step, epoch)
-            if readings is None:
+            target = self.policy.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), step, epoch, ctx.initial_lr)
+            if target is None:
                 return None
-            target = np.broadcast_to(self.policy.value(*readings, ctx.initial_lr, ARRAY), (steps,))
         else:
             target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
             if target is None:
