@@ -11,10 +11,10 @@ the phase's length, so a nested ReduceCosine anneals over its phase, not over th
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .arguments import MAX_INTEGER
-from .context import TrainContext
+from .context import RunView, TrainContext, known_steps_per_epoch
 
 if TYPE_CHECKING:
     from .policy import LRPolicy
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 UNITS = ("step", "epoch")
 
 
-def position(ctx, unit: str) -> tuple[int, int]:
+def position(ctx: RunView, unit: str) -> tuple[int, int]:
     """(t, T): how far the run is, and how long it lasts, counted in ``unit``.
 
     >>> from lrpol import TrainContext
@@ -37,7 +37,7 @@ def position(ctx, unit: str) -> tuple[int, int]:
     return ctx.global_step, total
 
 
-def elapsed(ctx, unit: str) -> int:
+def elapsed(ctx: RunView, unit: str) -> int:
     """t alone: the run's position in ``unit``, which (unlike its length) needs no ``steps_per_epoch``."""
     return ctx.global_step if unit == "step" else ctx.epoch
 
@@ -58,7 +58,7 @@ class PhaseContext:
 
     __slots__ = ("initial_lr", "steps_per_epoch", "current_lr", "metric", "metric_count", "_step", "_epoch", "_total_epochs", "_total_steps")
 
-    def __init__(self, ctx, step, epoch, total_epochs, total_steps, metric_count):
+    def __init__(self, ctx: RunView, step: int | None, epoch: int | None, total_epochs: int | None, total_steps: int | None, metric_count: int):
         self.initial_lr = ctx.initial_lr
         self.steps_per_epoch = ctx.steps_per_epoch
         self.current_lr = ctx.current_lr
@@ -83,7 +83,7 @@ class PhaseContext:
         return self._total_steps  # None, like TrainContext's: position() says what is missing
 
     @staticmethod
-    def _known(value, why: str):
+    def _known(value: int | None, why: str) -> int:
         if value is _UNKNOWN:
             raise ValueError(f"{why} without ctx.steps_per_epoch")
         return value
@@ -99,7 +99,7 @@ class Phase(NamedTuple):
     steps: int | None  # its length in steps
 
 
-def phase_geometry(ctx, start: int, length: int | None, unit: str) -> Phase:
+def phase_geometry(ctx: RunView, start: int, length: int | None, unit: str) -> Phase:
     """The :class:`Phase` that starts at ``start`` and lasts ``length`` (None: to the end of the
     run), both counted in ``unit``, in a run shaped like ``ctx``. Reads of ``ctx`` are only
     those the phase needs: a phase's own context may not know every length."""
@@ -151,7 +151,7 @@ def phase_clock(phase: Phase, unit: str, needs_length: bool) -> tuple[int, int |
     return first_step, (steps if needs_length else None)
 
 
-def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int | None = None, geometry: tuple | None = None) -> PhaseContext:
+def shifted(ctx: RunView, start: int, length: int | None, unit: str, *, metric_count: int | None = None, geometry: Phase | None = None) -> PhaseContext:
     """The context of a phase that starts at ``start`` and lasts ``length`` (None: to the end of
     the run), both counted in ``unit``. Before the phase starts its clock reads 0.
     ``geometry`` is :func:`phase_geometry`'s result, when the caller has it already.
@@ -165,7 +165,7 @@ def shifted(ctx, start: int, length: int | None, unit: str, *, metric_count: int
 # -- ticks: a run's positions as numpy arrays, for whole curves ---------------------------------
 
 
-def per_epoch(values, steps: int, steps_per_epoch: int):
+def per_epoch(values: Any, steps: int, steps_per_epoch: int) -> Any:
     """Expand one value per epoch into one per update (the first ``steps`` of them).
 
     Indexed by each update's epoch, so the cost is ``steps``, however long an epoch is.
@@ -175,20 +175,20 @@ def per_epoch(values, steps: int, steps_per_epoch: int):
     return np.asarray(values)[np.arange(steps) // steps_per_epoch]
 
 
-def unit_ticks(ctx: TrainContext, steps: int, unit: str):
+def unit_ticks(ctx: RunView, steps: int, unit: str) -> Any:
     """t for the first ``steps`` updates of a run, one per update (``unit="step"``) or one per
     epoch (``unit="epoch"``); :func:`per_update` expands values computed on them back."""
     import numpy as np
 
-    return np.arange(steps if unit == "step" else epochs_spanned(steps, ctx.steps_per_epoch))
+    return np.arange(steps if unit == "step" else epochs_spanned(steps, known_steps_per_epoch(ctx)))
 
 
-def per_update(values, ctx: TrainContext, steps: int, unit: str):
+def per_update(values: Any, ctx: RunView, steps: int, unit: str) -> Any:
     """Values computed on :func:`unit_ticks`, one per update."""
-    return values if unit == "step" else per_epoch(values, steps, ctx.steps_per_epoch)
+    return values if unit == "step" else per_epoch(values, steps, known_steps_per_epoch(ctx))
 
 
-def run_length(ctx: TrainContext, unit: str) -> int | None:
+def run_length(ctx: RunView, unit: str) -> int | None:
     """T, the run's length in ``unit``, for a vectorised formula; None beyond 2**53.
 
     total_epochs * steps_per_epoch can reach 2**106, past numpy's integers, and numpy's
@@ -204,7 +204,7 @@ def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
     return -(-steps // steps_per_epoch)
 
 
-def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int) -> Any:
     """What ``policy`` gives at run updates 0 .. steps - 1 when it runs in a phase (see
     :func:`lrpol.clock.shifted`): its start value before the phase, then its own curve.
 
@@ -220,7 +220,7 @@ def phase_curve(policy: LRPolicy, ctx: TrainContext, start: int, length: int | N
     return np.concatenate([np.full(min(first_step, steps), inside[0]), inside[: max(0, steps - first_step)]])
 
 
-def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int):
+def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | None, unit: str, steps: int) -> tuple[int, Any] | None:
     """(first step, values) of a phase: what ``policy`` gives at run updates first step ..
     steps - 1 (at least one value), or None as for :func:`phase_curve`, and when the policy
     has no whole-curve formula (its ``evaluate_curve`` says None).
@@ -228,8 +228,8 @@ def phase_part(policy: LRPolicy, ctx: TrainContext, start: int, length: int | No
     The cost is the phase's own updates, so a composite of many phases stays O(steps).
     """
     first_step, first_epoch, epochs, phase_steps = phase_geometry(ctx, start, length, unit)
-    spe = ctx.steps_per_epoch
-    if first_step != first_epoch * spe:
+    spe = known_steps_per_epoch(ctx)
+    if first_step is None or first_epoch is None or epochs is None or first_step != first_epoch * spe:
         return None
     phase = TrainContext(initial_lr=ctx.initial_lr, total_epochs=epochs, steps_per_epoch=spe)
     if phase.total_steps != phase_steps:

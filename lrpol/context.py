@@ -3,8 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from .arguments import Argument
+
+
+class RunView(Protocol):
+    """What a policy reads of a run: a :class:`TrainContext`, or, for a policy nested in a phase,
+    the phase's own clock over one (:class:`lrpol.clock.PhaseContext`)."""
+
+    @property
+    def initial_lr(self) -> float: ...
+    @property
+    def total_epochs(self) -> int: ...
+    @property
+    def steps_per_epoch(self) -> int | None: ...
+    @property
+    def total_steps(self) -> int | None: ...
+    @property
+    def global_step(self) -> int: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def current_lr(self) -> float | None: ...
+    @property
+    def metric(self) -> float | None: ...
+    @property
+    def metric_count(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -68,3 +93,10 @@ _CHECKED = (
     Argument("metric_count", int, "validation results so far", ge=0),
 )
 _OPTIONAL = {"steps_per_epoch", "metric"}
+
+
+def known_steps_per_epoch(ctx: RunView) -> int:
+    """``ctx.steps_per_epoch``, for what cannot be worked out without it (a whole curve)."""
+    if ctx.steps_per_epoch is None:
+        raise ValueError("this needs ctx.steps_per_epoch: the epoch of each update must be known")
+    return ctx.steps_per_epoch

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from .arguments import arguments_of
 from .context import TrainContext
@@ -22,7 +23,7 @@ from .hook import LRHook, checked_metric, drive
 from .policy import LRPolicy
 
 
-def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = None, metrics: Sequence[float] | None = None):
+def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = None, metrics: Sequence[float] | None = None) -> Any:
     """LRs of updates 0 .. ``steps`` - 1 (default: the whole run, ``ctx.total_steps``).
 
     The policy starts afresh (a stateful policy's own state is not touched), and the
@@ -51,7 +52,7 @@ def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = Non
     return lrs
 
 
-def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list[float] | None):
+def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list[float] | None) -> Any:
     """The curve by evaluating update after update, as LRHook does (the fallback for any policy)."""
     import numpy as np
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 
-from .context import TrainContext
+from .context import RunView, TrainContext
 from .errors import show_value
 from .policy import LRPolicy, nested_in
 
@@ -202,9 +202,9 @@ def as_float(value: object) -> float:
     if isinstance(value, (str, bytes, bool)):
         raise TypeError(f"metric must be a number, got {show_value(value)}")
     try:
-        return float(value)
+        return float(value)  # type: ignore[arg-type]  # float() itself says what it cannot take
     except OverflowError:  # an integer beyond float's range: as infinite, refused as such
-        return math.inf if value > 0 else -math.inf
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]  # only ints overflow
 
 
 def checked_metric(value: object) -> float:
@@ -222,5 +222,5 @@ def _not_finite(metric: float) -> ValueError:
 class _KeepInitialLR(LRPolicy):
     """No policy (a disabled entry): every update runs at lr0."""
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         return ctx.initial_lr

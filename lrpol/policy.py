@@ -5,10 +5,11 @@ from __future__ import annotations
 import abc
 import contextlib
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .arguments import Component, arguments_of, check_fields
-from .context import TrainContext
+from .context import RunView, TrainContext
 
 
 class LRPolicy(Component, abc.ABC):
@@ -23,11 +24,11 @@ class LRPolicy(Component, abc.ABC):
     counters; closed-form policies are pure functions of the context and have no state.
     """
 
-    def __init_subclass__(cls, **kwargs) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # Set before @dataclass runs, so it keeps this repr instead of writing its own.
         if "__repr__" not in vars(cls):
-            cls.__repr__ = LRPolicy.__repr__
+            cls.__repr__ = LRPolicy.__repr__  # type: ignore[method-assign]
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -46,9 +47,9 @@ class LRPolicy(Component, abc.ABC):
         """True when validation results drive this policy (or a policy nested in it)."""
         return any(child.reads_metric for _, child in self.children())
 
-    def children(self) -> list[tuple[str | tuple, LRPolicy]]:
+    def children(self) -> list[tuple[str | tuple[str, int], LRPolicy]]:
         """The policies nested in this one's arguments, as (argument name or (name, index), policy)."""
-        found = []
+        found: list[tuple[str | tuple[str, int], LRPolicy]] = []
         for argument in arguments_of(type(self)):
             if not argument.is_policy:
                 continue
@@ -65,10 +66,10 @@ class LRPolicy(Component, abc.ABC):
         return (inspect.getdoc(cls) or "").split("\n", 1)[0].rstrip(".").replace("``", "")
 
     @abc.abstractmethod
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         """The LR for the update at ``ctx.global_step`` / ``ctx.epoch``."""
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: list[float] | None):
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy
         array; see :func:`lrpol.curve`. None (the default) means: step through ``evaluate``.
         Closed-form policies override it with a vectorised formula."""
@@ -106,7 +107,7 @@ class LRPolicy(Component, abc.ABC):
                 child.load_state_dict(previous[key])
             raise
 
-    def check_state(self, ctx: TrainContext) -> None:
+    def check_state(self, ctx: RunView) -> None:
         """Raise ValueError, naming the field, when this policy's state does not fit ``ctx``:
         a loaded state that counted other validation results than the context reports, say.
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from .arguments import MAX_INTEGER
 from .clock import Phase, per_update, phase_clock, position, run_length, unit_ticks
-from .context import TrainContext
+from .context import RunView, TrainContext
 from .policy import LRPolicy
 
 
@@ -143,7 +143,7 @@ class Schedule(LRPolicy):
     #: What t counts; subclasses with a ``unit`` argument override it.
     unit: str = "step"
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         # The hot path: clock.position written out. A formula without T never reads the run's
         # length, which a phase may not know.
         if self.unit == "epoch":
@@ -155,7 +155,7 @@ class Schedule(LRPolicy):
             position(ctx, "step")  # raises, saying what is missing
         return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
 
-    def in_phase(self, phase: Phase, ctx: TrainContext) -> float:
+    def in_phase(self, phase: Phase, ctx: RunView) -> float:
         """The LR at ``ctx``'s update when this schedule runs in ``phase``: its clock counted
         from the phase's start (0 before it), its length the phase's. Only the clock it reads
         is read, so a phase that cannot know the other clock is no error."""

@@ -85,6 +85,8 @@ def _phases(pct_start: float, div_factor: float, final_div_factor: float, three_
     """
     low = peak / div_factor
     floor = low / final_div_factor
+    ends: tuple[float, ...]
+    lrs: tuple[tuple[float, float], ...]
     if three_phase:
         ends = (float(pct_start * total) - 1, float(2 * pct_start * total) - 2, total - 1)
         lrs = ((low, peak), (peak, low), (low, floor))

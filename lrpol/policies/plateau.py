@@ -1,11 +1,13 @@
 """ReduceOnPlateau: cut the LR when the validation metric stops improving."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 from ..arguments import MAX_INTEGER, arg
 from ..clock import epochs_spanned, per_epoch
-from ..context import TrainContext
+from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
 from ..policy import LRPolicy
 from ..registry import register
@@ -85,7 +87,7 @@ class ReduceOnPlateau(LRPolicy):
     def reads_metric(self) -> bool:
         return True
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         state = self._state
         if ctx.metric_count != state.seen:
             self._observe(ctx)
@@ -96,7 +98,7 @@ class ReduceOnPlateau(LRPolicy):
         lr = base * self.reduction_rate**state.reductions
         return lr if lr >= self.min_lr else min(self.min_lr, base)
 
-    def _observe(self, ctx: TrainContext) -> None:
+    def _observe(self, ctx: RunView) -> None:
         state = self._state
         if ctx.metric_count != state.seen + 1:
             raise ValueError(
@@ -104,7 +106,7 @@ class ReduceOnPlateau(LRPolicy):
                 f"{show_value(ctx.metric_count)}: evaluate after every report, and restore the policy and the context together"
             )
         metric = ctx.metric
-        if not _is_finite_number(metric):
+        if metric is None or not _is_finite_number(metric):
             raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {show_value(metric)}")
         state.seen += 1
         if state.best is None or self._improves(metric, state.best):
@@ -119,13 +121,14 @@ class ReduceOnPlateau(LRPolicy):
             state.bad_count = 0
             state.cooldown_left = self.cooldown
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         import numpy as np
 
         # The reduction count per epoch: epoch e runs with the reductions of results 0 .. e - 1.
         counter = replace(self, policy=None)  # the same counting, with a fresh state
         run = TrainContext(initial_lr=1.0, total_epochs=ctx.total_epochs)
-        reductions = np.empty(epochs_spanned(steps, ctx.steps_per_epoch))
+        spe = known_steps_per_epoch(ctx)
+        reductions = np.empty(epochs_spanned(steps, spe))
         for epoch in range(len(reductions)):
             counter.evaluate(run)
             reductions[epoch] = counter._state.reductions
@@ -133,15 +136,15 @@ class ReduceOnPlateau(LRPolicy):
                 run.metric, run.metric_count = metrics[epoch], run.metric_count + 1
         scale = self.reduction_rate**reductions
 
-        def reduced(base, scale):
+        def reduced(base: Any, scale: Any) -> Any:
             return np.where(scale == 1.0, base, np.maximum(base * scale, np.minimum(self.min_lr, base)))
 
         if self.policy is None:  # one value per epoch, repeated: no work per update
-            return per_epoch(reduced(np.full(len(scale), ctx.initial_lr), scale), steps, ctx.steps_per_epoch)
+            return per_epoch(reduced(np.full(len(scale), ctx.initial_lr), scale), steps, spe)
         base = self.policy.evaluate_curve(ctx, steps, metrics)
         if base is None:
             return None  # no whole-curve formula below: the caller steps through evaluate
-        return reduced(base, per_epoch(scale, steps, ctx.steps_per_epoch))
+        return reduced(base, per_epoch(scale, steps, spe))
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)
@@ -176,7 +179,7 @@ class ReduceOnPlateau(LRPolicy):
         super().load_state_dict({key: value for key, value in state.items() if key == "policy"})
         object.__setattr__(self, "_state", PlateauState(**own))
 
-    def check_state(self, ctx: TrainContext) -> None:
+    def check_state(self, ctx: RunView) -> None:
         # seen one short would replay the last result on the next evaluate; any other gap raises there, later.
         if self._state.seen != ctx.metric_count:
             raise ValueError(

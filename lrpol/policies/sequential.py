@@ -1,12 +1,14 @@
 """Sequential: policies one after another, each on its own clock."""
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from ..arguments import ArgumentError, arg
 from ..clock import UNITS, elapsed, phase_geometry, phase_part, shifted
-from ..context import TrainContext
+from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register
@@ -54,7 +56,7 @@ class Sequential(LRPolicy):
             raise ArgumentError("milestones", f"needs {len(self.policies) - 1} milestone(s) for {len(self.policies)} policies, got {len(self.milestones)}", code="wrong-count")
         object.__setattr__(self, "_results_before", [None] * len(self.policies))
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         t = elapsed(ctx, self.unit)
         phase = bisect_right(self.milestones, t)
         begin = self.milestones[phase - 1] if phase else 0
@@ -68,12 +70,13 @@ class Sequential(LRPolicy):
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return policy.evaluate(inner)
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         import numpy as np
 
         if self.reads_metric:
             return None  # results and phase clocks interleave: step through evaluate
-        scale = ctx.steps_per_epoch if self.unit == "epoch" else 1  # updates per unit
+        spe = known_steps_per_epoch(ctx)
+        scale = spe if self.unit == "epoch" else 1  # updates per unit
         starts = (0, *self.milestones)
         values = np.empty(steps)
         for phase, policy in enumerate(self.policies):
@@ -85,10 +88,10 @@ class Sequential(LRPolicy):
                 break
             if isinstance(policy, Schedule):  # on the phase's clock, wherever the phase starts
                 step = np.arange(begin, end)
-                part = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), step, step // ctx.steps_per_epoch, ctx.initial_lr)
-                if part is None:
+                inside = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), step, step // spe, ctx.initial_lr)
+                if inside is None:
                     return None
-                values[begin:end] = part
+                values[begin:end] = inside
                 continue
             part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
             if part is None:
@@ -114,7 +117,7 @@ class Sequential(LRPolicy):
         super().load_state_dict({key: value for key, value in state.items() if key != "results_before_phase"})
         object.__setattr__(self, "_results_before", list(counts))
 
-    def check_state(self, ctx: TrainContext) -> None:
+    def check_state(self, ctx: RunView) -> None:
         current = bisect_right(self.milestones, elapsed(ctx, self.unit))
         for phase, before in enumerate(self._results_before):
             if before is None:

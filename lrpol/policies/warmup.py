@@ -1,10 +1,12 @@
 """Warmup: a linear ramp up to another policy's LR, then that policy."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..arguments import arg
 from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
-from ..context import TrainContext
+from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..policy import LRPolicy, nested_in
 from ..registry import register
 from ..schedule import Schedule
@@ -49,7 +51,7 @@ class Warmup(LRPolicy):
     start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         t = elapsed(ctx, self.unit)
         policy = self.policy
         if policy is None:
@@ -67,20 +69,20 @@ class Warmup(LRPolicy):
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return target * (first + (1.0 - first) * t / self.duration)
 
-    def check_state(self, ctx: TrainContext) -> None:
+    def check_state(self, ctx: RunView) -> None:
         if self.policy is None:
             return
         inner = ctx if self.clock == "global" else shifted(ctx, self.duration, None, self.unit)
         with nested_in("policy"):
             self.policy.check_state(inner)
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics=None):
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         import numpy as np
 
         if self.reads_metric:
             return None  # results and phase clocks interleave: step through evaluate
         step = np.arange(steps)
-        epoch = step // ctx.steps_per_epoch
+        epoch = step // known_steps_per_epoch(ctx)
         if self.policy is None:
             target = np.full(steps, ctx.initial_lr)
         elif self.clock == "global":
