@@ -144,10 +144,11 @@ def phase_clock(phase: Phase, unit: str, needs_length: bool) -> tuple[int, int |
         if needs_length and epochs is None:
             raise ValueError("a phase counted in steps cannot tell its length in epochs without ctx.steps_per_epoch")
         return first_epoch, (epochs if needs_length else None)
-    if first_step is None:
-        raise ValueError("a phase counted in epochs cannot restart a step clock without ctx.steps_per_epoch")
+    # In the order clock.position reads them: the length in steps first, then the step.
     if needs_length and steps is None:
         raise ValueError("unit 'step' needs ctx.steps_per_epoch, to know the run's length in steps")
+    if first_step is None:
+        raise ValueError("a phase counted in epochs cannot restart a step clock without ctx.steps_per_epoch")
     return first_step, (steps if needs_length else None)
 
 
