@@ -14,7 +14,9 @@ import numbers
 import operator
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import MISSING, dataclass
+from typing import TypedDict, TypeGuard
 
 from .errors import JSON_TYPES, Invalid, did_you_mean, found_value, show_value, with_article
 
@@ -184,9 +186,10 @@ class Argument:
         given, value = value, self._convert(value, index)
         if self.choices is not None and value not in self.choices:
             raise ArgumentError(self.name, f"must be {self.describe_range()}, got {show_value(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)
-        if self.kind in (int, float) and not self._in_range(value):
+        # _convert gives an int or float for a number kind, so the isinstance tests only narrow.
+        if self.kind in (int, float) and isinstance(value, (int, float)) and not self._in_range(value):
             raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(given)}", code="out-of-range", index=index)
-        if self.kind is int and not -MAX_INTEGER <= value <= MAX_INTEGER:
+        if self.kind is int and isinstance(value, int) and not -MAX_INTEGER <= value <= MAX_INTEGER:
             bound = f"<= {MAX_INTEGER}" if value > 0 else f">= {-MAX_INTEGER}"
             raise ArgumentError(self.name, f"must be {bound} (2**53: integers beyond it are not exact as floats), got {_number(given)}", code="out-of-range", index=index)
         return value
@@ -206,7 +209,7 @@ class Argument:
             if isinstance(value, numbers.Integral):
                 return int(value)
             if math.isfinite(value) and float(value).is_integer():
-                return int(value)
+                return int(value)  # type: ignore[call-overload]  # int() takes any Real; the stubs give Real no __int__
             raise ArgumentError(self.name, f"expected an integer, got {_number(value)}", code="wrong-type", index=index)
         # True is an int to Python, but a boolean is never a number in a config.
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
@@ -225,7 +228,8 @@ class Argument:
         )
 
 
-def arg(*, doc: str, default: object = MISSING, gt=None, ge=None, lt=None, le=None, choices=None, min_items: int = 0, increasing: bool = False) -> typing.Any:
+# Any, as for dataclasses.field: the annotation of the field it declares gives its type.
+def arg(*, doc: str, default: object = MISSING, gt: float | None = None, ge: float | None = None, lt: float | None = None, le: float | None = None, choices: Iterable[str] | None = None, min_items: int = 0, increasing: bool = False) -> typing.Any:
     """Declare a policy argument as a dataclass field. The type comes from the annotation:
     ``float``, ``int``, ``str``, ``bool``, ``LRPolicy``, ``tuple[X, ...]`` for a list, and
     ``X | None`` for one that may be None."""
@@ -266,26 +270,34 @@ def check_fields(policy: object) -> None:
         object.__setattr__(policy, argument.name, value)  # policies are frozen dataclasses
 
 
-def _kind(cls: type, name: str, hint: object) -> dict:
+class _Shape(TypedDict):
+    """The :class:`Argument` fields an annotation gives."""
+
+    kind: type
+    many: bool
+    nullable: bool
+
+
+def _kind(cls: type, name: str, hint: object) -> _Shape:
     """``kind``, ``many`` and ``nullable`` from an annotation such as ``tuple[int, ...] | None``."""
-    found = {"many": False, "nullable": False}
+    many = nullable = False
     members = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else ()
     if members and type(None) in members:
-        found["nullable"] = True
+        nullable = True
         (hint,) = [m for m in members if m is not type(None)]
     if typing.get_origin(hint) is tuple:
         item, _ = typing.get_args(hint)  # tuple[X, ...]
-        found["many"], hint = True, item
-    if hint in VALUE_KINDS or (isinstance(hint, type) and issubclass(hint, Component)):
-        return {"kind": hint, **found}
+        many, hint = True, item
+    if isinstance(hint, type) and (hint in VALUE_KINDS or issubclass(hint, Component)):
+        return {"kind": hint, "many": many, "nullable": nullable}
     raise TypeError(f"{cls.__name__}.{name}: arguments must be annotated float, int, str, bool or LRPolicy (or tuples of them), not {hint!r}")
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[numbers.Real]:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _number(value: float) -> str:
+def _number(value: object) -> str:
     """Numbers as a config would spell them: 1 not 1.0, 0.5, 1e-08, inf; a huge integer by its length."""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)

@@ -7,9 +7,12 @@ decides whether to import (``build``/``load``) or not (``validate``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from .arguments import Argument, ArgumentError, arguments_of
+from .context import TrainContext
 from .document import MAX_LISTED_PROBLEMS, Document
 from .errors import (
     JSON_TYPES,
@@ -30,6 +33,8 @@ ENTRY_KEYS = ("name", "path", "args", "disabled")
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 
+_T = TypeVar("_T")
+
 
 @dataclass
 class Plan:
@@ -41,21 +46,23 @@ class Plan:
 
     at: tuple
     cls: type[LRPolicy] | None
-    args: dict
+    args: dict[str, object]
     disabled: bool
     label: str  # "ReducePoly" or "path my_pkg.Policy", for messages
 
 
 def value_at(data: object, path: tuple) -> object:
+    # Any: the tree is parsed data; indexing what is no container raises TypeError, which callers catch.
+    node: Any = data
     for key in path:
-        data = data[key]
-    return data
+        node = node[key]
+    return node
 
 
 class EntryChecker:
     """Collects every problem of one entry, then yields a :class:`Plan` if there were none."""
 
-    def __init__(self, doc: Document, variables: Variables, *, allow_paths=(), import_paths: bool = False, strict: bool = False):
+    def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False):
         self.doc = doc
         self.variables = variables
         self.prefixes = allowed_prefixes(allow_paths)
@@ -64,7 +71,7 @@ class EntryChecker:
         self.problems: list[Problem] = []  # the first MAX_LISTED_PROBLEMS
         self.unlisted = 0  # how many more were found
         self._first_unlisted: Problem | None = None
-        self._places: set = set()
+        self._places: set[tuple] = set()
 
     @property
     def found(self) -> int:
@@ -129,7 +136,7 @@ class EntryChecker:
     def _substitute(self, value: object, path: tuple) -> object:
         return substitute_tree(value, path, self.variables, self.reject)
 
-    def _typed(self, entry: dict, at: tuple, key: str, kind: type, *, default: object) -> object:
+    def _typed(self, entry: dict, at: tuple, key: str, kind: type[_T], *, default: _T | None) -> _T | None:
         if key not in entry:
             return default
         value = entry[key]
@@ -138,7 +145,7 @@ class EntryChecker:
         self.report((*at, key), f"{key!r} must be {with_article(JSON_TYPES[kind])}, got {a_json_type(value)}", code="wrong-type")
         return None
 
-    def _unknown_key(self, path: tuple, message: str, known, code: str) -> None:
+    def _unknown_key(self, path: tuple, message: str, known: Sequence[str], code: str) -> None:
         key = path[-1]
         if isinstance(key, str):
             # The hint (a fuzzy match against every known name) is worked out only for listed problems.
@@ -175,11 +182,11 @@ class EntryChecker:
             self.report(where, f"path {path!r} was not checked: validation never imports code", "its arguments are checked when the policy is built", "unchecked-path")
         return None
 
-    def _check_args(self, cls: type[LRPolicy], label: str, args: dict, at: tuple) -> dict:
+    def _check_args(self, cls: type[LRPolicy], label: str, args: dict, at: tuple) -> dict[str, object]:
         declared = {argument.name: argument for argument in arguments_of(cls)}
         if not declared:  # an undeclared signature: the constructor itself judges the arguments
-            return self._substitute(args, at)
-        checked = {}
+            return substitute_tree(args, at, self.variables, self.reject)
+        checked: dict[str, object] = {}
         for key, value in args.items():
             argument = declared.get(key)
             if argument is None and self._first_unlisted is not None and (*at, key) not in self._places:
@@ -199,7 +206,7 @@ class EntryChecker:
                 self.report((*at, name), f"missing required argument {name!r} for {label} ({argument.expects()})", code="missing-argument")
         return checked
 
-    def _nested(self, argument: Argument, value: object, at: tuple):
+    def _nested(self, argument: Argument, value: object, at: tuple) -> Plan | tuple[Plan | None, ...] | None:
         """The plan(s) of the entries an argument holds: one entry, or a list of them."""
         if value is None and argument.nullable:
             return None
@@ -224,6 +231,9 @@ class EntryChecker:
         None when it cannot be built (refused). A nested ``path`` entry that was checked
         without importing it is built as a stand-in, so the outer policy's checks still run.
         """
+        cls = plan.cls
+        if cls is None:  # a path checked without importing it; _built gives a nested one a stand-in instead
+            raise ValueError(f"{plan.label} was not imported, so it cannot be built")
         args = {}
         for key, value in plan.args.items():
             built = self._built(value)
@@ -231,7 +241,7 @@ class EntryChecker:
                 return None
             args[key] = built
         try:
-            return plan.cls(**args)
+            return cls(**args)
         except ArgumentError as error:
             self.reject((*plan.at, "args", *error.path), error)
         except (Exception, SystemExit) as error:  # user code may raise anything, sys.exit() too; the config is what is wrong
@@ -261,5 +271,5 @@ class _Unchecked(LRPolicy):
     def __init__(self, label: str):
         self.label = label
 
-    def evaluate(self, ctx) -> float:
+    def evaluate(self, ctx: TrainContext) -> float:
         raise RuntimeError(f"{self.label} was not imported: validation only checks its shape")

@@ -266,7 +266,7 @@ def _show_preview(options: argparse.Namespace) -> int:
 # -- list, describe ---------------------------------------------------------------------------
 
 
-def _list(options) -> int:
+def _list(options: argparse.Namespace) -> int:
     policies = registered()
     width = max(map(len, policies))
     for name, cls in policies.items():
@@ -275,7 +275,7 @@ def _list(options) -> int:
     return EXIT_OK
 
 
-def _describe(options) -> int:
+def _describe(options: argparse.Namespace) -> int:
     from .arguments import arguments_of
 
     try:

@@ -21,7 +21,7 @@ from .variables import Variables, check_definitions, config_variables
 DEFAULT_POINTER = "/train/lr_policy"
 
 
-def validate(source, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
+def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
     """Every problem in ``source`` (a file path, a mapping, or a parsed :class:`Document`),
     sorted by position; ``[]`` when valid.
 
@@ -79,7 +79,7 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     """
     checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
     policy = checker.construct(plan) if plan is not None else None
-    if policy is None:
+    if plan is None or policy is None:
         raise ConfigError(checker.result())
     return None if plan.disabled else policy
 
@@ -115,7 +115,7 @@ def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
     return settings
 
 
-def _document(source) -> Document:
+def _document(source: str | os.PathLike | Mapping | Document) -> Document:
     if isinstance(source, Document):
         return source
     if isinstance(source, (str, os.PathLike)):
@@ -125,7 +125,7 @@ def _document(source) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def _check(doc: Document, pointer, definitions: dict, allow_paths, *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
+def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
     try:
         at = locate(doc, pointer)

@@ -122,8 +122,9 @@ class ConfigError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def did_you_mean(word: str, choices: Sequence[str], *, listing: str = "expected one of") -> str:
-    """A hint naming the closest choice, or listing them all when none is close.
+def did_you_mean(word: object, choices: Sequence[str], *, listing: str = "expected one of") -> str:
+    """A hint naming the closest choice, or listing them all when none is close (only a
+    string ``word`` is matched: any other value, None say, gets the listing).
 
     >>> did_you_mean("decay_rato", ["decay_ratio", "decay_freq"])
     "did you mean 'decay_ratio'?"

@@ -12,12 +12,17 @@ import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .context import TrainContext
 from .curve import curve, fresh_copy
 from .hook import LRHook, drive
 from .policies.plateau import ReduceOnPlateau
 from .policy import LRPolicy
+
+if TYPE_CHECKING:  # numpy is imported where a curve is computed, not when lrpol is
+    import numpy as np
+    from numpy.typing import NDArray
 
 #: The table shows at most this many epochs; longer runs show every k-th one.
 MAX_TABLE_ROWS = 40
@@ -28,7 +33,7 @@ class Curve:
     """The LR of every update of a run, with what happened at the end of each epoch."""
 
     steps_per_epoch: int
-    lrs: object  # numpy array: lrs[s] is the LR update s runs at
+    lrs: NDArray[np.float64]  # lrs[s] is the LR update s runs at
     final_lr: float  # the LR after the last update (what a longer run would start at)
     metrics: dict[int, float] = field(default_factory=dict)  # epoch -> result reported after it
     reductions: list[int] = field(default_factory=list)  # epochs after whose result the LR dropped
@@ -52,8 +57,9 @@ def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | 
 
     ``metrics[e]`` is reported after epoch e (fewer metrics: no more validations after them).
     """
-    spe = ctx.steps_per_epoch
-    steps = ctx.total_steps
+    spe, steps = ctx.steps_per_epoch, ctx.total_steps
+    if spe is None or steps is None:
+        raise ValueError("a preview needs ctx.steps_per_epoch: the epoch of each update must be known")
     if steps > MAX_UPDATES:
         raise ValueError(f"the run has {steps:,} updates; a preview covers at most {MAX_UPDATES:,} (pass a smaller --epochs or --steps-per-epoch)")
     with_after = curve(policy, ctx, steps=steps + 1, metrics=metrics)  # one more: the LR after the run
@@ -66,12 +72,15 @@ def simulate(policy: LRPolicy | None, ctx: TrainContext, metrics: list[float] | 
 
 def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) -> list[int]:
     """The epochs whose validation result made a ReduceOnPlateau (anywhere in the policy) reduce."""
+    spe = ctx.steps_per_epoch
+    if spe is None:
+        raise ValueError("a preview needs ctx.steps_per_epoch: the epoch of each update must be known")
     fresh = fresh_copy(policy)
-    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=ctx.steps_per_epoch)
+    run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=spe)
     hook = LRHook(fresh, run, lambda lr: None)
     # As in training, with a result after each epoch; only the updates that end an epoch
     # matter for counting, so the ones between them are skipped.
-    counts = [plateau_reductions(fresh) for _ in drive(hook, len(metrics) * run.steps_per_epoch, metrics, epoch_ends_only=True)]
+    counts = [plateau_reductions(fresh) for _ in drive(hook, len(metrics) * spe, metrics, epoch_ends_only=True)]
     counts.append(plateau_reductions(fresh))  # after the last result
     return [epoch for epoch in range(len(metrics)) if counts[epoch + 1] > counts[epoch]]
 
@@ -97,8 +106,9 @@ def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:
 
 def metric_mode(policy: LRPolicy) -> str:
     """"max" or "min": how the first metric-driven policy in the tree (depth first) reads results."""
-    if getattr(policy, "mode", None) in ("min", "max"):
-        return policy.mode
+    mode = getattr(policy, "mode", None)  # any policy may have one, not only ReduceOnPlateau
+    if isinstance(mode, str) and mode in ("min", "max"):
+        return mode
     for _, child in policy.children():
         if child.reads_metric:
             return metric_mode(child)

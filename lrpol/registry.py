@@ -14,10 +14,14 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from .errors import Invalid, did_you_mean, safe_repr, show_error
 from .policy import LRPolicy
+
+if TYPE_CHECKING:  # importlib.metadata is imported only when plugins are looked for
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "lrpol.policies"
 #: The package that defines the built-in policies.
@@ -36,7 +40,7 @@ _DOTTED = re.compile(DOTTED_PATTERN)
 _USER_CODE_ERRORS = (Exception, SystemExit)
 
 _policies: dict[str, type[LRPolicy]] = {}
-_pending_plugins: dict | None = None  # entry-point name -> EntryPoint, once discovered
+_pending_plugins: dict[str, EntryPoint] | None = None  # entry-point name -> EntryPoint, once discovered
 _broken_plugins: dict[str, str] = {}
 
 
@@ -47,7 +51,14 @@ class RegistryError(Invalid):
         super().__init__(reason, hint, code=code)
 
 
-def register(target=None, /, *, name: str | None = None):
+_P = TypeVar("_P", bound="type[LRPolicy]")
+
+
+@overload
+def register(target: _P, /, *, name: str | None = None) -> _P: ...
+@overload
+def register(target: str | None = None, /, *, name: str | None = None) -> Callable[[_P], _P]: ...
+def register(target: _P | str | None = None, /, *, name: str | None = None) -> _P | Callable[[_P], _P]:
     """Class decorator: register a policy under its class name (or ``name``); returns it unchanged.
 
     Use as ``@register``, ``@register("Name")`` or ``@register(name="Name")``.
@@ -60,7 +71,7 @@ def register(target=None, /, *, name: str | None = None):
     return _add(target, name)
 
 
-def _add(cls: type, name: str | None) -> type:
+def _add(cls: _P, name: str | None) -> _P:
     if not (isinstance(cls, type) and issubclass(cls, LRPolicy)):
         raise TypeError(f"only LRPolicy subclasses can be registered, not {cls!r}")
     name = name or cls.__name__
@@ -109,7 +120,7 @@ def builtin() -> dict[str, type[LRPolicy]]:
     return {name: cls for name, cls in sorted(_policies.items()) if name == cls.__name__ and cls.__module__.startswith(BUILTIN_PACKAGE + ".")}
 
 
-def _discover_plugins() -> dict:
+def _discover_plugins() -> dict[str, EntryPoint]:
     global _pending_plugins
     if _pending_plugins is None:
         from importlib.metadata import entry_points
@@ -118,7 +129,7 @@ def _discover_plugins() -> dict:
     return _pending_plugins
 
 
-def _load_plugin(name: str, entry_point) -> None:
+def _load_plugin(name: str, entry_point: EntryPoint) -> None:
     try:
         cls = entry_point.load()
         if _policies.get(name) is not cls:  # the plugin module may have registered it itself

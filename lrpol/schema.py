@@ -23,12 +23,17 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
+from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
+
+if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
+    from jsonschema import Draft202012Validator
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: The schemas' ``$id``: names, not addresses, so they stay valid wherever the files are copied.
@@ -88,7 +93,7 @@ def _item_schema(argument: Argument) -> dict:
     return schema
 
 
-def args_schema(cls: type) -> dict:
+def args_schema(cls: type[LRPolicy]) -> dict:
     """The schema of a policy's ``args`` object: strict, every argument typed and bounded."""
     arguments = arguments_of(cls)
     schema = {
@@ -102,7 +107,7 @@ def args_schema(cls: type) -> dict:
     return schema
 
 
-def entry_schema(policies: dict[str, type]) -> dict:
+def entry_schema(policies: dict[str, type[LRPolicy]]) -> dict:
     """The schema of one component entry, over the given name -> class mapping."""
     per_policy = []
     for name, cls in policies.items():
@@ -129,14 +134,14 @@ def entry_schema(policies: dict[str, type]) -> dict:
     }
 
 
-def _defs(policies: dict[str, type]) -> dict:
+def _defs(policies: dict[str, type[LRPolicy]]) -> dict:
     return {
         "entry": entry_schema(policies),
         "variable": {"type": "string", "pattern": WHOLE_REFERENCE_PATTERN, "description": "a {VAR} reference, replaced by the variable's value"},
     }
 
 
-def lr_policy_schema(policies: dict[str, type] | None = None) -> dict:
+def lr_policy_schema(policies: dict[str, type[LRPolicy]] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
         "$schema": DIALECT,
@@ -149,7 +154,7 @@ def lr_policy_schema(policies: dict[str, type] | None = None) -> dict:
     }
 
 
-def train_config_schema(policies: dict[str, type] | None = None) -> dict:
+def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
         "$schema": DIALECT,
@@ -166,7 +171,7 @@ def train_config_schema(policies: dict[str, type] | None = None) -> dict:
     }
 
 
-def generate(policies: dict[str, type] | None = None) -> dict[str, dict]:
+def generate(policies: dict[str, type[LRPolicy]] | None = None) -> dict[str, dict]:
     """File name -> schema, for every published schema."""
     return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies)}
 
@@ -178,10 +183,10 @@ def render(schema: dict) -> str:
 
 def packaged(name: str) -> dict:
     """A schema as shipped inside the installed package (``lr_policy.schema.json`` or ``train_config.schema.json``)."""
-    return json.loads(resources.files("lrpol").joinpath("schemas", name).read_text(encoding="utf-8"))
+    return json.loads(resources.files("lrpol").joinpath("schemas").joinpath(name).read_text(encoding="utf-8"))  # one part per call: Traversable.joinpath takes one before Python 3.11
 
 
-def validator(name: str = TRAIN_CONFIG):
+def validator(name: str = TRAIN_CONFIG) -> Draft202012Validator:
     """A ``jsonschema`` validator for a shipped schema, for checking data with plain JSON Schema.
 
     ``lrpol.validate`` is stricter (it also resolves variables and runs the constructors)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from typing import TypeVar, overload
 
 from .document import Budget, Exhausted
 from .errors import Invalid, did_you_mean
@@ -116,6 +117,13 @@ class Variables:
         return value
 
 
+_K = TypeVar("_K")
+
+
+@overload
+def substitute_tree(value: dict[_K, object], path: tuple, variables: Variables, on_error: Callable[[tuple, VariableError], None]) -> dict[_K, object]: ...
+@overload
+def substitute_tree(value: object, path: tuple, variables: Variables, on_error: Callable[[tuple, VariableError], None]) -> object: ...
 def substitute_tree(value: object, path: tuple, variables: Variables, on_error: Callable[[tuple, VariableError], None]) -> object:
     """A copy of ``value`` with every string's references substituted (keys are left alone).
 

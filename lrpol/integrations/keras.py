@@ -36,7 +36,7 @@ class LRPolicyCallback(keras.callbacks.Callback):
         self.hook: LRHook | None = None
         self._pending_state: dict | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
         variable = self.model.optimizer.learning_rate
         if not isinstance(variable, keras.Variable):
             raise TypeError("the optimizer's learning_rate is a Keras schedule; give it a number and let the lrpol policy schedule it")
@@ -48,17 +48,23 @@ class LRPolicyCallback(keras.callbacks.Callback):
             self.hook.load_state_dict(self._pending_state)
             self._pending_state = None
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.hook.step()
+    def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
+        self._started().step()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         if self.monitor is not None:
             logs = logs or {}
             if self.monitor not in logs:
                 raise LookupError(f"no {self.monitor!r} in this epoch's logs; {did_you_mean(self.monitor, list(logs), listing='they have')}")
-            self.hook.report_metric(logs[self.monitor])
+            self._started().report_metric(logs[self.monitor])
         if self.ctx.steps_per_epoch is None:
-            self.hook.next_epoch()
+            self._started().next_epoch()
+
+    def _started(self) -> LRHook:
+        # Keras calls on_train_begin first; a callback driven by hand may not have.
+        if self.hook is None:
+            raise RuntimeError("training has not begun: on_train_begin makes the hook")
+        return self.hook
 
     def state_dict(self) -> dict:
         if self.hook is None:

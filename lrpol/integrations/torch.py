@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 
 from ..context import TrainContext
 from ..hook import LRHook
 from ..policy import LRPolicy
+
+if TYPE_CHECKING:  # torch.distributed is imported only when a distributed_metric is made
+    from torch.distributed import ProcessGroup
 
 #: The param-group key holding the group's LR as a multiple of lr0.
 SCALE_KEY = "lrpol_scale"
@@ -68,7 +72,7 @@ def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
     return apply
 
 
-def distributed_metric(op: str = "mean", group=None) -> Callable[[float], float]:
+def distributed_metric(op: str = "mean", group: ProcessGroup | None = None) -> Callable[[float], float]:
     """A ``reduce_metric`` that combines a validation result over ``torch.distributed`` ranks.
 
     ``op`` is "mean", "max" or "min". Every rank gathers every rank's value and combines
