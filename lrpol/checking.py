@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .arguments import Argument, ArgumentError, arguments_of
-from .context import TrainContext
+from .context import RunView
 from .document import MAX_LISTED_PROBLEMS, Document
 from .errors import (
     JSON_TYPES,
@@ -271,5 +271,5 @@ class _Unchecked(LRPolicy):
     def __init__(self, label: str):
         self.label = label
 
-    def evaluate(self, ctx: TrainContext) -> float:
+    def evaluate(self, ctx: RunView) -> float:
         raise RuntimeError(f"{self.label} was not imported: validation only checks its shape")
