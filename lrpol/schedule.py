@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from .arguments import MAX_INTEGER
-from .clock import Phase, per_update, phase_clock, position, run_length, unit_ticks
-from .context import RunView, TrainContext
+from .clock import Phase, epochs_spanned, phase_clock, position, run_length
+from .context import RunView, TrainContext, known_steps_per_epoch
 from .policy import LRPolicy
 
 
@@ -163,24 +163,47 @@ class Schedule(LRPolicy):
         t = (ctx.epoch if self.unit == "epoch" else ctx.global_step) - first
         return self.formula(t if t > 0 else 0, total, ctx.initial_lr, SCALAR)
 
-    def curve_in_phase(self, phase: Phase, step: Any, epoch: Any, lr0: float) -> Any:
-        """:meth:`in_phase` for numpy arrays of a run's updates and their epochs; None when the
-        phase lies beyond numpy's exact integers (the caller then steps through it)."""
+    def curve_in_phase(self, phase: Phase, begin: int, end: int, steps_per_epoch: int, lr0: float) -> Any:
+        """:meth:`in_phase` for the run's updates ``begin`` .. ``end`` - 1, as a numpy array; None
+        when the phase lies beyond numpy's exact integers (the caller then steps through it)."""
         import numpy as np
 
         first, total = phase_clock(phase, self.unit, self.uses_length)
         if max(first, total or 0) > MAX_INTEGER:
             return None
-        t = np.maximum((epoch if self.unit == "epoch" else step) - first, 0)
-        return np.broadcast_to(self.formula(t, total, lr0, ARRAY), np.shape(step))
+        per_epoch = self.unit == "epoch"
+
+        def compute(step: Any) -> Any:
+            return self.formula(np.maximum((step // steps_per_epoch if per_epoch else step) - first, 0), total, lr0, ARRAY)
+
+        return in_chunks(begin, end, compute)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         unit = self.unit
         total = run_length(ctx, unit) if self.uses_length else None
         if self.uses_length and total is None:
             return None  # a run longer than numpy's exact integers: stepped through evaluate
-        import numpy as np
+        lr0 = ctx.initial_lr
+        if unit == "step":
+            return in_chunks(0, steps, lambda step: self.formula(step, total, lr0, ARRAY))
+        # One value per epoch, then each update takes its epoch's: the formula runs once an epoch.
+        spe = known_steps_per_epoch(ctx)
+        per_epoch = in_chunks(0, epochs_spanned(steps, spe), lambda epoch: self.formula(epoch, total, lr0, ARRAY))
+        return in_chunks(0, steps, lambda step: per_epoch[step // spe])
 
-        t = unit_ticks(ctx, steps, unit)
-        values = np.broadcast_to(self.formula(t, total, ctx.initial_lr, ARRAY), t.shape)  # a constant, too
-        return per_update(values, ctx, steps, unit)
+
+#: Updates (or epochs) a whole curve computes at once: a formula's temporaries are this long,
+#: not as long as the run, so a curve's memory stays close to its own array's.
+CHUNK = 1 << 16
+
+
+def in_chunks(begin: int, end: int, compute: Callable[[Any], Any]) -> Any:
+    """The values for positions ``begin`` .. ``end`` - 1 as a numpy array, ``compute(positions)``
+    filling them a chunk at a time (a number fills its chunk, for a constant)."""
+    import numpy as np
+
+    out = np.empty(max(end - begin, 0))
+    for start in range(begin, end, CHUNK):
+        positions = np.arange(start, min(start + CHUNK, end))
+        out[start - begin : start - begin + len(positions)] = compute(positions)
+    return out

@@ -87,8 +87,7 @@ class Sequential(LRPolicy):
             if begin >= steps:
                 break
             if isinstance(policy, Schedule):  # on the phase's clock, wherever the phase starts
-                step = np.arange(begin, end)
-                inside = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), step, step // spe, ctx.initial_lr)
+                inside = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), begin, end, spe, ctx.initial_lr)
                 if inside is None:
                     return None
                 values[begin:end] = inside

@@ -9,7 +9,7 @@ from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..policy import LRPolicy, nested_in
 from ..registry import register
-from ..schedule import Schedule
+from ..schedule import CHUNK, Schedule
 
 CLOCKS = ("restart", "global")
 
@@ -81,22 +81,26 @@ class Warmup(LRPolicy):
 
         if self.reads_metric:
             return None  # results and phase clocks interleave: step through evaluate
-        step = np.arange(steps)
-        epoch = step // known_steps_per_epoch(ctx)
+        spe = known_steps_per_epoch(ctx)
         if self.policy is None:
             target = np.full(steps, ctx.initial_lr)
         elif self.clock == "global":
             target = self.policy.evaluate_curve(ctx, steps, None)
-            if target is None:
-                return None
         elif isinstance(self.policy, Schedule):  # on the phase's clock, wherever the phase starts
-            target = self.policy.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), step, epoch, ctx.initial_lr)
-            if target is None:
-                return None
+            target = self.policy.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), 0, steps, spe, ctx.initial_lr)
         else:
             target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
-            if target is None:
-                return None
-        t = step if self.unit == "step" else epoch
+        if target is None:
+            return None
+        # The ramp covers the first `duration` units only: only those updates are scaled, in
+        # place and a chunk at a time.
+        ramped = min(steps, self.duration if self.unit == "step" else self.duration * spe)
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
-        return np.where(t < self.duration, target * (first + (1.0 - first) * t / self.duration), target)
+        target = np.asarray(target, dtype=float)
+        if not target.flags.writeable:  # a broadcast constant: made an array of its own, to scale
+            target = target.copy()
+        for start in range(0, ramped, CHUNK):
+            step = np.arange(start, min(start + CHUNK, ramped))
+            t = step if self.unit == "step" else step // spe
+            target[start : start + len(step)] *= first + (1.0 - first) * t / self.duration
+        return target
