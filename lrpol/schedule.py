@@ -112,7 +112,10 @@ class ArrayOps:
         arrays, one per column, as a tuple picked from a list unpacks."""
         import numpy as np
 
-        picked = np.asarray(values)[index]
+        table = np.asarray(values)
+        if table.dtype == object:  # integers past int64 (a period of 2**70 updates): as floats
+            table = np.asarray(values, dtype=float)
+        picked = table[index]
         return tuple(np.moveaxis(picked, -1, 0)) if picked.ndim > np.ndim(index) else picked
 
     @staticmethod
@@ -134,6 +137,8 @@ class Schedule(LRPolicy):
 
     #: Whether the formula reads T; one that does not works without ``steps_per_epoch``.
     uses_length: ClassVar[bool] = True
+    #: Whether it reads t at all; one that does not (a constant) reads no clock, so it runs in any phase.
+    uses_position: ClassVar[bool] = True
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         """The LR at position t of a run of length T (None when ``uses_length`` is False), for
@@ -145,7 +150,9 @@ class Schedule(LRPolicy):
 
     def evaluate(self, ctx: RunView) -> float:
         # The hot path: clock.position written out. A formula without T never reads the run's
-        # length, which a phase may not know.
+        # length, and one without t no clock: a phase may not know them.
+        if not self.uses_position:
+            return self.formula(0, None, ctx.initial_lr, SCALAR)
         if self.unit == "epoch":
             return self.formula(ctx.epoch, ctx.total_epochs if self.uses_length else None, ctx.initial_lr, SCALAR)
         if not self.uses_length:
@@ -159,6 +166,8 @@ class Schedule(LRPolicy):
         """The LR at ``ctx``'s update when this schedule runs in ``phase``: its clock counted
         from the phase's start (0 before it), its length the phase's. Only the clock it reads
         is read, so a phase that cannot know the other clock is no error."""
+        if not self.uses_position:
+            return self.formula(0, None, ctx.initial_lr, SCALAR)
         first, total = phase_clock(phase, self.unit, self.uses_length)
         t = (ctx.epoch if self.unit == "epoch" else ctx.global_step) - first
         return self.formula(t if t > 0 else 0, total, ctx.initial_lr, SCALAR)
@@ -168,6 +177,8 @@ class Schedule(LRPolicy):
         when the phase lies beyond numpy's exact integers (the caller then steps through it)."""
         import numpy as np
 
+        if not self.uses_position:
+            return in_chunks(begin, end, lambda step: self.formula(0, None, lr0, ARRAY))
         first, total = phase_clock(phase, self.unit, self.uses_length)
         if max(first, total or 0) > MAX_INTEGER:
             return None
@@ -179,6 +190,8 @@ class Schedule(LRPolicy):
         return in_chunks(begin, end, compute)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
+        if type(self).evaluate is not Schedule.evaluate:
+            return None  # a subclass changed evaluate: its curve is stepped through it, not the formula
         unit = self.unit
         total = run_length(ctx, unit) if self.uses_length else None
         if self.uses_length and total is None:
@@ -190,6 +203,15 @@ class Schedule(LRPolicy):
         spe = known_steps_per_epoch(ctx)
         per_epoch = in_chunks(0, epochs_spanned(steps, spe), lambda epoch: self.formula(epoch, total, lr0, ARRAY))
         return in_chunks(0, steps, lambda step: per_epoch[step // spe])
+
+
+def plain_schedule(policy: object) -> Schedule | None:
+    """``policy`` when its LR is exactly its formula, so a composite may read the formula on its
+    phase's clock; None for any other policy, and for a Schedule whose subclass overrides
+    ``evaluate`` or ``evaluate_curve`` (it is then run through them, as any policy is)."""
+    if isinstance(policy, Schedule) and type(policy).evaluate is Schedule.evaluate and type(policy).evaluate_curve is Schedule.evaluate_curve:
+        return policy
+    return None
 
 
 #: Updates (or epochs) a whole curve computes at once: a formula's temporaries are this long,

@@ -4,15 +4,32 @@ same LR, and the same error where the phase cannot know a clock."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrpol import CosineRestarts, DecayOnStep, LinearDecay, MultiStepDecay, OneCycle, ReduceCosine, ReducePoly, TrainContext
+from lrpol import (
+    Constant,
+    CosineRestarts,
+    DecayOnStep,
+    ExponentialDecay,
+    LinearDecay,
+    LRHook,
+    MultiStepDecay,
+    OneCycle,
+    ReduceCosine,
+    ReduceOnPlateau,
+    ReducePoly,
+    Sequential,
+    TrainContext,
+    Warmup,
+    curve,
+)
 from lrpol.clock import phase_geometry, shifted
+from lrpol.context import RunView
 from lrpol.schedule import Schedule
 
 UNITS = st.sampled_from(["step", "epoch"])
@@ -58,3 +75,57 @@ def test_a_schedule_reads_its_phase_as_a_phase_context_would_give_it(policy, sta
         assert got[1] == pytest.approx(expected[1], rel=1e-15)
     else:
         assert got == expected
+
+
+# -- found by comparing the core with its previous version --------------------------------------
+
+
+def test_a_constant_reads_no_clock_so_it_runs_in_any_phase():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3, epoch=1)  # no steps_per_epoch
+    assert Warmup(duration=1, unit="epoch", policy=Constant(factor=0.5)).evaluate(ctx) == 0.05
+    assert Sequential(policies=(Constant(factor=0.5, unit="epoch"),), milestones=(), unit="step").evaluate(TrainContext(initial_lr=0.1, total_epochs=2)) == 0.05
+    plateau = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, policy=Constant(factor=0.5))
+    assert Warmup(duration=1, unit="epoch", policy=plateau).evaluate(ctx) == 0.05
+
+
+@dataclass(frozen=True)
+class Floored(ReduceCosine):
+    """A schedule whose subclass changes evaluate: a composite must go through it."""
+
+    def evaluate(self, ctx: RunView) -> float:
+        return max(super().evaluate(ctx), 0.05)
+
+
+def test_a_schedule_subclass_that_overrides_evaluate_is_evaluated_in_a_phase():
+    run = TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=1)
+    policy = Warmup(duration=2, unit="epoch", policy=Floored(unit="epoch"))
+    lrs = list(curve(policy, run))
+    assert min(lrs[2:]) == 0.05 and lrs[-1] == 0.05  # floored, not the plain cosine's 0.0
+    assert lrs == [lr for _, lr in zip(range(10), drive_lrs(policy, run))]
+
+
+def drive_lrs(policy, run):
+    hook = LRHook(policy, TrainContext(initial_lr=run.initial_lr, total_epochs=run.total_epochs, steps_per_epoch=run.steps_per_epoch), lambda lr: None)
+    for _ in range(run.total_steps):
+        yield hook.ctx.current_lr
+        hook.step()
+
+
+def test_curves_are_arrays_of_their_own():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3, steps_per_epoch=4)
+    for policy in (Constant(factor=0.5), ReduceCosine(unit="step"), ExponentialDecay(gamma=0.9)):
+        lrs = curve(policy, ctx)
+        assert lrs.flags.writeable and lrs.strides == (8,)
+
+
+def test_periods_past_int64_still_give_a_curve():
+    # Accepted values: the second period is 2048 * 2**53 updates long, past numpy's integers.
+    policy = CosineRestarts(period=2048, period_mult=2**53)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=3000)
+    assert list(curve(policy, ctx)) == pytest.approx([policy.evaluate(replace(ctx, global_step=s)) for s in range(3000)], rel=1e-12)
+
+
+def test_cosine_near_the_float_limit_does_not_overflow():
+    policy = ReduceCosine(rate=0.9e308, unit="step")
+    ctx = TrainContext(initial_lr=1.5, total_epochs=1, steps_per_epoch=4, global_step=2)
+    assert policy.evaluate(ctx) == pytest.approx(1.35e308, rel=1e-12)

@@ -43,5 +43,7 @@ class ReduceCosine(Schedule):
     min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR anneals to, and stays at after the run")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        # (top - floor) * (1 + cos) / 2 with top = 2 * rate * lr0, written so that nothing is doubled
+        # (the same bits, as doubling and halving are exact, but no overflow near the float limit).
         floor = self.min_lr
-        return ops.where(t < total, floor + (2.0 * self.rate * lr0 - floor) * (1.0 + ops.cos(ops.pi * t / total)) / 2.0, floor)
+        return ops.where(t < total, floor + (self.rate * lr0 - floor / 2.0) * (1.0 + ops.cos(ops.pi * t / total)), floor)

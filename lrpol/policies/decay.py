@@ -116,6 +116,10 @@ class Constant(Schedule):
 
     uses_length = False
 
+    @property
+    def uses_position(self) -> bool:  # type: ignore[override]  # with no duration, t plays no part
+        return self.duration is not None
+
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         if self.duration is None:
             return lr0 * self.factor

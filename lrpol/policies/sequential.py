@@ -12,7 +12,7 @@ from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
 from ..policy import LRPolicy, nested_in
 from ..registry import register
-from ..schedule import Schedule
+from ..schedule import plain_schedule
 
 
 @register
@@ -65,8 +65,9 @@ class Sequential(LRPolicy):
             self._results_before[phase] = ctx.metric_count
         geometry = phase_geometry(ctx, begin, length, self.unit)
         policy = self.policies[phase]
-        if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
-            return policy.in_phase(geometry, ctx)
+        schedule = plain_schedule(policy)
+        if schedule is not None:  # its formula, on the phase's clock: nothing to build
+            return schedule.in_phase(geometry, ctx)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return policy.evaluate(inner)
 
@@ -86,8 +87,9 @@ class Sequential(LRPolicy):
             end = steps if last else min(steps, self.milestones[phase] * scale)
             if begin >= steps:
                 break
-            if isinstance(policy, Schedule):  # on the phase's clock, wherever the phase starts
-                inside = policy.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), begin, end, spe, ctx.initial_lr)
+            schedule = plain_schedule(policy)
+            if schedule is not None:  # on the phase's clock, wherever the phase starts
+                inside = schedule.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), begin, end, spe, ctx.initial_lr)
                 if inside is None:
                     return None
                 values[begin:end] = inside

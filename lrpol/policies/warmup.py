@@ -9,7 +9,7 @@ from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..policy import LRPolicy, nested_in
 from ..registry import register
-from ..schedule import CHUNK, Schedule
+from ..schedule import CHUNK, plain_schedule
 
 CLOCKS = ("restart", "global")
 
@@ -60,8 +60,9 @@ class Warmup(LRPolicy):
             target = policy.evaluate(ctx)
         else:  # the wrapped policy's clock starts when the warmup ends
             phase = phase_geometry(ctx, self.duration, None, self.unit)
-            if isinstance(policy, Schedule):  # its formula, on the phase's clock: nothing to build
-                target = policy.in_phase(phase, ctx)
+            schedule = plain_schedule(policy)
+            if schedule is not None:  # its formula, on the phase's clock: nothing to build
+                target = schedule.in_phase(phase, ctx)
             else:
                 target = policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=phase))
         if t >= self.duration:
@@ -86,8 +87,8 @@ class Warmup(LRPolicy):
             target = np.full(steps, ctx.initial_lr)
         elif self.clock == "global":
             target = self.policy.evaluate_curve(ctx, steps, None)
-        elif isinstance(self.policy, Schedule):  # on the phase's clock, wherever the phase starts
-            target = self.policy.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), 0, steps, spe, ctx.initial_lr)
+        elif (schedule := plain_schedule(self.policy)) is not None:  # on the phase's clock, wherever the phase starts
+            target = schedule.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), 0, steps, spe, ctx.initial_lr)
         else:
             target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
         if target is None:
