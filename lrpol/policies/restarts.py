@@ -11,12 +11,10 @@ from ..registry import register
 from ..schedule import Schedule
 
 
-@functools.lru_cache(maxsize=64)
 def period_starts(t_max: int, period: int, period_mult: int) -> tuple[int, ...]:
     """The t at which each period starts, from 0 up to the first one past ``t_max``.
 
     Integers throughout: a period never ends a step early or late, however long the run.
-    Remembered for the last few arguments.
 
     >>> period_starts(20, period=2, period_mult=3)
     (0, 2, 8, 26)
@@ -29,9 +27,11 @@ def period_starts(t_max: int, period: int, period_mult: int) -> tuple[int, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _periods(starts: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    """(start, length) of each period that ``starts`` begins."""
-    return tuple(zip(starts, [b - a for a, b in itertools.pairwise(starts)]))
+def _periods(bound: int, period: int, period_mult: int) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The starts of the periods up to ``bound``, and each period as (start, length): remembered
+    for the last few bounds, since a run's updates share them."""
+    starts = period_starts(bound, period, period_mult)
+    return starts, tuple(zip(starts, [b - a for a, b in itertools.pairwise(starts)]))
 
 
 @register
@@ -78,8 +78,8 @@ class CosineRestarts(Schedule):
             t_cur, length = t % self.period, self.period
         else:  # the period holding t, among the periods up to the next power of two past the
             # furthest t asked for, so that a run's updates share one list of periods
-            starts = period_starts(2 ** int(ops.largest(t)).bit_length(), self.period, self.period_mult)
-            start, length = ops.pick(_periods(starts), ops.count_passed(starts, t) - 1)
+            starts, periods = _periods(2 ** int(ops.largest(t)).bit_length(), self.period, self.period_mult)
+            start, length = ops.pick(periods, ops.count_passed(starts, t) - 1)
             t_cur = t - start
         # The same operations, in the same order, as torch: its values agree to the last bit.
         return self.min_lr + (lr0 - self.min_lr) * (1 + ops.cos(ops.pi * t_cur / length)) / 2
