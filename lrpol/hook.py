@@ -40,7 +40,7 @@ class LRHook:
     [0.1, 0.1, 0.05, 0.05, 0.025]
     """
 
-    __slots__ = ("policy", "ctx", "_apply", "_reduce_metric")
+    __slots__ = ("_policy", "ctx", "_apply", "_reduce_metric", "_lr_of", "_lr0", "_epochs", "_steps_per_epoch")
 
     def __init__(
         self,
@@ -50,11 +50,20 @@ class LRHook:
         *,
         reduce_metric: Callable[[float], float] | None = None,
     ):
-        self.policy = _KeepInitialLR() if policy is None else policy
         self.ctx = ctx
         self._apply = apply
         self._reduce_metric = reduce_metric
+        self.policy = _KeepInitialLR() if policy is None else policy  # binds it to the run
         self._refresh()
+
+    @property
+    def policy(self) -> LRPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: LRPolicy) -> None:
+        self._policy = policy
+        self._bind()
 
     def step(self) -> float:
         """Advance past the update that just ran; apply and return the next update's LR."""
@@ -65,10 +74,19 @@ class LRHook:
         steps_per_epoch = ctx.steps_per_epoch
         if steps_per_epoch is not None:
             ctx.epoch = step // steps_per_epoch
-        lr = self.policy.evaluate(ctx)
+        # The run's shape, as bound: compared by identity, the cheapest test (a value set again,
+        # even an equal one, only binds again).
+        if ctx.initial_lr is not self._lr0 or ctx.total_epochs is not self._epochs or steps_per_epoch is not self._steps_per_epoch:
+            self._bind()
+        lr = self._lr_of(ctx)
         ctx.current_lr = lr
         self._apply(lr)
         return lr
+
+    def _bind(self) -> None:
+        ctx = self.ctx
+        self._lr0, self._epochs, self._steps_per_epoch = ctx.initial_lr, ctx.total_epochs, ctx.steps_per_epoch
+        self._lr_of = self._policy.bind(ctx)
 
     def next_epoch(self) -> float:
         """Start the next epoch (only when ``steps_per_epoch`` is None); apply and return its LR."""
@@ -156,7 +174,10 @@ class LRHook:
         return {name: getattr(checked, name) for name in _COUNTERS}
 
     def _refresh(self) -> float:
-        lr = self.policy.evaluate(self.ctx)
+        ctx = self.ctx
+        if ctx.initial_lr is not self._lr0 or ctx.total_epochs is not self._epochs or ctx.steps_per_epoch is not self._steps_per_epoch:
+            self._bind()
+        lr = self._lr_of(ctx)
         self.ctx.current_lr = lr
         self._apply(lr)
         return lr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import inspect
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .arguments import Component, arguments_of, check_fields
@@ -68,6 +68,13 @@ class LRPolicy(Component, abc.ABC):
     @abc.abstractmethod
     def evaluate(self, ctx: RunView) -> float:
         """The LR for the update at ``ctx.global_step`` / ``ctx.epoch``."""
+
+    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+        """The function that gives the LR of an update of a run shaped like ``ctx`` (its lr0,
+        length and steps_per_epoch): what :class:`LRHook` calls on every update, and binds again
+        whenever that shape changes. By default :meth:`evaluate` itself; closed forms and
+        composites of them work out once, here, what does not change during the run."""
+        return self.evaluate
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy

@@ -162,6 +162,52 @@ class Schedule(LRPolicy):
             position(ctx, "step")  # raises, saying what is missing
         return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
 
+    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+        """The LR of an update as a function of the run's clock alone, T and lr0 fixed once."""
+        if plain_schedule(self) is None:
+            return self.evaluate
+        if self.unit == "epoch":
+            return self._bound(0, "epoch", ctx.total_epochs if self.uses_length else None, ctx.initial_lr)
+        total = ctx.total_steps if self.uses_length else None
+        if self.uses_length and total is None:
+            return self.evaluate  # raises, on every update, saying what is missing
+        return self._bound(0, "step", total, ctx.initial_lr)
+
+    def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
+        """:meth:`bind` for a schedule that runs in ``phase`` (see :meth:`in_phase`); None when the
+        phase cannot know the clock it reads, where :meth:`in_phase` raises, saying so."""
+        if not self.uses_position:
+            return self._bound(0, self.unit, None, ctx.initial_lr)
+        try:
+            first, total = phase_clock(phase, self.unit, self.uses_length)
+        except ValueError:
+            return None
+        return self._bound(first, self.unit, total, ctx.initial_lr)
+
+    def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
+        formula = self.formula
+        if not self.uses_position:
+            value = formula(0, None, lr0, SCALAR)
+            return lambda ctx: value
+        if first == 0:  # the run's own clock
+            if unit == "epoch":
+                return lambda ctx: formula(ctx.epoch, total, lr0, SCALAR)
+            return lambda ctx: formula(ctx.global_step, total, lr0, SCALAR)
+
+        if unit == "epoch":
+
+            def in_epoch_phase(ctx: RunView) -> float:
+                t = ctx.epoch - first
+                return formula(t if t > 0 else 0, total, lr0, SCALAR)
+
+            return in_epoch_phase
+
+        def in_step_phase(ctx: RunView) -> float:
+            t = ctx.global_step - first
+            return formula(t if t > 0 else 0, total, lr0, SCALAR)
+
+        return in_step_phase
+
     def in_phase(self, phase: Phase, ctx: RunView) -> float:
         """The LR at ``ctx``'s update when this schedule runs in ``phase``: its clock counted
         from the phase's start (0 before it), its length the phase's. Only the clock it reads

@@ -129,3 +129,43 @@ def test_cosine_near_the_float_limit_does_not_overflow():
     policy = ReduceCosine(rate=0.9e308, unit="step")
     ctx = TrainContext(initial_lr=1.5, total_epochs=1, steps_per_epoch=4, global_step=2)
     assert policy.evaluate(ctx) == pytest.approx(1.35e308, rel=1e-12)
+
+
+# -- the function the hook binds once per run shape ----------------------------------------------
+
+
+def composites() -> st.SearchStrategy:
+    inner = schedules()
+    return st.one_of(
+        inner,
+        st.builds(Warmup, duration=st.integers(1, 12), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=st.one_of(st.none(), inner)),
+        st.builds(
+            lambda policies, unit, gaps: Sequential(policies=tuple(policies), milestones=tuple(sum(gaps[: i + 1]) for i in range(len(policies) - 1)), unit=unit),
+            st.lists(st.one_of(inner, st.builds(Warmup, duration=st.integers(1, 6), unit=UNITS, policy=inner)), min_size=1, max_size=4),
+            UNITS,
+            st.lists(st.integers(1, 6), min_size=3, max_size=3),
+        ),
+    )
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(policy=composites(), epochs=st.integers(1, 8), steps_per_epoch=st.one_of(st.none(), st.integers(1, 5)), steps=st.lists(st.integers(0, 60), min_size=1, max_size=8))
+def test_the_bound_function_gives_what_evaluate_gives(policy, epochs, steps_per_epoch, steps):
+    ctx = TrainContext(initial_lr=0.3, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+    bound = policy.bind(ctx)
+    for step in steps:
+        at = replace(ctx, global_step=step, epoch=step // steps_per_epoch if steps_per_epoch else step % (epochs + 3))
+        assert outcome(lambda: bound(at)) == outcome(lambda: policy.evaluate(at))  # noqa: B023
+
+
+def test_the_hook_binds_again_when_the_run_changes():
+    applied = []
+    ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=1)
+    hook = LRHook(ReducePoly(poly_power=1.0), ctx, applied.append)
+    hook.step()
+    ctx.total_epochs = 8  # a trainer that learns the run is longer
+    hook.step()
+    ctx.initial_lr = 0.2
+    hook.step()
+    # lr0 * ((T - t) / T): epoch 1 of 4, then epoch 2 of 8, then epoch 3 of 8 at the new lr0.
+    assert applied == [0.1, 0.1 * (3 / 4), 0.1 * (6 / 8), 0.2 * (5 / 8)]

@@ -1,7 +1,7 @@
 """Sequential: policies one after another, each on its own clock."""
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -70,6 +70,23 @@ class Sequential(LRPolicy):
             return schedule.in_phase(geometry, ctx)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
         return policy.evaluate(inner)
+
+    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+        """Each phase's bound function, the phases worked out once; a phase is found by bisection."""
+        if self.reads_metric:
+            return self.evaluate  # results counted per phase: through evaluate
+        starts = (0, *self.milestones)
+        bound = []
+        for phase, policy in enumerate(self.policies):
+            length = self.milestones[phase] - starts[phase] if phase < len(self.milestones) else None
+            schedule = plain_schedule(policy)
+            function = None if schedule is None else schedule.bind_phase(phase_geometry(ctx, starts[phase], length, self.unit), ctx)
+            if function is None:
+                return self.evaluate
+            bound.append(function)
+        milestones = self.milestones
+        epochs = self.unit == "epoch"
+        return lambda c: bound[bisect_right(milestones, c.epoch if epochs else c.global_step)](c)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
         import numpy as np

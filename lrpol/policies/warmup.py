@@ -1,6 +1,6 @@
 """Warmup: a linear ramp up to another policy's LR, then that policy."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,36 @@ class Warmup(LRPolicy):
             return target
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return target * (first + (1.0 - first) * t / self.duration)
+
+    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+        """The ramp over the wrapped policy's own bound function, the phase worked out once."""
+        policy = self.policy
+        lr0 = ctx.initial_lr
+        if policy is None:
+            target: Callable[[RunView], float] | None = lambda c: lr0
+        elif self.clock == "global":
+            target = policy.bind(ctx)
+        else:
+            schedule = plain_schedule(policy)
+            target = None if schedule is None else schedule.bind_phase(phase_geometry(ctx, self.duration, None, self.unit), ctx)
+        if target is None:
+            return self.evaluate  # a policy that reads its phase through a context
+        duration = self.duration
+        first = 1.0 / (duration + 1) if self.start_factor is None else self.start_factor
+        rest = 1.0 - first
+        if self.unit == "epoch":
+
+            def ramped_by_epoch(c: RunView) -> float:
+                lr, t = target(c), c.epoch
+                return lr if t >= duration else lr * (first + rest * t / duration)
+
+            return ramped_by_epoch
+
+        def ramped_by_step(c: RunView) -> float:
+            lr, t = target(c), c.global_step
+            return lr if t >= duration else lr * (first + rest * t / duration)
+
+        return ramped_by_step
 
     def check_state(self, ctx: RunView) -> None:
         if self.policy is None:
