@@ -373,6 +373,9 @@ def _explain(text: str, file: str | None, message: str, index: int) -> ConfigErr
         return error(index, "extra data after the JSON document", "a JSON file holds exactly one value")
     if here in ("]", "}") and before is not None and text[before] == ",":
         return error(before, f"trailing comma before {here!r}", "JSON allows no trailing commas")
+    if message.startswith("Illegal trailing comma"):  # Python 3.13 says so itself, at the comma
+        closer = "}" if "object" in message else "]"
+        return error(index, f"trailing comma before {closer!r}", "JSON allows no trailing commas")
     if message.startswith("Expecting property name"):
         if here == "'":
             return error(index, "single-quoted key", "JSON strings use double quotes")
