@@ -65,6 +65,14 @@ class LRHook:
         self._policy = policy
         self._bind()
 
+    # A bound function is a closure: a copy or a pickle of the hook binds its own policy again.
+    def __getstate__(self) -> dict:
+        return {"policy": self._policy, "ctx": self.ctx, "apply": self._apply, "reduce_metric": self._reduce_metric}
+
+    def __setstate__(self, state: dict) -> None:
+        self.ctx, self._apply, self._reduce_metric = state["ctx"], state["apply"], state["reduce_metric"]
+        self.policy = state["policy"]
+
     def step(self) -> float:
         """Advance past the update that just ran; apply and return the next update's LR."""
         # The hot path: _refresh() written out, to save a call on every update.
@@ -84,9 +92,17 @@ class LRHook:
         return lr
 
     def _bind(self) -> None:
+        """Bind the policy to the run's present shape: the function first, then the shape it is for,
+        so that no update sees a new shape with an old function. A policy that cannot bind to
+        this shape (say, a length that is not a number) is evaluated as it is, raising where it
+        always did, at the update that needs what is wrong."""
         ctx = self.ctx
-        self._lr0, self._epochs, self._steps_per_epoch = ctx.initial_lr, ctx.total_epochs, ctx.steps_per_epoch
-        self._lr_of = self._policy.bind(ctx)
+        shape = (ctx.initial_lr, ctx.total_epochs, ctx.steps_per_epoch)
+        try:
+            self._lr_of = self._policy.bind(ctx)
+        except Exception:
+            self._lr_of = self._policy.evaluate
+        self._lr0, self._epochs, self._steps_per_epoch = shape
 
     def next_epoch(self) -> float:
         """Start the next epoch (only when ``steps_per_epoch`` is None); apply and return its LR."""

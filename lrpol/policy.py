@@ -139,3 +139,11 @@ def nested_in(key: str) -> Iterator[None]:
         yield
     except ValueError as error:
         raise ValueError(f"{key}: {error}") from error
+
+
+def same_methods(policy: LRPolicy, base: type, *names: str) -> bool:
+    """Whether ``policy``'s class keeps ``base``'s own ``names`` methods: a policy may then be run
+    through what ``base`` works out for it (its bound function, its phase clock), and a subclass
+    that changes one of them is run through its own."""
+    kind = type(policy)
+    return all(getattr(kind, name) is getattr(base, name) for name in names)

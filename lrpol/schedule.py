@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from .arguments import MAX_INTEGER
 from .clock import Phase, epochs_spanned, phase_clock, position, run_length
 from .context import RunView, TrainContext, known_steps_per_epoch
-from .policy import LRPolicy
+from .policy import LRPolicy, same_methods
 
 
 def _where(condition: bool, yes: Any, no: Any) -> Any:
@@ -187,8 +187,7 @@ class Schedule(LRPolicy):
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
         formula = self.formula
         if not self.uses_position:
-            value = formula(0, None, lr0, SCALAR)
-            return lambda ctx: value
+            return lambda ctx: formula(0, None, lr0, SCALAR)
         if first == 0:  # the run's own clock
             if unit == "epoch":
                 return lambda ctx: formula(ctx.epoch, total, lr0, SCALAR)
@@ -251,11 +250,20 @@ class Schedule(LRPolicy):
         return in_chunks(0, steps, lambda step: per_epoch[step // spe])
 
 
+def phase_schedule(policy: object) -> Schedule | None:
+    """``policy`` when it is a Schedule evaluated by its formula (its subclass may change how it
+    runs in a phase, :meth:`Schedule.in_phase`, but not :meth:`Schedule.evaluate`), so a
+    composite asks it for its LR in a phase; None otherwise (it then reads a PhaseContext)."""
+    if isinstance(policy, Schedule) and same_methods(policy, Schedule, "evaluate"):
+        return policy
+    return None
+
+
 def plain_schedule(policy: object) -> Schedule | None:
     """``policy`` when its LR is exactly its formula, so a composite may read the formula on its
-    phase's clock; None for any other policy, and for a Schedule whose subclass overrides
-    ``evaluate`` or ``evaluate_curve`` (it is then run through them, as any policy is)."""
-    if isinstance(policy, Schedule) and type(policy).evaluate is Schedule.evaluate and type(policy).evaluate_curve is Schedule.evaluate_curve:
+    phase's clock; None for any other policy, and for a Schedule whose subclass overrides how it
+    is evaluated (it is then run through its own methods, as any policy is)."""
+    if isinstance(policy, Schedule) and same_methods(policy, Schedule, "evaluate", "evaluate_curve", "in_phase", "curve_in_phase"):
         return policy
     return None
 

@@ -4,6 +4,8 @@ same LR, and the same error where the phase cannot know a clock."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from dataclasses import dataclass, replace
 
 import pytest
@@ -169,3 +171,88 @@ def test_the_hook_binds_again_when_the_run_changes():
     hook.step()
     # lr0 * ((T - t) / T): epoch 1 of 4, then epoch 2 of 8, then epoch 3 of 8 at the new lr0.
     assert applied == [0.1, 0.1 * (3 / 4), 0.1 * (6 / 8), 0.2 * (5 / 8)]
+
+
+# -- found by comparing the bound hook with the one that evaluated on every update ----------------
+
+
+def hook_lrs(policy, ctx, steps: int) -> list[float]:
+    applied: list[float] = []
+    hook = LRHook(policy, ctx, applied.append)
+    for _ in range(steps):
+        hook.step()
+    return applied
+
+
+@dataclass(frozen=True)
+class HalfWarmup(Warmup):
+    def evaluate(self, ctx: RunView) -> float:
+        return 0.5 * super().evaluate(ctx)
+
+
+@dataclass(frozen=True)
+class HalfSequential(Sequential):
+    def evaluate(self, ctx: RunView) -> float:
+        return 0.5 * super().evaluate(ctx)
+
+
+@dataclass(frozen=True)
+class Clipped(ReduceCosine):
+    def in_phase(self, phase, ctx: RunView) -> float:
+        return min(super().in_phase(phase, ctx), 0.3)
+
+
+def test_subclasses_that_change_how_they_are_evaluated_are_run_through_their_own_methods():
+    def run() -> TrainContext:  # a hook moves its context on: each run gets a new one
+        return TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=2)
+
+    plain = hook_lrs(Warmup(duration=2, policy=ReduceCosine(unit="step")), run(), 1)
+    assert hook_lrs(HalfWarmup(duration=2, policy=ReduceCosine(unit="step")), run(), 1) == [0.5 * lr for lr in plain]
+    assert hook_lrs(HalfSequential(policies=(Constant(),), milestones=()), run(), 1) == [0.5, 0.5]
+    assert hook_lrs(Sequential(policies=(Constant(), Clipped(unit="step")), milestones=(1,)), run(), 2) == [1.0, 0.3, 0.3]
+
+
+@dataclass
+class Knob(Schedule):
+    """A schedule without t whose argument its owner turns during the run."""
+
+    uses_position = False
+    scale: float = 1.0
+
+    def formula(self, t, total, lr0, ops):
+        return lr0 * self.scale
+
+
+def test_a_schedule_without_t_is_computed_at_every_update():
+    knob = Knob()
+    applied: list[float] = []
+    hook = LRHook(knob, TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=2), applied.append)
+    knob.scale = 0.1
+    hook.step()
+    assert applied == [1.0, 0.1]
+
+
+def test_a_policy_that_cannot_bind_raises_where_it_always_did_and_nothing_stale_is_applied():
+    applied: list[float] = []
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=1)
+    hook = LRHook(Constant(factor=0.5), ctx, applied.append)
+    ctx.total_epochs = None  # a trainer that breaks its own context
+    hook.policy = Sequential(policies=(Constant(), ReduceCosine()), milestones=(1,), unit="epoch")
+    for _ in range(2):  # the new policy's error at every update, never the old policy's LR
+        with pytest.raises(TypeError):
+            hook.step()
+    assert applied == [0.5]
+
+
+def test_a_copied_or_pickled_hook_runs_on_its_own_policy():
+    plateau = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=2)
+    hook = LRHook(Warmup(duration=1, clock="global", policy=plateau), ctx, lambda lr: None)
+    twin = copy.deepcopy(hook)
+    for value in (0.5, 0.4, 0.3):
+        twin.step()
+        twin.report_metric(value)
+    assert twin.state_dict()["policy"]["policy"]["seen"] == 3
+    assert hook.state_dict()["policy"]["policy"]["seen"] == 0
+    restored = pickle.loads(pickle.dumps(LRHook(ReduceCosine(unit="step"), TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=2), print)))
+    assert restored.step() == ReduceCosine(unit="step").evaluate(TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=2, global_step=1))

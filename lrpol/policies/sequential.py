@@ -10,9 +10,9 @@ from ..arguments import ArgumentError, arg
 from ..clock import UNITS, elapsed, phase_geometry, phase_part, shifted
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy, nested_in
+from ..policy import LRPolicy, nested_in, same_methods
 from ..registry import register
-from ..schedule import plain_schedule
+from ..schedule import phase_schedule, plain_schedule
 
 
 @register
@@ -65,7 +65,7 @@ class Sequential(LRPolicy):
             self._results_before[phase] = ctx.metric_count
         geometry = phase_geometry(ctx, begin, length, self.unit)
         policy = self.policies[phase]
-        schedule = plain_schedule(policy)
+        schedule = phase_schedule(policy)
         if schedule is not None:  # its formula, on the phase's clock: nothing to build
             return schedule.in_phase(geometry, ctx)
         inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
@@ -73,6 +73,8 @@ class Sequential(LRPolicy):
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """Each phase's bound function, the phases worked out once; a phase is found by bisection."""
+        if not same_methods(self, Sequential, "evaluate"):
+            return self.evaluate  # a subclass that changes evaluate is run through it
         if self.reads_metric:
             return self.evaluate  # results counted per phase: through evaluate
         starts = (0, *self.milestones)

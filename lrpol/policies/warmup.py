@@ -7,9 +7,9 @@ from typing import Any
 from ..arguments import arg
 from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
 from ..context import RunView, TrainContext, known_steps_per_epoch
-from ..policy import LRPolicy, nested_in
+from ..policy import LRPolicy, nested_in, same_methods
 from ..registry import register
-from ..schedule import CHUNK, plain_schedule
+from ..schedule import CHUNK, phase_schedule, plain_schedule
 
 CLOCKS = ("restart", "global")
 
@@ -60,7 +60,7 @@ class Warmup(LRPolicy):
             target = policy.evaluate(ctx)
         else:  # the wrapped policy's clock starts when the warmup ends
             phase = phase_geometry(ctx, self.duration, None, self.unit)
-            schedule = plain_schedule(policy)
+            schedule = phase_schedule(policy)
             if schedule is not None:  # its formula, on the phase's clock: nothing to build
                 target = schedule.in_phase(phase, ctx)
             else:
@@ -72,6 +72,8 @@ class Warmup(LRPolicy):
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """The ramp over the wrapped policy's own bound function, the phase worked out once."""
+        if not same_methods(self, Warmup, "evaluate"):
+            return self.evaluate  # a subclass that changes evaluate is run through it
         policy = self.policy
         lr0 = ctx.initial_lr
         if policy is None:
