@@ -176,19 +176,6 @@ def per_epoch(values: Any, steps: int, steps_per_epoch: int) -> Any:
     return np.asarray(values)[np.arange(steps) // steps_per_epoch]
 
 
-def unit_ticks(ctx: RunView, steps: int, unit: str) -> Any:
-    """t for the first ``steps`` updates of a run, one per update (``unit="step"``) or one per
-    epoch (``unit="epoch"``); :func:`per_update` expands values computed on them back."""
-    import numpy as np
-
-    return np.arange(steps if unit == "step" else epochs_spanned(steps, known_steps_per_epoch(ctx)))
-
-
-def per_update(values: Any, ctx: RunView, steps: int, unit: str) -> Any:
-    """Values computed on :func:`unit_ticks`, one per update."""
-    return values if unit == "step" else per_epoch(values, steps, known_steps_per_epoch(ctx))
-
-
 def run_length(ctx: RunView, unit: str) -> int | None:
     """T, the run's length in ``unit``, for a vectorised formula; None beyond 2**53.
 
