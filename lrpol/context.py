@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .arguments import Argument
 
 
 class RunView(Protocol):
-    """What a policy reads of a run: a :class:`TrainContext`, or, for a policy nested in a phase,
-    the phase's own clock over one (:class:`lrpol.clock.PhaseContext`)."""
+    """What a policy reads of a run: the fields of :class:`TrainContext`."""
 
     @property
     def initial_lr(self) -> float: ...
@@ -30,6 +29,8 @@ class RunView(Protocol):
     def metric(self) -> float | None: ...
     @property
     def metric_count(self) -> int: ...
+    @property
+    def history(self) -> dict: ...
 
 
 @dataclass(slots=True)
@@ -45,6 +46,9 @@ class TrainContext:
     - ``current_lr``: the LR in effect (the last one applied), None before the first.
     - ``metric``: the latest validation result, None before the first.
     - ``metric_count``: how many validation results have been reported so far.
+    - ``history``: what metric-driven policies remember of those results (ReduceOnPlateau's
+      counters), as JSON data nested like the policy; policies keep it up to date as they
+      are evaluated, and :class:`lrpol.LRHook` saves and restores it. A fresh run's is empty.
 
     >>> ctx = TrainContext(initial_lr=0.1, total_epochs=10, steps_per_epoch=100)
     >>> ctx.total_steps
@@ -59,8 +63,11 @@ class TrainContext:
     current_lr: float | None = None
     metric: float | None = None
     metric_count: int = 0
+    history: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.history, dict):
+            raise ValueError(f"history must be a dict, got {type(self.history).__name__}")
         for argument in _CHECKED:
             value = getattr(self, argument.name)
             if value is not None or argument.name not in _OPTIONAL:

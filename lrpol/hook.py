@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 
+from .clock import run_phase
 from .context import RunView, TrainContext
 from .errors import show_value
 from .policy import LRPolicy, nested_in
@@ -27,8 +28,9 @@ class LRHook:
       that follows from it at once. ``reduce_metric`` (optional) turns each value into
       the one the policy sees, such as a mean over distributed ranks.
     - ``next_epoch()`` advances the epoch for trainers that do not know ``steps_per_epoch``.
-    - ``state_dict()``/``load_state_dict()`` hold the context's counters and the
-      policy's state as JSON-ready data; together with the config they are the checkpoint.
+    - ``state_dict()``/``load_state_dict()`` hold the context's counters and its
+      ``history`` (under "policy": what the policy remembers of the validation results) as
+      JSON-ready data; together with the config they are the checkpoint.
 
     >>> from lrpol import DecayOnStep
     >>> lrs = []
@@ -128,36 +130,38 @@ class LRHook:
         return self._refresh()
 
     def state_dict(self) -> dict:
-        """The context's counters and the policy's state, JSON-serialisable."""
+        """The context's counters and its history, JSON-serialisable."""
         ctx = self.ctx
         return {
             "format": STATE_FORMAT,
             "context": {name: getattr(ctx, name) for name in _COUNTERS},
-            "policy": self.policy.state_dict(),
+            "policy": self.policy.save_history(ctx.history),
         }
 
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict` output and apply the restored update's LR.
 
         All or nothing: if the state is refused (a ValueError that names the field), the
-        hook, its policy and its context are left as they were, and nothing is applied.
-        Refused: anything :meth:`state_dict` cannot have written, such as a policy that
-        counted other validation results than the context reports.
+        hook and its context are left as they were, and nothing is applied. Refused:
+        anything :meth:`state_dict` cannot have written, such as a history that counted other
+        validation results than the context reports.
         """
         counters = self._checked_counters(state)
-        before = self.state_dict()
+        with nested_in("policy"):
+            history = self.policy.load_history(state["policy"])
+        ctx = self.ctx
+        before = ({name: getattr(ctx, name) for name in _COUNTERS}, ctx.history)
         try:
-            with nested_in("policy"):
-                self.policy.load_state_dict(state["policy"])
             for name in _COUNTERS:
-                setattr(self.ctx, name, counters[name])
+                setattr(ctx, name, counters[name])
+            ctx.history = history
             with nested_in("policy"):
-                self.policy.check_state(self.ctx)  # the policy's state against the restored counters
-            self.policy.evaluate(self.ctx)  # its own checks too, before anything is applied
+                self.policy.check_history(ctx, run_phase(ctx), history, 0)  # the history against the restored counters
+            self.policy.evaluate(ctx)  # its own checks too, before anything is applied
         except Exception:
-            self.policy.load_state_dict(before["policy"])
             for name in _COUNTERS:
-                setattr(self.ctx, name, before["context"][name])
+                setattr(ctx, name, before[0][name])
+            ctx.history = before[1]
             raise
         self._refresh()
 

@@ -6,22 +6,23 @@ import abc
 import contextlib
 import inspect
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .arguments import Component, arguments_of, check_fields
+from .clock import Phase, phase_context, run_phase
 from .context import RunView, TrainContext
+from .errors import show_value
 
 
 class LRPolicy(Component, abc.ABC):
     """A learning-rate policy: ``evaluate(ctx)`` returns the LR for update ``ctx.global_step``.
 
-    Policies describe a schedule; they never touch an optimizer (the hook does).
-    Built-in policies are frozen dataclasses whose fields are declared with
-    :func:`lrpol.arguments.arg`, so their constructors check every argument.
-    A policy whose LR depends on history (such as :class:`ReduceOnPlateau`) keeps
-    that history in a small state that ``state_dict``/``load_state_dict`` round-trip
-    through JSON, and ``check_state`` says whether a loaded state fits a context's
-    counters; closed-form policies are pure functions of the context and have no state.
+    Policies describe a schedule; they never touch an optimizer (the hook does). They are
+    values: built-in policies are frozen dataclasses whose fields are declared with
+    :func:`lrpol.arguments.arg`, so their constructors check every argument, and nothing in
+    them changes afterwards. What a metric-driven policy remembers of the validation results
+    (ReduceOnPlateau's counters) lives in the run, in ``ctx.history``, which :class:`LRHook`
+    saves and restores with its state.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -29,6 +30,13 @@ class LRPolicy(Component, abc.ABC):
         # Set before @dataclass runs, so it keeps this repr instead of writing its own.
         if "__repr__" not in vars(cls):
             cls.__repr__ = LRPolicy.__repr__  # type: ignore[method-assign]
+        # A subclass that changes how it is evaluated is run through its own methods in a phase
+        # too, and its curve is stepped: what its base works out no longer describes it.
+        own = vars(cls)
+        if "evaluate" in own and "lr_in" not in own:
+            cls.lr_in = LRPolicy.lr_in  # type: ignore[method-assign]
+        if ("evaluate" in own or "evaluate_curve" in own) and "curve_in" not in own:
+            cls.curve_in = LRPolicy.curve_in  # type: ignore[method-assign]
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -79,56 +87,103 @@ class LRPolicy(Component, abc.ABC):
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy
         array; see :func:`lrpol.curve`. None (the default) means: step through ``evaluate``.
-        Closed-form policies override it with a vectorised formula."""
+        A policy with a closed form may override it with a vectorised formula."""
         return
 
-    def state_dict(self) -> dict:
-        """The policy's state as JSON-serialisable data: empty for a stateless policy, and
-        for a composite the states of its nested policies that have one."""
-        state: dict = {}
-        for where, child in self.children():
-            child_state = child.state_dict()
-            if child_state:
-                state[_key(where)] = child_state
-        return state
+    # -- in a phase: how composites run the policies nested in them ---------------------------
 
-    def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned (checked first: a bad state changes nothing).
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        """The LR at ``ctx``'s update when this policy runs in ``phase`` (see
+        :mod:`lrpol.clock`), with ``history`` its own part of the run's history and
+        ``results_before`` the validation results reported before it started.
 
-        A refusal is a ValueError naming the field, prefixed by where the nested policy
-        sits (``policies[1]: ReduceOnPlateau state: ...``).
+        Built-in policies read the phase as numbers; this default hands ``evaluate`` a
+        :class:`TrainContext` of the phase.
         """
+        return self.evaluate(phase_context(ctx, phase, history, results_before))
+
+    def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
+        """:meth:`lr_in` for the run's updates ``begin`` .. ``end`` - 1 at once, as a numpy
+        array, in a fresh run shaped like ``run`` where ``metrics[e]`` is reported after epoch
+        e; None (the default) when there is no whole-curve formula: the caller then steps."""
+        return
+
+    # -- history: what metric-driven policies remember, kept in ctx.history ----------------------
+
+    def save_history(self, history: dict) -> dict:
+        """``history`` (this policy's part of ``ctx.history``) as :class:`LRHook` saves it: JSON
+        data, empty for a policy that remembers nothing, and for a composite the parts of its
+        nested policies that are not empty."""
+        saved: dict = {}
+        for where, child in self.children():
+            key = state_key(where)
+            child_saved = child.save_history(history.get(key, {}))
+            if child_saved:
+                saved[key] = child_saved
+        return saved
+
+    def load_history(self, state: dict) -> dict:
+        """The history :meth:`save_history` wrote, checked: a new dict to become this policy's
+        part of ``ctx.history``. A refusal is a ValueError naming the field, prefixed by where
+        the nested policy sits (``policies[1]: ReduceOnPlateau state: ...``)."""
         if not isinstance(state, dict):
             raise ValueError(f"{type(self).__name__} state must be an object, got {type(state).__name__}")
-        children = {_key(where): child for where, child in self.children()}
-        unknown = sorted(set(state) - set(children))
+        children = {state_key(where): child for where, child in self.children()}
+        unknown = sorted(set(state) - set(children), key=str)
         if unknown:
-            raise ValueError(f"{type(self).__name__} has no state for {unknown}")
-        previous = {key: child.state_dict() for key, child in children.items()}
-        try:
-            for key, child in children.items():
-                with nested_in(key):
-                    child.load_state_dict(state.get(key, {}))
-        except Exception:
-            for key, child in children.items():
-                child.load_state_dict(previous[key])
-            raise
+            raise ValueError(f"{type(self).__name__} has no state for {show_value(unknown)}")
+        history = {}
+        for key, child in children.items():
+            with nested_in(key):
+                history[key] = child.load_history(state.get(key, {}))
+        return history
 
-    def check_state(self, ctx: RunView) -> None:
-        """Raise ValueError, naming the field, when this policy's state does not fit ``ctx``:
-        a loaded state that counted other validation results than the context reports, say.
+    def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
+        """Raise ValueError, naming the field, when ``history`` does not fit ``ctx``'s counters:
+        a loaded history that counted other validation results than the context reports, say.
 
-        :class:`LRHook` calls it after ``load_state_dict``, with the restored counters. The
-        default checks the nested policies against the same context; a composite that gives
-        them their own clock (Warmup, Sequential) checks them against that one.
+        :class:`LRHook` calls it after loading a state, with the restored counters. The default
+        checks the nested policies in the same phase; a composite that gives them phases of
+        their own (Warmup, Sequential) checks them in those.
         """
         for where, child in self.children():
-            with nested_in(_key(where)):
-                child.check_state(ctx)
+            key = state_key(where)
+            with nested_in(key):
+                child.check_history(ctx, phase, history.get(key, {}), results_before)
 
 
-def _key(where: str | tuple) -> str:
-    """A nested policy's key in a state: ``"policy"`` or ``"policies[1]"``."""
+class PhasedPolicy(LRPolicy):
+    """A built-in policy written for phases: :meth:`lr_in` and :meth:`curve_in` say everything,
+    and the whole run is the phase a top-level policy runs in."""
+
+    _written_lr_in: ClassVar[Callable[..., float]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        written = vars(cls).get("lr_in")
+        super().__init_subclass__(**kwargs)
+        if written is not None:  # what evaluate runs, also for a subclass whose evaluate calls it
+            cls._written_lr_in = written
+
+    def evaluate(self, ctx: RunView) -> float:
+        return self._written_lr_in(ctx, run_phase(ctx), ctx.history, 0)
+
+    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
+        return self.curve_in(ctx, run_phase(ctx), 0, steps, metrics or [], 0)
+
+    @abc.abstractmethod
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float: ...
+
+
+def slot(history: dict, key: str) -> dict:
+    """A nested policy's part of ``history``, made when it is first needed."""
+    part = history.get(key)
+    if part is None:
+        part = history[key] = {}
+    return part
+
+
+def state_key(where: str | tuple) -> str:
+    """A nested policy's key in a history or a saved state: ``"policy"`` or ``"policies[1]"``."""
     return where if isinstance(where, str) else f"{where[0]}[{where[1]}]"
 
 

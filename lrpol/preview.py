@@ -18,7 +18,7 @@ from .context import TrainContext
 from .curve import curve, fresh_copy
 from .hook import LRHook, drive
 from .policies.plateau import ReduceOnPlateau
-from .policy import LRPolicy
+from .policy import LRPolicy, state_key
 
 if TYPE_CHECKING:  # numpy is imported where a curve is computed, not when lrpol is
     import numpy as np
@@ -75,21 +75,25 @@ def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) 
     spe = ctx.steps_per_epoch
     if spe is None:
         raise ValueError("a preview needs ctx.steps_per_epoch: the epoch of each update must be known")
-    fresh = fresh_copy(policy)
     run = TrainContext(initial_lr=ctx.initial_lr, total_epochs=ctx.total_epochs, steps_per_epoch=spe)
-    hook = LRHook(fresh, run, lambda lr: None)
+    hook = LRHook(fresh_copy(policy), run, lambda lr: None)
     # As in training, with a result after each epoch; only the updates that end an epoch
     # matter for counting, so the ones between them are skipped.
-    counts = [plateau_reductions(fresh) for _ in drive(hook, len(metrics) * spe, metrics, epoch_ends_only=True)]
-    counts.append(plateau_reductions(fresh))  # after the last result
+    counts = [plateau_reductions(policy, run.history) for _ in drive(hook, len(metrics) * spe, metrics, epoch_ends_only=True)]
+    counts.append(plateau_reductions(policy, run.history))  # after the last result
     return [epoch for epoch in range(len(metrics)) if counts[epoch + 1] > counts[epoch]]
 
 
-def plateau_reductions(policy: LRPolicy) -> int:
+def plateau_reductions(policy: LRPolicy, history: dict) -> int:
     """How many reductions the ReduceOnPlateau policies in ``policy`` (itself included) have
-    made so far, each read from the ``reductions`` key of its state."""
-    own = policy.state_dict()["reductions"] if isinstance(policy, ReduceOnPlateau) else 0
-    return own + sum(plateau_reductions(child) for _, child in policy.children())
+    made in a run whose ``ctx.history`` is ``history``, each read from its saved ``reductions``."""
+    saved = policy.save_history(history)
+
+    def total(policy: LRPolicy, saved: dict) -> int:
+        own = saved["reductions"] if isinstance(policy, ReduceOnPlateau) else 0
+        return own + sum(total(child, saved.get(state_key(where), {})) for where, child in policy.children())
+
+    return total(policy, saved)
 
 
 def synthetic_metrics(epochs: int, mode: str = "max") -> list[float]:

@@ -217,6 +217,14 @@ class Schedule(LRPolicy):
         t = (ctx.epoch if self.unit == "epoch" else ctx.global_step) - first
         return self.formula(t if t > 0 else 0, total, ctx.initial_lr, SCALAR)
 
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        return self.in_phase(phase, ctx)  # a closed form remembers nothing
+
+    def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
+        if plain_schedule(self) is None:
+            return None  # a subclass that changes how it runs: stepped through its own methods
+        return self.curve_in_phase(phase, begin, end, known_steps_per_epoch(run), run.initial_lr)
+
     def curve_in_phase(self, phase: Phase, begin: int, end: int, steps_per_epoch: int, lr0: float) -> Any:
         """:meth:`in_phase` for the run's updates ``begin`` .. ``end`` - 1, as a numpy array; None
         when the phase lies beyond numpy's exact integers (the caller then steps through it)."""
@@ -248,15 +256,6 @@ class Schedule(LRPolicy):
         spe = known_steps_per_epoch(ctx)
         per_epoch = in_chunks(0, epochs_spanned(steps, spe), lambda epoch: self.formula(epoch, total, lr0, ARRAY))
         return in_chunks(0, steps, lambda step: per_epoch[step // spe])
-
-
-def phase_schedule(policy: object) -> Schedule | None:
-    """``policy`` when it is a Schedule evaluated by its formula (its subclass may change how it
-    runs in a phase, :meth:`Schedule.in_phase`, but not :meth:`Schedule.evaluate`), so a
-    composite asks it for its LR in a phase; None otherwise (it then reads a PhaseContext)."""
-    if isinstance(policy, Schedule) and same_methods(policy, Schedule, "evaluate"):
-        return policy
-    return None
 
 
 def plain_schedule(policy: object) -> Schedule | None:

@@ -164,7 +164,7 @@ def test_preview_finds_the_reductions_of_every_plateau_in_a_composite():
     ctx = TrainContext(initial_lr=1.0, total_epochs=5, steps_per_epoch=3)
     assert reduction_epochs(policy, ctx, [1.0] * 5) == [1, 3, 4]
     assert reduction_epochs(policy, ctx, [1.0, 2.0, 3.0, 4.0, 5.0]) == []  # every result improves
-    assert plateau_reductions(policy) == 0  # counted on a fresh copy: the policy itself is untouched
+    assert plateau_reductions(policy, {}) == 0  # a fresh run's history: nothing counted
 
 
 def test_plateau_reductions_adds_up_nested_plateaus():
@@ -174,8 +174,8 @@ def test_plateau_reductions_adds_up_nested_plateaus():
     for count in range(1, 4):  # a flat metric: inner reduces at results 2 and 3, outer at result 3
         ctx.metric, ctx.metric_count = 1.0, count
         outer.evaluate(ctx)
-    assert (inner.state_dict()["reductions"], outer.state_dict()["reductions"], plateau_reductions(outer)) == (2, 1, 3)
-    assert plateau_reductions(ReduceCosine()) == 0
+    assert (ctx.history["policy"]["reductions"], ctx.history["reductions"], plateau_reductions(outer, ctx.history)) == (2, 1, 3)
+    assert plateau_reductions(ReduceCosine(), {}) == 0
 
 
 def test_preview_long_runs_show_every_kth_epoch(capsys):

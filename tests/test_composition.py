@@ -113,8 +113,7 @@ def test_plateau_over_warmup_over_plateau_counts_every_result_at_both_levels():
     lrs = run_with_metrics(outer, ctx, [0.5, 0.5, 0.5, 0.5])
     # inner halves after results 3; outer (trigger 3) cuts by 10 after result 4
     assert lrs == pytest.approx([1.0, 1.0, 1.0, 0.5])
-    state = outer.state_dict()
-    assert state["seen"] == 4 and state["policy"]["policy"]["seen"] == 4
+    assert ctx.history["seen"] == 4 and ctx.history["policy"]["policy"]["seen"] == 4
 
 
 # -- Sequential --------------------------------------------------------------------------------
@@ -144,7 +143,7 @@ def test_plateau_in_a_later_phase_counts_from_its_start():
     # first update of epoch 2, so it is the plateau's first (its best), then 0.4 and 0.4 halve twice.
     lrs = run_with_metrics(policy, ctx, [0.9, 0.8, 0.4, 0.4, 0.4])
     assert lrs[2:] == [1.0, 0.5, 0.25]
-    assert policy.state_dict()["results_before_phase"] == [0, 1]
+    assert ctx.history["results_before_phase"] == [0, 1]
 
 
 def test_sequential_needs_one_milestone_fewer_than_policies():

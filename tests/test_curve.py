@@ -1,5 +1,6 @@
 """lrpol.curve: the whole run at once equals the hook stepped update by update."""
 
+import copy
 import dataclasses
 import re
 
@@ -65,13 +66,14 @@ def test_curve_of_a_run_with_plateau_scripted_metrics():
     assert lrs.tolist() == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125]
 
 
-def test_curve_does_not_touch_a_policys_state():
+def test_curve_does_not_touch_the_runs_history():
     policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
     ctx = TrainContext(initial_lr=1.0, total_epochs=4, steps_per_epoch=1)
     LRHook(policy, ctx, lambda lr: None).report_metric(1.0)
-    before = policy.state_dict()
+    before = copy.deepcopy(ctx.history)
+    assert before["seen"] == 1
     assert curve(policy, ctx, metrics=[1.0] * 4).tolist() == [1.0, 1.0, 0.5, 0.25]
-    assert policy.state_dict() == before
+    assert ctx.history == before
 
 
 def test_curve_of_a_user_policy_steps_through_evaluate():

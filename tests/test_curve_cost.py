@@ -12,7 +12,7 @@ from test_curve import hook_lrs
 
 from lrpol import DecayOnStep, TrainContext, build, curve
 from lrpol.arguments import MAX_INTEGER, arguments_of
-from lrpol.clock import phase_part
+from lrpol.clock import run_phase, within
 from lrpol.registry import builtin
 
 PEAK_LIMIT = 10 * 2**20  # 10 MiB for 10 updates; the old curves asked for 7.3 TiB and 74.5 GiB
@@ -88,8 +88,9 @@ def test_a_plateau_curve_with_epochs_of_two_updates_reads_each_result_once():
 def test_a_phase_is_computed_over_its_own_updates_only():
     # Sequential asks for each phase's part alone, so many phases cost O(steps), not O(phases * steps).
     ctx = TrainContext(initial_lr=1.0, total_epochs=100, steps_per_epoch=10)
-    first_step, values = phase_part(build({"name": "ReducePoly", "args": {"poly_power": 1}}), ctx, 90, 5, "epoch", 950)
-    assert first_step == 900 and values.tolist() == [1.0] * 10 + [0.8] * 10 + [0.6] * 10 + [0.4] * 10 + [0.2] * 10
+    phase = within(run_phase(ctx), 90, 5, "epoch", 10)
+    values = build({"name": "ReducePoly", "args": {"poly_power": 1}}).curve_in(ctx, phase, 900, 950, [], 0)
+    assert phase.first_step == 900 and values.tolist() == [1.0] * 10 + [0.8] * 10 + [0.6] * 10 + [0.4] * 10 + [0.2] * 10
 
 
 def test_a_sequential_of_many_phases_equals_the_hook():

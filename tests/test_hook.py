@@ -105,7 +105,7 @@ def test_drive_goes_on_from_where_the_hook_is_and_stops_reporting_when_results_r
 def test_drive_at_epoch_ends_only_jumps_to_the_last_update_of_each_epoch():
     hook = plateau_run()
     assert list(drive(hook, 6, [1.0, 1.0], epoch_ends_only=True)) == [(1, 1.0), (3, 1.0), (5, 0.5)]
-    assert hook.policy.state_dict()["reductions"] == 1
+    assert hook.ctx.history["reductions"] == 1
     assert list(drive(plateau_run(), 5, [1.0, 1.0], epoch_ends_only=True)) == [(1, 1.0), (3, 1.0), (4, 0.5)]  # a last, partial epoch
 
 

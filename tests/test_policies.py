@@ -80,7 +80,7 @@ def test_closed_form_policies_are_pure(policy):
     ctx = TrainContext(initial_lr=0.3, total_epochs=5, global_step=7, epoch=3)
     first = policy.evaluate(ctx)
     assert [policy.evaluate(ctx) for _ in range(3)] == [first] * 3
-    assert policy.state_dict() == {}
+    assert ctx.history == {} and policy.save_history(ctx.history) == {}  # nothing to remember
 
 
 # -- constructors check every argument ----------------------------------------------------------
@@ -126,9 +126,9 @@ def test_missing_argument_is_a_type_error_from_python():
 
 # -- ReduceOnPlateau ------------------------------------------------------------------------------
 
-def run_plateau(policy, metrics, *, lr0=0.1, evaluations_per_result=1):
-    """The LR after each validation result, as the hook would produce it."""
-    ctx = TrainContext(initial_lr=lr0, total_epochs=len(metrics))
+def run_plateau(policy, metrics, *, lr0=0.1, evaluations_per_result=1, ctx=None):
+    """The LR after each validation result, as the hook would produce it, in ``ctx`` (a new one by default)."""
+    ctx = ctx or TrainContext(initial_lr=lr0, total_epochs=len(metrics))
     lrs = []
     for metric in metrics:
         ctx.metric, ctx.metric_count = metric, ctx.metric_count + 1
@@ -140,8 +140,9 @@ def run_plateau(policy, metrics, *, lr0=0.1, evaluations_per_result=1):
 
 def test_plateau_truth_table_flat_metric():
     policy = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5)
-    assert run_plateau(policy, [0.9] * 7) == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125]
-    assert policy.state_dict()["reductions"] == 3
+    ctx = TrainContext(initial_lr=0.1, total_epochs=7)
+    assert run_plateau(policy, [0.9] * 7, ctx=ctx) == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.0125]
+    assert ctx.history == {"seen": 7, "best": 0.9, "bad_count": 0, "cooldown_left": 0, "reductions": 3}
 
 
 def test_plateau_improvement_resets_the_counter():
@@ -178,15 +179,17 @@ def test_plateau_negative_flat_metric_reduces(mode, metrics):
     # torch's rel threshold multiplies best by (1 +- threshold); for a negative best that moves the
     # bar the wrong way, so a flat -1.0 counts as an improvement for ever (pytorch #47513).
     policy = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, mode=mode, threshold=0.1)
-    assert run_plateau(policy, metrics) == [0.1, 0.1, 0.05, 0.05, 0.025]
-    assert policy.state_dict()["best"] == -1.0
+    ctx = TrainContext(initial_lr=0.1, total_epochs=5)
+    assert run_plateau(policy, metrics, ctx=ctx) == [0.1, 0.1, 0.05, 0.05, 0.025]
+    assert ctx.history["best"] == -1.0
 
 
 def test_plateau_negative_metric_margin_uses_abs_best():
     policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, mode="max", threshold=0.1)
     # best -1.0: improving needs > -0.9. -0.95 is not (reduce), -0.85 is.
-    assert run_plateau(policy, [-1.0, -0.95, -0.85]) == [0.1, 0.05, 0.05]
-    assert policy.state_dict()["best"] == -0.85
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3)
+    assert run_plateau(policy, [-1.0, -0.95, -0.85], ctx=ctx) == [0.1, 0.05, 0.05]
+    assert ctx.history["best"] == -0.85
 
 
 def test_plateau_cooldown_ignores_results_after_a_reduction():
@@ -234,9 +237,9 @@ def test_plateau_state_round_trips_through_json_and_continues_identically():
         for metric in metrics[:k]:
             ctx.metric, ctx.metric_count = metric, ctx.metric_count + 1
             lrs.append(first.evaluate(ctx))
-        saved = json.loads(json.dumps(first.state_dict()))
+        saved = json.loads(json.dumps(first.save_history(ctx.history)))
         second = ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, cooldown=1)
-        second.load_state_dict(saved)
+        ctx = replace(ctx, history=second.load_history(saved))
         for metric in metrics[k:]:
             ctx.metric, ctx.metric_count = metric, ctx.metric_count + 1
             lrs.append(second.evaluate(ctx))
@@ -256,10 +259,9 @@ def test_plateau_state_round_trips_through_json_and_continues_identically():
 def test_plateau_rejects_a_bad_state(state, message):
     policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
     with pytest.raises(ValueError, match=message):
-        policy.load_state_dict(state)
-    assert policy.state_dict()["seen"] == 0
+        policy.load_history(state)
 
 
 def test_stateless_policy_rejects_a_state():
     with pytest.raises(ValueError, match="has no state"):
-        ReducePoly(poly_power=1.0).load_state_dict({"seen": 3})
+        ReducePoly(poly_power=1.0).load_history({"seen": 3})

@@ -248,7 +248,7 @@ def test_huge_or_non_finite_plateau_fields_are_refused_naming_them(field, value,
 def test_a_plateau_state_with_odd_keys_is_refused_listing_them():
     policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
     with pytest.raises(ValueError) as info:
-        policy.load_state_dict({"seen": 0, 10**5000: 1})
+        policy.load_history({"seen": 0, 10**5000: 1})
     assert str(info.value) == (
         "ReduceOnPlateau state must have the keys ['bad_count', 'best', 'cooldown_left', 'reductions', 'seen'] "
         '(and \'policy\' for a nested one), got ["seen", an integer of 5001 digits]'

@@ -2,20 +2,20 @@
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ..arguments import MAX_INTEGER, arg
-from ..clock import epochs_spanned, per_epoch
+from ..clock import Phase
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy
+from ..policy import LRPolicy, PhasedPolicy, slot
 from ..registry import register
 
 
-@dataclass
-class PlateauState:
-    """Everything ReduceOnPlateau remembers between validations (JSON-ready)."""
+class PlateauState(NamedTuple):
+    """What ReduceOnPlateau remembers of the validation results; kept in ``ctx.history`` under
+    these names."""
 
     seen: int = 0  # validation results counted so far (matches ctx.metric_count)
     best: float | None = None
@@ -24,9 +24,12 @@ class PlateauState:
     reductions: int = 0
 
 
+FRESH = PlateauState()
+
+
 @register
 @dataclass(frozen=True)
-class ReduceOnPlateau(LRPolicy):
+class ReduceOnPlateau(PhasedPolicy):
     """Multiply the LR by ``reduction_rate`` when the metric has stopped improving.
 
     Base: validation results. The policy counts each *new* result once (a result is
@@ -56,7 +59,9 @@ class ReduceOnPlateau(LRPolicy):
         4        0.9      1               0.05
         5        0.9      2 -> reduce     0.025
 
-    So with a flat metric the first reduction comes at result ``trigger + 1``.
+    So with a flat metric the first reduction comes at result ``trigger + 1``. The counters
+    are a :class:`PlateauState`, kept in the run (``ctx.history``), not in the policy:
+    :meth:`observe` is the rule above as a function from one state to the next.
     torch's ``ReduceLROnPlateau(patience=p)`` reduces one result later; it matches
     ``plateau_count_trigger = p + 1`` (and its ``eps=0``).
 
@@ -77,90 +82,95 @@ class ReduceOnPlateau(LRPolicy):
     min_lr: float = arg(default=0.0, ge=0, doc="reductions never take the LR below this")
     cooldown: int = arg(default=0, ge=0, doc="validation results after a reduction that do not count towards the next one")
     policy: LRPolicy | None = arg(default=None, doc="the policy whose LR the reductions scale (default: a constant lr0)")
-    _state: PlateauState = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_state", PlateauState())
 
     @property
     def reads_metric(self) -> bool:
         return True
 
-    def evaluate(self, ctx: RunView) -> float:
-        state = self._state
-        if ctx.metric_count != state.seen:
-            self._observe(ctx)
+    def observe(self, state: PlateauState, metric: float) -> PlateauState:
+        """The state after one more validation result, ``metric`` (a finite number)."""
+        seen, best, bad_count, cooldown_left, reductions = state
+        if best is None or self._improves(metric, best):
+            best, bad_count = float(metric), 0
+        else:
+            bad_count += 1
+        if cooldown_left > 0:
+            cooldown_left -= 1
+            bad_count = 0
+        if bad_count >= self.plateau_count_trigger:
+            reductions += 1
+            bad_count = 0
+            cooldown_left = self.cooldown
+        return PlateauState(seen + 1, best, bad_count, cooldown_left, reductions)
+
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        if ctx.metric_count - results_before != history.get("seen", 0):
+            self._count_new_result(ctx, history, results_before)
         # The wrapped policy is evaluated on every call, so a policy nested in it counts results too.
-        base = ctx.initial_lr if self.policy is None else self.policy.evaluate(ctx)
-        if not state.reductions:  # the common case, and the hot path: no pow, no builtins
+        policy = self.policy
+        base = ctx.initial_lr if policy is None else policy.lr_in(ctx, phase, slot(history, "policy"), results_before)
+        reductions = history.get("reductions", 0)
+        if not reductions:  # the common case, and the hot path: no pow, no builtins
             return base
-        lr = base * self.reduction_rate**state.reductions
+        lr = base * self.reduction_rate**reductions
         return lr if lr >= self.min_lr else min(self.min_lr, base)
 
-    def _observe(self, ctx: RunView) -> None:
-        state = self._state
-        if ctx.metric_count != state.seen + 1:
+    def _count_new_result(self, ctx: RunView, history: dict, results_before: int) -> None:
+        state = PlateauState(history.get("seen", 0), history.get("best"), history.get("bad_count", 0), history.get("cooldown_left", 0), history.get("reductions", 0))
+        count = ctx.metric_count - results_before
+        if count != state.seen + 1:
             raise ValueError(
                 f"ReduceOnPlateau has counted {show_value(state.seen)} validation results but the context reports "
-                f"{show_value(ctx.metric_count)}: evaluate after every report, and restore the policy and the context together"
+                f"{show_value(count)}: evaluate after every report, and restore the policy and the context together"
             )
         metric = ctx.metric
         if metric is None or not _is_finite_number(metric):
             raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {show_value(metric)}")
-        state.seen += 1
-        if state.best is None or self._improves(metric, state.best):
-            state.best, state.bad_count = float(metric), 0
-        else:
-            state.bad_count += 1
-        if state.cooldown_left > 0:
-            state.cooldown_left -= 1
-            state.bad_count = 0
-        if state.bad_count >= self.plateau_count_trigger:
-            state.reductions += 1
-            state.bad_count = 0
-            state.cooldown_left = self.cooldown
+        history.update(self.observe(state, metric)._asdict())
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
+    def reductions_after(self, metrics: Sequence[float]) -> list[int]:
+        """The reductions made after each number of results: entry k for ``metrics[:k]``."""
+        state, counts = FRESH, [0]
+        for metric in metrics:
+            state = self.observe(state, metric)
+            counts.append(state.reductions)
+        return counts
+
+    def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         import numpy as np
 
-        # The reduction count per epoch: epoch e runs with the reductions of results 0 .. e - 1.
-        counter = replace(self, policy=None)  # the same counting, with a fresh state
-        run = TrainContext(initial_lr=1.0, total_epochs=ctx.total_epochs)
-        spe = known_steps_per_epoch(ctx)
-        reductions = np.empty(epochs_spanned(steps, spe))
-        for epoch in range(len(reductions)):
-            counter.evaluate(run)
-            reductions[epoch] = counter._state.reductions
-            if metrics is not None and epoch < len(metrics):
-                run.metric, run.metric_count = metrics[epoch], run.metric_count + 1
-        scale = self.reduction_rate**reductions
-
-        def reduced(base: Any, scale: Any) -> Any:
-            return np.where(scale == 1.0, base, np.maximum(base * scale, np.minimum(self.min_lr, base)))
-
-        if self.policy is None:  # one value per epoch, repeated: no work per update
-            return per_epoch(reduced(np.full(len(scale), ctx.initial_lr), scale), steps, spe)
-        base = self.policy.evaluate_curve(ctx, steps, metrics)
-        if base is None:
-            return None  # no whole-curve formula below: the caller steps through evaluate
-        return reduced(base, per_epoch(scale, steps, spe))
+        if self.policy is None:
+            base: Any = run.initial_lr
+        else:
+            base = self.policy.curve_in(run, phase, begin, end, metrics, results_before)
+            if base is None:
+                return None  # no whole-curve formula below: the caller steps
+        # Update u runs with the reductions of the results reported before it: min(u // spe, n)
+        # of the run's, the first results_before of them before this policy started.
+        spe = known_steps_per_epoch(run)
+        scale = self.reduction_rate ** np.asarray(self.reductions_after(metrics[results_before:]), dtype=float)
+        first_epoch, last_epoch = begin // spe, max(begin, end - 1) // spe
+        counted = np.clip(np.minimum(np.arange(first_epoch, last_epoch + 1), len(metrics)) - results_before, 0, None)
+        per_update = (np.arange(begin, end) // spe) - first_epoch
+        factor = scale[counted][per_update]
+        reduced = base * factor
+        return np.where(factor == 1.0, base, np.maximum(reduced, np.minimum(self.min_lr, base)))
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)
         return metric > best + margin if self.mode == "max" else metric < best - margin
 
-    def state_dict(self) -> dict:
-        state = asdict(self._state)
-        state.update(super().state_dict())  # the nested policy's, under "policy", if it has one
-        return state
+    def save_history(self, history: dict) -> dict:
+        saved = {name: history.get(name, default) for name, default in FRESH._asdict().items()}
+        saved.update(super().save_history(history))  # the nested policy's, under "policy", if it has one
+        return saved
 
-    def load_state_dict(self, state: dict) -> None:
-        expected = {f.name for f in fields(PlateauState)}
+    def load_history(self, state: dict) -> dict:
+        expected = set(PlateauState._fields)
         if not isinstance(state, dict) or not expected <= set(state) <= expected | {"policy"}:
             found = show_value(list(state)) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)} (and 'policy' for a nested one), got {found}")
-        own = {name: state[name] for name in expected}
+        own = {name: state[name] for name in PlateauState._fields}
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
             value = own[name]
             # Bounded like every integer argument: reduction_rate ** reductions must stay a float.
@@ -176,17 +186,18 @@ class ReduceOnPlateau(LRPolicy):
             raise ValueError(f"ReduceOnPlateau state: bad_count must be < plateau_count_trigger ({self.plateau_count_trigger}), got {show_value(own['bad_count'])}")
         if own["cooldown_left"] > self.cooldown:
             raise ValueError(f"ReduceOnPlateau state: cooldown_left must be <= cooldown ({self.cooldown}), got {show_value(own['cooldown_left'])}")
-        super().load_state_dict({key: value for key, value in state.items() if key == "policy"})
-        object.__setattr__(self, "_state", PlateauState(**own))
+        own.update(super().load_history({key: value for key, value in state.items() if key == "policy"}))
+        return own
 
-    def check_state(self, ctx: RunView) -> None:
+    def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
         # seen one short would replay the last result on the next evaluate; any other gap raises there, later.
-        if self._state.seen != ctx.metric_count:
+        seen, count = history.get("seen", 0), ctx.metric_count - results_before
+        if seen != count:
             raise ValueError(
-                f"ReduceOnPlateau state: seen is {show_value(self._state.seen)} but the context's metric_count is {show_value(ctx.metric_count)}: "
+                f"ReduceOnPlateau state: seen is {show_value(seen)} but the context's metric_count is {show_value(count)}: "
                 "restore the policy and the context from the same checkpoint"
             )
-        super().check_state(ctx)
+        super().check_history(ctx, phase, history, results_before)
 
 
 def _is_finite_number(value: object) -> bool:

@@ -1,23 +1,24 @@
 """Sequential: policies one after another, each on its own clock."""
 
+import functools
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, elapsed, phase_geometry, phase_part, shifted
+from ..clock import UNITS, Phase, phase_clock, phase_time, run_phase, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy, nested_in, same_methods
+from ..policy import LRPolicy, PhasedPolicy, nested_in, same_methods, slot, state_key
 from ..registry import register
-from ..schedule import phase_schedule, plain_schedule
+from ..schedule import plain_schedule
 
 
 @register
 @dataclass(frozen=True)
-class Sequential(LRPolicy):
+class Sequential(PhasedPolicy):
     """Run ``policies`` in phases: phase i starts at ``milestones[i - 1]`` (the first at 0).
 
     With milestones m_1 < m_2 < ... (in ``unit``), phase i covers [m_i, m_{i+1}), the last
@@ -48,41 +49,39 @@ class Sequential(LRPolicy):
     policies: tuple[LRPolicy, ...] = arg(doc="the phases' policies, in order", min_items=1)
     milestones: tuple[int, ...] = arg(doc="where each phase after the first starts, in unit", ge=1, increasing=True)
     unit: str = arg(default="step", choices=UNITS, doc="what milestones count: 'step' (updates) or 'epoch'")
-    _results_before: list = field(init=False, repr=False, compare=False)  # per phase: results reported before it began
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if len(self.milestones) != len(self.policies) - 1:
             raise ArgumentError("milestones", f"needs {len(self.policies) - 1} milestone(s) for {len(self.policies)} policies, got {len(self.milestones)}", code="wrong-count")
-        object.__setattr__(self, "_results_before", [None] * len(self.policies))
 
-    def evaluate(self, ctx: RunView) -> float:
-        t = elapsed(ctx, self.unit)
-        phase = bisect_right(self.milestones, t)
-        begin = self.milestones[phase - 1] if phase else 0
-        length = self.milestones[phase] - begin if phase < len(self.milestones) else None
-        if self._results_before[phase] is None:  # the phase's first update
-            self._results_before[phase] = ctx.metric_count
-        geometry = phase_geometry(ctx, begin, length, self.unit)
-        policy = self.policies[phase]
-        schedule = phase_schedule(policy)
-        if schedule is not None:  # its formula, on the phase's clock: nothing to build
-            return schedule.in_phase(geometry, ctx)
-        inner = shifted(ctx, begin, length, self.unit, metric_count=ctx.metric_count - self._results_before[phase], geometry=geometry)
-        return policy.evaluate(inner)
+    def _phase(self, index: int, outer: Phase, steps_per_epoch: int | None) -> Phase:
+        """Phase ``index``: from its milestone (0 for the first) to the next (the end of ``outer``)."""
+        start = self.milestones[index - 1] if index else 0
+        length = self.milestones[index] - start if index < len(self.milestones) else None
+        return within(outer, start, length, self.unit, steps_per_epoch)
+
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        index = bisect_right(self.milestones, phase_time(ctx, phase, self.unit))
+        # Per phase, the results this Sequential had counted when the phase began: its policy
+        # counts only those reported since.
+        counts = history.get(RESULTS_BEFORE)
+        if counts is None:
+            counts = history[RESULTS_BEFORE] = [None] * len(self.policies)
+        before = counts[index]
+        if before is None:  # the phase's first update
+            before = counts[index] = ctx.metric_count - results_before
+        inner = self._phase(index, phase, ctx.steps_per_epoch)
+        return self.policies[index].lr_in(ctx, inner, slot(history, _phase_key(index)), results_before + before)
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """Each phase's bound function, the phases worked out once; a phase is found by bisection."""
-        if not same_methods(self, Sequential, "evaluate"):
-            return self.evaluate  # a subclass that changes evaluate is run through it
-        if self.reads_metric:
-            return self.evaluate  # results counted per phase: through evaluate
-        starts = (0, *self.milestones)
+        if not same_methods(self, Sequential, "lr_in") or self.reads_metric:
+            return self.evaluate  # a subclass that changes how it is evaluated, or results counted per phase
         bound = []
-        for phase, policy in enumerate(self.policies):
-            length = self.milestones[phase] - starts[phase] if phase < len(self.milestones) else None
+        for index, policy in enumerate(self.policies):
             schedule = plain_schedule(policy)
-            function = None if schedule is None else schedule.bind_phase(phase_geometry(ctx, starts[phase], length, self.unit), ctx)
+            function = None if schedule is None else schedule.bind_phase(self._phase(index, run_phase(ctx), ctx.steps_per_epoch), ctx)
             if function is None:
                 return self.evaluate
             bound.append(function)
@@ -90,68 +89,74 @@ class Sequential(LRPolicy):
         epochs = self.unit == "epoch"
         return lambda c: bound[bisect_right(milestones, c.epoch if epochs else c.global_step)](c)
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
+    def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         import numpy as np
 
-        if self.reads_metric:
-            return None  # results and phase clocks interleave: step through evaluate
-        spe = known_steps_per_epoch(ctx)
-        scale = spe if self.unit == "epoch" else 1  # updates per unit
-        starts = (0, *self.milestones)
-        values = np.empty(steps)
-        for phase, policy in enumerate(self.policies):
-            last = phase == len(self.milestones)
-            length = None if last else self.milestones[phase] - starts[phase]
-            begin = starts[phase] * scale
-            end = steps if last else min(steps, self.milestones[phase] * scale)
-            if begin >= steps:
-                break
-            schedule = plain_schedule(policy)
-            if schedule is not None:  # on the phase's clock, wherever the phase starts
-                inside = schedule.curve_in_phase(phase_geometry(ctx, starts[phase], length, self.unit), begin, end, spe, ctx.initial_lr)
-                if inside is None:
-                    return None
-                values[begin:end] = inside
+        spe = known_steps_per_epoch(run)
+        per_unit = spe if self.unit == "epoch" else 1  # updates per unit
+        first = phase_clock(phase, self.unit, False)[0] * per_unit  # the update where t = 0
+        edges = [first + milestone * per_unit for milestone in self.milestones]
+        values = np.empty(max(end - begin, 0))
+        for index, policy in enumerate(self.policies):
+            low = max(begin, edges[index - 1]) if index else begin
+            high = min(end, edges[index]) if index < len(edges) else end
+            if low >= high:
                 continue
-            part = phase_part(policy, ctx, starts[phase], length, self.unit, end)
+            # The phase begins when update `low` is stepped to, before the result of the epoch
+            # that update `low - 1` ends is reported: that result is the phase's first.
+            counted = min(max(low - 1, 0) // spe, len(metrics))
+            part = policy.curve_in(run, self._phase(index, phase, spe), low, high, metrics, counted)
             if part is None:
                 return None
-            values[begin:end] = part[1][: end - begin]  # the phase starts at update begin
+            values[low - begin : high - begin] = part
         return values
 
-    def state_dict(self) -> dict:
-        state = super().state_dict()
+    def save_history(self, history: dict) -> dict:
+        saved = super().save_history(history)
         if self.reads_metric:
-            state["results_before_phase"] = list(self._results_before)
-        return state
+            saved[RESULTS_BEFORE] = list(history.get(RESULTS_BEFORE, [None] * len(self.policies)))
+        return saved
 
-    def load_state_dict(self, state: dict) -> None:
+    def load_history(self, state: dict) -> dict:
         if not isinstance(state, dict):
             raise ValueError(f"Sequential state must be an object, got {type(state).__name__}")
-        counts = state.get("results_before_phase", [None] * len(self.policies))
+        counts = state.get(RESULTS_BEFORE, [None] * len(self.policies))
         if not (isinstance(counts, list) and len(counts) == len(self.policies) and all(c is None or (type(c) is int and c >= 0) for c in counts)):
             raise ValueError(f"Sequential state: results_before_phase must be {len(self.policies)} integers >= 0 or nulls, got {show_value(counts)}")
         started = [c for c in counts if c is not None]
         if any(b < a for a, b in pairwise(started)):  # a later phase cannot begin before an earlier one's results
             raise ValueError(f"Sequential state: results_before_phase must not decrease from phase to phase, got {show_value(counts)}")
-        super().load_state_dict({key: value for key, value in state.items() if key != "results_before_phase"})
-        object.__setattr__(self, "_results_before", list(counts))
+        history = super().load_history({key: value for key, value in state.items() if key != RESULTS_BEFORE})
+        history[RESULTS_BEFORE] = list(counts)
+        return history
 
-    def check_state(self, ctx: RunView) -> None:
-        current = bisect_right(self.milestones, elapsed(ctx, self.unit))
-        for phase, before in enumerate(self._results_before):
+    def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
+        t = phase_time(ctx, phase, self.unit)
+        current = bisect_right(self.milestones, t)
+        counts = history.get(RESULTS_BEFORE, [None] * len(self.policies))
+        own_count = ctx.metric_count - results_before
+        for index, before in enumerate(counts):
             if before is None:
                 continue
-            if phase > current:
-                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, but phase {phase} has not started at {self.unit} {elapsed(ctx, self.unit)}")
-            if before > ctx.metric_count:
-                raise ValueError(f"Sequential state: results_before_phase[{phase}] is {show_value(before)}, more than the context's metric_count {ctx.metric_count}")
+            if index > current:
+                raise ValueError(f"Sequential state: results_before_phase[{index}] is {show_value(before)}, but phase {index} has not started at {self.unit} {t}")
+            if before > own_count:
+                raise ValueError(f"Sequential state: results_before_phase[{index}] is {show_value(before)}, more than the context's metric_count {own_count}")
         # The running phase's policy counts the results since it began; phases to come have seen none.
-        for phase in range(current, len(self.policies)):
-            begin = self.milestones[phase - 1] if phase else 0
-            length = self.milestones[phase] - begin if phase < len(self.milestones) else None
-            before = self._results_before[phase]
-            # None: the phase's next update is its first, which sets before = metric_count.
-            seen = ctx.metric_count - before if phase == current and before is not None else 0
-            with nested_in(f"policies[{phase}]"):
-                self.policies[phase].check_state(shifted(ctx, begin, length, self.unit, metric_count=seen))
+        for index in range(current, len(self.policies)):
+            before = counts[index]
+            # None: the phase's next update is its first, which counts from the results so far.
+            counted_from = results_before + before if index == current and before is not None else ctx.metric_count
+            key = _phase_key(index)
+            with nested_in(key):
+                self.policies[index].check_history(ctx, self._phase(index, phase, ctx.steps_per_epoch), history.get(key, {}), counted_from)
+
+
+#: Where a Sequential's history keeps, per phase, the results counted before the phase began.
+RESULTS_BEFORE = "results_before_phase"
+
+
+@functools.cache
+def _phase_key(index: int) -> str:
+    """Phase ``index``'s part of the history, named as its policy is in the config."""
+    return state_key(("policies", index))

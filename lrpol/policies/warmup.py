@@ -5,18 +5,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, elapsed, phase_curve, phase_geometry, shifted
+from ..clock import UNITS, Phase, phase_clock, phase_time, run_phase, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
-from ..policy import LRPolicy, nested_in, same_methods
+from ..policy import LRPolicy, PhasedPolicy, nested_in, same_methods, slot
 from ..registry import register
-from ..schedule import CHUNK, phase_schedule, plain_schedule
+from ..schedule import CHUNK, plain_schedule
 
 CLOCKS = ("restart", "global")
 
 
 @register
 @dataclass(frozen=True)
-class Warmup(LRPolicy):
+class Warmup(PhasedPolicy):
     """Ramp the LR linearly up to the wrapped policy's LR over ``duration``, then hand over.
 
     Formula, with D = ``duration``, f0 = ``start_factor`` (default 1 / (D + 1)), t the
@@ -51,29 +51,27 @@ class Warmup(LRPolicy):
     start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
 
-    def evaluate(self, ctx: RunView) -> float:
-        t = elapsed(ctx, self.unit)
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        t = phase_time(ctx, phase, self.unit)
         policy = self.policy
         if policy is None:
             target = ctx.initial_lr
-        elif self.clock == "global":
-            target = policy.evaluate(ctx)
-        else:  # the wrapped policy's clock starts when the warmup ends
-            phase = phase_geometry(ctx, self.duration, None, self.unit)
-            schedule = phase_schedule(policy)
-            if schedule is not None:  # its formula, on the phase's clock: nothing to build
-                target = schedule.in_phase(phase, ctx)
-            else:
-                target = policy.evaluate(shifted(ctx, self.duration, None, self.unit, geometry=phase))
+        else:  # restart: the wrapped policy's clock starts when the warmup ends
+            inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
+            target = policy.lr_in(ctx, inner, slot(history, "policy"), results_before)
         if t >= self.duration:
             return target
+        return target * self._ramp(t)
+
+    def _ramp(self, t: Any) -> Any:
+        """The ramp's factor at t (a number or an array) of the warmup, for t < duration."""
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
-        return target * (first + (1.0 - first) * t / self.duration)
+        return first + (1.0 - first) * t / self.duration
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """The ramp over the wrapped policy's own bound function, the phase worked out once."""
-        if not same_methods(self, Warmup, "evaluate"):
-            return self.evaluate  # a subclass that changes evaluate is run through it
+        if not same_methods(self, Warmup, "lr_in") or self.reads_metric:
+            return self.evaluate  # a subclass that changes how it is evaluated, or history to keep
         policy = self.policy
         lr0 = ctx.initial_lr
         if policy is None:
@@ -82,7 +80,7 @@ class Warmup(LRPolicy):
             target = policy.bind(ctx)
         else:
             schedule = plain_schedule(policy)
-            target = None if schedule is None else schedule.bind_phase(phase_geometry(ctx, self.duration, None, self.unit), ctx)
+            target = None if schedule is None else schedule.bind_phase(within(run_phase(ctx), self.duration, None, self.unit, ctx.steps_per_epoch), ctx)
         if target is None:
             return self.evaluate  # a policy that reads its phase through a context
         duration = self.duration
@@ -102,38 +100,33 @@ class Warmup(LRPolicy):
 
         return ramped_by_step
 
-    def check_state(self, ctx: RunView) -> None:
+    def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
         if self.policy is None:
             return
-        inner = ctx if self.clock == "global" else shifted(ctx, self.duration, None, self.unit)
+        inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
         with nested_in("policy"):
-            self.policy.check_state(inner)
+            self.policy.check_history(ctx, inner, history.get("policy", {}), results_before)
 
-    def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None = None) -> Any:
+    def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         import numpy as np
 
-        if self.reads_metric:
-            return None  # results and phase clocks interleave: step through evaluate
-        spe = known_steps_per_epoch(ctx)
+        spe = known_steps_per_epoch(run)
         if self.policy is None:
-            target = np.full(steps, ctx.initial_lr)
-        elif self.clock == "global":
-            target = self.policy.evaluate_curve(ctx, steps, None)
-        elif (schedule := plain_schedule(self.policy)) is not None:  # on the phase's clock, wherever the phase starts
-            target = schedule.curve_in_phase(phase_geometry(ctx, self.duration, None, self.unit), 0, steps, spe, ctx.initial_lr)
+            target = np.full(max(end - begin, 0), run.initial_lr)
         else:
-            target = phase_curve(self.policy, ctx, self.duration, None, self.unit, steps)
-        if target is None:
-            return None
-        # The ramp covers the first `duration` units only: only those updates are scaled, in
-        # place and a chunk at a time.
-        ramped = min(steps, self.duration if self.unit == "step" else self.duration * spe)
-        first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
+            inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, spe)
+            target = self.policy.curve_in(run, inner, begin, end, metrics, results_before)
+            if target is None:
+                return None
+        # The ramp covers the first `duration` units of the phase only: only those updates are
+        # scaled, in place and a chunk at a time.
+        first = phase_clock(phase, self.unit, False)[0]
+        ramp_end = (first + self.duration) if self.unit == "step" else (first + self.duration) * spe
         target = np.asarray(target, dtype=float)
         if not target.flags.writeable:  # a broadcast constant: made an array of its own, to scale
             target = target.copy()
-        for start in range(0, ramped, CHUNK):
-            step = np.arange(start, min(start + CHUNK, ramped))
-            t = step if self.unit == "step" else step // spe
-            target[start : start + len(step)] *= first + (1.0 - first) * t / self.duration
+        for start in range(begin, min(end, ramp_end), CHUNK):
+            step = np.arange(start, min(start + CHUNK, end, ramp_end))
+            t = np.maximum((step if self.unit == "step" else step // spe) - first, 0)
+            target[start - begin : start - begin + len(step)] *= self._ramp(t)
         return target

@@ -1,0 +1,151 @@
+"""Random trees of built-in policies (composites in composites, plateaus anywhere): the whole
+curve equals the hook's LR at every update, never by stepping, and a run saved at any update
+resumes on exactly the same LRs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import numpy as np
+import pytest
+from conftest import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrpol import (
+    Constant,
+    CosineRestarts,
+    DecayOnStep,
+    LRHook,
+    OneCycle,
+    ReduceCosine,
+    ReduceOnPlateau,
+    ReducePoly,
+    Sequential,
+    TrainContext,
+    Warmup,
+    curve,
+)
+from lrpol.hook import drive
+
+UNITS = st.sampled_from(["step", "epoch"])
+
+
+def leaves() -> st.SearchStrategy:
+    return st.one_of(
+        st.builds(DecayOnStep, decay_ratio=st.floats(0.3, 0.9), decay_freq=st.integers(1, 5)),
+        st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
+        st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
+        st.builds(Constant, factor=st.floats(0.2, 1.0), duration=st.integers(1, 6)),
+        st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
+        st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
+        plateaus(st.none()),
+    )
+
+
+def plateaus(child: st.SearchStrategy) -> st.SearchStrategy:
+    return st.builds(
+        ReduceOnPlateau,
+        plateau_count_trigger=st.integers(1, 3),
+        reduction_rate=st.floats(0.1, 0.9),
+        mode=st.sampled_from(["min", "max"]),
+        cooldown=st.integers(0, 2),
+        min_lr=st.sampled_from([0.0, 0.02]),
+        policy=child,
+    )
+
+
+def sequentials(child: st.SearchStrategy) -> st.SearchStrategy:
+    def build(parts: list, gaps: list, unit: str) -> Sequential:
+        milestones = tuple(np.cumsum(gaps[: len(parts) - 1]).tolist())
+        return Sequential(policies=tuple(parts), milestones=milestones, unit=unit)
+
+    return st.builds(build, st.lists(child, min_size=1, max_size=3), st.lists(st.integers(1, 6), min_size=2, max_size=2), UNITS)
+
+
+def trees() -> st.SearchStrategy:
+    return st.recursive(
+        leaves(),
+        lambda child: st.one_of(
+            st.builds(Warmup, duration=st.integers(1, 7), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=child),
+            plateaus(child),
+            sequentials(child),
+        ),
+        max_leaves=5,
+    )
+
+
+def hook_run(policy, epochs: int, steps_per_epoch: int, steps: int, metrics: list[float]) -> list[float]:
+    ctx = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+    return [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), steps, metrics)]
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    policy=trees(),
+    epochs=st.integers(1, 8),
+    steps_per_epoch=st.integers(1, 4),
+    extra=st.integers(0, 6),
+    metrics=st.lists(st.sampled_from([0.1, 0.5, 0.5, 0.9, -0.3]), max_size=10),
+)
+def test_the_curve_of_any_tree_is_the_hooks_without_stepping(policy, epochs, steps_per_epoch, extra, metrics):
+    steps = epochs * steps_per_epoch + extra
+    expected = hook_run(policy, epochs, steps_per_epoch, steps, metrics)
+
+    def no_stepping(*args: object) -> None:
+        raise AssertionError("a built-in policy's curve was stepped")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.import_module("lrpol.curve"), "stepped_curve", no_stepping)
+        ours = curve(policy, TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch), steps=steps, metrics=metrics)
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-18)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    policy=trees(),
+    epochs=st.integers(1, 6),
+    steps_per_epoch=st.integers(1, 3),
+    metrics=st.lists(st.sampled_from([0.1, 0.5, 0.5, 0.9]), min_size=1, max_size=8),
+    cut=st.integers(0, 18),
+)
+def test_any_tree_resumes_from_json_on_the_same_lrs(policy, epochs, steps_per_epoch, metrics, cut):
+    steps = epochs * steps_per_epoch
+    expected = hook_run(policy, epochs, steps_per_epoch, steps, metrics)
+    cut = min(cut, steps)
+    ctx = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+    first = LRHook(policy, ctx, lambda lr: None)
+    lrs = [lr for _, lr in drive(first, cut, metrics)]
+    saved = json.loads(json.dumps(first.state_dict()))
+    resumed = LRHook(policy, TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch), lambda lr: None)
+    resumed.load_state_dict(saved)
+    assert resumed.state_dict() == saved
+    lrs += [lr for _, lr in drive(resumed, steps, metrics)]
+    assert lrs == expected
+
+
+def test_one_policy_object_runs_in_two_runs_at_once():
+    # A policy is a value: two runs of the same object keep apart histories.
+    policy = Sequential(policies=(ReduceCosine(), ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)), milestones=(1,), unit="epoch")
+    rising, flat = ([0.5, 0.6, 0.7, 0.8], [0.5, 0.5, 0.5, 0.5])
+    alone = [hook_run(policy, 5, 1, 5, metrics) for metrics in (rising, flat)]
+    a = LRHook(policy, TrainContext(initial_lr=0.1, total_epochs=5, steps_per_epoch=1), lambda lr: None)
+    b = LRHook(policy, TrainContext(initial_lr=0.1, total_epochs=5, steps_per_epoch=1), lambda lr: None)
+    together = [[a.ctx.current_lr], [b.ctx.current_lr]]
+    for epoch in range(4):
+        for hook, metrics, lrs in ((a, rising, together[0]), (b, flat, together[1])):
+            hook.step()
+            lrs.append(hook.report_metric(metrics[epoch]))
+    assert together == alone
+    assert alone[0] != alone[1]
+
+
+@pytest.mark.parametrize("tree", [
+    Warmup(duration=3, policy=ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, policy=ReduceCosine(unit="step"))),
+    Sequential(policies=(Warmup(duration=2), ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)), milestones=(3,)),
+])
+def test_a_policy_is_the_same_value_after_a_run(tree):
+    before = repr(tree), hash(tree)
+    hook_run(tree, 4, 2, 8, [0.5] * 4)
+    assert (repr(tree), hash(tree)) == before and vars(tree).keys() == {f for f in type(tree).__dataclass_fields__}
