@@ -35,6 +35,8 @@ class LRPolicy(Component, abc.ABC):
         own = vars(cls)
         if "evaluate" in own and "lr_in" not in own:
             cls.lr_in = LRPolicy.lr_in  # type: ignore[method-assign]
+        if ("evaluate" in own or "lr_in" in own) and "bind_phase" not in own:
+            cls.bind_phase = LRPolicy.bind_phase  # type: ignore[method-assign]
         if ("evaluate" in own or "evaluate_curve" in own) and "curve_in" not in own:
             cls.curve_in = LRPolicy.curve_in  # type: ignore[method-assign]
 
@@ -80,9 +82,18 @@ class LRPolicy(Component, abc.ABC):
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """The function that gives the LR of an update of a run shaped like ``ctx`` (its lr0,
         length and steps_per_epoch): what :class:`LRHook` calls on every update, and binds again
-        whenever that shape changes. By default :meth:`evaluate` itself; closed forms and
-        composites of them work out once, here, what does not change during the run."""
-        return self.evaluate
+        whenever that shape changes. What :meth:`bind_phase` gives for the whole run, or
+        :meth:`evaluate` itself when it gives nothing."""
+        bound = self.bind_phase(run_phase(ctx), ctx)
+        return self.evaluate if bound is None else bound
+
+    def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
+        """:meth:`lr_in` in ``phase`` of a run shaped like ``ctx`` as a function of the run's
+        clock alone, with everything that does not change during the run worked out once; or
+        None (the default), and the policy is evaluated on every update. Closed forms and
+        composites of them bind; a policy that keeps history, or is written with ``evaluate``
+        alone, does not."""
+        return None
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         """The LRs of updates 0 .. steps - 1 of a fresh run shaped like ``ctx``, as a numpy

@@ -162,20 +162,12 @@ class Schedule(LRPolicy):
             position(ctx, "step")  # raises, saying what is missing
         return self.formula(ctx.global_step, total, ctx.initial_lr, SCALAR)
 
-    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
-        """The LR of an update as a function of the run's clock alone, T and lr0 fixed once."""
-        if plain_schedule(self) is None:
-            return self.evaluate
-        if self.unit == "epoch":
-            return self._bound(0, "epoch", ctx.total_epochs if self.uses_length else None, ctx.initial_lr)
-        total = ctx.total_steps if self.uses_length else None
-        if self.uses_length and total is None:
-            return self.evaluate  # raises, on every update, saying what is missing
-        return self._bound(0, "step", total, ctx.initial_lr)
-
     def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
-        """:meth:`bind` for a schedule that runs in ``phase`` (see :meth:`in_phase`); None when the
-        phase cannot know the clock it reads, where :meth:`in_phase` raises, saying so."""
+        """The formula with T and lr0 fixed once, on ``phase``'s clock (see :meth:`in_phase`); None
+        when the phase cannot know the clock it reads (:meth:`in_phase` raises, saying so), and
+        for a subclass that changes how it is evaluated."""
+        if plain_schedule(self) is None:
+            return None
         if not self.uses_position:
             return self._bound(0, self.unit, None, ctx.initial_lr)
         try:

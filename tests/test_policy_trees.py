@@ -149,3 +149,29 @@ def test_a_policy_is_the_same_value_after_a_run(tree):
     before = repr(tree), hash(tree)
     hook_run(tree, 4, 2, 8, [0.5] * 4)
     assert (repr(tree), hash(tree)) == before and vars(tree).keys() == {f for f in type(tree).__dataclass_fields__}
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    policy=trees(),
+    epochs=st.integers(1, 6),
+    steps_per_epoch=st.one_of(st.none(), st.integers(1, 4)),
+    steps=st.lists(st.integers(0, 40), min_size=1, max_size=8),
+)
+def test_the_bound_function_of_any_tree_is_its_evaluate(policy, epochs, steps_per_epoch, steps):
+    """What the hook calls (bind) against the policy's own evaluate, at updates in any order."""
+    ctx = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+
+    def outcome(call):
+        try:
+            return ("lr", call())
+        except ValueError as error:
+            return ("error", str(error))
+
+    bound = outcome(lambda: policy.bind(ctx))
+    for step in steps:
+        epoch = step // steps_per_epoch if steps_per_epoch else step % (epochs + 2)
+        at = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch, global_step=step, epoch=epoch)
+        expected = outcome(lambda: policy.evaluate(at))
+        if bound[0] == "lr":
+            assert outcome(lambda: bound[1](at)) == expected

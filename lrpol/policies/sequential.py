@@ -8,12 +8,11 @@ from itertools import pairwise
 from typing import Any
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, Phase, phase_clock, phase_time, run_phase, within
+from ..clock import UNITS, Phase, phase_clock, phase_time, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy, PhasedPolicy, nested_in, same_methods, slot, state_key
+from ..policy import LRPolicy, PhasedPolicy, nested_in, slot, state_key
 from ..registry import register
-from ..schedule import plain_schedule
 
 
 @register
@@ -74,20 +73,25 @@ class Sequential(PhasedPolicy):
         inner = self._phase(index, phase, ctx.steps_per_epoch)
         return self.policies[index].lr_in(ctx, inner, slot(history, _phase_key(index)), results_before + before)
 
-    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+    def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
         """Each phase's bound function, the phases worked out once; a phase is found by bisection."""
-        if not same_methods(self, Sequential, "lr_in") or self.reads_metric:
-            return self.evaluate  # a subclass that changes how it is evaluated, or results counted per phase
+        if self.reads_metric:
+            return None  # results counted per phase: evaluated on every update
+        try:
+            offset = phase_clock(phase, self.unit, False)[0]  # where the Sequential's t is 0
+        except ValueError:
+            return None
         bound = []
         for index, policy in enumerate(self.policies):
-            schedule = plain_schedule(policy)
-            function = None if schedule is None else schedule.bind_phase(self._phase(index, run_phase(ctx), ctx.steps_per_epoch), ctx)
+            function = policy.bind_phase(self._phase(index, phase, ctx.steps_per_epoch), ctx)
             if function is None:
-                return self.evaluate
+                return None
             bound.append(function)
         milestones = self.milestones
-        epochs = self.unit == "epoch"
-        return lambda c: bound[bisect_right(milestones, c.epoch if epochs else c.global_step)](c)
+        by_epoch = self.unit == "epoch"
+        if offset == 0:  # the run's own clock: no shift to make
+            return lambda c: bound[bisect_right(milestones, c.epoch if by_epoch else c.global_step)](c)
+        return lambda c: bound[bisect_right(milestones, (c.epoch if by_epoch else c.global_step) - offset)](c)
 
     def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         import numpy as np

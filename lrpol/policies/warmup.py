@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, Phase, phase_clock, phase_time, run_phase, within
+from ..clock import UNITS, Phase, phase_clock, phase_time, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
-from ..policy import LRPolicy, PhasedPolicy, nested_in, same_methods, slot
+from ..policy import LRPolicy, PhasedPolicy, nested_in, slot
 from ..registry import register
-from ..schedule import CHUNK, plain_schedule
+from ..schedule import CHUNK, SCALAR, Schedule, plain_schedule
 
 CLOCKS = ("restart", "global")
 
@@ -68,37 +68,69 @@ class Warmup(PhasedPolicy):
         first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
         return first + (1.0 - first) * t / self.duration
 
-    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
-        """The ramp over the wrapped policy's own bound function, the phase worked out once."""
-        if not same_methods(self, Warmup, "lr_in") or self.reads_metric:
-            return self.evaluate  # a subclass that changes how it is evaluated, or history to keep
-        policy = self.policy
-        lr0 = ctx.initial_lr
+    def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
+        """The ramp over the wrapped policy's own bound function, the phases worked out once."""
+        if self.reads_metric:
+            return None  # history to keep: evaluated on every update
+        try:
+            offset = phase_clock(phase, self.unit, False)[0]  # where the warmup's t is 0
+        except ValueError:
+            return None
+        policy, lr0 = self.policy, ctx.initial_lr
         if policy is None:
             target: Callable[[RunView], float] | None = lambda c: lr0
         elif self.clock == "global":
-            target = policy.bind(ctx)
+            target = policy.bind_phase(phase, ctx)
         else:
+            inner = within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
             schedule = plain_schedule(policy)
-            target = None if schedule is None else schedule.bind_phase(within(run_phase(ctx), self.duration, None, self.unit, ctx.steps_per_epoch), ctx)
+            handover = None if schedule is None else self._bound_handover(schedule, inner, offset, lr0)
+            if handover is not None:
+                return handover
+            target = policy.bind_phase(inner, ctx)
         if target is None:
-            return self.evaluate  # a policy that reads its phase through a context
+            return None
         duration = self.duration
         first = 1.0 / (duration + 1) if self.start_factor is None else self.start_factor
         rest = 1.0 - first
-        if self.unit == "epoch":
+        by_epoch = self.unit == "epoch"
 
-            def ramped_by_epoch(c: RunView) -> float:
-                lr, t = target(c), c.epoch
-                return lr if t >= duration else lr * (first + rest * t / duration)
+        def ramped(c: RunView) -> float:
+            lr = target(c)
+            t = (c.epoch if by_epoch else c.global_step) - offset
+            if t >= duration:
+                return lr
+            return lr * (first + rest * (t if t > 0 else 0) / duration)
 
-            return ramped_by_epoch
+        return ramped
 
-        def ramped_by_step(c: RunView) -> float:
-            lr, t = target(c), c.global_step
-            return lr if t >= duration else lr * (first + rest * t / duration)
+    def _bound_handover(self, schedule: Schedule, phase: Phase, offset: int, lr0: float) -> Callable[[RunView], float] | None:
+        """For the common case, a schedule on the warmup's own unit whose clock restarts when the
+        warmup ends: one function, with no call to another on each update. During the ramp the
+        schedule reads t = 0, so its value there is worked out once; after it, its formula runs
+        on t - duration. None for anything else (a schedule with a bound function of its own)."""
+        unit, duration = self.unit, self.duration
+        if schedule.unit != unit or not schedule.uses_position or type(schedule)._bound is not Schedule._bound:
+            return None
+        try:
+            start, total = phase_clock(phase, unit, schedule.uses_length)
+        except ValueError:
+            return None
+        if start != offset + duration:
+            return None
+        formula = schedule.formula
+        at_start = formula(0, total, lr0, SCALAR)
+        first = 1.0 / (duration + 1) if self.start_factor is None else self.start_factor
+        rest = 1.0 - first
+        by_epoch = unit == "epoch"
 
-        return ramped_by_step
+        def warmed(c: RunView) -> float:
+            t = (c.epoch if by_epoch else c.global_step) - offset
+            if t >= duration:
+                return formula(t - duration, total, lr0, SCALAR)
+            return at_start * (first + rest * (t if t > 0 else 0) / duration)
+
+        return warmed
 
     def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
         if self.policy is None:
