@@ -1,11 +1,14 @@
 """OneCycle: up from a low LR to the peak lr0, then down far below the start (1cycle)."""
 
 import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import arg
 from ..clock import UNITS
+from ..context import RunView
 from ..registry import register
 from ..schedule import Schedule
 
@@ -73,6 +76,52 @@ class OneCycle(Schedule):
         if self.anneal == "cos":
             return z + (a - z) / 2.0 * (ops.cos(ops.pi * x) + 1)
         return (z - a) * x + a
+
+    def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
+        """:meth:`formula` for one run, its phases worked out here once rather than at every update.
+
+        The phase table is the formula's own (:func:`_phases`), unpacked into locals: each
+        phase's begin, its length end - begin, and the two numbers its anneal adds and
+        multiplies by ((z, (a - z) / 2.0) for "cos", (a, z - a) for "linear"), each computed
+        as the formula computes it. The update then reads its clock, compares t with at most
+        two ends and does the formula's remaining operations, in the formula's order: the
+        same float at every t.
+        """
+        if total is None:  # no length: the formula raises, saying so, at each update
+            return super()._bound(first, unit, total, lr0)
+        try:
+            ends, phases = _phases(self.pct_start, self.div_factor, self.final_div_factor, self.three_phase, lr0, total)
+        except OverflowError:  # a length past floats: likewise
+            return super()._bound(first, unit, total, lr0)
+        last = total - 1
+        cosine = self.anneal == "cos"
+        rows = [(begin, end - begin, z, (a - z) / 2.0) if cosine else (begin, end - begin, a, z - a) for begin, end, a, z in phases]
+        # Two phases are three whose second never ends, so that one closure serves both: t is
+        # in the first phase when t <= e0, the second when t <= e1, the last otherwise.
+        first_end, second_end = ends[0], (ends[1] if len(ends) == 3 else math.inf)
+        first_row, second_row, last_row = rows[0], rows[1], rows[-1]
+        by_epoch = unit == "epoch"
+        cos, pi = math.cos, math.pi
+
+        def one_cycle(ctx: RunView) -> float:
+            t = (ctx.epoch if by_epoch else ctx.global_step) - first
+            if t < 0 and first:  # before its phase: the phase's first update
+                t = 0
+            if t > last:  # after the end, hold the last update's LR
+                t = last
+            if t <= first_end:
+                begin, length, base, scale = first_row
+            elif t <= second_end:
+                begin, length, base, scale = second_row
+            else:
+                begin, length, base, scale = last_row
+            x = t - begin
+            x = x / length if length else 0.0  # ops.divide: a phase of no length is at its start
+            if cosine:  # 1.0 for the formula's 1: the same sum, without converting 1 at every update
+                return base + scale * (cos(pi * x) + 1.0)
+            return scale * x + base
+
+        return one_cycle
 
 
 @functools.lru_cache(maxsize=64)

@@ -2,13 +2,17 @@
 
 import functools
 import itertools
+import math
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import arg
 from ..clock import UNITS
+from ..context import RunView
 from ..registry import register
-from ..schedule import Schedule
+from ..schedule import SCALAR, Schedule
 
 
 def period_starts(t_max: int, period: int, period_mult: int) -> tuple[int, ...]:
@@ -83,3 +87,51 @@ class CosineRestarts(Schedule):
             t_cur = t - start
         # The same operations, in the same order, as torch: its values agree to the last bit.
         return self.min_lr + (lr0 - self.min_lr) * (1 + ops.cos(ops.pi * t_cur / length)) / 2
+
+    def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
+        """:meth:`formula` for one run, lr0 - min_lr computed once rather than at every update.
+
+        With period_mult 1 a period is t % period, as in the formula. With growing periods the
+        closure remembers the period its last t fell in, as (start, end, length), and looks a
+        period up (as the formula does, with :func:`_periods`) only when t leaves it: once a
+        period in a run that goes forward, at any t after a jump (a resumed run). What it
+        remembers is its own, never the policy's. The LR is then the formula's operations, in
+        its order: the same float at every t.
+        """
+        formula, min_lr, period, period_mult = self.formula, self.min_lr, self.period, self.period_mult
+        span = lr0 - min_lr
+        # Dividing by an int converts it to the float it is, as float() does: dividing by that float
+        # is the same operation, without converting at every update. (So are 1.0 and 2.0 for 1 and 2.)
+        length = float(period)
+        by_epoch = unit == "epoch"
+        cos, pi = math.cos, math.pi
+
+        if period_mult == 1:
+
+            def restarts(ctx: RunView) -> float:
+                t = (ctx.epoch if by_epoch else ctx.global_step) - first
+                if t < 0 and first:  # before its phase: the phase's first update
+                    t = 0
+                return min_lr + span * (1.0 + cos(pi * (t % period) / length)) / 2.0
+
+            return restarts
+
+        current = (0, period, length)  # the period last found, as (start, end, length): the first
+
+        def growing_restarts(ctx: RunView) -> float:
+            nonlocal current
+            t = (ctx.epoch if by_epoch else ctx.global_step) - first
+            start, end, length = current
+            if not start <= t < end:  # t left the period remembered: the next one, or a jump
+                if t < 0:
+                    if not first:  # a clock below 0: whatever the formula makes of it
+                        return formula(t, None, lr0, SCALAR)
+                    t = 0  # before its phase: the phase's first update
+                starts, periods = _periods(2 ** int(t).bit_length(), period, period_mult)
+                start, length = periods[bisect_right(starts, t) - 1]
+                end = start + length
+                length = float(length)  # raises past floats, as the formula's division would
+                current = start, end, length  # one tuple: start, end and length always agree
+            return min_lr + span * (1.0 + cos(pi * (t - start) / length)) / 2.0
+
+        return growing_restarts
