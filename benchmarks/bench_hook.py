@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
         ("OneCycle", lrpol.OneCycle(), "OneCycleLR", lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON)),
         ("Warmup", lrpol.Warmup(duration=10**8, policy=lrpol.ReduceCosine(unit="step")), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
         ("Sequential", lrpol.Sequential(policies=(lrpol.Constant(), lrpol.ReduceCosine(unit="step")), milestones=(10**8,)), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o, factor=1.0, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
+        # The same composites once their first phase is over (a run's most updates), milestone at 1.
+        ("Warmup, after", lrpol.Warmup(duration=1, policy=lrpol.ReduceCosine(unit="step")), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=1), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[1])),
+        ("Sequential, 2nd", lrpol.Sequential(policies=(lrpol.Constant(), lrpol.ReduceCosine(unit="step")), milestones=(1,)), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o, factor=1.0, total_iters=1), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[1])),
     ]
     warnings.simplefilter("ignore")  # torch warns when a scheduler steps before any optimizer.step()
     print(f"µs per call, best of {options.repeat} x {options.steps:,} calls (SGD, 1 param group, torch {torch.__version__})")
@@ -73,6 +76,17 @@ def main(argv: list[str] | None = None) -> None:
             continue
         theirs = per_call_us(make(optimizer()).step, options.steps // 4, options.repeat)
         print(f"{name:<16} {ours:>11.3f}   {torch_name:<27} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
+    # What each level of nesting adds: a cosine, in a Warmup (after its ramp), in a Sequential, in another.
+    nested: lrpol.LRPolicy = lrpol.ReduceCosine(unit="step")
+    previous = None
+    for depth, wrap in enumerate([lambda p: p, lambda p: lrpol.Warmup(duration=1, policy=p), lambda p: lrpol.Sequential(policies=(p,), milestones=()), lambda p: lrpol.Sequential(policies=(p,), milestones=())]):
+        nested = wrap(nested)
+        hook = attach(optimizer(), nested, ctx())
+        hook.step()
+        ours = per_call_us(hook.step, options.steps, options.repeat)
+        added = "" if previous is None else f"   +{ours - previous:.3f} for this level"
+        print(f"{'nesting ' + str(depth):<16} {ours:>11.3f}   {type(nested).__name__ + ' outermost':<27}{added}")
+        previous = ours
     # A validation result: report_metric against ReduceLROnPlateau.step(metric), same flat metric.
     hook = attach(optimizer(), lrpol.ReduceOnPlateau(plateau_count_trigger=10**9, reduction_rate=0.5), ctx())
     plateau = lr_scheduler.ReduceLROnPlateau(optimizer(), mode="max", patience=10**9)
@@ -81,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'report_metric()':<16} {ours:>11.3f}   {'ReduceLROnPlateau':<27} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
     run = lrpol.TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=updates_per_epoch)
     metrics = [0.5] * epochs
-    for name, policy, *_ in pairs[:4]:  # the four Clara policies; composites are stepped (about 2 µs an update)
+    for name, policy, *_ in pairs[:4]:  # the four Clara policies
         lrpol.curve(policy, run, metrics=metrics)  # warm up numpy
         best = min(_timed(lrpol.curve, policy, run, metrics=metrics) for _ in range(options.repeat))
         print(f"curve({name}) over {epochs * updates_per_epoch:,} updates: {best * 1e3:.2f} ms")

@@ -178,6 +178,17 @@ class PhasedPolicy(LRPolicy):
     def evaluate(self, ctx: RunView) -> float:
         return self._written_lr_in(ctx, run_phase(ctx), ctx.history, 0)
 
+    def bind(self, ctx: RunView) -> Callable[[RunView], float]:
+        """:meth:`bind_phase` for the whole run; without one (a policy that keeps history), its
+        :meth:`lr_in` on the whole run, the run's phase worked out once."""
+        bound = self.bind_phase(run_phase(ctx), ctx)
+        if bound is not None:
+            return bound
+        if type(self).evaluate is not PhasedPolicy.evaluate:
+            return self.evaluate  # a subclass that changes evaluate is run through it
+        lr_in, phase = type(self)._written_lr_in, run_phase(ctx)
+        return lambda c: lr_in(self, c, phase, c.history, 0)
+
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         return self.curve_in(ctx, run_phase(ctx), 0, steps, metrics or [], 0)
 

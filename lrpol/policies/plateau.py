@@ -3,7 +3,7 @@
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..arguments import MAX_INTEGER, arg
 from ..clock import Phase
@@ -13,18 +13,12 @@ from ..policy import LRPolicy, PhasedPolicy, slot
 from ..registry import register
 
 
-class PlateauState(NamedTuple):
-    """What ReduceOnPlateau remembers of the validation results; kept in ``ctx.history`` under
-    these names."""
-
-    seen: int = 0  # validation results counted so far (matches ctx.metric_count)
-    best: float | None = None
-    bad_count: int = 0  # results in a row that did not improve on best
-    cooldown_left: int = 0
-    reductions: int = 0
-
-
-FRESH = PlateauState()
+#: What ReduceOnPlateau remembers of the validation results, kept in ``ctx.history`` under
+#: these names: the results counted so far (matching ctx.metric_count), the best one, the
+#: results in a row that did not improve on it, the cooldown left, and the reductions made.
+PlateauState = tuple[int, float | None, int, int, int]
+FIELDS = ("seen", "best", "bad_count", "cooldown_left", "reductions")
+FRESH: PlateauState = (0, None, 0, 0, 0)
 
 
 @register
@@ -60,7 +54,7 @@ class ReduceOnPlateau(PhasedPolicy):
         5        0.9      2 -> reduce     0.025
 
     So with a flat metric the first reduction comes at result ``trigger + 1``. The counters
-    are a :class:`PlateauState`, kept in the run (``ctx.history``), not in the policy:
+    are a ``PlateauState``, kept in the run (``ctx.history``), not in the policy:
     :meth:`observe` is the rule above as a function from one state to the next.
     torch's ``ReduceLROnPlateau(patience=p)`` reduces one result later; it matches
     ``plateau_count_trigger = p + 1`` (and its ``eps=0``).
@@ -101,7 +95,7 @@ class ReduceOnPlateau(PhasedPolicy):
             reductions += 1
             bad_count = 0
             cooldown_left = self.cooldown
-        return PlateauState(seen + 1, best, bad_count, cooldown_left, reductions)
+        return seen + 1, best, bad_count, cooldown_left, reductions
 
     def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
         if ctx.metric_count - results_before != history.get("seen", 0):
@@ -116,24 +110,24 @@ class ReduceOnPlateau(PhasedPolicy):
         return lr if lr >= self.min_lr else min(self.min_lr, base)
 
     def _count_new_result(self, ctx: RunView, history: dict, results_before: int) -> None:
-        state = PlateauState(history.get("seen", 0), history.get("best"), history.get("bad_count", 0), history.get("cooldown_left", 0), history.get("reductions", 0))
+        state = (history.get("seen", 0), history.get("best"), history.get("bad_count", 0), history.get("cooldown_left", 0), history.get("reductions", 0))
         count = ctx.metric_count - results_before
-        if count != state.seen + 1:
+        if count != state[0] + 1:
             raise ValueError(
-                f"ReduceOnPlateau has counted {show_value(state.seen)} validation results but the context reports "
+                f"ReduceOnPlateau has counted {show_value(state[0])} validation results but the context reports "
                 f"{show_value(count)}: evaluate after every report, and restore the policy and the context together"
             )
         metric = ctx.metric
         if metric is None or not _is_finite_number(metric):
             raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {show_value(metric)}")
-        history.update(self.observe(state, metric)._asdict())
+        history["seen"], history["best"], history["bad_count"], history["cooldown_left"], history["reductions"] = self.observe(state, metric)
 
     def reductions_after(self, metrics: Sequence[float]) -> list[int]:
         """The reductions made after each number of results: entry k for ``metrics[:k]``."""
         state, counts = FRESH, [0]
         for metric in metrics:
             state = self.observe(state, metric)
-            counts.append(state.reductions)
+            counts.append(state[-1])
         return counts
 
     def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
@@ -161,16 +155,16 @@ class ReduceOnPlateau(PhasedPolicy):
         return metric > best + margin if self.mode == "max" else metric < best - margin
 
     def save_history(self, history: dict) -> dict:
-        saved = {name: history.get(name, default) for name, default in FRESH._asdict().items()}
+        saved = {name: history.get(name, default) for name, default in zip(FIELDS, FRESH)}
         saved.update(super().save_history(history))  # the nested policy's, under "policy", if it has one
         return saved
 
     def load_history(self, state: dict) -> dict:
-        expected = set(PlateauState._fields)
+        expected = set(FIELDS)
         if not isinstance(state, dict) or not expected <= set(state) <= expected | {"policy"}:
             found = show_value(list(state)) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"ReduceOnPlateau state must have the keys {sorted(expected)} (and 'policy' for a nested one), got {found}")
-        own = {name: state[name] for name in PlateauState._fields}
+        own = {name: state[name] for name in FIELDS}
         for name in ("seen", "bad_count", "cooldown_left", "reductions"):
             value = own[name]
             # Bounded like every integer argument: reduction_rate ** reductions must stay a float.
