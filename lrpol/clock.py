@@ -123,8 +123,8 @@ def phase_time(ctx: RunView, phase: Phase, unit: str) -> int:
 
 def phase_context(ctx: RunView, phase: Phase, history: dict, results_before: int) -> TrainContext:
     """What a policy written with ``evaluate`` alone reads in ``phase``: a :class:`TrainContext`
-    whose clock counts from the phase's start, whose length is the phase's, whose validation
-    results are those reported since the phase began, and whose ``history`` is the policy's own.
+    whose clock counts from the phase's start, whose length is the phase's, whose count of
+    validation results starts when the phase began (``metric`` is the run's latest), and whose ``history`` is the policy's own.
 
     Its length in steps is whole epochs of the phase. A clock the phase cannot know without
     ``steps_per_epoch`` is an error here, naming what is missing.
@@ -143,7 +143,7 @@ def phase_context(ctx: RunView, phase: Phase, history: dict, results_before: int
         global_step=max(0, ctx.global_step - first_step),
         epoch=max(0, ctx.epoch - first_epoch),
         current_lr=ctx.current_lr,
-        metric=ctx.metric if ctx.metric_count > results_before else None,
+        metric=ctx.metric,  # the run's latest result; only the count starts with the phase
         metric_count=ctx.metric_count - results_before,
         history=history,
     )

@@ -55,7 +55,7 @@ class LRHook:
         self.ctx = ctx
         self._apply = apply
         self._reduce_metric = reduce_metric
-        self.policy = _KeepInitialLR() if policy is None else policy  # binds it to the run
+        self._set_policy(_KeepInitialLR() if policy is None else policy)  # the context's history stays
         self._refresh()
 
     @property
@@ -64,6 +64,12 @@ class LRHook:
 
     @policy.setter
     def policy(self, policy: LRPolicy) -> None:
+        """Another policy for the rest of the run. It starts with a history of its own, as a
+        fresh policy did: what the previous one remembered is not its to read."""
+        self.ctx.history = {}
+        self._set_policy(policy)
+
+    def _set_policy(self, policy: LRPolicy) -> None:
         self._policy = policy
         self._bind()
 
@@ -73,7 +79,7 @@ class LRHook:
 
     def __setstate__(self, state: dict) -> None:
         self.ctx, self._apply, self._reduce_metric = state["ctx"], state["apply"], state["reduce_metric"]
-        self.policy = state["policy"]
+        self._set_policy(state["policy"])
 
     def step(self) -> float:
         """Advance past the update that just ran; apply and return the next update's LR."""

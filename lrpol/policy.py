@@ -142,7 +142,8 @@ class LRPolicy(Component, abc.ABC):
         children = {state_key(where): child for where, child in self.children()}
         unknown = sorted(set(state) - set(children), key=str)
         if unknown:
-            raise ValueError(f"{type(self).__name__} has no state for {show_value(unknown)}")
+            listed = repr(unknown) if all(isinstance(key, str) for key in unknown) else show_value(unknown)
+            raise ValueError(f"{type(self).__name__} has no state for {listed}")
         history = {}
         for key, child in children.items():
             with nested_in(key):
@@ -176,7 +177,8 @@ class PhasedPolicy(LRPolicy):
             cls._written_lr_in = written
 
     def evaluate(self, ctx: RunView) -> float:
-        return self._written_lr_in(ctx, run_phase(ctx), ctx.history, 0)
+        history = getattr(ctx, "history", None)  # a context of the trainer's own may have none: nothing to remember then
+        return self._written_lr_in(ctx, run_phase(ctx), {} if history is None else history, 0)
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """:meth:`bind_phase` for the whole run; without one (a policy that keeps history), its

@@ -51,15 +51,24 @@ def test_a_sequential_set_on_a_running_hook_runs_its_own_phases():
 
 
 def test_a_user_policy_in_a_sequential_phase_reads_the_latest_result_as_before():
-    # A trainer without steps_per_epoch validates, then starts the next epoch: the result comes
-    # just before the phase starting at epoch 1. The policy in that phase read ctx.metric as the
-    # latest result (PhaseContext passed the metric through; only metric_count counted from the
-    # phase); it now reads None. Not the documented difference (total_steps, errors at once).
+    # The result comes just before the phase starting at epoch 1: the policy in that phase
+    # reads ctx.metric as the latest result; only metric_count counts from the phase.
+    ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=1)
+    hook = LRHook(Sequential(policies=(Constant(), LastMetric()), milestones=(1,), unit="epoch"), ctx, lambda lr: None)
+    hook.step()
+    assert hook.report_metric(0.5) == pytest.approx(0.05)
+
+
+def test_a_user_policy_in_a_phase_that_cannot_know_its_step_clock_is_refused_at_once():
+    # Without steps_per_epoch a phase counted in epochs cannot restart a step clock. A user
+    # policy there is handed a TrainContext, which needs one: refused when the phase begins,
+    # naming what is missing (the documented difference from a view that raised on reading).
     ctx = TrainContext(initial_lr=0.1, total_epochs=4)
     hook = LRHook(Sequential(policies=(Constant(), LastMetric()), milestones=(1,), unit="epoch"), ctx, lambda lr: None)
     hook.step()
     hook.report_metric(0.5)
-    assert hook.next_epoch() == pytest.approx(0.05)
+    with pytest.raises(ValueError, match=re.escape("a phase counted in epochs cannot restart a step clock without ctx.steps_per_epoch")):
+        hook.next_epoch()
 
 
 def test_a_user_policy_in_a_phase_starting_inside_an_epoch_reads_the_latest_result_as_before():

@@ -172,6 +172,6 @@ def test_the_bound_function_of_any_tree_is_its_evaluate(policy, epochs, steps_pe
     for step in steps:
         epoch = step // steps_per_epoch if steps_per_epoch else step % (epochs + 2)
         at = TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch, global_step=step, epoch=epoch)
-        expected = outcome(lambda: policy.evaluate(at))
+        expected = outcome(lambda at=at: policy.evaluate(at))
         if bound[0] == "lr":
-            assert outcome(lambda: bound[1](at)) == expected
+            assert outcome(lambda at=at: bound[1](at)) == expected

@@ -12,7 +12,6 @@ from ..errors import show_value
 from ..policy import LRPolicy, PhasedPolicy, slot
 from ..registry import register
 
-
 #: What ReduceOnPlateau remembers of the validation results, kept in ``ctx.history`` under
 #: these names: the results counted so far (matching ctx.metric_count), the best one, the
 #: results in a row that did not improve on it, the cooldown left, and the reductions made.
