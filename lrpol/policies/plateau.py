@@ -11,6 +11,7 @@ from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
 from ..policy import LRPolicy, PhasedPolicy, slot
 from ..registry import register
+from ..schedule import CHUNK
 
 #: What ReduceOnPlateau remembers of the validation results, kept in ``ctx.history`` under
 #: these names: the results counted so far (matching ctx.metric_count), the best one, the
@@ -144,10 +145,14 @@ class ReduceOnPlateau(PhasedPolicy):
         scale = self.reduction_rate ** np.asarray(self.reductions_after(metrics[results_before:]), dtype=float)
         first_epoch, last_epoch = begin // spe, max(begin, end - 1) // spe
         counted = np.clip(np.minimum(np.arange(first_epoch, last_epoch + 1), len(metrics)) - results_before, 0, None)
-        per_update = (np.arange(begin, end) // spe) - first_epoch
-        factor = scale[counted][per_update]
-        reduced = base * factor
-        return np.where(factor == 1.0, base, np.maximum(reduced, np.minimum(self.min_lr, base)))
+        per_epoch = scale[counted]
+        lrs = base if isinstance(base, np.ndarray) and base.flags.writeable else np.full(max(end - begin, 0), base, dtype=float)
+        for start in range(begin, end, CHUNK):  # a chunk at a time: temporaries stay small
+            stop = min(start + CHUNK, end)
+            factor = per_epoch[np.arange(start, stop) // spe - first_epoch]
+            part = lrs[start - begin : stop - begin]  # scaled in place
+            part[:] = np.where(factor == 1.0, part, np.maximum(part * factor, np.minimum(self.min_lr, part)))
+        return lrs
 
     def _improves(self, metric: float, best: float) -> bool:
         margin = self.threshold * abs(best)
