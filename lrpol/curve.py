@@ -26,8 +26,8 @@ from .policy import LRPolicy
 def curve(policy: LRPolicy | None, ctx: TrainContext, *, steps: int | None = None, metrics: Sequence[float] | None = None) -> Any:
     """LRs of updates 0 .. ``steps`` - 1 (default: the whole run, ``ctx.total_steps``).
 
-    The policy starts afresh (a stateful policy's own state is not touched), and the
-    counters in ``ctx`` are ignored: only its shape matters. ``metrics[e]`` is the result
+    The run starts afresh: the counters and the history in ``ctx`` are ignored (and
+    untouched), only its shape matters. ``metrics[e]`` is the result
     reported after epoch e; with fewer metrics than epochs, validation stops after them.
     ``policy=None`` (a disabled entry) keeps lr0.
 
@@ -64,10 +64,11 @@ def stepped_curve(policy: LRPolicy, ctx: TrainContext, steps: int, metrics: list
 
 
 def fresh_copy(policy: LRPolicy) -> LRPolicy:
-    """The same policy with a fresh state, nested policies included."""
+    """The same policy rebuilt, nested policies included: for a user policy that keeps state of its
+    own in the object (built-in policies are values and keep none)."""
     if not dataclasses.is_dataclass(policy):
         return copy.deepcopy(policy)
-    # Rebuilt from its arguments, a dataclass policy starts with a fresh state.
+    # Rebuilt from its arguments, a dataclass policy starts with fresh fields of its own.
     children = {}
     for argument in arguments_of(type(policy)):
         value = getattr(policy, argument.name)
