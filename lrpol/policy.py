@@ -13,6 +13,10 @@ from .clock import Phase, phase_context, run_phase
 from .context import RunView, TrainContext
 from .errors import show_value
 
+#: A policy run in a phase: (the run's context, its part of the history, the results reported
+#: before it started) -> LR. See :meth:`LRPolicy.run_in`.
+Runner = Callable[[RunView, dict, int], float]
+
 
 class LRPolicy(Component, abc.ABC):
     """A learning-rate policy: ``evaluate(ctx)`` returns the LR for update ``ctx.global_step``.
@@ -35,8 +39,10 @@ class LRPolicy(Component, abc.ABC):
         own = vars(cls)
         if "evaluate" in own and "lr_in" not in own:
             cls.lr_in = LRPolicy.lr_in  # type: ignore[method-assign]
-        if ("evaluate" in own or "lr_in" in own) and "bind_phase" not in own:
-            cls.bind_phase = LRPolicy.bind_phase  # type: ignore[method-assign]
+        if "evaluate" in own or "lr_in" in own:
+            for method in ("bind_phase", "run_in"):
+                if method not in own:
+                    setattr(cls, method, getattr(LRPolicy, method))
         if ("evaluate" in own or "evaluate_curve" in own) and "curve_in" not in own:
             cls.curve_in = LRPolicy.curve_in  # type: ignore[method-assign]
 
@@ -113,6 +119,18 @@ class LRPolicy(Component, abc.ABC):
         """
         return self.evaluate(phase_context(ctx, phase, history, results_before))
 
+    def run_in(self, phase: Phase, ctx: RunView) -> Runner:
+        """:meth:`lr_in` in ``phase`` of a run shaped like ``ctx``, as a function of (the run's
+        context, this policy's part of the history, the results before it started), with what
+        does not change during the run worked out once: what a composite that keeps history
+        calls on every update. By default the bound function when there is one, else
+        :meth:`lr_in`."""
+        bound = self.bind_phase(phase, ctx)
+        if bound is not None:
+            return lambda c, history, results_before: bound(c)
+        lr_in = self.lr_in
+        return lambda c, history, results_before: lr_in(c, phase, history, results_before)
+
     def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         """:meth:`lr_in` for the run's updates ``begin`` .. ``end`` - 1 at once, as a numpy
         array, in a fresh run shaped like ``run`` where ``metrics[e]`` is reported after epoch
@@ -165,37 +183,51 @@ class LRPolicy(Component, abc.ABC):
 
 
 class PhasedPolicy(LRPolicy):
-    """A built-in policy written for phases: :meth:`lr_in` and :meth:`curve_in` say everything,
+    """A built-in policy written for phases: :meth:`run_in` and :meth:`curve_in` say everything,
     and the whole run is the phase a top-level policy runs in."""
 
-    _written_lr_in: ClassVar[Callable[..., float]]
+    _written_run_in: ClassVar[Callable[..., Runner]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        written = vars(cls).get("lr_in")
+        written = vars(cls).get("run_in")
         super().__init_subclass__(**kwargs)
         if written is not None:  # what evaluate runs, also for a subclass whose evaluate calls it
-            cls._written_lr_in = written
+            cls._written_run_in = written
 
     def evaluate(self, ctx: RunView) -> float:
         history = getattr(ctx, "history", None)  # a context of the trainer's own may have none: nothing to remember then
-        return self._written_lr_in(ctx, run_phase(ctx), {} if history is None else history, 0)
+        return self._written_run_in(run_phase(ctx), ctx)(ctx, {} if history is None else history, 0)
+
+    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
+        return self.run_in(phase, ctx)(ctx, history, results_before)
 
     def bind(self, ctx: RunView) -> Callable[[RunView], float]:
         """:meth:`bind_phase` for the whole run; without one (a policy that keeps history), its
-        :meth:`lr_in` on the whole run, the run's phase worked out once."""
+        :meth:`run_in` on the whole run, reading the run's history on each update."""
         bound = self.bind_phase(run_phase(ctx), ctx)
         if bound is not None:
             return bound
         if type(self).evaluate is not PhasedPolicy.evaluate:
             return self.evaluate  # a subclass that changes evaluate is run through it
-        lr_in, phase = type(self)._written_lr_in, run_phase(ctx)
-        return lambda c: lr_in(self, c, phase, c.history, 0)
+        run = self._written_run_in(run_phase(ctx), ctx)
+        return lambda c: run(c, c.history, 0)
 
     def evaluate_curve(self, ctx: TrainContext, steps: int, metrics: Sequence[float] | None) -> Any:
         return self.curve_in(ctx, run_phase(ctx), 0, steps, metrics or [], 0)
 
     @abc.abstractmethod
-    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float: ...
+    def run_in(self, phase: Phase, ctx: RunView) -> Runner: ...
+
+
+def raising(error: Exception) -> Runner:
+    """A runner for a phase that cannot be run: each update raises ``error``'s kind and message,
+    where evaluating it always raised."""
+    kind, message = type(error), str(error)
+
+    def refuse(c: RunView, history: dict, results_before: int) -> float:
+        raise kind(message)
+
+    return refuse
 
 
 def slot(history: dict, key: str) -> dict:

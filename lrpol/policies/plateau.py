@@ -9,7 +9,7 @@ from ..arguments import MAX_INTEGER, arg
 from ..clock import Phase
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy, PhasedPolicy, slot
+from ..policy import LRPolicy, PhasedPolicy, Runner, slot
 from ..registry import register
 from ..schedule import CHUNK
 
@@ -97,17 +97,22 @@ class ReduceOnPlateau(PhasedPolicy):
             cooldown_left = self.cooldown
         return seen + 1, best, bad_count, cooldown_left, reductions
 
-    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
-        if ctx.metric_count - results_before != history.get("seen", 0):
-            self._count_new_result(ctx, history, results_before)
-        # The wrapped policy is evaluated on every call, so a policy nested in it counts results too.
-        policy = self.policy
-        base = ctx.initial_lr if policy is None else policy.lr_in(ctx, phase, slot(history, "policy"), results_before)
-        reductions = history.get("reductions", 0)
-        if not reductions:  # the common case, and the hot path: no pow, no builtins
-            return base
-        lr = base * self.reduction_rate**reductions
-        return lr if lr >= self.min_lr else min(self.min_lr, base)
+    def run_in(self, phase: Phase, ctx: RunView) -> Runner:
+        target = None if self.policy is None else self.policy.run_in(phase, ctx)
+        rate, min_lr, count_new_result = self.reduction_rate, self.min_lr, self._count_new_result
+
+        def reduced(c: RunView, history: dict, results_before: int) -> float:
+            if c.metric_count - results_before != history.get("seen", 0):
+                count_new_result(c, history, results_before)
+            # The wrapped policy runs on every call, so a policy nested in it counts results too.
+            base = c.initial_lr if target is None else target(c, slot(history, "policy"), results_before)
+            reductions = history.get("reductions", 0)
+            if not reductions:  # the common case, and the hot path: no pow, no builtins
+                return base
+            lr = base * rate**reductions
+            return lr if lr >= min_lr else min(min_lr, base)
+
+        return reduced
 
     def _count_new_result(self, ctx: RunView, history: dict, results_before: int) -> None:
         state = (history.get("seen", 0), history.get("best"), history.get("bad_count", 0), history.get("cooldown_left", 0), history.get("reductions", 0))

@@ -11,7 +11,7 @@ from ..arguments import ArgumentError, arg
 from ..clock import UNITS, Phase, phase_clock, phase_time, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..errors import show_value
-from ..policy import LRPolicy, PhasedPolicy, nested_in, slot, state_key
+from ..policy import LRPolicy, PhasedPolicy, Runner, nested_in, raising, slot, state_key
 from ..registry import register
 
 
@@ -60,18 +60,32 @@ class Sequential(PhasedPolicy):
         length = self.milestones[index] - start if index < len(self.milestones) else None
         return within(outer, start, length, self.unit, steps_per_epoch)
 
-    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
-        index = bisect_right(self.milestones, phase_time(ctx, phase, self.unit))
-        # Per phase, the results this Sequential had counted when the phase began: its policy
-        # counts only those reported since.
-        counts = history.get(RESULTS_BEFORE)
-        if counts is None:
-            counts = history[RESULTS_BEFORE] = [None] * len(self.policies)
-        before = counts[index]
-        if before is None:  # the phase's first update
-            before = counts[index] = ctx.metric_count - results_before
-        inner = self._phase(index, phase, ctx.steps_per_epoch)
-        return self.policies[index].lr_in(ctx, inner, slot(history, _phase_key(index)), results_before + before)
+    def run_in(self, phase: Phase, ctx: RunView) -> Runner:
+        try:
+            offset = phase_clock(phase, self.unit, False)[0]  # where the Sequential's t is 0
+        except ValueError as error:
+            return raising(error)
+        # Each phase's runner is made when the phase is first run: a run visits its phases in
+        # turn, and one evaluate() visits one of them.
+        runners: list[Runner | None] = [None] * len(self.policies)
+        milestones, by_epoch, spe = self.milestones, self.unit == "epoch", ctx.steps_per_epoch
+
+        def phased(c: RunView, history: dict, results_before: int) -> float:
+            index = bisect_right(milestones, (c.epoch if by_epoch else c.global_step) - offset)
+            # Per phase, the results this Sequential had counted when the phase began: its
+            # policy counts only those reported since.
+            counts = history.get(RESULTS_BEFORE)
+            if counts is None:
+                counts = history[RESULTS_BEFORE] = [None] * len(runners)
+            before = counts[index]
+            if before is None:  # the phase's first update
+                before = counts[index] = c.metric_count - results_before
+            run = runners[index]
+            if run is None:
+                run = runners[index] = self.policies[index].run_in(self._phase(index, phase, spe), ctx)
+            return run(c, slot(history, _phase_key(index)), results_before + before)
+
+        return phased
 
     def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
         """Each phase's bound function, the phases worked out once; a phase is found by bisection."""

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import arg
-from ..clock import UNITS, Phase, phase_clock, phase_time, within
+from ..clock import UNITS, Phase, phase_clock, within
 from ..context import RunView, TrainContext, known_steps_per_epoch
-from ..policy import LRPolicy, PhasedPolicy, nested_in, slot
+from ..policy import LRPolicy, PhasedPolicy, Runner, nested_in, raising, slot
 from ..registry import register
 from ..schedule import CHUNK, SCALAR, Schedule, plain_schedule
 
@@ -51,22 +51,37 @@ class Warmup(PhasedPolicy):
     start_factor: float | None = arg(default=None, gt=0, le=1, doc="the first update's LR as a fraction of the target (default 1 / (duration + 1))")
     clock: str = arg(default="restart", choices=CLOCKS, doc="'restart': the wrapped policy starts at 0 when warmup ends; 'global': it runs on the run's clock")
 
-    def lr_in(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> float:
-        t = phase_time(ctx, phase, self.unit)
+    def run_in(self, phase: Phase, ctx: RunView) -> Runner:
+        try:
+            offset = phase_clock(phase, self.unit, False)[0]  # where the warmup's t is 0
+        except ValueError as error:
+            return raising(error)
         policy = self.policy
         if policy is None:
-            target = ctx.initial_lr
+            target = None
         else:  # restart: the wrapped policy's clock starts when the warmup ends
             inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
-            target = policy.lr_in(ctx, inner, slot(history, "policy"), results_before)
-        if t >= self.duration:
-            return target
-        return target * self._ramp(t)
+            target = policy.run_in(inner, ctx)
+        duration, (first, rest), by_epoch = self.duration, self._ramp_start(), self.unit == "epoch"
+
+        def ramped(c: RunView, history: dict, results_before: int) -> float:
+            t = (c.epoch if by_epoch else c.global_step) - offset
+            lr = c.initial_lr if target is None else target(c, slot(history, "policy"), results_before)
+            if t >= duration:
+                return lr
+            return lr * (first + rest * (t if t > 0 else 0) / duration)
+
+        return ramped
+
+    def _ramp_start(self) -> tuple[float, float]:
+        """(f0, 1 - f0): the ramp's first factor, and what it climbs by over ``duration``."""
+        first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
+        return first, 1.0 - first
 
     def _ramp(self, t: Any) -> Any:
         """The ramp's factor at t (a number or an array) of the warmup, for t < duration."""
-        first = 1.0 / (self.duration + 1) if self.start_factor is None else self.start_factor
-        return first + (1.0 - first) * t / self.duration
+        first, rest = self._ramp_start()
+        return first + rest * t / self.duration
 
     def bind_phase(self, phase: Phase, ctx: RunView) -> Callable[[RunView], float] | None:
         """The ramp over the wrapped policy's own bound function, the phases worked out once."""
@@ -90,10 +105,7 @@ class Warmup(PhasedPolicy):
             target = policy.bind_phase(inner, ctx)
         if target is None:
             return None
-        duration = self.duration
-        first = 1.0 / (duration + 1) if self.start_factor is None else self.start_factor
-        rest = 1.0 - first
-        by_epoch = self.unit == "epoch"
+        duration, (first, rest), by_epoch = self.duration, self._ramp_start(), self.unit == "epoch"
 
         def ramped(c: RunView) -> float:
             lr = target(c)
@@ -120,9 +132,7 @@ class Warmup(PhasedPolicy):
             return None
         formula = schedule.formula
         at_start = formula(0, total, lr0, SCALAR)
-        first = 1.0 / (duration + 1) if self.start_factor is None else self.start_factor
-        rest = 1.0 - first
-        by_epoch = unit == "epoch"
+        (first, rest), by_epoch = self._ramp_start(), unit == "epoch"
 
         def warmed(c: RunView) -> float:
             t = (c.epoch if by_epoch else c.global_step) - offset
