@@ -123,7 +123,8 @@ class ReduceOnPlateau(PhasedPolicy):
                 f"{show_value(count)}: evaluate after every report, and restore the policy and the context together"
             )
         metric = ctx.metric
-        if metric is None or not _is_finite_number(metric):
+        # A finite float (what the hook reports) passes at once: x - x is 0.0 only when x is finite.
+        if (type(metric) is not float or metric - metric != 0.0) and (metric is None or not _is_finite_number(metric)):
             raise ValueError(f"ReduceOnPlateau: validation metric must be a finite number, got {show_value(metric)}")
         history["seen"], history["best"], history["bad_count"], history["cooldown_left"], history["reductions"] = self.observe(state, metric)
 
