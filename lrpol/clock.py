@@ -124,7 +124,8 @@ def phase_time(ctx: RunView, phase: Phase, unit: str) -> int:
 def phase_context(ctx: RunView, phase: Phase, history: dict, results_before: int) -> TrainContext:
     """What a policy written with ``evaluate`` alone reads in ``phase``: a :class:`TrainContext`
     whose clock counts from the phase's start, whose length is the phase's, whose count of
-    validation results starts when the phase began (``metric`` is the run's latest), and whose ``history`` is the policy's own.
+    validation results starts when the phase began (``metric`` is the run's latest), and
+    whose ``history`` is the policy's own.
 
     Its length in steps is whole epochs of the phase. A clock the phase cannot know without
     ``steps_per_epoch`` is an error here, naming what is missing.

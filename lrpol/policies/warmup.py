@@ -59,9 +59,8 @@ class Warmup(PhasedPolicy):
         policy = self.policy
         if policy is None:
             target = None
-        else:  # restart: the wrapped policy's clock starts when the warmup ends
-            inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
-            target = policy.run_in(inner, ctx)
+        else:
+            target = policy.run_in(self._inner_phase(phase, ctx.steps_per_epoch), ctx)
         duration, (first, rest), by_epoch = self.duration, self._ramp_start(), self.unit == "epoch"
 
         def ramped(c: RunView, history: dict, results_before: int) -> float:
@@ -72,6 +71,11 @@ class Warmup(PhasedPolicy):
             return lr * (first + rest * (t if t > 0 else 0) / duration)
 
         return ramped
+
+    def _inner_phase(self, phase: Phase, steps_per_epoch: int | None) -> Phase:
+        """Where the wrapped policy runs: from the end of the warmup ("restart"), or in the
+        warmup's own phase ("global")."""
+        return phase if self.clock == "global" else within(phase, self.duration, None, self.unit, steps_per_epoch)
 
     def _ramp_start(self) -> tuple[float, float]:
         """(f0, 1 - f0): the ramp's first factor, and what it climbs by over ``duration``."""
@@ -97,7 +101,7 @@ class Warmup(PhasedPolicy):
         elif self.clock == "global":
             target = policy.bind_phase(phase, ctx)
         else:
-            inner = within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
+            inner = self._inner_phase(phase, ctx.steps_per_epoch)
             schedule = plain_schedule(policy)
             handover = None if schedule is None else self._bound_handover(schedule, inner, offset, lr0)
             if handover is not None:
@@ -145,9 +149,8 @@ class Warmup(PhasedPolicy):
     def check_history(self, ctx: RunView, phase: Phase, history: dict, results_before: int) -> None:
         if self.policy is None:
             return
-        inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, ctx.steps_per_epoch)
         with nested_in("policy"):
-            self.policy.check_history(ctx, inner, history.get("policy", {}), results_before)
+            self.policy.check_history(ctx, self._inner_phase(phase, ctx.steps_per_epoch), history.get("policy", {}), results_before)
 
     def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
         import numpy as np
@@ -156,8 +159,7 @@ class Warmup(PhasedPolicy):
         if self.policy is None:
             target = np.full(max(end - begin, 0), run.initial_lr)
         else:
-            inner = phase if self.clock == "global" else within(phase, self.duration, None, self.unit, spe)
-            target = self.policy.curve_in(run, inner, begin, end, metrics, results_before)
+            target = self.policy.curve_in(run, self._inner_phase(phase, spe), begin, end, metrics, results_before)
             if target is None:
                 return None
         # The ramp covers the first `duration` units of the phase only: only those updates are
