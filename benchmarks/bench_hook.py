@@ -87,6 +87,17 @@ def main(argv: list[str] | None = None) -> None:
         added = "" if previous is None else f"   +{ours - previous:.3f} for this level"
         print(f"{'nesting ' + str(depth):<16} {ours:>11.3f}   {type(nested).__name__ + ' outermost':<27}{added}")
         previous = ours
+    # Trees that keep history (a plateau in them) run through run_in: a plateau over a cosine, in a
+    # Warmup (after its ramp), and in the second phase of a Sequential.
+    plateau = lrpol.ReduceOnPlateau(plateau_count_trigger=10**9, reduction_rate=0.5, policy=lrpol.ReduceCosine(unit="step"))
+    for name, tree in (
+        ("plateau(cosine)", plateau),
+        ("Warmup(plateau)", lrpol.Warmup(duration=1, policy=plateau)),
+        ("Seq(., plateau)", lrpol.Sequential(policies=(lrpol.ReduceCosine(unit="step"), plateau), milestones=(1,))),
+    ):
+        hook = attach(optimizer(), tree, ctx())
+        hook.step()
+        print(f"{name:<16} {per_call_us(hook.step, options.steps, options.repeat):>11.3f}   (no per-update torch equivalent)")
     # A validation result: report_metric against ReduceLROnPlateau.step(metric), same flat metric.
     hook = attach(optimizer(), lrpol.ReduceOnPlateau(plateau_count_trigger=10**9, reduction_rate=0.5), ctx())
     plateau = lr_scheduler.ReduceLROnPlateau(optimizer(), mode="max", patience=10**9)
