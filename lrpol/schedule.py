@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from .arguments import MAX_INTEGER
+from .arguments import MAX_INTEGER, ArgumentError
 from .clock import Phase, epochs_spanned, phase_clock, position, run_length
 from .context import RunView, TrainContext, known_steps_per_epoch
 from .policy import LRPolicy, same_methods
@@ -147,16 +147,41 @@ class Schedule(LRPolicy):
 
     #: What t counts; subclasses with a ``unit`` argument override it.
     unit: str = "step"
+    #: An explicit length in ``unit`` that replaces the run's (or phase's) as T; subclasses that
+    #: read T may declare it as an argument (torch's ``T_max`` or ``total_iters``, optax's
+    #: ``decay_steps``). None: T is the run's length.
+    horizon: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if getattr(self, "min_lr_ratio", None) is not None and getattr(self, "min_lr", 0.0) != 0.0:
+            raise ArgumentError("min_lr_ratio", "give min_lr (an LR) or min_lr_ratio (a fraction of lr0), not both", code="conflict")
+
+    def floor(self, lr0: float) -> float:
+        """The floor the schedule decays to: ``min_lr``, or ``min_lr_ratio * lr0`` when that is given."""
+        ratio = getattr(self, "min_lr_ratio", None)
+        return getattr(self, "min_lr", 0.0) if ratio is None else ratio * lr0
+
+    @property
+    def reads_run_length(self) -> bool:
+        """Whether T comes from the run (or phase): the formula reads it and no ``horizon`` is given."""
+        return self.uses_length and self.horizon is None
+
+    def clock_in(self, phase: Phase) -> tuple[int, int | None]:
+        """(where t is 0 on the run's clock of ``unit``, T) for this schedule in ``phase``: T is
+        the horizon when one is given; a ValueError says what the phase cannot know."""
+        first, total = phase_clock(phase, self.unit, self.reads_run_length)
+        return first, (total if self.horizon is None else self.horizon)
 
     def evaluate(self, ctx: RunView) -> float:
         # The hot path: clock.position written out. A formula without T never reads the run's
         # length, and one without t no clock: a phase may not know them.
         if not self.uses_position:
-            return self.formula(0, None, ctx.initial_lr, SCALAR)
+            return self.formula(0, self.horizon, ctx.initial_lr, SCALAR)
+        if not self.reads_run_length:
+            return self.formula(ctx.epoch if self.unit == "epoch" else ctx.global_step, self.horizon, ctx.initial_lr, SCALAR)
         if self.unit == "epoch":
-            return self.formula(ctx.epoch, ctx.total_epochs if self.uses_length else None, ctx.initial_lr, SCALAR)
-        if not self.uses_length:
-            return self.formula(ctx.global_step, None, ctx.initial_lr, SCALAR)
+            return self.formula(ctx.epoch, ctx.total_epochs, ctx.initial_lr, SCALAR)
         total = ctx.total_steps
         if total is None:
             position(ctx, "step")  # raises, saying what is missing
@@ -169,9 +194,9 @@ class Schedule(LRPolicy):
         if plain_schedule(self) is None:
             return None
         if not self.uses_position:
-            return self._bound(0, self.unit, None, ctx.initial_lr)
+            return self._bound(0, self.unit, self.horizon, ctx.initial_lr)
         try:
-            first, total = phase_clock(phase, self.unit, self.uses_length)
+            first, total = self.clock_in(phase)
         except ValueError:
             return None
         return self._bound(first, self.unit, total, ctx.initial_lr)
@@ -179,7 +204,7 @@ class Schedule(LRPolicy):
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
         formula = self.formula
         if not self.uses_position:
-            return lambda ctx: formula(0, None, lr0, SCALAR)
+            return lambda ctx: formula(0, total, lr0, SCALAR)
         if first == 0:  # the run's own clock
             if unit == "epoch":
                 return lambda ctx: formula(ctx.epoch, total, lr0, SCALAR)
@@ -204,8 +229,8 @@ class Schedule(LRPolicy):
         from the phase's start (0 before it), its length the phase's. Only the clock it reads
         is read, so a phase that cannot know the other clock is no error."""
         if not self.uses_position:
-            return self.formula(0, None, ctx.initial_lr, SCALAR)
-        first, total = phase_clock(phase, self.unit, self.uses_length)
+            return self.formula(0, self.horizon, ctx.initial_lr, SCALAR)
+        first, total = self.clock_in(phase)
         t = (ctx.epoch if self.unit == "epoch" else ctx.global_step) - first
         return self.formula(t if t > 0 else 0, total, ctx.initial_lr, SCALAR)
 
@@ -223,8 +248,8 @@ class Schedule(LRPolicy):
         import numpy as np
 
         if not self.uses_position:
-            return in_chunks(begin, end, lambda step: self.formula(0, None, lr0, ARRAY))
-        first, total = phase_clock(phase, self.unit, self.uses_length)
+            return in_chunks(begin, end, lambda step: self.formula(0, self.horizon, lr0, ARRAY))
+        first, total = self.clock_in(phase)
         if max(first, total or 0) > MAX_INTEGER:
             return None
         per_epoch = self.unit == "epoch"
@@ -238,8 +263,8 @@ class Schedule(LRPolicy):
         if type(self).evaluate is not Schedule.evaluate:
             return None  # a subclass changed evaluate: its curve is stepped through it, not the formula
         unit = self.unit
-        total = run_length(ctx, unit) if self.uses_length else None
-        if self.uses_length and total is None:
+        total = run_length(ctx, unit) if self.reads_run_length else self.horizon
+        if self.reads_run_length and total is None:
             return None  # a run longer than numpy's exact integers: stepped through evaluate
         lr0 = ctx.initial_lr
         if unit == "step":

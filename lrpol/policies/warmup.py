@@ -129,7 +129,7 @@ class Warmup(PhasedPolicy):
         if schedule.unit != unit or not schedule.uses_position or type(schedule)._bound is not Schedule._bound:
             return None
         try:
-            start, total = phase_clock(phase, unit, schedule.uses_length)
+            start, total = schedule.clock_in(phase)
         except ValueError:
             return None
         if start != offset + duration:
