@@ -20,7 +20,7 @@ CONFIGS = ROOT / "configs"
 # -- optional extras ------------------------------------------------------------------------
 
 #: The module that tells whether each optional extra of pyproject.toml is installed.
-EXTRAS = {"torch": "torch", "ignite": "ignite", "keras": "keras", "plot": "matplotlib"}
+EXTRAS = {"torch": "torch", "ignite": "ignite", "keras": "keras", "plot": "matplotlib", "transformers": "transformers", "optax": "optax", "monai": "monai"}
 
 
 def skip_reason(extra: str, module: str | None = None) -> str:
