@@ -23,6 +23,7 @@ from .policies import (
     ReduceOnPlateau,
     ReducePoly,
     Sequential,
+    TanhDecay,
     Warmup,
 )
 from .policy import LRPolicy
@@ -46,6 +47,7 @@ __all__ = [
     "ReduceOnPlateau",
     "ReducePoly",
     "Sequential",
+    "TanhDecay",
     "TrainContext",
     "Warmup",
     "build",

@@ -50,7 +50,7 @@ def _first_reaching(ends: Sequence[float], t: Any) -> int:
 #: The operations a formula needs, on Python numbers: the hook's path, so plain functions in a
 #: namespace (the cheapest lookup), and no numpy.
 SCALAR = SimpleNamespace(
-    pi=math.pi, cos=math.cos, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
+    pi=math.pi, cos=math.cos, tanh=math.tanh, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
     first_reaching=_first_reaching, pick=_pick, largest=_same, divide=_divide,
 )
 
@@ -65,6 +65,12 @@ class ArrayOps:
         import numpy as np
 
         return np.cos(x)
+
+    @staticmethod
+    def tanh(x: Any) -> Any:
+        import numpy as np
+
+        return np.tanh(x)
 
     @staticmethod
     def minimum(a: Any, b: Any) -> Any:

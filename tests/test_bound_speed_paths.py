@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lrpol import CosineRestarts, LRHook, OneCycle, TrainContext
-from lrpol.policies.restarts import _periods, period_starts
+from lrpol.policies.periods import period_starts, whole_periods
 from lrpol.schedule import SCALAR, Schedule
 
 UNITS = st.sampled_from(["step", "epoch"])
@@ -183,7 +183,7 @@ def test_cosine_restarts_bound_through_periods_forward_and_back(period_mult, uni
 def test_cosine_restarts_bound_looks_a_period_up_only_when_t_leaves_it():
     policy = CosineRestarts(period=4, period_mult=2)
     bound = policy._bound(0, "step", None, 0.1)
-    looked_up = lambda: _periods.cache_info().hits + _periods.cache_info().misses
+    looked_up = lambda: whole_periods.cache_info().hits + whole_periods.cache_info().misses
     before = looked_up()
     for step in range(60):  # periods [0, 4), [4, 12), [12, 28), [28, 60): the first is known from the start
         bound(at("step", step, 0))

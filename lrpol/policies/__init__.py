@@ -8,6 +8,7 @@ from .poly import ReducePoly
 from .restarts import CosineRestarts
 from .sequential import Sequential
 from .step_decay import DecayOnStep
+from .tanh import TanhDecay
 from .warmup import Warmup
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "ReduceOnPlateau",
     "ReducePoly",
     "Sequential",
+    "TanhDecay",
     "Warmup",
 ]

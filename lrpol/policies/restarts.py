@@ -1,105 +1,287 @@
-"""CosineRestarts: cosine annealing that restarts at lr0, in periods that may grow (SGDR)."""
+"""Schedules that restart: a curve from a peak down to a floor, run again in periods that may
+grow (SGDR); CosineRestarts is the cosine one. The periods' arithmetic is in periods.py."""
 
-import functools
-import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-from ..arguments import arg
+from ..arguments import ArgumentError, arg
 from ..clock import UNITS
 from ..context import RunView
 from ..registry import register
 from ..schedule import SCALAR, Schedule
+from .periods import ARITHMETICS, Table, as_ratio, exact_periods, last_reached, timm_periods, torch_periods, whole_mult, whole_periods
+
+#: The most periods ``periods`` may fit in a run: each is a row of the run's table.
+MAX_PERIODS = 2**16
+#: A period_mult above 1 but below this would make a table of thousands of periods.
+LEAST_GROWTH = 1.01
+
+WAVES = ("half", "full")
 
 
-def period_starts(t_max: int, period: int, period_mult: int) -> tuple[int, ...]:
-    """The t at which each period starts, from 0 up to the first one past ``t_max``.
+@dataclass(frozen=True)
+class Restarting(Schedule):
+    """What every restarting schedule shares: its periods, their peaks and floor, and the end.
 
-    Integers throughout: a period never ends a step early or late, however long the run.
+    A subclass writes :meth:`shape`, the curve within a period as a fraction of its height:
+    1 at the peak, 0 at the floor. The LR of period i at t_cur updates into it, of length
+    L_i, is then::
 
-    >>> period_starts(20, period=2, period_mult=3)
-    (0, 2, 8, 26)
+        lr = floor + height_i * shape(t_cur, L_i)
+        height_i = (lr0 * peak_decay ** i - floor) * amplitude_decay ** i
     """
-    starts, length = [0], period
-    while starts[-1] <= t_max:
-        starts.append(starts[-1] + length)
-        length *= period_mult
-    return tuple(starts)
 
+    period: int | None = arg(default=None, ge=1, doc="length of the first period, in unit (torch T_0, timm t_initial, Keras first_decay_steps); or give periods")
+    periods: float | None = arg(
+        default=None, gt=0, le=MAX_PERIODS,
+        doc="how many first periods fit in the run (or the horizon): the first lasts T / periods, which may be a fraction of an update (Hugging Face num_cycles); instead of period",
+    )
+    period_mult: float = arg(default=1.0, ge=1, doc=f"each period lasts period_mult times the one before (torch T_mult, timm cycle_mul, Keras t_mul): 1, or at least {LEAST_GROWTH}")
+    period_limit: int | None = arg(default=None, ge=1, doc="how many periods run; after the last, the LR stays at the floor (timm cycle_limit); null: no limit")
+    peak_decay: float = arg(default=1.0, gt=0, doc="the peak of period i is lr0 * peak_decay ** i, the floor staying where it is (timm cycle_decay)")
+    amplitude_decay: float = arg(default=1.0, gt=0, doc="the height of period i above the floor is (lr0 - floor) * amplitude_decay ** i (Keras m_mul)")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor each period anneals towards, as an LR (torch eta_min, timm lr_min)")
+    min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0 (Keras alpha, Hugging Face min_lr_rate); instead of min_lr")
+    arithmetic: str = arg(
+        default="exact", choices=ARITHMETICS,
+        doc="where restarts fall when period_mult is not a whole number (or, for 'timm', is not 1): 'exact' (the numbers as written, exactly), 'torch' or 'timm' (that peer's float arithmetic, reproduced)",
+    )
+    unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
+    horizon: int | None = arg(default=None, ge=1, doc="T, in unit, when it is not the run's length (Hugging Face num_training_steps); only with periods")
 
-@functools.lru_cache(maxsize=64)
-def _periods(bound: int, period: int, period_mult: int) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
-    """The starts of the periods up to ``bound``, and each period as (start, length): remembered
-    for the last few bounds, since a run's updates share them."""
-    starts = period_starts(bound, period, period_mult)
-    return starts, tuple(zip(starts, [b - a for a, b in itertools.pairwise(starts)]))
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.period is not None and self.periods is not None:
+            raise ArgumentError("periods", "give period (the first period's length) or periods (how many fit in the run), not both", code="conflict")
+        if self.period is None and self.periods is None:
+            raise ArgumentError("period", "give period (the first period's length, in unit) or periods (how many fit in the run)", code="missing-argument")
+        if 1 < self.period_mult < LEAST_GROWTH:
+            raise ArgumentError(
+                "period_mult", f"must be 1 or at least {LEAST_GROWTH}, got {self.period_mult!r}",
+                "periods that grow by less than 1% each pile up by the thousand; give 1 for periods of one length", code="out-of-range",
+            )
+        if self.periods is None and self.horizon is not None:
+            raise ArgumentError("horizon", "only periods reads T: with period, the periods do not depend on the run's length", code="conflict")
+        if self.periods is not None and self.arithmetic != "exact":
+            raise ArgumentError("arithmetic", f"{self.arithmetic!r} reproduces a peer whose first period is a whole number of updates: give period, not periods", code="conflict")
+
+    @property
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only to divide it into periods
+        return self.periods is not None
+
+    def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
+        """The LR within a period, as a fraction of its height: t_cur updates into a period of
+        ``length`` (numbers, or numpy arrays with ``ops`` ARRAY)."""
+        raise NotImplementedError
+
+    def height(self, index: Any, lr0: float, floor: float) -> Any:
+        """How far period ``index``'s peak is above the floor."""
+        height = lr0 - floor if self.peak_decay == 1 else lr0 * self.peak_decay**index - floor
+        return height if self.amplitude_decay == 1 else height * self.amplitude_decay**index
+
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        asked = t
+        if self.periods is not None:
+            t = ops.minimum(t, total)  # held after T: no period past it is looked up
+        index, t_cur, length = self.locate(t, total, ops)
+        floor = self.floor(lr0)
+        lr = floor + self.height(index, lr0, floor) * self.shape(t_cur, length, ops)
+        if self.period_limit is not None:
+            lr = ops.where(index < self.period_limit, lr, floor)
+        if self.periods is not None:
+            lr = ops.where(asked < total, lr, self.end_value(total, lr0))
+        return lr
+
+    def locate(self, t: Any, total: Any, ops: Any) -> tuple[Any, Any, Any]:
+        """(i, t_cur, L_i) at t: the period holding t, how far into it t is, and its length."""
+        if self._one_whole_length():
+            period: int = self.period  # type: ignore[assignment]  # _one_whole_length: given
+            return t // period, t % period, period
+        # The table up to the next power of two past the furthest t asked for, so that a
+        # run's updates share one table.
+        starts, rows = self.table(2 ** int(ops.largest(t)).bit_length(), total)
+        start, base, length, index = ops.pick(rows, ops.count_passed(starts, t) - 1)
+        return index, (t - start) + base, length
+
+    def _one_whole_length(self) -> bool:
+        return self.periods is None and self.period_mult == 1
+
+    def table(self, bound: int, total: int | None) -> Table:
+        """The periods up to ``bound`` (see periods.py), for a run (or horizon) of ``total``."""
+        if self.periods is not None:
+            first = Fraction(total) / Fraction(*as_ratio(self.periods))
+            return exact_periods(bound, (first.numerator, first.denominator), as_ratio(self.period_mult))
+        period: int = self.period  # type: ignore[assignment]  # given, as periods is not
+        if self.arithmetic == "timm":
+            return timm_periods(bound, period, self.period_mult)
+        whole = whole_mult(self.period_mult)
+        if whole is not None:  # whole numbers: torch's floats are exact too
+            return whole_periods(bound, period, whole)
+        if self.arithmetic == "torch":
+            return torch_periods(bound, period, self.period_mult)
+        return exact_periods(bound, (period, 1), as_ratio(self.period_mult))
+
+    def end_value(self, total: int, lr0: float) -> float:
+        """The LR held from T on (with ``periods``): where the curve stands at T, reached from
+        below (the end of a period, not the start of the next, when T is a boundary)."""
+        first = Fraction(total) / Fraction(*as_ratio(self.periods))  # type: ignore[arg-type]  # given with T
+        index, t_cur, length = last_reached(total, (first.numerator, first.denominator), as_ratio(self.period_mult))
+        floor = self.floor(lr0)
+        if self.period_limit is not None and index >= self.period_limit:
+            return floor
+        return floor + self.height(index, lr0, floor) * self.shape(t_cur, length, SCALAR)
+
+    def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
+        """:meth:`formula` for one run: the closure remembers the period its last t fell in (its
+        range of t, t_cur's base, its length and height) and looks a period up only when t
+        leaves it. The LR is then the formula's operations, in its order: the same float."""
+        formula, shape = self.formula, self.shape
+        by_epoch = unit == "epoch"
+        floor = self.floor(lr0)
+        end = total if self.periods is not None else None
+        held = self.end_value(total, lr0) if end is not None else floor  # type: ignore[arg-type]  # T given with periods
+        current: tuple[int, int, Any, Any, Any] = (0, 0, 0, 1, None)  # (start, stop, base, length, height): none yet
+
+        def restarting(ctx: RunView) -> float:
+            nonlocal current
+            t = (ctx.epoch if by_epoch else ctx.global_step) - first
+            if t < 0:
+                if not first:  # a clock below 0: whatever the formula makes of it
+                    return formula(t, total, lr0, SCALAR)
+                t = 0  # before its phase: the phase's first update
+            if end is not None and t >= end:
+                return held
+            start, stop, base, length, height = current
+            if not start <= t < stop:
+                current = start, stop, base, length, height = self._period_at(t, total, lr0, floor)
+            if height is None:  # past period_limit
+                return floor
+            return floor + height * shape((t - start) + base, length, SCALAR)
+
+        return restarting
+
+    def _period_at(self, t: int, total: int | None, lr0: float, floor: float) -> tuple[int, int, Any, Any, Any]:
+        """(start, stop, base, length, height) of the period (or table row) holding t, as
+        :meth:`locate` finds it; height None past period_limit."""
+        if self._one_whole_length():
+            period: int = self.period  # type: ignore[assignment]  # _one_whole_length: given
+            index = t // period
+            start, stop, base, length = index * period, (index + 1) * period, 0, period
+        else:
+            starts, rows = self.table(2 ** int(t).bit_length(), total)
+            row = bisect_right(starts, t) - 1
+            start, base, length, index = rows[row]
+            stop = starts[row + 1]
+        if self.period_limit is not None and index >= self.period_limit:
+            return start, stop, base, length, None
+        return start, stop, base, length, self.height(index, lr0, floor)
 
 
 @register
 @dataclass(frozen=True)
-class CosineRestarts(Schedule):
-    """Cosine annealing from lr0 to ``min_lr`` within periods, restarting at lr0 (SGDR).
+class CosineRestarts(Restarting):
+    """Cosine annealing from a peak to a floor within periods, restarting at the peak (SGDR).
 
     Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
-    ``epoch`` (``unit="epoch"``), period i (i = 0, 1, ...) lasting
-    T_i = period * period_mult ** i and starting at S_i = T_0 + ... + T_(i-1)::
+    ``epoch`` (``unit="epoch"``), floor = ``min_lr`` (or ``min_lr_ratio * lr0``), and period
+    i (i = 0, 1, ...) lasting L_i = L_0 * period_mult ** i from S_i = L_0 + ... + L_(i-1),
+    where L_0 = ``period``, or T / ``periods`` with T the run's length in unit (or
+    ``horizon``)::
 
-        i     = the period holding t:  S_i <= t < S_i + T_i
-        t_cur = t - S_i
-        lr(t) = min_lr + (lr0 - min_lr) * (1 + cos(pi * t_cur / T_i)) / 2
+        i      = the period holding t:  S_i <= t < S_i + L_i
+        t_cur  = t - S_i
+        q      = (t_cur / L_i) ** k_decay
+        height = (lr0 * peak_decay ** i - floor) * amplitude_decay ** i
+        lr(t)  = floor + height * (1 + cos(pi * q)) / 2        wave="half"
+        lr(t)  = floor + height * (1 + cos(2 * pi * q)) / 2    wave="full"
+        lr(t)  = floor                                         i >= period_limit
 
-    i, t_cur and T_i are found with integers (no float logarithm), so each restart falls
-    exactly on t = S_i.
+    ``arithmetic="exact"`` (default) places each restart exactly, on the first update at or
+    after S_i, the numbers taken as written (a period_mult of 1.3 is 13/10); with whole
+    numbers it counts in integers. ``"torch"`` and ``"timm"`` reproduce those peers' float
+    arithmetic to the bit, restarts they put an update late included (timm, period_mult 3:
+    S_5 = 121, which timm's logarithm puts in period 4).
 
-    - Base: updates by default; ``unit="epoch"`` counts t and the periods in epochs. Only
-      t is read, so it works without ``steps_per_epoch``.
-    - First change: at t = 1. Last update of a period (t = S_i + T_i - 1): just above
-      min_lr, which is itself never reached; the next update restarts at lr0.
-    - After the end of the run: it keeps restarting; the run's length plays no part.
-    - Same as torch ``CosineAnnealingWarmRestarts(T_0=period, T_mult=period_mult,
-      eta_min=min_lr)`` stepped once per update (or epoch), without an argument.
+    - Base: updates by default; ``unit="epoch"`` counts t and the periods in epochs. With
+      ``period``, only t is read, so it works without ``steps_per_epoch``.
+    - First change: at t = 1. Last update of a period: just above the floor, which
+      wave="half" never reaches; the next update restarts at the (next) peak. wave="full"
+      falls to the floor at mid-period and rises back to the peak at its end.
+    - After the end of the run: with ``period``, it keeps restarting (up to period_limit),
+      the run's length playing no part. With ``periods``: from T on, the value at T (reached
+      from below), held: the floor when T ends a half-wave period.
+    - Same as, stepped once per update (or epoch):
+
+      - torch ``CosineAnnealingWarmRestarts(T_0=period, T_mult=period_mult, eta_min=min_lr)``
+        stepped without an argument; a float T_mult (torch refuses one in its constructor,
+        but takes one set afterwards) with ``arithmetic="torch"``.
+      - timm ``CosineLRScheduler(t_initial=period, lr_min=min_lr, cycle_mul=period_mult,
+        cycle_decay=peak_decay, cycle_limit=period_limit, k_decay=k_decay,
+        t_in_epochs=unit == "epoch", warmup_t=0)`` with ``arithmetic="timm"``; timm's
+        default cycle_limit is 1 (one period, then lr_min).
+      - Keras ``CosineDecayRestarts(lr0, first_decay_steps=period, t_mul=period_mult,
+        m_mul=amplitude_decay, alpha=min_lr_ratio)``, whose defaults are t_mul=2.0 and
+        m_mul=1.0; its float32 logarithm misplaces some restarts (by the backend's rounding)
+        which this places exactly.
+      - Hugging Face ``get_cosine_with_hard_restarts_schedule_with_warmup(num_cycles=c,
+        num_training_steps=T, num_warmup_steps=0)`` is ``periods=c`` (``horizon=T`` when the
+        run is longer); HF gives 0 from T on, this the value at T (0 for a whole c).
+      - Hugging Face ``get_cosine_schedule_with_warmup(num_cycles=c, ...)`` is ``periods=c,
+        wave="full"``; HF's wave goes on after T, this holds the value at T.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
-    >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1)
+    >>> ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=5)
     >>> policy = CosineRestarts(period=2, period_mult=2)
     >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(8)]
     [1.0, 0.5, 1.0, 0.853553390593, 0.5, 0.146446609407, 1.0, 0.961939766256]
+    >>> policy = CosineRestarts(period=2, period_mult=1.5, peak_decay=0.5)  # periods 2, 3, 4.5
+    >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(7)]
+    [1.0, 0.5, 0.5, 0.375, 0.125, 0.25, 0.22075555539]
+    >>> policy = CosineRestarts(periods=2, wave="full")  # two waves over the 5 updates
+    >>> [round(policy.evaluate(replace(ctx, global_step=s)), 12) for s in range(7)]
+    [1.0, 0.095491502813, 0.654508497187, 0.654508497187, 0.095491502813, 1.0, 1.0]
     """
 
-    period: int = arg(doc="length of the first period, in unit", ge=1)
-    period_mult: int = arg(default=1, doc="each period is this many times longer than the one before", ge=1)
-    min_lr: float = arg(default=0.0, doc="the floor each period anneals towards", ge=0)
-    unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
+    k_decay: float = arg(default=1.0, gt=0, doc="the cosine runs over (t_cur / L_i) ** k_decay: above 1 the LR stays high longer, below 1 it drops sooner (timm k_decay)")
+    wave: str = arg(
+        default="half", choices=WAVES,
+        doc="'half': each period falls from its peak to the floor, then the LR jumps back up (SGDR); 'full': a whole cosine wave, down to the floor at mid-period and back up (Hugging Face's cosine with num_cycles)",
+    )
 
-    uses_length = False
-
-    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        if self.period_mult == 1:
-            t_cur, length = t % self.period, self.period
-        else:  # the period holding t, among the periods up to the next power of two past the
-            # furthest t asked for, so that a run's updates share one list of periods
-            starts, periods = _periods(2 ** int(ops.largest(t)).bit_length(), self.period, self.period_mult)
-            start, length = ops.pick(periods, ops.count_passed(starts, t) - 1)
-            t_cur = t - start
-        # The same operations, in the same order, as torch: its values agree to the last bit.
-        return self.min_lr + (lr0 - self.min_lr) * (1 + ops.cos(ops.pi * t_cur / length)) / 2
+    def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
+        k = self.k_decay
+        # pi * t_cur / L in that order, as torch and timm compute it: their values to the last bit.
+        turn = ops.pi * t_cur / length if k == 1 else ops.pi * t_cur**k / length**k
+        if self.wave == "full":
+            turn = 2.0 * turn
+        return (1 + ops.cos(turn)) / 2
 
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
-        """:meth:`formula` for one run, lr0 - min_lr computed once rather than at every update.
+        """With SGDR's arguments alone (a whole period and period_mult, no decay, no limit,
+        a half wave): closures with the formula written out, lr0 - floor computed once.
 
         With period_mult 1 a period is t % period, as in the formula. With growing periods the
         closure remembers the period its last t fell in, as (start, end, length), and looks a
-        period up (as the formula does, with :func:`_periods`) only when t leaves it: once a
-        period in a run that goes forward, at any t after a jump (a resumed run). What it
-        remembers is its own, never the policy's. The LR is then the formula's operations, in
-        its order: the same float at every t.
+        period up (as the formula does, with :func:`whole_periods`) only when t leaves it: once
+        a period in a run that goes forward, at any t after a jump (a resumed run). What it
+        remembers is its own, never the policy's. Any other arguments: :meth:`Restarting._bound`.
         """
-        formula, min_lr, period, period_mult = self.formula, self.min_lr, self.period, self.period_mult
-        span = lr0 - min_lr
+        mult = whole_mult(self.period_mult)
+        plain = (
+            self.periods is None and mult is not None and (mult == 1 or self.arithmetic != "timm") and self.period_limit is None
+            and self.peak_decay == 1 and self.amplitude_decay == 1 and self.k_decay == 1 and self.wave == "half"
+        )
+        if not plain:
+            return super()._bound(first, unit, total, lr0)
+        formula, period, period_mult = self.formula, self.period, mult
+        assert period is not None and period_mult is not None  # plain: both given
+        floor = self.floor(lr0)
+        span = lr0 - floor
         # Dividing by an int converts it to the float it is, as float() does: dividing by that float
         # is the same operation, without converting at every update. (So are 1.0 and 2.0 for 1 and 2.)
         length = float(period)
@@ -112,7 +294,7 @@ class CosineRestarts(Schedule):
                 t = (ctx.epoch if by_epoch else ctx.global_step) - first
                 if t < 0 and first:  # before its phase: the phase's first update
                     t = 0
-                return min_lr + span * (1.0 + cos(pi * (t % period) / length)) / 2.0
+                return floor + span * (1.0 + cos(pi * (t % period) / length)) / 2.0
 
             return restarts
 
@@ -127,11 +309,10 @@ class CosineRestarts(Schedule):
                     if not first:  # a clock below 0: whatever the formula makes of it
                         return formula(t, None, lr0, SCALAR)
                     t = 0  # before its phase: the phase's first update
-                starts, periods = _periods(2 ** int(t).bit_length(), period, period_mult)
-                start, length = periods[bisect_right(starts, t) - 1]
-                end = start + length
-                length = float(length)  # raises past floats, as the formula's division would
+                starts, rows = whole_periods(2 ** int(t).bit_length(), period, period_mult)
+                row = bisect_right(starts, t) - 1
+                start, end, length = starts[row], starts[row + 1], float(rows[row][2])  # raises past floats, as the formula's division would
                 current = start, end, length  # one tuple: start, end and length always agree
-            return min_lr + span * (1.0 + cos(pi * (t - start) / length)) / 2.0
+            return floor + span * (1.0 + cos(pi * (t - start) / length)) / 2.0
 
         return growing_restarts
