@@ -189,7 +189,7 @@ class Argument:
 
     def check_item(self, value: object, index: int | None = None) -> object:
         """One value (one list item, for a list) converted and checked."""
-        if self.fraction and _is_number(value) and 0 < value < 1:
+        if self.fraction and isinstance(value, float) and 0 < value < 1:
             return float(value)  # a fraction of the run: the bounds are those of a count
         given, value = value, self._convert(value, index)
         if self.choices is not None and value not in self.choices:
