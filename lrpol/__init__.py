@@ -6,7 +6,7 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, validate
+from .config import build, load, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
@@ -56,6 +56,7 @@ __all__ = [
     "curve",
     "load",
     "load_run",
+    "load_schedules",
     "register",
     "validate",
 ]
