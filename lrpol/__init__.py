@@ -6,12 +6,13 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, validate
+from .config import build, load, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
     DecayOnStep,
@@ -19,6 +20,7 @@ from .policies import (
     LinearDecay,
     MultiStepDecay,
     OneCycle,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -31,6 +33,7 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
@@ -42,6 +45,7 @@ __all__ = [
     "MultiStepDecay",
     "OneCycle",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
@@ -52,6 +56,7 @@ __all__ = [
     "curve",
     "load",
     "load_run",
+    "load_schedules",
     "register",
     "validate",
 ]
