@@ -363,7 +363,7 @@ def test_patience_is_off_by_one_between_torch_and_keras_and_optax():
     assert lrpol_after_each(from_optax(patience=2), metrics)[2:4] == [LR0, LR0 * 0.1]
 
 
-@pytest.mark.parametrize("warmup_t, warmup_lr_init", [(1, 0.05), (3, 0.01)])
+@pytest.mark.parametrize("warmup_t, warmup_lr_init", [(1, 0.05), (3, 0.01), (2, 0.0)])
 def test_timm_with_warmup_is_a_sequential_that_ignores_the_warmups_results(warmup_t, warmup_lr_init):
     metrics = case("worse-then-flat", "max") + case("flat", "max")
     arguments = {"mode": "max", "decay_rate": 0.5, "patience_t": 1, "threshold": 0.0, "cooldown_t": 0}

@@ -92,8 +92,8 @@ class ReduceOnPlateau(PhasedPolicy):
       maximise is read as a loss; mode "min" reproduces that, mode "max" is what is meant.
     - timm ``PlateauLRScheduler(decay_rate, patience_t=p, threshold, cooldown_t, lr_min,
       mode)``: torch's with threshold_mode "rel_signed" and eps 1e-8 (its mode default is
-      "max"). Its ``warmup_t=W`` with ``warmup_lr_init=w0 > 0`` ignores the results of
-      the warmup: ``Sequential(policies=[Warmup(duration=W, unit="epoch", start_factor=w0 / lr0),
+      "max"). Its ``warmup_t=W`` with ``warmup_lr_init=w0`` ignores the results of the
+      warmup: ``Sequential(policies=[Warmup(duration=W, unit="epoch", start_factor=w0 / lr0),
       ReduceOnPlateau(...)], milestones=[W + 1], unit="epoch")``.
     - Keras ``ReduceLROnPlateau(factor, patience=p, mode, min_delta=d, cooldown=c, min_lr)``:
       ``plateau_count_trigger=max(p, 1)``, threshold_mode "abs" with ``threshold=|d|``,
