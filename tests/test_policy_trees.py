@@ -49,15 +49,25 @@ def leaves() -> st.SearchStrategy:
 
 
 def plateaus(child: st.SearchStrategy) -> st.SearchStrategy:
-    return st.builds(
-        ReduceOnPlateau,
-        plateau_count_trigger=st.integers(1, 3),
-        reduction_rate=st.floats(0.1, 0.9),
-        mode=st.sampled_from(["min", "max"]),
-        cooldown=st.integers(0, 2),
-        min_lr=st.sampled_from([0.0, 0.02]),
-        policy=child,
-    )
+    @st.composite
+    def build(draw: st.DrawFn) -> ReduceOnPlateau:
+        policy = draw(child)
+        threshold_mode = draw(st.sampled_from(["rel", "abs", "rel_signed"]))
+        floor = draw(st.sampled_from([{}, {"min_lr": 0.02}, {"min_lr_ratio": 0.3}]))
+        return ReduceOnPlateau(
+            plateau_count_trigger=draw(st.integers(1, 3)),
+            reduction_rate=draw(st.floats(0.1, 0.9)),
+            mode=draw(st.sampled_from(["min", "max"])),
+            threshold_mode=threshold_mode,
+            threshold=draw(st.sampled_from([0.0, 0.1])),
+            threshold_abs=0.0 if threshold_mode == "abs" else draw(st.sampled_from([0.0, 0.05])),
+            cooldown=draw(st.integers(0, 2)),
+            eps=0.0 if policy is not None else draw(st.sampled_from([0.0, 0.01])),  # eps needs a known LR
+            policy=policy,
+            **floor,
+        )
+
+    return build()
 
 
 def sequentials(child: st.SearchStrategy) -> st.SearchStrategy:
