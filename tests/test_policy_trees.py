@@ -18,6 +18,7 @@ from lrpol import (
     CosineRestarts,
     DecayOnStep,
     LRHook,
+    Noise,
     OneCycle,
     ReduceCosine,
     ReduceOnPlateau,
@@ -41,6 +42,20 @@ def leaves() -> st.SearchStrategy:
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
         plateaus(st.none()),
+        noises(st.none()),
+    )
+
+
+def noises(child: st.SearchStrategy) -> st.SearchStrategy:
+    return st.builds(
+        Noise,
+        policy=child,
+        start=st.integers(0, 4),
+        end=st.none() | st.integers(5, 12),
+        unit=UNITS,
+        distribution=st.sampled_from(["normal", "uniform"]),
+        limit=st.sampled_from([0.1, 0.67, 1.0]),
+        seed=st.integers(0, 2**40),
     )
 
 
@@ -70,6 +85,7 @@ def trees() -> st.SearchStrategy:
         lambda child: st.one_of(
             st.builds(Warmup, duration=st.integers(1, 7), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=child),
             plateaus(child),
+            noises(child),
             sequentials(child),
         ),
         max_leaves=5,

@@ -2,6 +2,7 @@
 
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .noise import Noise
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
@@ -17,6 +18,7 @@ __all__ = [
     "ExponentialDecay",
     "LinearDecay",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
     "ReduceCosine",
     "ReduceOnPlateau",
