@@ -12,6 +12,7 @@ from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
     DecayOnStep,
@@ -20,6 +21,7 @@ from .policies import (
     MultiStepDecay,
     Noise,
     OneCycle,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -32,6 +34,7 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
@@ -44,6 +47,7 @@ __all__ = [
     "Noise",
     "OneCycle",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
