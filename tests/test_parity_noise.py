@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import requires_extra
+from parity import assert_matches
 from peers import timm_scheduler
 
 from lrpol import ConfigError, CosineRestarts, LRHook, Noise, ReduceCosine, ReduceOnPlateau, Sequential, TrainContext, Warmup, build, curve, validate
@@ -121,9 +122,7 @@ def ours(policy, ctx: TrainContext, steps: int) -> tuple[list[float], list[float
 
 
 def assert_close(found, expected):
-    assert len(found) == len(expected)
-    for i, (a, b) in enumerate(zip(found, expected)):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-300), f"update {i}: {a!r} != {b!r}"
+    assert_matches(found, expected, 1e-12)
 
 
 # (lrpol's noise arguments, timm's noise_range_t): end None is the run's end; timm's single number
@@ -185,6 +184,39 @@ def test_noise_over_restarts_is_timms_over_cycles(timm, unit):
     expected = [theirs[s // ctx.steps_per_epoch] for s in range(steps)] if per_epoch else theirs
     for found in ours(policy, ctx, steps):
         assert_close(found, expected)
+
+
+@pytest.mark.parametrize("per_epoch", [False, True], ids=["per update", "per epoch"])
+@pytest.mark.parametrize("fractions", [(0.07, 0.57), (0.3, 0.85), (0.5,)], ids=str)
+def test_fractions_of_the_run_are_timms_fractions_of_t_initial(timm, per_epoch, fractions):
+    # train.py's --lr-noise f0 f1: create_scheduler_v2 hands the scheduler f * t_initial (one
+    # fraction: a single bound, the noise then never ends).
+    ctx, total = (PER_EPOCH, 100) if per_epoch else (PER_UPDATE, 1200)
+    bounds = [f * total for f in fractions]
+    theirs = timm_lrs(timm, per_epoch, total, t_initial=total, noise_range_t=bounds if len(bounds) > 1 else bounds[0], noise_pct=0.4, noise_seed=21)
+    unit = "epoch" if per_epoch else "step"
+    window = {"start": fractions[0], "end": fractions[1] if len(fractions) > 1 else None}
+    policy = Noise(policy=ReduceCosine(unit=unit), unit=unit, limit=0.4, seed=21, **window)
+    steps = total * ctx.steps_per_epoch if per_epoch else total
+    expected = [theirs[s // ctx.steps_per_epoch] for s in range(steps)] if per_epoch else theirs
+    for found in ours(policy, ctx, steps):
+        assert_close(found, expected)
+
+
+def test_a_fraction_is_of_the_phase_the_noise_runs_in():
+    # In the second phase of a Sequential, 8 updates long: 0.5 of it is 4 updates.
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=12)
+    noise = Noise(start=0.5, distribution="uniform", limit=0.5, seed=3)
+    policy = Sequential(policies=(ReduceCosine(unit="step"), noise), milestones=(4,))
+    lrs = [policy.evaluate(replace(ctx, global_step=s)) for s in range(14)]
+    assert lrs[4:] == [1.0] * 4 + [0.5 + rand(3 + t) for t in range(4, 8)] + [1.0, 1.0]
+    assert curve(policy, TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=12), steps=14).tolist() == lrs
+
+
+def test_a_count_and_a_fraction_that_leave_no_window_add_no_noise():
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    policy = Noise(start=6, end=0.5)  # end: 5 updates, before start
+    assert [policy.evaluate(replace(ctx, global_step=s)) for s in range(12)] == [1.0] * 12
 
 
 def test_timms_float_range_is_the_ceiling_of_its_bounds(timm):
@@ -269,13 +301,16 @@ def test_without_steps_per_epoch_an_explicit_end_runs_and_none_says_what_is_miss
     "args, json_path, code, message",
     [
         ({"start": 10, "end": 10}, "$.args.end", "out-of-range", "must be > start (10), got 10"),
+        ({"start": 0.5, "end": 0.25}, "$.args.end", "out-of-range", "must be > start (0.5), got 0.25"),
+        ({"end": 1.5}, "$.args.end", "wrong-type", "expected an integer >= 1, or a number > 0 and < 1 (that fraction of the run), or null, got 1.5"),
+        ({"start": -0.5}, "$.args.start", "wrong-type", "expected an integer >= 0, or a number > 0 and < 1 (that fraction of the run), got -0.5"),
         ({"limit": 1.5}, "$.args.limit", "out-of-range", "must be > 0 and <= 1, got 1.5"),
         ({"limit": 0}, "$.args.limit", "out-of-range", "must be > 0 and <= 1, got 0"),
         ({"std": 0}, "$.args.std", "out-of-range", "must be > 0, got 0"),
         ({"limit": 0.01, "std": 2}, "$.args.std", "out-of-range",
          "must be <= 100 * limit (1) for 'normal' noise, got 2: each update draws until a draw lies within limit, and so few would"),
         ({"distribution": "gaussian"}, "$.args.distribution", "invalid-choice", "must be 'normal' or 'uniform', got \"gaussian\""),
-        ({"start": -1}, "$.args.start", "out-of-range", "must be >= 0, got -1"),
+        ({"start": -1}, "$.args.start", "out-of-range", "must be an integer >= 0, or a number > 0 and < 1 (that fraction of the run), got -1"),
         ({"seed": -1}, "$.args.seed", "out-of-range", "must be >= 0, got -1"),
     ],
 )

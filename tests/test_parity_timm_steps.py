@@ -4,9 +4,8 @@ The mapping (T: the run's length in the unit; timm stepped per epoch with t_in_e
 per update with t_in_epochs=False and step_update):
 - MultiStepLRScheduler(decay_t=[m...], decay_rate=g) == MultiStepDecay(milestones=[m - 1 ...], gamma=g):
   timm applies milestone m from t = m - 1 (it counts milestones <= t + 1, a convention it keeps).
-- StepLRScheduler(decay_t=d, decay_rate=g), d an integer:
-  per update == DecayOnStep(decay_ratio=g, decay_freq=d);
-  per epoch  == MultiStepDecay(milestones=[d, 2d, ... < T], gamma=g, unit="epoch").
+- StepLRScheduler(decay_t=d, decay_rate=g), d an integer == DecayOnStep(decay_ratio=g, decay_freq=d,
+  unit="epoch" if t_in_epochs else "step").
 - StepLRScheduler with a float decay_t (timm's 2.4-epoch recipes; per update, 2.4 * 7 updates per
   epoch is the float 16.8, a little above 16.8): timm decays when t // d grows, at t = ceil(k * d)
   for the exact value of the float d, so MultiStepDecay(milestones=[ceil(k * d) ...]) is the same.
@@ -21,6 +20,7 @@ from fractions import Fraction
 
 import pytest
 from conftest import requires_extra
+from parity import assert_matches
 from peers import timm_scheduler
 
 from lrpol import DecayOnStep, LRHook, MultiStepDecay, Noise, TrainContext, curve
@@ -59,10 +59,8 @@ def assert_same_run(policy, theirs: list[float], per_epoch: bool, spe: int) -> N
         return TrainContext(initial_lr=LR0, total_epochs=epochs, steps_per_epoch=spe)
 
     hook = [lr for _, lr in drive(LRHook(policy, fresh(), lambda lr: None), steps)]
-    for found in (hook, curve(policy, fresh(), steps=steps).tolist()):
-        assert len(found) == steps
-        for i, (a, b) in enumerate(zip(found, expected)):
-            assert a == pytest.approx(b, rel=1e-12, abs=1e-300), f"update {i}: {a!r} != {b!r}"
+    assert_matches(hook, expected, 1e-12, what="the hook against timm")
+    assert_matches(curve(policy, fresh(), steps=steps).tolist(), expected, 1e-12, what="curve against timm")
 
 
 MULTISTEP = [[30, 80, 81, 300], [2], list(range(50, 1200, 50)), [1199]]
@@ -94,9 +92,10 @@ def test_step_per_update_is_decay_on_step(timm, decay_t, rate):
     assert_same_run(DecayOnStep(decay_ratio=rate, decay_freq=decay_t), theirs, per_epoch=False, spe=120)
 
 
-def test_step_per_epoch_is_multistep_at_each_multiple(timm):
-    theirs = timm_lrs(lambda o: timm.StepLRScheduler(o, decay_t=7, decay_rate=0.8), True, 100)
-    assert_same_run(MultiStepDecay(milestones=list(range(7, 100, 7)), gamma=0.8, unit="epoch"), theirs, per_epoch=True, spe=3)
+@pytest.mark.parametrize("decay_t, rate", [(7, 0.8), (1, 0.97), (30, 0.1)])
+def test_step_per_epoch_is_decay_on_step_per_epoch(timm, decay_t, rate):
+    theirs = timm_lrs(lambda o: timm.StepLRScheduler(o, decay_t=decay_t, decay_rate=rate), True, 100)
+    assert_same_run(DecayOnStep(decay_ratio=rate, decay_freq=decay_t, unit="epoch"), theirs, per_epoch=True, spe=3)
 
 
 @pytest.mark.parametrize("per_epoch, decay_t", [(True, 2.4), (False, 2.4 * 7)], ids=["2.4 epochs", "2.4 epochs of 7 updates"])
@@ -114,5 +113,5 @@ def test_step_with_a_float_interval_is_multistep_at_each_ceiling(timm, per_epoch
 def test_step_with_timms_noise_per_epoch(timm):
     make = lambda o: timm.StepLRScheduler(o, decay_t=10, decay_rate=0.5, noise_range_t=3, noise_pct=0.67, noise_seed=1)
     theirs = timm_lrs(make, True, 60)
-    policy = Noise(policy=MultiStepDecay(milestones=[10, 20, 30, 40, 50], gamma=0.5, unit="epoch"), start=3, unit="epoch", seed=1)
+    policy = Noise(policy=DecayOnStep(decay_ratio=0.5, decay_freq=10, unit="epoch"), start=3, end=10**6, unit="epoch", seed=1)
     assert_same_run(policy, theirs, per_epoch=True, spe=2)

@@ -54,8 +54,8 @@ def noises(child: st.SearchStrategy) -> st.SearchStrategy:
     return st.builds(
         Noise,
         policy=child,
-        start=st.integers(0, 4),
-        end=st.none() | st.integers(5, 12),
+        start=st.one_of(st.integers(0, 4), st.sampled_from([0.2, 0.5])),
+        end=st.one_of(st.none(), st.integers(5, 12), st.sampled_from([0.6, 0.9])),
         unit=UNITS,
         distribution=st.sampled_from(["normal", "uniform"]),
         limit=st.sampled_from([0.1, 0.67, 1.0]),

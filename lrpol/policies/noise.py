@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS, Phase, phase_clock
+from ..clock import UNITS, Phase, phase_clock, span
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..policy import LRPolicy, PhasedPolicy, Runner, raising, slot
 from ..registry import register
@@ -25,7 +25,9 @@ class Noise(PhasedPolicy):
     """Add timm's seeded noise to the wrapped policy's LR for t in [start, end).
 
     Formula, with t the position in ``unit`` (counted from where this policy starts), target(t)
-    the wrapped policy's LR (lr0 without one), L = ``limit`` and s = ``seed``::
+    the wrapped policy's LR (lr0 without one), L = ``limit``, s = ``seed``, and ``start`` and
+    ``end`` counts in ``unit`` (a number f in (0, 1) is ceil(f * T), T the length of the run
+    or of the phase this policy runs in; ``end`` None is T)::
 
         lr(t) = target(t) + target(t) * n(t)    for start <= t < end
         lr(t) = target(t)                       otherwise
@@ -41,21 +43,23 @@ class Noise(PhasedPolicy):
     - The LR stays within target * (1 - L) and target * (1 + L), strictly for "normal";
       "uniform" reaches target * (1 - L) when u = 0 (so 0 when L = 1, once in 2**24 draws).
     - First update with noise: t = ``start`` (0 by default: from the first update). Last:
-      t = ``end`` - 1; ``end`` defaults to the length of the run (or of the phase this
-      policy runs in), so after the run the LR is the wrapped policy's, without noise. Give
-      ``end`` past the run's length to keep the noise after it, as timm does when
-      ``noise_range_t`` is one number.
+      t = ``end`` - 1; ``end`` defaults to T, so after the run the LR is the wrapped
+      policy's, without noise. Give ``end`` past the run's length to keep the noise after
+      it, as timm does when ``noise_range_t`` is one number. A window that turns out empty
+      (a fraction ``end`` at or before a count ``start``) adds no noise.
     - Same as timm's noise on any of its schedulers (``noise_range_t=(a, b)``,
       ``noise_type``, ``noise_pct``, ``noise_std``, ``noise_seed``, ``t_in_epochs``) with
       start=a, end=b, distribution=noise_type, limit=noise_pct, std=noise_std,
       seed=noise_seed, unit="epoch" if t_in_epochs else "step", over the policy that is that
       scheduler without noise; ``noise_range_t=a`` is start=a (and end past the run, for
-      timm's noise after it). timm compares t with float bounds; an integer t is in
-      [a, b) exactly when it is in [ceil(a), ceil(b)). Only timm's PlateauLRScheduler takes
-      ``noise_type`` as an argument; the others draw normal noise unless their attribute
-      ``noise_type`` is changed. timm's LR at t is what its ``step(t)`` (per epoch) or
-      ``step_update(t)`` (per update) sets; its train.py never calls them with t = 0, so
-      there its first update runs without noise.
+      timm's noise after it). timm compares t with float bounds, and an integer t is in
+      [a, b) exactly when it is in [ceil(a), ceil(b)): its fractions (``--lr-noise f0 f1``,
+      ``create_scheduler_v2(noise=[f0, f1])``, bounds f * t_initial) are start=f0, end=f1
+      over a run (or phase) t_initial long, rounded up the same way. Only timm's
+      PlateauLRScheduler takes ``noise_type`` as an argument; the others draw normal noise
+      unless their attribute ``noise_type`` is changed. timm's LR at t is what its
+      ``step(t)`` (per epoch) or ``step_update(t)`` (per update) sets; its train.py never
+      calls them with t = 0, so there its first update runs without noise.
     - timm accepts a ``noise_pct`` above 1 (an LR that may turn negative) and a ``noise_std``
       so large that it redraws for ever; ``limit`` is at most 1 here, and ``std`` at most
       100 * ``limit`` (0.8% of draws kept).
@@ -71,8 +75,8 @@ class Noise(PhasedPolicy):
     """
 
     policy: LRPolicy | None = arg(default=None, doc="the policy whose LR the noise scales (default: a constant lr0)")
-    start: int = arg(default=0, ge=0, doc="the first t with noise, in unit")
-    end: int | None = arg(default=None, ge=1, doc="the first t without noise again, in unit (null: the end of the run, or of the phase)")
+    start: float = arg(default=0, ge=0, fraction=True, doc="the first t with noise, in unit")
+    end: float | None = arg(default=None, ge=1, fraction=True, doc="the first t without noise again, in unit (null: the end of the run, or of the phase)")
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (a new draw every update) or 'epoch' (one draw per epoch)")
     distribution: str = arg(default="normal", choices=DISTRIBUTIONS, doc="'normal': a normal draw of std, drawn again until within limit; 'uniform': uniform in [-limit, limit)")
     limit: float = arg(default=0.67, gt=0, le=1, doc="the largest change of the LR, as a fraction of the wrapped policy's LR")
@@ -81,7 +85,9 @@ class Noise(PhasedPolicy):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.end is not None and self.end <= self.start:
+        # Counts, or fractions, compare now; a count and a fraction only once T is known (an
+        # empty window then has no noise).
+        if self.end is not None and isinstance(self.end, int) == isinstance(self.start, int) and self.end <= self.start:
             raise ArgumentError("end", f"must be > start ({self.start}), got {self.end}", code="out-of-range")
         if self.distribution == "normal" and self.std > _STD_PER_LIMIT * self.limit:
             raise ArgumentError(
@@ -100,12 +106,15 @@ class Noise(PhasedPolicy):
 
     def _window(self, phase: Phase) -> tuple[int, int, int]:
         """(where t is 0 on the run's clock of ``unit``, the first t with noise, the first after
-        it); a ValueError says what the phase cannot know."""
-        if self.end is not None:
-            return phase_clock(phase, self.unit, False)[0], self.start, self.end
-        first, total = phase_clock(phase, self.unit, True)
-        assert total is not None  # asked for, so known (phase_clock raises otherwise)
-        return first, self.start, total
+        it), fractions and a missing end worked out on ``phase``'s length; a ValueError says
+        what the phase cannot know."""
+        start, end = self.start, self.end
+        reads_length = end is None or isinstance(start, float) or isinstance(end, float)
+        first, total = phase_clock(phase, self.unit, reads_length)
+        if end is None:
+            assert total is not None  # asked for, so known: phase_clock raises otherwise
+            return first, span(start, total), total
+        return first, span(start, total), span(end, total)
 
     def run_in(self, phase: Phase, ctx: RunView) -> Runner:
         try:
