@@ -35,6 +35,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle"),
-    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
 
