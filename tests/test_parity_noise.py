@@ -268,6 +268,24 @@ def test_in_a_restarting_warmup_the_ramp_scales_the_noisy_lr_of_t_0():
     assert lrs == [first * 0.25, first * 0.5, first * 0.75, first, 0.5 + rand(4), 0.5 + rand(5)]
 
 
+@pytest.mark.parametrize(
+    "policy, epochs, steps_per_epoch",
+    [
+        (Warmup(duration=3, policy=Noise(distribution="uniform", limit=0.5, seed=3)), 1, 8),
+        (Warmup(duration=2, unit="epoch", policy=Noise(unit="epoch", seed=3)), 3, 2),
+        (Warmup(duration=2**53, unit="epoch", policy=Noise(unit="epoch", seed=3)), 2**53, 2**53),  # the phase starts past int64
+    ],
+)
+@pytest.mark.parametrize("steps", [1, 2, 3, 7])
+def test_a_curve_that_ends_inside_a_restarting_warmup_has_the_noise_of_t_0(policy, epochs, steps_per_epoch, steps):
+    def ctx() -> TrainContext:
+        return TrainContext(initial_lr=1.0, total_epochs=epochs, steps_per_epoch=steps_per_epoch)
+
+    hook = [lr for _, lr in drive(LRHook(policy, ctx(), lambda lr: None), steps)]
+    assert curve(policy, ctx(), steps=steps).tolist() == hook
+    assert hook[0] != Warmup(duration=policy.duration, unit=policy.unit).evaluate(ctx())  # the ramp over lr0 with noise, not lr0
+
+
 def test_noise_over_a_plateau_keeps_its_history_and_resumes_exactly():
     policy = Noise(policy=ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), unit="epoch", seed=1)
 

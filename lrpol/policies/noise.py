@@ -9,6 +9,7 @@ from ..clock import UNITS, Phase, phase_clock, span
 from ..context import RunView, TrainContext, known_steps_per_epoch
 from ..policy import LRPolicy, PhasedPolicy, Runner, raising, slot
 from ..registry import register
+from ..schedule import CHUNK
 from ..torch_generator import rand, randn_within
 
 DISTRIBUTIONS = ("normal", "uniform")
@@ -104,6 +105,26 @@ class Noise(PhasedPolicy):
             return randn_within(self.seed + t, self.std, self.limit)
         return 2 * (rand(self.seed + t) - 0.5) * self.limit
 
+    def _noise_function(self) -> Callable[[int], float]:
+        """:meth:`noise` as a run's function calls it at every update: per epoch, remembering
+        the last t and its draw (the hook asks once an update, and an epoch's draw is one).
+        What it remembers is the function's own, never the policy's, and is n(t) whatever
+        order t comes in."""
+        noise = self.noise
+        if self.unit != "epoch":
+            return noise
+        remembered = (-1, 0.0)  # (t, n(t)), one tuple so that the two always agree
+
+        def per_epoch(t: int) -> float:
+            nonlocal remembered
+            last, value = remembered
+            if t != last:
+                value = noise(t)
+                remembered = t, value
+            return value
+
+        return per_epoch
+
     def _window(self, phase: Phase) -> tuple[int, int, int]:
         """(where t is 0 on the run's clock of ``unit``, the first t with noise, the first after
         it), fractions and a missing end worked out on ``phase``'s length; a ValueError says
@@ -122,7 +143,7 @@ class Noise(PhasedPolicy):
         except ValueError as error:
             return raising(error)
         target = None if self.policy is None else self.policy.run_in(phase, ctx)
-        by_epoch, noise = self.unit == "epoch", self.noise
+        by_epoch, noise = self.unit == "epoch", self._noise_function()
 
         def noised(c: RunView, history: dict, results_before: int) -> float:
             lr = c.initial_lr if target is None else target(c, slot(history, "policy"), results_before)
@@ -145,7 +166,7 @@ class Noise(PhasedPolicy):
         target = (lambda c: lr0) if self.policy is None else self.policy.bind_phase(phase, ctx)
         if target is None:
             return None
-        by_epoch, noise = self.unit == "epoch", self.noise
+        by_epoch, noise = self.unit == "epoch", self._noise_function()
 
         def noised(c: RunView) -> float:
             lr = target(c)
@@ -170,13 +191,30 @@ class Noise(PhasedPolicy):
                 lrs = lrs.copy()
         offset, start, stop = self._window(phase)
         per_unit = known_steps_per_epoch(run) if self.unit == "epoch" else 1  # updates per t
-        # t counts from `offset` (updates before it read t = 0): only the window's t are drawn,
-        # each scaling its updates in place, as lr + lr * n(t) does on one update.
-        first_t = max(0, (begin // per_unit) - offset)
-        last_t = ((end - 1) // per_unit) - offset
-        for t in range(max(first_t, start), min(last_t + 1, stop)):
-            low = begin if t == 0 else max(begin, (offset + t) * per_unit)
-            high = min(end, (offset + t + 1) * per_unit)
-            part = lrs[low - begin : high - begin]
-            part += part * self.noise(t)
+        # Update u reads t = u // per_unit - offset, 0 before the phase (inside a warmup that
+        # restarts it). Only the window's t that [begin, end) reaches are drawn; then the updates
+        # they cover, [low, high), are scaled in place, a chunk at a time, as lr + lr * n(t) does.
+        reached = range(max(begin // per_unit - offset, 0), max((end - 1) // per_unit - offset, 0) + 1)
+        drawn = range(max(start, reached.start), min(stop, reached.stop))
+        if not drawn:
+            return lrs
+        noise = np.array([self.noise(t) for t in drawn])
+        low = begin if drawn.start == 0 else max(begin, (offset + drawn.start) * per_unit)
+        high = min(end, (offset + drawn.stop) * per_unit)
+        for chunk in range(low, high, CHUNK):
+            step = np.arange(chunk, min(chunk + CHUNK, high))
+            if step[-1] < offset * per_unit:  # all before the phase: t = 0 (and offset may be past int64)
+                index: Any = 0
+            else:
+                index = np.maximum(step // per_unit - offset, 0) - drawn.start
+            part = lrs[chunk - begin : chunk - begin + len(step)]
+            part += part * noise[index]
+        return lrs
+        noise = np.array([self.noise(t) for t in drawn])
+        for chunk in range(begin, end, CHUNK):
+            step = np.arange(chunk, min(chunk + CHUNK, end))
+            t = np.maximum(step // per_unit - offset, 0)
+            inside = (t >= drawn.start) & (t < drawn.stop)
+            part = lrs[chunk - begin : chunk - begin + len(step)]
+            part[inside] += part[inside] * noise[t[inside] - drawn.start]
         return lrs
