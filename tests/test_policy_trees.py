@@ -20,6 +20,7 @@ from lrpol import (
     DecayOnStep,
     LinearDecay,
     LRHook,
+    Noise,
     OneCycle,
     Product,
     ReduceCosine,
@@ -45,6 +46,20 @@ def leaves() -> st.SearchStrategy:
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
         plateaus(st.none()),
+        noises(st.none()),
+    )
+
+
+def noises(child: st.SearchStrategy) -> st.SearchStrategy:
+    return st.builds(
+        Noise,
+        policy=child,
+        start=st.one_of(st.integers(0, 4), st.sampled_from([0.2, 0.5])),
+        end=st.one_of(st.none(), st.integers(5, 12), st.sampled_from([0.6, 0.9])),
+        unit=UNITS,
+        distribution=st.sampled_from(["normal", "uniform"]),
+        limit=st.sampled_from([0.1, 0.67, 1.0]),
+        seed=st.integers(0, 2**40),
     )
 
 
@@ -94,6 +109,7 @@ def trees() -> st.SearchStrategy:
             st.builds(Product, policies=st.lists(child, min_size=2, max_size=2).map(tuple)),
             st.builds(Clip, policy=child, min_lr=st.sampled_from([0.0, 0.03]), max_lr=st.sampled_from([None, 0.08])),
             plateaus(child),
+            noises(child),
             sequentials(child),
         ),
         max_leaves=5,

@@ -3,6 +3,7 @@
 from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .noise import Noise
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
@@ -19,6 +20,7 @@ __all__ = [
     "ExponentialDecay",
     "LinearDecay",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
     "Product",
     "ReduceCosine",
@@ -33,6 +35,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle"),
-    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
 
