@@ -16,6 +16,8 @@ from .policies import (
     CosineRestarts,
     DecayOnStep,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     MultiStepDecay,
     OneCycle,
@@ -24,6 +26,7 @@ from .policies import (
     ReducePoly,
     Sequential,
     Warmup,
+    WarmupStableDecay,
 )
 from .policy import LRPolicy
 from .registry import register
@@ -36,6 +39,8 @@ __all__ = [
     "CosineRestarts",
     "DecayOnStep",
     "ExponentialDecay",
+    "InverseSqrt",
+    "InverseTimeDecay",
     "LinearDecay",
     "LRHook",
     "LRPolicy",
@@ -48,6 +53,7 @@ __all__ = [
     "Sequential",
     "TrainContext",
     "Warmup",
+    "WarmupStableDecay",
     "build",
     "curve",
     "load",

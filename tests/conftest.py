@@ -99,6 +99,9 @@ VALID_ENTRIES = {
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
+    "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 4000, "hold": 100}},
+    "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 1000, "decay_rate": 0.5, "staircase": True}},
+    "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {"warmup_duration": 100, "decay_duration": 200, "decay_shape": "1-sqrt", "min_lr_ratio": 0.01}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }
 

@@ -2,6 +2,7 @@
 
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .inverse_sqrt import InverseSqrt, InverseTimeDecay
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
@@ -9,12 +10,15 @@ from .restarts import CosineRestarts
 from .sequential import Sequential
 from .step_decay import DecayOnStep
 from .warmup import Warmup
+from .wsd import WarmupStableDecay
 
 __all__ = [
     "Constant",
     "CosineRestarts",
     "DecayOnStep",
     "ExponentialDecay",
+    "InverseSqrt",
+    "InverseTimeDecay",
     "LinearDecay",
     "MultiStepDecay",
     "OneCycle",
@@ -23,4 +27,5 @@ __all__ = [
     "ReducePoly",
     "Sequential",
     "Warmup",
+    "WarmupStableDecay",
 ]
