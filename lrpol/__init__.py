@@ -12,6 +12,7 @@ from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
     DecayOnStep,
@@ -21,6 +22,7 @@ from .policies import (
     LinearDecay,
     MultiStepDecay,
     OneCycle,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -34,6 +36,7 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
@@ -47,6 +50,7 @@ __all__ = [
     "MultiStepDecay",
     "OneCycle",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",

@@ -102,6 +102,8 @@ VALID_ENTRIES = {
     "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 4000, "hold": 100}},
     "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 1000, "decay_rate": 0.5, "staircase": True}},
     "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {"warmup_duration": 100, "decay_duration": 200, "decay_shape": "1-sqrt", "min_lr_ratio": 0.01}},
+    "Product": {"name": "Product", "args": {"policies": [{"name": "ReduceCosine", "args": {"unit": "step"}}, {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 30}}]}},
+    "Clip": {"name": "Clip", "args": {"policy": {"name": "ReduceCosine"}, "min_lr": 1e-5}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }
 

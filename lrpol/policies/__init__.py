@@ -1,5 +1,6 @@
 """The built-in policies, grouped in modules by kind. Importing this package registers them."""
 
+from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
 from .inverse_sqrt import InverseSqrt, InverseTimeDecay
@@ -13,6 +14,7 @@ from .warmup import Warmup
 from .wsd import WarmupStableDecay
 
 __all__ = [
+    "Clip",
     "Constant",
     "CosineRestarts",
     "DecayOnStep",
@@ -22,6 +24,7 @@ __all__ = [
     "LinearDecay",
     "MultiStepDecay",
     "OneCycle",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
@@ -29,3 +32,12 @@ __all__ = [
     "Warmup",
     "WarmupStableDecay",
 ]
+
+#: How ``lrpol list`` groups the built-in policies, in this order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
+    "Cycles and restarts": ("CosineRestarts", "OneCycle"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+}
+
