@@ -30,49 +30,26 @@ import pytest
 from conftest import examples, requires_extra
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parity import assert_matches, lrpol_lrs, torch_lrs
 from peers import timm_scheduler
 from test_bound_speed_paths import check_in_order
 
-from lrpol import ConfigError, InverseSqrt, InverseTimeDecay, LRHook, TrainContext, Warmup, WarmupStableDecay, build, curve, validate
-from lrpol.hook import drive
+from lrpol import ConfigError, InverseSqrt, InverseTimeDecay, TrainContext, Warmup, WarmupStableDecay, build, validate
 
 LR0 = 0.1
 
 
-def hook_and_curve(policy, steps_per_epoch: int, total_epochs: int, count: int) -> tuple[list[float], list[float]]:
-    """The LR in effect before each of ``count`` updates: through LRHook, and through lrpol.curve."""
-    ctx = TrainContext(initial_lr=LR0, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch)
-    hooked = [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), count)]
-    whole = curve(policy, TrainContext(initial_lr=LR0, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch), steps=count).tolist()
-    return hooked, whole
-
-
-def assert_close(ours: list[float], theirs: list[float], rel: float = 1e-12) -> None:
-    assert len(ours) == len(theirs)
-    for i, (a, b) in enumerate(zip(ours, theirs)):
-        assert a == pytest.approx(b, rel=rel, abs=1e-300), f"update {i}: {a!r} != {b!r}"
-
-
-def assert_both_close(policy, theirs: list[float], steps_per_epoch: int, total_epochs: int = 1, rel: float = 1e-12) -> None:
-    hooked, whole = hook_and_curve(policy, steps_per_epoch, total_epochs, len(theirs))
-    assert_close(hooked, theirs, rel)
-    assert_close(whole, theirs, rel)
+def run(total: int, steps_per_epoch: int = 1) -> TrainContext:
+    """A run of ``total`` epochs (updates, with the default one update an epoch)."""
+    return TrainContext(initial_lr=LR0, total_epochs=total, steps_per_epoch=steps_per_epoch)
 
 
 # -- Hugging Face: get_scheduler, its LambdaLR stepped once per update ------------------------------
 
 def hf_lrs(name: str, count: int, **kwargs: object) -> list[float]:
     """The LR Hugging Face's scheduler ``name`` gives for each of ``count`` updates."""
-    torch = requires_extra("torch")
     transformers = requires_extra("transformers")
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0)
-    scheduler = transformers.get_scheduler(name, optimizer, **kwargs)
-    lrs = []
-    for _ in range(count):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
+    return torch_lrs(lambda optimizer: transformers.get_scheduler(name, optimizer, **kwargs), count, LR0)
 
 
 HF_SHAPES = ["linear", "cosine", "1-sqrt"]
@@ -88,7 +65,7 @@ def test_wsd_equals_hugging_face_from_the_run_length(warmup_shape, decay_shape, 
     )
     start = {"warmup_start_factor": min_lr_ratio} if warmup else {}
     policy = WarmupStableDecay(warmup_duration=warmup, decay_duration=decay, warmup_shape=warmup_shape, decay_shape=decay_shape, min_lr_ratio=min_lr_ratio, **start)
-    assert_both_close(policy, theirs, steps_per_epoch=total // 4, total_epochs=4)  # T = total
+    assert_matches(lrpol_lrs(policy, run(4, total // 4), total + AFTER), theirs, 1e-12)  # T = total
     # The edges, read from HF's own list.
     floor = LR0 * min_lr_ratio
     assert theirs[total:] == [pytest.approx(floor, rel=1e-15, abs=0)] * AFTER  # after the run: the floor, held
@@ -114,46 +91,48 @@ def test_wsd_equals_hugging_face_from_the_run_length(warmup_shape, decay_shape, 
     ],
 )
 def test_wsd_equals_hugging_face_with_a_stable_phase_horizon_or_cycles(policy_args, hf_args, hf_total):
-    count = 100
-    theirs = hf_lrs("warmup_stable_decay", count, num_warmup_steps=policy_args["warmup_duration"], num_training_steps=hf_total, scheduler_specific_kwargs=hf_args)
+    theirs = hf_lrs("warmup_stable_decay", 100, num_warmup_steps=policy_args["warmup_duration"], num_training_steps=hf_total, scheduler_specific_kwargs=hf_args)
     policy = WarmupStableDecay(**{"warmup_start_factor": 0.0, **policy_args})
-    assert_both_close(policy, theirs, steps_per_epoch=25, total_epochs=4)  # a run of 100 updates
+    assert_matches(lrpol_lrs(policy, run(4, 25), 100), theirs, 1e-12)  # a run of 100 updates
+
+
+@pytest.mark.parametrize("warmup, decay, stable", [(0.07, 0.2, None), (0.5, 0.5, None), (0.01, 13, None), (3, 0.1, 0.3), (0.1, 0.25, 20)])
+def test_wsd_lengths_as_fractions_of_the_run_are_hugging_faces_rounded_up(warmup, decay, stable):
+    total = 91
+
+    def steps(length: float) -> int:  # as TrainingArguments.get_warmup_steps rounds a warmup_ratio
+        return length if isinstance(length, int) else math.ceil(total * length)
+
+    specific = {"num_decay_steps": steps(decay), **({} if stable is None else {"num_stable_steps": steps(stable)})}
+    theirs = hf_lrs("warmup_stable_decay", total + AFTER, num_warmup_steps=steps(warmup), num_training_steps=total if stable is None else None, scheduler_specific_kwargs=specific)
+    policy = WarmupStableDecay(warmup_duration=warmup, decay_duration=decay, stable_duration=stable, warmup_start_factor=0)
+    assert_matches(lrpol_lrs(policy, run(7, 13), total + AFTER), theirs, 1e-12)
 
 
 def test_wsd_per_epoch_is_hugging_faces_list_one_value_an_epoch():
     theirs = hf_lrs("warmup_stable_decay", 30, num_warmup_steps=3, num_training_steps=25, scheduler_specific_kwargs={"num_decay_steps": 6, "decay_type": "1-sqrt"})
     policy = WarmupStableDecay(warmup_duration=3, decay_duration=6, decay_shape="1-sqrt", warmup_start_factor=0, unit="epoch")
-    assert_both_close(policy, [lr for lr in theirs for _ in range(4)], steps_per_epoch=4, total_epochs=25)
+    assert_matches(lrpol_lrs(policy, run(25, 4), 30, per_epoch=True), theirs, 1e-12)
 
 
-@pytest.mark.parametrize("warmup, timescale", [(0, None), (0, 37), (10, None), (10, 4), (10, 250), (1, None)])
-def test_inverse_sqrt_equals_hugging_face_after_its_warmup(warmup, timescale):
+@pytest.mark.parametrize("warmup, timescale", [(0, None), (0, 37), (10, None), (10, 4), (10, 250), (1, None), (0.05, None)])
+def test_inverse_sqrt_equals_hugging_face_with_its_warmup_from_zero(warmup, timescale):
     count = 450  # a run of 400 updates, and 50 after it
-    theirs = hf_lrs("inverse_sqrt", count, num_warmup_steps=warmup, scheduler_specific_kwargs={} if timescale is None else {"timescale": timescale})
-    tau = timescale if timescale is not None else (warmup or 10_000)  # HF's default
-    on_the_runs_clock = InverseSqrt(timescale=tau, hold=warmup)
-    hooked, whole = hook_and_curve(on_the_runs_clock, 100, 4, count)
-    assert_close(hooked[warmup:], theirs[warmup:])
-    assert_close(whole[warmup:], theirs[warmup:])
-    # After a warmup whose clock restarts, as HF's shift does: the same from update W on.
-    warmed = Warmup(duration=warmup, policy=InverseSqrt(timescale=tau)) if warmup else InverseSqrt(timescale=tau)
-    hooked, whole = hook_and_curve(warmed, 100, 4, count)
-    assert_close(hooked[warmup:], theirs[warmup:])
-    assert_close(whole[warmup:], theirs[warmup:])
-    assert theirs[warmup] == LR0 and theirs[-1] < theirs[399]  # the peak at W; still falling after the run
-
-
-def test_inverse_sqrt_keeps_decaying_after_the_run_as_hugging_face():
-    theirs = hf_lrs("inverse_sqrt", 60, num_warmup_steps=0, scheduler_specific_kwargs={"timescale": 5})
-    policy = InverseSqrt(timescale=5)
-    assert_both_close(policy, theirs, steps_per_epoch=10, total_epochs=2)  # 40 updates past a run of 20
-    assert theirs[59] < theirs[20] < theirs[19]
+    steps = warmup if isinstance(warmup, int) else math.ceil(400 * warmup)
+    theirs = hf_lrs("inverse_sqrt", count, num_warmup_steps=steps, scheduler_specific_kwargs={} if timescale is None else {"timescale": timescale})
+    tau = timescale if timescale is not None else (steps or 10_000)  # HF's default
+    policy = Warmup(duration=warmup, start_factor=0, policy=InverseSqrt(timescale=tau)) if warmup else InverseSqrt(timescale=tau)
+    assert_matches(lrpol_lrs(policy, run(4, 100), count), theirs, 1e-12)
+    # On the run's clock, held through the warmup, it is the same from update W on.
+    assert_matches(lrpol_lrs(InverseSqrt(timescale=tau, hold=steps), run(4, 100), count)[steps:], theirs[steps:], 1e-12)
+    assert theirs[0] == (0.0 if steps else LR0) and theirs[steps] == LR0  # from exactly 0 to the peak at W
+    assert theirs[-1] < theirs[399]  # still falling after the run
 
 
 def test_inverse_sqrt_per_epoch():
     policy = InverseSqrt(timescale=3, hold=2, unit="epoch")
     expected = [LR0 if e < 2 else LR0 / math.sqrt(1 + (e - 2) / 3) for e in range(8)]
-    assert_both_close(policy, [lr for lr in expected for _ in range(5)], steps_per_epoch=5, total_epochs=6)
+    assert_matches(lrpol_lrs(policy, run(6, 5), 8, per_epoch=True), expected, 1e-15)
 
 
 def test_noam_is_a_warmup_into_inverse_sqrt():
@@ -162,10 +141,7 @@ def test_noam_is_a_warmup_into_inverse_sqrt():
     noam = [d_model**-0.5 * min(s**-0.5, s * w**-1.5) for s in range(1, 301)]
     peak = (d_model * w) ** -0.5
     policy = Warmup(duration=w - 1, policy=InverseSqrt(timescale=w))
-    ctx = TrainContext(initial_lr=peak, total_epochs=3, steps_per_epoch=100)
-    hooked = [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), 300)]
-    assert_close(hooked, noam)
-    assert_close(curve(policy, TrainContext(initial_lr=peak, total_epochs=3, steps_per_epoch=100)).tolist(), noam)
+    assert_matches(lrpol_lrs(policy, TrainContext(initial_lr=peak, total_epochs=3, steps_per_epoch=100)), noam, 1e-12)
     assert max(noam) == noam[w - 1] == pytest.approx(peak, rel=1e-15)
 
 
@@ -173,43 +149,33 @@ def test_t5_is_inverse_sqrt_held_for_its_timescale():
     k = 100
     t5 = [1 / math.sqrt(max(t, k)) for t in range(500)]
     policy = InverseSqrt(timescale=k, hold=k)
-    ctx = TrainContext(initial_lr=1 / math.sqrt(k), total_epochs=5, steps_per_epoch=100)
-    hooked = [lr for _, lr in drive(LRHook(policy, ctx, lambda lr: None), 500)]
-    assert_close(hooked, t5)
-    assert_close(curve(policy, TrainContext(initial_lr=1 / math.sqrt(k), total_epochs=5, steps_per_epoch=100)).tolist(), t5)
+    assert_matches(lrpol_lrs(policy, TrainContext(initial_lr=1 / math.sqrt(k), total_epochs=5, steps_per_epoch=100)), t5, 1e-12)
 
 
 # -- timm: WSDLRScheduler, stepped per update (step_update) or per epoch (step) ---------------------
 
 def timm_lrs(count: int, per_epoch: bool = False, **kwargs: object) -> list[float]:
-    """The LR timm's WSDLRScheduler sets for each of ``count`` updates (or epochs): timm sets the
-    value for t before t runs (at construction for t = 0)."""
-    torch = requires_extra("torch")
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0)
-    scheduler = timm_scheduler().WSDLRScheduler(optimizer, t_in_epochs=per_epoch, **kwargs)
-    lrs = [optimizer.param_groups[0]["lr"]]
-    for t in range(1, count):
-        (scheduler.step if per_epoch else scheduler.step_update)(t)
-        lrs.append(optimizer.param_groups[0]["lr"])
-    return lrs
+    """The LR timm's WSDLRScheduler puts in effect for each of ``count`` updates (or epochs): the
+    value for t is set after t - 1 (at construction for t = 0)."""
+    scheduler = timm_scheduler()
+    clock = iter(range(1, count + 1))
+    step = (lambda s: s.step(next(clock))) if per_epoch else (lambda s: s.step_update(next(clock)))
+    return torch_lrs(lambda optimizer: scheduler.WSDLRScheduler(optimizer, t_in_epochs=per_epoch, **kwargs), count, LR0, per_update=step)
 
 
 TIMM_DECAYS = [("linear", {}), ("1-sqrt", {}), ("cosine", {}), ("power", {"decay_power": 2.0}), ("power", {}), ("exp", {"decay_ratio": 0.05}), ("exp", {})]
 TIMM_STABLES = [("constant", {}), ("rsqrt", {}), ("rsqrt", {"stable_timescale": 3.5}), ("power", {"stable_power": 0.3})]
 
-#: timm's argument -> lrpol's, for the shape arguments.
-TIMM_NAMES = {"decay_power": "decay_power", "decay_ratio": "decay_ratio", "stable_timescale": "stable_timescale", "stable_power": "stable_power"}
-
 
 def timm_wsd(stable, stable_args, decay_fn, decay_args, warmup_t, warmup_lr_init, t_initial, decay_t, lr_min, unit="step"):
-    """(timm's keyword arguments, the WarmupStableDecay they map to)."""
+    """(timm's keyword arguments, the WarmupStableDecay they map to): the shape arguments keep their names."""
     timm_args = {
         "t_initial": t_initial, "decay_t": decay_t, "lr_min": lr_min, "stable_fn": stable, "decay_fn": decay_fn,
         "warmup_t": warmup_t, "warmup_lr_init": warmup_lr_init, **stable_args, **decay_args,
     }
     ours = WarmupStableDecay(
         warmup_duration=warmup_t, decay_duration=decay_t, stable_duration=t_initial - decay_t, min_lr=lr_min,
-        stable_shape=stable, decay_shape=decay_fn, unit=unit, **{TIMM_NAMES[k]: v for k, v in {**stable_args, **decay_args}.items()},
+        stable_shape=stable, decay_shape=decay_fn, unit=unit, **stable_args, **decay_args,
         **({"warmup_start_factor": warmup_lr_init / LR0} if warmup_t else {}),
     )
     return timm_args, ours
@@ -221,7 +187,7 @@ def timm_wsd(stable, stable_args, decay_fn, decay_args, warmup_t, warmup_lr_init
 def test_wsd_equals_timm_per_update(stable, stable_args, decay_fn, decay_args, warmup_t, warmup_lr_init, t_initial, decay_t, lr_min):
     timm_args, policy = timm_wsd(stable, stable_args, decay_fn, decay_args, warmup_t, warmup_lr_init, t_initial, decay_t, lr_min)
     theirs = timm_lrs(warmup_t + t_initial + AFTER, **timm_args)
-    assert_both_close(policy, theirs, steps_per_epoch=7, total_epochs=3)  # T plays no part: the stable phase is given
+    assert_matches(lrpol_lrs(policy, run(3, 7), len(theirs)), theirs, 1e-12)  # T plays no part: the stable phase is given
     assert theirs[warmup_t + t_initial :] == [lr_min] * AFTER
     assert theirs[0] == warmup_lr_init
 
@@ -231,12 +197,12 @@ def test_wsd_equals_timm_per_update(stable, stable_args, decay_fn, decay_args, w
 def test_wsd_equals_timm_per_epoch(stable, stable_args, decay_fn, decay_args):
     timm_args, policy = timm_wsd(stable, stable_args, decay_fn, decay_args, 3, 0.0, 20, 5, 1e-4, unit="epoch")
     theirs = timm_lrs(25, per_epoch=True, **timm_args)
-    assert_both_close(policy, [lr for lr in theirs for _ in range(3)], steps_per_epoch=3, total_epochs=23)
+    assert_matches(lrpol_lrs(policy, run(23, 3), 25, per_epoch=True), theirs, 1e-12)
 
 
 def test_wsd_without_warmup_equals_timm():
     theirs = timm_lrs(50, t_initial=40, decay_t=10)  # timm's defaults: no warmup, 1-sqrt decay to 0
-    assert_both_close(WarmupStableDecay(decay_duration=10, decay_shape="1-sqrt"), theirs, steps_per_epoch=10, total_epochs=4)
+    assert_matches(lrpol_lrs(WarmupStableDecay(decay_duration=10, decay_shape="1-sqrt"), run(4, 10), 50), theirs, 1e-12)
 
 
 # -- Keras: InverseTimeDecay, float32 -----------------------------------------------------------------
@@ -257,49 +223,54 @@ def keras_lrs(count: int, **kwargs: object) -> list[float]:
 def test_inverse_time_decay_equals_keras(decay_steps, decay_rate, staircase):
     theirs = keras_lrs(120, decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
     policy = InverseTimeDecay(decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
-    assert_both_close(policy, theirs, steps_per_epoch=10, total_epochs=6, rel=2e-7)  # 20 updates past the run
+    assert_matches(lrpol_lrs(policy, run(6, 10), 120), theirs, 2e-7)  # 20 updates past the run
     assert np.float32(theirs[0]) == np.float32(LR0)
 
 
 def test_inverse_time_decay_per_epoch_equals_keras_read_per_epoch():
     theirs = keras_lrs(12, decay_steps=3, decay_rate=1.0, staircase=True)
     policy = InverseTimeDecay(decay_steps=3, decay_rate=1.0, staircase=True, unit="epoch")
-    assert_both_close(policy, [lr for lr in theirs for _ in range(4)], steps_per_epoch=4, total_epochs=10, rel=2e-7)
+    assert_matches(lrpol_lrs(policy, run(10, 4), 12, per_epoch=True), theirs, 2e-7)
 
 
 # -- lrpol's own defaults and edges, by hand -----------------------------------------------------------
 
 def test_wsd_default_warmup_never_runs_at_zero_and_meets_the_peak():
     policy = WarmupStableDecay(warmup_duration=4, decay_duration=5, decay_shape="linear")
-    hooked, whole = hook_and_curve(policy, 5, 4, 24)  # T = 20: stable over updates 4 .. 14
+    lrs = lrpol_lrs(policy, run(4, 5), 24)  # T = 20: the peak over updates 4 .. 15
     expected = [0.02, 0.04, 0.06, 0.08] + [0.1] * 12 + [0.08, 0.06, 0.04, 0.02] + [0.0] * 4  # the decay's first update at the peak
-    assert_close(hooked, expected, rel=1e-15)
-    assert_close(whole, expected, rel=1e-15)
-    assert min(hooked[:20]) > 0  # no update of the run at LR 0
+    assert_matches(lrs, expected, 1e-15)
+    assert min(lrs[:20]) > 0  # no update of the run at LR 0
 
 
 def test_wsd_shaped_default_warmup_starts_at_one_step_of_the_ramp():
     policy = WarmupStableDecay(warmup_duration=3, warmup_shape="cosine", decay_duration=2, stable_duration=1)
-    hooked, _ = hook_and_curve(policy, 10, 1, 7)
-    # f0 = 1/4, then f0 + (1 - f0) * (1 - cos(pi t / 3)) / 2
-    assert_close(hooked[:3], [0.025, 0.1 * (0.25 + 0.75 * 0.25), 0.1 * (0.25 + 0.75 * 0.75)])
-    assert_close(hooked[3:], [0.1, 0.1, 0.05, 0.0])
+    # f0 = 1/4, then f0 + (1 - f0) * (1 - cos(pi t / 3)) / 2; the peak at 3 and 4; half the cosine at 5; 0
+    expected = [0.025, 0.1 * (0.25 + 0.75 * 0.25), 0.1 * (0.25 + 0.75 * 0.75), 0.1, 0.1, 0.05, 0.0]
+    assert_matches(lrpol_lrs(policy, run(1, 10), 7), expected, 1e-15)
 
 
 def test_wsd_with_a_warmup_and_decay_longer_than_the_run_still_ends_the_decay_at_its_end():
     policy = WarmupStableDecay(warmup_duration=4, decay_duration=8, decay_shape="linear", warmup_start_factor=0)
-    hooked, whole = hook_and_curve(policy, 10, 1, 13)  # T = 10 < 4 + 8: the decay runs over updates 2 .. 9
-    expected = [0.0, 0.025, 0.05, 0.075, 0.075, 0.0625, 0.05, 0.0375, 0.025, 0.0125, 0.0, 0.0, 0.0]
-    assert_close(hooked, expected, rel=1e-15)
-    assert_close(whole, expected, rel=1e-15)
+    expected = [0.0, 0.025, 0.05, 0.075, 0.075, 0.0625, 0.05, 0.0375, 0.025, 0.0125, 0.0, 0.0, 0.0]  # the decay over updates 2 .. 9
+    assert_matches(lrpol_lrs(policy, run(1, 10), 13), expected, 1e-15)  # T = 10 < 4 + 8
 
 
 def test_wsd_with_a_decaying_stable_phase_stops_at_the_floor():
     policy = WarmupStableDecay(warmup_duration=1, stable_shape="power", stable_power=2.0, stable_timescale=1.0, decay_duration=2, stable_duration=10, min_lr=0.01)
-    hooked, _ = hook_and_curve(policy, 20, 1, 14)
-    # 0.1 * (1 + t - 1) ** -2 falls below 0.01 at t = 4
-    assert_close(hooked[1:5], [0.1, 0.025, 0.1 / 9, 0.01])
-    assert hooked[11:] == [0.01] * 3
+    lrs = lrpol_lrs(policy, run(1, 20), 14)
+    assert_matches(lrs[1:5], [0.1, 0.025, 0.1 / 9, 0.01], 1e-15)  # 0.1 * (1 + t - 1) ** -2 falls below 0.01 at t = 4
+    assert lrs[11:] == [0.01] * 3
+
+
+def test_wsd_fractions_are_of_the_phase_it_runs_in():
+    # In the second half of a Sequential, 0.1 and 0.2 are of that half's 50 updates: 5 and 10.
+    from lrpol import Constant, Sequential
+
+    policy = Sequential(policies=(Constant(), WarmupStableDecay(warmup_duration=0.1, decay_duration=0.2, decay_shape="linear", warmup_start_factor=0)), milestones=(50,))
+    lrs = lrpol_lrs(policy, run(1, 100))
+    assert lrs[50:56] == pytest.approx([0.0, 0.02, 0.04, 0.06, 0.08, 0.1], rel=1e-15)
+    assert lrs[89:] == pytest.approx([0.1, 0.1] + [0.1 * (10 - k) / 10 for k in range(1, 10)], rel=1e-15)
 
 
 # -- the fast path the hook calls is the formula, bit for bit ----------------------------------------
@@ -322,8 +293,9 @@ def wsds() -> st.SearchStrategy[WarmupStableDecay]:
         st.tuples(st.just("constant"), st.just({})) | st.tuples(st.just("rsqrt"), st.just({}))
         | st.tuples(st.just("power"), st.builds(dict, stable_power=st.floats(0.1, 3.0))),
     )
+    fractions = st.sampled_from([0.05, 0.3, 0.5])
     return st.builds(
-        build_one, st.integers(0, 30), st.integers(1, 60), st.none() | st.integers(0, 50), shapes,
+        build_one, st.integers(0, 30) | fractions, st.integers(1, 60) | fractions, st.none() | st.integers(0, 50) | fractions, shapes,
         st.none() | st.sampled_from([0.0, 0.3]), st.sampled_from([{}, {"min_lr": 0.01}, {"min_lr_ratio": 0.2}]), st.sampled_from(["step", "epoch"]),
     )
 

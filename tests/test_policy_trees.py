@@ -57,15 +57,16 @@ def leaves() -> st.SearchStrategy:
 def wsds() -> st.SearchStrategy:
     """Warmup, stable and decay from the run's length or given, with each shape and floor."""
 
-    def build(warmup: int, decay: int, stable: int | None, warmup_shape: str, decay_shape: str, rsqrt: bool, ratio: float | None, unit: str) -> WarmupStableDecay:
+    def build(warmup: float, decay: float, stable: float | None, warmup_shape: str, decay_shape: str, rsqrt: bool, ratio: float | None, unit: str) -> WarmupStableDecay:
         falling = {"stable_shape": "rsqrt", "stable_timescale": 2.0} if rsqrt else {}
         return WarmupStableDecay(
             warmup_duration=warmup, decay_duration=decay, stable_duration=stable, warmup_shape=warmup_shape, decay_shape=decay_shape,
             min_lr_ratio=ratio, unit=unit, **falling,
         )
 
+    fractions = st.sampled_from([0.2, 0.5])
     return st.builds(
-        build, st.integers(0, 4), st.integers(1, 6), st.none() | st.integers(0, 4), st.sampled_from(["linear", "cosine", "1-sqrt"]),
+        build, st.integers(0, 4) | fractions, st.integers(1, 6) | fractions, st.none() | st.integers(0, 4) | fractions, st.sampled_from(["linear", "cosine", "1-sqrt"]),
         st.sampled_from(["linear", "cosine", "1-sqrt", "power", "exp"]), st.booleans(), st.sampled_from([None, 0.1]), UNITS,
     )
 

@@ -437,7 +437,8 @@ def standard_policies():
         st.builds(InverseSqrt, timescale=st.floats(0.5, 1000.0), hold=st.integers(0, 700), unit=UNIT),
         st.builds(InverseTimeDecay, decay_steps=st.floats(0.5, 700.0), decay_rate=st.floats(0.0, 10.0), staircase=st.booleans(), unit=UNIT),
         st.builds(
-            WarmupStableDecay, warmup_duration=st.integers(0, 300), decay_duration=st.integers(1, 700), stable_duration=st.none() | st.integers(0, 700),
+            WarmupStableDecay, warmup_duration=st.integers(0, 300) | st.sampled_from([0.1, 0.5]), decay_duration=st.integers(1, 700) | st.sampled_from([0.2, 0.9]),
+            stable_duration=st.none() | st.integers(0, 700),
             warmup_shape=st.sampled_from(["linear", "cosine", "1-sqrt"]), decay_shape=st.sampled_from(["linear", "cosine", "1-sqrt", "exp"]),
             min_lr=st.sampled_from([0.0, 1e-4]), unit=UNIT,
         ),

@@ -36,7 +36,7 @@ __all__ = [
 #: How ``lrpol list`` groups the built-in policies, in this order.
 GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
-    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle"),
     "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
 }

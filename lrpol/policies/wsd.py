@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS
+from ..clock import UNITS, span
 from ..context import RunView
 from ..registry import register
 from ..schedule import SCALAR, Schedule
@@ -63,7 +63,8 @@ class WarmupStableDecay(Schedule):
     With lr0 = ``ctx.initial_lr``, (t, T) = (global_step, total_epochs * steps_per_epoch) for
     ``unit="step"`` or (epoch, total_epochs) for ``unit="epoch"`` (T = ``horizon`` when given),
     W = ``warmup_duration``, D = ``decay_duration``, S = ``stable_duration`` or, when that is
-    None, the rest: T - W - D. f0 = ``warmup_start_factor`` (default 1 / (W + 1)),
+    None, the rest: T - W - D (each length a count in ``unit``, or a number in (0, 1): that
+    fraction of T, rounded up as Hugging Face rounds its warmup_ratio). f0 = ``warmup_start_factor`` (default 1 / (W + 1)),
     floor = ``min_lr`` or ``min_lr_ratio * lr0``, rise and fall the shapes named by
     ``warmup_shape`` and ``decay_shape``::
 
@@ -86,7 +87,7 @@ class WarmupStableDecay(Schedule):
 
     - Base: updates by default; ``unit="epoch"`` counts t and every duration in epochs. T
       (and so ``steps_per_epoch`` for ``unit="step"``) is read only when ``stable_duration``
-      is None.
+      is None or a length is a fraction.
     - First update (t = 0): f0 * lr0, which is lr0 / (W + 1) by default, so no update runs at
       LR 0; ``warmup_start_factor=0`` starts at exactly 0, as the peers do. Without a warmup
       (W = 0, the default): lr0.
@@ -104,7 +105,8 @@ class WarmupStableDecay(Schedule):
       run's length, or ``horizon``), ``warmup_shape``, ``decay_shape``, ``min_lr_ratio=r``,
       ``cosine_cycles=k`` (given only with the cosine decay), and ``warmup_start_factor=r``:
       HF's warmup starts at its floor (at exactly 0 when r = 0). HF's defaults, linear
-      warmup and cosine decay, are these.
+      warmup and cosine decay, are these. The Trainer's ``warmup_ratio`` r is
+      ``warmup_duration=r``.
     - timm ``WSDLRScheduler(t_initial, decay_t, lr_min, stable_fn, stable_timescale,
       stable_power, decay_fn, decay_power, decay_ratio, warmup_t, warmup_lr_init)``:
       ``warmup_duration=warmup_t``, ``decay_duration=decay_t``, ``stable_duration=t_initial -
@@ -125,9 +127,9 @@ class WarmupStableDecay(Schedule):
     [0.0, 0.5, 1.0, 1.0, 1.0, 0.55, 0.1]
     """
 
-    decay_duration: int = arg(doc="D: length of the decay that ends the schedule, in unit", ge=1)
-    warmup_duration: int = arg(default=0, doc="W: length of the warmup, in unit (0: none)", ge=0)
-    stable_duration: int | None = arg(default=None, doc="S: length of the stable phase, in unit (null: the rest of T)", ge=0)
+    decay_duration: float = arg(doc="D: length of the decay that ends the schedule, in unit", ge=1, fraction=True)
+    warmup_duration: float = arg(default=0, doc="W: length of the warmup, in unit (0: none)", ge=0, fraction=True)
+    stable_duration: float | None = arg(default=None, doc="S: length of the stable phase, in unit (null: the rest of T)", ge=0, fraction=True)
     horizon: int | None = arg(default=None, doc="T: the length warmup, stable and decay fill when stable_duration is null, in unit (null: the run's)", ge=1)
     warmup_shape: str = arg(default="linear", choices=WARMUP_SHAPES, doc="how the warmup rises to lr0")
     warmup_start_factor: float | None = arg(default=None, doc="the first update's LR, as a fraction of lr0 (null: 1 / (warmup_duration + 1); 0 as the peers)", ge=0, le=1)
@@ -161,14 +163,15 @@ class WarmupStableDecay(Schedule):
             raise ArgumentError("horizon", "plays no part when stable_duration is given: give one or the other", code="conflict")
 
     @property
-    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only to find the stable phase's length
-        return self.stable_duration is None
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read for the rest of it, or for a fraction of it
+        return self.stable_duration is None or any(isinstance(length, float) for length in (self.warmup_duration, self.stable_duration, self.decay_duration))
 
     def durations(self, total: int | None) -> tuple[int, int, int]:
-        """(W, S, D): the warmup's, stable phase's and decay's lengths in a schedule of length T = ``total``."""
-        warmup, decay = self.warmup_duration, self.decay_duration
+        """(W, S, D) as counts: the warmup's, stable phase's and decay's lengths in a schedule of
+        length T = ``total``, each given as a count or a fraction of T, S by default the rest."""
+        warmup, decay = span(self.warmup_duration, total), span(self.decay_duration, total)
         if self.stable_duration is not None:
-            return warmup, self.stable_duration, decay
+            return warmup, span(self.stable_duration, total), decay
         if total is None:
             raise ValueError("stable_duration null needs the length T: the run's (or phase's), or horizon")
         # Below 0 when warmup and decay outlast T: the decay still ends at T, its start under the warmup.
@@ -176,7 +179,7 @@ class WarmupStableDecay(Schedule):
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         warmup, stable, decay = self.durations(total)
-        floor, (rise, fall, tuning), start = self.floor(lr0), self._shapes(), self._start()
+        floor, (rise, fall, tuning), start = self.floor(lr0), self._shapes(), self._start(warmup)
         decay_start = warmup + stable
         peak = self._peak(t, warmup, lr0, floor, ops)
         progress = ops.minimum(ops.maximum(t - decay_start, 0) / decay, 1.0)  # clipped: every branch is computed
@@ -194,21 +197,22 @@ class WarmupStableDecay(Schedule):
         given = None if shape.parameter is None else getattr(self, shape.parameter)
         return rise, shape.fall, shape.default if given is None else given
 
-    def _start(self) -> float:
-        """f0: the warmup's first factor."""
-        return 1.0 / (self.warmup_duration + 1) if self.warmup_start_factor is None else self.warmup_start_factor
+    def _start(self, warmup: int) -> float:
+        """f0: the first factor of a warmup ``warmup`` long."""
+        return 1.0 / (warmup + 1) if self.warmup_start_factor is None else self.warmup_start_factor
 
-    def _falling_peak(self) -> tuple[float, float] | None:
-        """(tau, p) of a stable phase whose peak falls as (1 + (t - W) / tau) ** -p; None for a constant one."""
+    def _falling_peak(self, warmup: int) -> tuple[float, float] | None:
+        """(tau, p) of a stable phase whose peak falls as (1 + (t - W) / tau) ** -p after a warmup
+        ``warmup`` long (tau's default); None for a constant one."""
         if self.stable_shape == "constant":
             return None
         power = 0.5 if self.stable_power is None else self.stable_power  # given only for "power"
-        return (self.warmup_duration if self.stable_timescale is None else self.stable_timescale), power
+        return (warmup if self.stable_timescale is None else self.stable_timescale), power
 
     def _peak(self, t: Any, warmup: int, lr0: float, floor: float, ops: Any) -> Any:
         """The LR the stable phase holds at t, from which the decay falls: lr0, or an inverse power
         of the time since the warmup, never below the floor."""
-        falling = self._falling_peak()
+        falling = self._falling_peak(warmup)
         if falling is None:
             return lr0
         return ops.maximum(lr0 * inverse_power(ops.maximum(t - warmup, 0), *falling), floor)
@@ -220,11 +224,11 @@ class WarmupStableDecay(Schedule):
         if total is None and self.uses_length:  # no length: the formula raises, saying so, at each update
             return super()._bound(first, unit, total, lr0)
         warmup, stable, decay = self.durations(total)
-        floor, (rise, fall, tuning), start = self.floor(lr0), self._shapes(), self._start()
+        floor, (rise, fall, tuning), start = self.floor(lr0), self._shapes(), self._start(warmup)
         decay_start = warmup + stable
         end = decay_start + decay
         rest = 1.0 - start
-        falling = self._falling_peak()
+        falling = self._falling_peak(warmup)
         timescale, power = falling or (1.0, 0.0)
         by_epoch = unit == "epoch"
 
