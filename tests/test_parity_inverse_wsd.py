@@ -7,8 +7,8 @@ The mappings, also stated in the policies' docstrings (T: the run's length):
   == WarmupStableDecay(warmup_duration=W, decay_duration=D, stable_duration=S, warmup_shape,
   decay_shape, min_lr_ratio=r, cosine_cycles=k, warmup_start_factor=r)
 - HF get_scheduler("inverse_sqrt", num_warmup_steps=W, timescale=tau)
-  == InverseSqrt(timescale=tau) after a warmup of W (Warmup restarts its clock there), or
-  InverseSqrt(timescale=tau, hold=W) on the run's clock; from update W on
+  == Warmup(duration=W, start_factor=0, policy=InverseSqrt(timescale=tau)) at every update (the
+  warmup restarts the clock, as HF's shift does), and InverseSqrt(timescale=tau, hold=W) from W on
 - timm WSDLRScheduler(t_initial, decay_t, lr_min, stable_fn, ..., decay_fn, ..., warmup_t,
   warmup_lr_init) == WarmupStableDecay(warmup_duration=warmup_t, decay_duration=decay_t,
   stable_duration=t_initial - decay_t, min_lr=lr_min, stable_shape=stable_fn, decay_shape=decay_fn,

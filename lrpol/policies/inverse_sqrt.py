@@ -41,9 +41,10 @@ class InverseSqrt(Schedule):
     - After the end of the run: it keeps decaying (its formula has no length to hold at).
     - Hugging Face ``get_inverse_sqrt_schedule(num_warmup_steps=W, timescale=tau)`` (the
       same as ``get_scheduler("inverse_sqrt", ...)``): ``Warmup(duration=W, start_factor=0,
-      policy=InverseSqrt(timescale=tau))``. HF's ``shift`` (tau - W, added to the run's
-      step) is the warmup's restart of the clock here. HF's timescale defaults to W, or to
-      10000 without a warmup; here it is always given.
+      policy=InverseSqrt(timescale=tau))`` (a ``warmup_ratio`` r is ``duration=r``). HF's
+      ``shift`` (tau - W, added to the run's step) is the warmup's restart of the clock
+      here. HF's timescale defaults to W, or to 10000 without a warmup; here it is always
+      given. Like HF, it keeps decaying after the run.
     - Transformer ("Noam", Attention Is All You Need), lr = d ** -0.5 * min(s ** -0.5,
       s * w ** -1.5) for the update s = t + 1: lr0 = (d * w) ** -0.5 (the peak, at s = w)
       and ``Warmup(duration=w - 1, policy=InverseSqrt(timescale=w))``, whose default ramp
