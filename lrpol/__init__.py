@@ -17,6 +17,8 @@ from .policies import (
     CosineRestarts,
     DecayOnStep,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     MultiStepDecay,
     Noise,
@@ -27,6 +29,7 @@ from .policies import (
     ReducePoly,
     Sequential,
     Warmup,
+    WarmupStableDecay,
 )
 from .policy import LRPolicy
 from .registry import register
@@ -40,6 +43,8 @@ __all__ = [
     "CosineRestarts",
     "DecayOnStep",
     "ExponentialDecay",
+    "InverseSqrt",
+    "InverseTimeDecay",
     "LinearDecay",
     "LRHook",
     "LRPolicy",
@@ -54,6 +59,7 @@ __all__ = [
     "Sequential",
     "TrainContext",
     "Warmup",
+    "WarmupStableDecay",
     "build",
     "curve",
     "load",

@@ -85,12 +85,13 @@ def test_configs_may_name_their_schema(write):
 def test_list_names_every_policy_with_a_summary_in_groups(capsys):
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    pad = max(map(len, builtin())) + 2  # the summaries start in one column, after the longest name
     assert lines[:6] == [
         "Clara Train's policies:",
-        "  DecayOnStep       Multiply the LR by decay_ratio every decay_freq optimizer updates (or epochs)",
-        "  ReduceCosine      Cosine annealing from 2 * rate * lr0 to min_lr at the end of the run",
-        "  ReducePoly        Polynomial decay from lr0 to min_lr at the end of the run",
-        "  ReduceOnPlateau   Multiply the LR by reduction_rate when the metric has stopped improving",
+        f"  {'DecayOnStep':<{pad}}Multiply the LR by decay_ratio every decay_freq optimizer updates (or epochs)",
+        f"  {'ReduceCosine':<{pad}}Cosine annealing from 2 * rate * lr0 to min_lr at the end of the run",
+        f"  {'ReducePoly':<{pad}}Polynomial decay from lr0 to min_lr at the end of the run",
+        f"  {'ReduceOnPlateau':<{pad}}Multiply the LR by reduction_rate when the metric has stopped improving",
         "",
     ]
     titles = [line[:-1] for line in lines if line and not line.startswith(" ")]

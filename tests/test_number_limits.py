@@ -163,6 +163,8 @@ def test_every_integer_argument_of_every_policy_is_covered():
         "CosineRestarts.period", "CosineRestarts.period_mult", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
         "Noise.start", "Noise.end", "Noise.seed",
+        "InverseSqrt.hold", "WarmupStableDecay.decay_duration", "WarmupStableDecay.warmup_duration", "WarmupStableDecay.stable_duration",
+        "WarmupStableDecay.horizon",
     }
 
 

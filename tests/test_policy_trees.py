@@ -18,6 +18,8 @@ from lrpol import (
     Constant,
     CosineRestarts,
     DecayOnStep,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     LRHook,
     Noise,
@@ -29,6 +31,7 @@ from lrpol import (
     Sequential,
     TrainContext,
     Warmup,
+    WarmupStableDecay,
     curve,
 )
 from lrpol.hook import drive
@@ -45,6 +48,9 @@ def leaves() -> st.SearchStrategy:
         st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
+        st.builds(InverseSqrt, timescale=st.floats(0.5, 5.0), hold=st.integers(0, 4), unit=UNITS),
+        st.builds(InverseTimeDecay, decay_steps=st.sampled_from([1.0, 2.0, 2.5]), decay_rate=st.floats(0.0, 2.0), staircase=st.booleans(), unit=UNITS),
+        wsds(),
         plateaus(st.none()),
         noises(st.none()),
     )
@@ -60,6 +66,23 @@ def noises(child: st.SearchStrategy) -> st.SearchStrategy:
         distribution=st.sampled_from(["normal", "uniform"]),
         limit=st.sampled_from([0.1, 0.67, 1.0]),
         seed=st.integers(0, 2**40),
+    )
+
+
+def wsds() -> st.SearchStrategy:
+    """Warmup, stable and decay from the run's length or given, with each shape and floor."""
+
+    def build(warmup: float, decay: float, stable: float | None, warmup_shape: str, decay_shape: str, rsqrt: bool, ratio: float | None, unit: str) -> WarmupStableDecay:
+        falling = {"stable_shape": "rsqrt", "stable_timescale": 2.0} if rsqrt else {}
+        return WarmupStableDecay(
+            warmup_duration=warmup, decay_duration=decay, stable_duration=stable, warmup_shape=warmup_shape, decay_shape=decay_shape,
+            min_lr_ratio=ratio, unit=unit, **falling,
+        )
+
+    fractions = st.sampled_from([0.2, 0.5])
+    return st.builds(
+        build, st.integers(0, 4) | fractions, st.integers(1, 6) | fractions, st.none() | st.integers(0, 4) | fractions, st.sampled_from(["linear", "cosine", "1-sqrt"]),
+        st.sampled_from(["linear", "cosine", "1-sqrt", "power", "exp"]), st.booleans(), st.sampled_from([None, 0.1]), UNITS,
     )
 
 

@@ -21,9 +21,12 @@ from lrpol.policies import (
     Constant,
     CosineRestarts,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     MultiStepDecay,
     OneCycle,
+    WarmupStableDecay,
 )
 from lrpol.schema import LR_POLICY, generate
 
@@ -251,6 +254,9 @@ POLICIES = [
     LinearDecay(),
     CosineRestarts(period=3, period_mult=2),
     OneCycle(),
+    InverseSqrt(timescale=100),
+    InverseTimeDecay(decay_steps=1000, decay_rate=0.5, staircase=True),
+    WarmupStableDecay(warmup_duration=3000, decay_duration=200_000, decay_shape="1-sqrt"),
 ]
 
 
@@ -324,6 +330,12 @@ VALID_ENTRIES = {
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1, "duration": None}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2, "min_lr": 1e-6}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25, "anneal": "linear", "three_phase": True, "unit": "epoch"}},
+    "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 10000, "hold": 10000}},
+    "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 2.5, "decay_rate": 1, "unit": "epoch"}},
+    "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {
+        "warmup_duration": 10, "stable_duration": 500, "decay_duration": 90, "warmup_shape": "cosine", "warmup_start_factor": 0,
+        "decay_shape": "exp", "decay_ratio": 0.05, "stable_shape": "rsqrt", "min_lr": 1e-5,
+    }},
 }
 
 EXPECTED = {
@@ -333,6 +345,12 @@ EXPECTED = {
     "LinearDecay": LinearDecay(start_factor=1.0, end_factor=0.1),
     "CosineRestarts": CosineRestarts(period=10, period_mult=2, min_lr=1e-6),
     "OneCycle": OneCycle(pct_start=0.25, anneal="linear", three_phase=True, unit="epoch"),
+    "InverseSqrt": InverseSqrt(timescale=10000.0, hold=10000),
+    "InverseTimeDecay": InverseTimeDecay(decay_steps=2.5, decay_rate=1.0, unit="epoch"),
+    "WarmupStableDecay": WarmupStableDecay(
+        warmup_duration=10, stable_duration=500, decay_duration=90, warmup_shape="cosine", warmup_start_factor=0.0,
+        decay_shape="exp", decay_ratio=0.05, stable_shape="rsqrt", min_lr=1e-5,
+    ),
 }
 
 
@@ -415,6 +433,14 @@ def standard_policies():
         st.builds(
             OneCycle, pct_start=st.floats(0.0, 1.0) | st.sampled_from([0.1, 0.25, 0.3, 0.5]), div_factor=st.floats(1.0, 100.0),
             final_div_factor=st.floats(1.0, 1e5), anneal=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(), unit=UNIT,
+        ),
+        st.builds(InverseSqrt, timescale=st.floats(0.5, 1000.0), hold=st.integers(0, 700), unit=UNIT),
+        st.builds(InverseTimeDecay, decay_steps=st.floats(0.5, 700.0), decay_rate=st.floats(0.0, 10.0), staircase=st.booleans(), unit=UNIT),
+        st.builds(
+            WarmupStableDecay, warmup_duration=st.integers(0, 300) | st.sampled_from([0.1, 0.5]), decay_duration=st.integers(1, 700) | st.sampled_from([0.2, 0.9]),
+            stable_duration=st.none() | st.integers(0, 700),
+            warmup_shape=st.sampled_from(["linear", "cosine", "1-sqrt"]), decay_shape=st.sampled_from(["linear", "cosine", "1-sqrt", "exp"]),
+            min_lr=st.sampled_from([0.0, 1e-4]), unit=UNIT,
         ),
     )
 

@@ -3,6 +3,7 @@
 from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .inverse_sqrt import InverseSqrt, InverseTimeDecay
 from .noise import Noise
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
@@ -11,6 +12,7 @@ from .restarts import CosineRestarts
 from .sequential import Sequential
 from .step_decay import DecayOnStep
 from .warmup import Warmup
+from .wsd import WarmupStableDecay
 
 __all__ = [
     "Clip",
@@ -18,6 +20,8 @@ __all__ = [
     "CosineRestarts",
     "DecayOnStep",
     "ExponentialDecay",
+    "InverseSqrt",
+    "InverseTimeDecay",
     "LinearDecay",
     "MultiStepDecay",
     "Noise",
@@ -28,12 +32,13 @@ __all__ = [
     "ReducePoly",
     "Sequential",
     "Warmup",
+    "WarmupStableDecay",
 ]
 
 #: How ``lrpol list`` groups the built-in policies, in this order.
 GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
-    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle"),
     "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
