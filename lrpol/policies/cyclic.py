@@ -92,7 +92,7 @@ def cycle_height(span: float, t: Any, length: int, rising: float, mode: str, gam
 @register
 @dataclass(frozen=True)
 class Cyclic(CyclicShape):
-    """Cycle the LR up from a floor to lr0 and back down, in triangles (CLR), as torch's CyclicLR.
+    """Cycle the LR between a floor and lr0 in triangles (CLR), as torch's CyclicLR.
 
     lr0 = ``ctx.initial_lr`` is the top of the cycle (torch's ``max_lr``), f the floor (torch's
     ``base_lr``): ``min_lr``, or ``min_lr_ratio * lr0``. With t = ``global_step`` (``unit="step"``)
@@ -150,7 +150,7 @@ class Cyclic(CyclicShape):
 @register
 @dataclass(frozen=True)
 class CyclicMomentum(CyclicShape):
-    """Cycle momentum against a Cyclic LR: high where the LR is low, low at its top (torch's ``cycle_momentum``).
+    """Cycle momentum against a Cyclic LR: highest at the LR's floor, lowest at its top.
 
     A schedule for the optimizer's momentum (SGD ``momentum``, Adam ``betas[0]``), evaluated with
     lr0 = v0, that momentum's initial value. With m = ``max_momentum`` (v0 when None), b =

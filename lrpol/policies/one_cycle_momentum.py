@@ -11,7 +11,7 @@ from .one_cycle import OneCycleShape
 @register
 @dataclass(frozen=True)
 class OneCycleMomentum(OneCycleShape):
-    """Anneal momentum against a OneCycle LR: from max_momentum down to base_momentum while the LR rises, then back up.
+    """Anneal momentum against a OneCycle LR: down to base_momentum as the LR rises, then back up.
 
     A schedule for the optimizer's momentum (SGD ``momentum``, Adam ``betas[0]``), evaluated with
     lr0 = v0, that momentum's initial value. With m = ``max_momentum`` (v0 when None), b =
