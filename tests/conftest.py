@@ -98,6 +98,9 @@ VALID_ENTRIES = {
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
+    "OneCycleMomentum": {"name": "OneCycleMomentum", "args": {"pct_start": 0.25, "base_momentum": 0.85}},
+    "Cyclic": {"name": "Cyclic", "args": {"step_size_up": 20, "min_lr_ratio": 0.1}},
+    "CyclicMomentum": {"name": "CyclicMomentum", "args": {"step_size_up": 20, "base_momentum": 0.8}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }
