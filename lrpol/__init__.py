@@ -12,6 +12,7 @@ from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
     Cyclic,
@@ -22,6 +23,7 @@ from .policies import (
     MultiStepDecay,
     OneCycle,
     OneCycleMomentum,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -34,6 +36,7 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
@@ -48,6 +51,7 @@ __all__ = [
     "OneCycle",
     "OneCycleMomentum",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",

@@ -19,6 +19,7 @@ has a ``maximum`` of 2**53, as ``lrpol.validate`` checks), and the constructors'
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from importlib import resources
@@ -81,6 +82,9 @@ def _item_schema(argument: Argument) -> dict:
         return {"$ref": "#/$defs/entry"}
     if argument.choices:
         return {"anyOf": [{"enum": list(argument.choices)}, _VARIABLE_REF]}
+    if argument.fraction:  # a count (an integer, in its bounds) or a fraction of the run
+        count = _item_schema(dataclasses.replace(argument, kind=int, fraction=False))
+        return {"anyOf": [count, {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}]}
     # Type-specific keywords apply only to their own type: the pattern to strings, the bounds to numbers.
     schema: dict = {"type": [JSON_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
     for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):

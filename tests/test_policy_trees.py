@@ -14,14 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpol import (
+    Clip,
     Constant,
     CosineRestarts,
     Cyclic,
     CyclicMomentum,
     DecayOnStep,
+    LinearDecay,
     LRHook,
     OneCycle,
     OneCycleMomentum,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -40,7 +43,8 @@ def leaves() -> st.SearchStrategy:
         st.builds(DecayOnStep, decay_ratio=st.floats(0.3, 0.9), decay_freq=st.integers(1, 5)),
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
         st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
-        st.builds(Constant, factor=st.floats(0.2, 1.0), duration=st.integers(1, 6)),
+        st.builds(Constant, factor=st.sampled_from([0.0, 0.2, 0.7]), duration=st.one_of(st.integers(1, 6), st.sampled_from([0.2, 0.5]))),
+        st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS, horizon=st.none() | st.integers(1, 30)),
         st.builds(OneCycleMomentum, pct_start=st.floats(0.1, 0.9), three_phase=st.booleans(), unit=UNITS, max_momentum=st.none() | st.just(0.95)),
@@ -77,7 +81,17 @@ def trees() -> st.SearchStrategy:
     return st.recursive(
         leaves(),
         lambda child: st.one_of(
-            st.builds(Warmup, duration=st.integers(1, 7), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=child),
+            st.builds(
+                Warmup,
+                duration=st.one_of(st.integers(1, 7), st.sampled_from([0.1, 0.5])),
+                unit=UNITS,
+                clock=st.sampled_from(["restart", "global"]),
+                start_factor=st.sampled_from([None, 0.0, 0.5]),
+                ramp_to=st.sampled_from(["policy", "lr0"]),
+                policy=child,
+            ),
+            st.builds(Product, policies=st.lists(child, min_size=2, max_size=2).map(tuple)),
+            st.builds(Clip, policy=child, min_lr=st.sampled_from([0.0, 0.03]), max_lr=st.sampled_from([None, 0.08])),
             plateaus(child),
             sequentials(child),
         ),

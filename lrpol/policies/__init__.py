@@ -1,5 +1,6 @@
 """The built-in policies, grouped in modules by kind. Importing this package registers them."""
 
+from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .cyclic import Cyclic, CyclicMomentum
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
@@ -13,6 +14,7 @@ from .step_decay import DecayOnStep
 from .warmup import Warmup
 
 __all__ = [
+    "Clip",
     "Constant",
     "CosineRestarts",
     "Cyclic",
@@ -23,9 +25,20 @@ __all__ = [
     "MultiStepDecay",
     "OneCycle",
     "OneCycleMomentum",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
     "Sequential",
     "Warmup",
 ]
+
+#: How ``lrpol list`` groups the built-in policies, in this order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
+    "Cycles and restarts": ("CosineRestarts", "OneCycle", "Cyclic"),
+    "Momentum schedules (evaluated on the optimizer's momentum as lr0)": ("OneCycleMomentum", "CyclicMomentum"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+}
+
