@@ -258,6 +258,16 @@ def test_cyclic_bound_is_its_formula_at_any_t_in_any_order(policy, lr0, first, d
     check_in_order(policy, first, None, lr0, clocks, others)
 
 
+@settings(max_examples=examples(500), deadline=None)
+@given(up=st.floats(0.01, 0.99), down=st.none() | st.floats(0.01, 0.99) | st.integers(1, 9), lr0=LR0, first=FIRSTS, total=st.integers(1, 50) | st.integers(1, 2**40), data=st.data())
+def test_cyclic_bound_with_step_sizes_as_fractions(up, down, lr0, first, total, data):
+    policy = Cyclic(step_size_up=up, step_size_down=down, min_lr=0.01)
+    check_in_order(policy, first, total, lr0, data.draw(st.lists(st.integers(0, first + 3 * total), min_size=1, max_size=25)), [])
+    without_length = policy._bound(first, "step", None, lr0)  # the formula's error, at each update
+    assert outcome(lambda: without_length(at("step", first + 3, 0))) == expected(policy, first, None, lr0, first + 3)
+    assert outcome(lambda: without_length(at("step", first + 3, 0)))[0] == "ValueError"
+
+
 @pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
 @pytest.mark.parametrize("unit", ["step", "epoch"])
 @pytest.mark.parametrize("first", [0, 5])

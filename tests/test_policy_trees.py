@@ -49,7 +49,8 @@ def leaves() -> st.SearchStrategy:
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS, horizon=st.none() | st.integers(1, 30)),
         st.builds(OneCycleMomentum, pct_start=st.floats(0.1, 0.9), three_phase=st.booleans(), unit=UNITS, max_momentum=st.none() | st.just(0.95)),
         st.builds(
-            Cyclic, step_size_up=st.integers(1, 5), step_size_down=st.none() | st.integers(1, 5), mode=st.sampled_from(["triangular", "triangular2"]),
+            Cyclic, step_size_up=st.integers(1, 5) | st.sampled_from([0.1, 0.3]), step_size_down=st.none() | st.integers(1, 5),
+            mode=st.sampled_from(["triangular", "triangular2"]),
             unit=UNITS, min_lr_ratio=st.sampled_from([0.0, 0.25]),
         ),
         st.builds(CyclicMomentum, step_size_up=st.integers(1, 5), mode=st.just("exp_range"), gamma=st.floats(0.8, 1.0), unit=UNITS),

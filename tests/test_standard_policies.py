@@ -298,6 +298,16 @@ def test_cyclic_in_epochs():
     assert at_steps(policy, range(8), ctx) == [0.05, 0.05, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1]
 
 
+def test_cyclic_step_sizes_as_fractions_of_the_run():
+    # 0.25 of 8 updates is 2 up; 0.3 of 8 is 2.4, rounded up to 3 down: L = 5, as in the asymmetric table
+    policy = Cyclic(step_size_up=0.25, step_size_down=0.3, min_lr=0.2)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=4)
+    assert at_steps(policy, range(10), ctx) == at_steps(Cyclic(step_size_up=2, step_size_down=3, min_lr=0.2), range(10), ctx)
+    assert policy.uses_length and not Cyclic(step_size_up=2, min_lr=0.2).uses_length
+    with pytest.raises(ValueError, match="steps_per_epoch"):  # a fraction needs the run's length
+        policy.evaluate(TrainContext(initial_lr=1.0, total_epochs=2))
+
+
 def test_cyclic_momentum_golden():
     # u = 1, d = 3: L = 4, r = 0.25; m = v0 = 0.9 at the LR's floor, b = 0.8 at its top
     policy = CyclicMomentum(step_size_up=1, step_size_down=3)
@@ -383,6 +393,8 @@ def test_policies_are_pure(policy):
         (OneCycleMomentum, {"pct_start": 1.5}, "pct_start"),
         (Cyclic, {"step_size_up": 0, "min_lr": 0.01}, "step_size_up"),
         (Cyclic, {"step_size_up": 2.5, "min_lr": 0.01}, "step_size_up"),
+        (Cyclic, {"step_size_up": 0.0, "min_lr": 0.01}, "step_size_up"),
+        (Cyclic, {"step_size_up": 2, "step_size_down": 1.5, "min_lr": 0.01}, "step_size_down"),
         (Cyclic, {"step_size_up": 2, "step_size_down": 0, "min_lr": 0.01}, "step_size_down"),
         (Cyclic, {"step_size_up": 2, "mode": "triangle", "min_lr": 0.01}, "mode"),
         (Cyclic, {"step_size_up": 2, "mode": "exp_range", "gamma": 0.0, "min_lr": 0.01}, "gamma"),
@@ -569,7 +581,8 @@ def standard_policies():
             horizon=st.none() | st.integers(1, 700), base_momentum=st.floats(0.0, 0.9), max_momentum=st.none() | st.just(0.95),
         ),
         st.builds(
-            Cyclic, step_size_up=st.integers(1, 300), step_size_down=st.none() | st.integers(1, 300), mode=st.sampled_from(["triangular", "triangular2"]),
+            Cyclic, step_size_up=st.integers(1, 300) | st.floats(0.01, 0.99), step_size_down=st.none() | st.integers(1, 300) | st.floats(0.01, 0.99),
+            mode=st.sampled_from(["triangular", "triangular2"]),
             unit=UNIT, min_lr_ratio=st.floats(0.0, 1.0),
         ),
         st.builds(

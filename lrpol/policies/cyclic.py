@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS
+from ..clock import UNITS, span
 from ..context import RunView
 from ..registry import register
 from ..schedule import SCALAR, Schedule
@@ -25,8 +25,8 @@ class CyclicShape(Schedule):
     (:meth:`levels`): (floor, lr0) for :class:`Cyclic`, whose docstring gives the formula, and
     (max, base) for its momentum twin, which so moves against the LR at every update."""
 
-    step_size_up: int = arg(doc="how long the cycle rises, from its low end to its top, in unit", ge=1)
-    step_size_down: int | None = arg(default=None, ge=1, doc="how long it falls back, in unit (null: step_size_up)")
+    step_size_up: float = arg(doc="how long the cycle rises, from its low end to its top, in unit", ge=1, fraction=True)
+    step_size_down: float | None = arg(default=None, ge=1, fraction=True, doc="how long it falls back, in unit (null: as long as it rises)")
     mode: str = arg(
         default="triangular", choices=MODES,
         doc="'triangular': every cycle as tall; 'triangular2': each cycle half as tall as the one before; 'exp_range': the height shrinks by gamma at every t",
@@ -34,7 +34,9 @@ class CyclicShape(Schedule):
     gamma: float = arg(default=1.0, gt=0, le=1, doc="for mode 'exp_range': the factor the height shrinks by at every t")
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
 
-    uses_length = False
+    @property
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only for a step size given as a fraction
+        return isinstance(self.step_size_up, float) or isinstance(self.step_size_down, float)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -45,43 +47,47 @@ class CyclicShape(Schedule):
         """(start, top): the value where each cycle starts, and the one at its top (before the mode shrinks it)."""
         raise NotImplementedError
 
-    def cycle(self) -> tuple[int, float, str, float]:
-        """(L, r, mode, gamma): the cycle's length, the share of it spent rising, and how it shrinks."""
-        up = self.step_size_up
-        length = up + (up if self.step_size_down is None else self.step_size_down)
+    def cycle(self, total: int | None) -> tuple[int, float, str, float]:
+        """(L, r, mode, gamma): the cycle's length in a run of T = ``total``, the share of it spent
+        rising, and how it shrinks."""
+        up = span(self.step_size_up, total)
+        length = up + (up if self.step_size_down is None else span(self.step_size_down, total))
         return length, up / length, self.mode, self.gamma
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         start, top = self.levels(lr0)
-        return start + cycle_height(top - start, t, *self.cycle(), ops)
+        return start + cycle_height(top - start, t, *self.cycle(total), ops)
 
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
         """:meth:`formula` for one run, its levels and cycle worked out once rather than at every update."""
+        try:
+            length, rising, mode, gamma = self.cycle(total)
+        except ValueError:  # a fraction of a run of unknown length: the formula says so at each update
+            return super()._bound(first, unit, total, lr0)
         start, top = self.levels(lr0)
-        span = top - start
-        length, rising, mode, gamma = self.cycle()
+        amplitude = top - start
         by_epoch = unit == "epoch"
 
         def cyclic(ctx: RunView) -> float:
             t = (ctx.epoch if by_epoch else ctx.global_step) - first
             if t < 0 and first:  # before its phase: the phase's first update
                 t = 0
-            return start + cycle_height(span, t, length, rising, mode, gamma, SCALAR)
+            return start + cycle_height(amplitude, t, length, rising, mode, gamma, SCALAR)
 
         return cyclic
 
 
-def cycle_height(span: float, t: Any, length: int, rising: float, mode: str, gamma: float, ops: Any) -> Any:
-    """``span`` times how far up its cycle t is (0 where a cycle starts, 1 at its top), shrunk as
+def cycle_height(amplitude: float, t: Any, length: int, rising: float, mode: str, gamma: float, ops: Any) -> Any:
+    """``amplitude`` times how far up its cycle t is (0 where a cycle starts, 1 at its top), shrunk as
     ``mode`` says: torch's operations, in its order, so the same float at every t.
 
-    A signed span serves both twins: start + (top - start) * s is torch's
+    A signed amplitude serves both twins: start + (top - start) * s is torch's
     max_momentum - (max_momentum - base_momentum) * s to the bit, as negating is exact.
     """
     y = 1.0 + t / length
     cycle = y // 1  # floor(y), as a float, on numbers and arrays alike: 1 in the first cycle
     x = y - cycle  # how far through its cycle t is, in [0, 1)
-    height = span * ops.where(x <= rising, x / rising, (x - 1) / (rising - 1))
+    height = amplitude * ops.where(x <= rising, x / rising, (x - 1) / (rising - 1))
     if mode == "triangular2":
         return height * 0.5 ** (cycle - 1)  # torch's 1 / 2.0 ** (cycle - 1), without its overflow after 1,024 cycles
     if mode == "exp_range":
@@ -96,8 +102,9 @@ class Cyclic(CyclicShape):
 
     lr0 = ``ctx.initial_lr`` is the top of the cycle (torch's ``max_lr``), f the floor (torch's
     ``base_lr``): ``min_lr``, or ``min_lr_ratio * lr0``. With t = ``global_step`` (``unit="step"``)
-    or ``epoch`` (``unit="epoch"``), u = ``step_size_up``, d = ``step_size_down`` (u when None),
-    L = u + d and r = u / L::
+    or ``epoch`` (``unit="epoch"``), u = ``step_size_up``, d = ``step_size_down`` (u when None;
+    either, a number in (0, 1): that fraction of the run's length T, rounded up), L = u + d and
+    r = u / L::
 
         c     = floor(1 + t / L)            the cycle t is in, from 1
         x     = 1 + t / L - c               how far through it, in [0, 1)
@@ -109,7 +116,8 @@ class Cyclic(CyclicShape):
     tall as the one before) or gamma ** t (``"exp_range"``: the height shrinks at every t).
 
     - Base: updates by default, as torch steps it (per batch); ``unit="epoch"`` counts t and the
-      step sizes in epochs. Only t is read, so it works without ``steps_per_epoch``.
+      step sizes in epochs. Only t is read (and T, for a step size given as a fraction), so
+      step sizes given as counts work without ``steps_per_epoch``.
     - First update (t = 0): the floor. The top, lr0 * k, is reached at t = u; the floor again at
       t = L, where the next cycle starts.
     - After the end of the run: it keeps cycling, as torch does; the run's length plays no part.
