@@ -195,4 +195,3 @@ class CyclicMomentum(CyclicShape):
 
     def levels(self, lr0: float) -> tuple[float, float]:
         return (lr0 if self.max_momentum is None else self.max_momentum), self.base_momentum
-

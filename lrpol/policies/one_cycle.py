@@ -103,8 +103,8 @@ class OneCycle(OneCycleShape):
 
     lr0 = ``ctx.initial_lr`` is the peak (torch's ``max_lr``). With (t, T) = (global_step,
     total_epochs * steps_per_epoch) for ``unit="step"`` or (epoch, total_epochs) for
-    ``unit="epoch"`` (T = ``horizon`` when one is given), low = lr0 / div_factor, floor = low / final_div_factor and
-    p = pct_start, the phases are (end e_i, from, to)::
+    ``unit="epoch"`` (T = ``horizon`` when one is given), low = lr0 / div_factor,
+    floor = low / final_div_factor and p = pct_start, the phases are (end e_i, from, to)::
 
         two phases (default):  (p * T - 1, low, lr0), (T - 1, lr0, floor)
         three_phase=True:      (p * T - 1, low, lr0), (2 * p * T - 2, lr0, low), (T - 1, low, floor)
@@ -133,7 +133,8 @@ class OneCycle(OneCycleShape):
     - Same as torch ``OneCycleLR(max_lr=lr0, total_steps=T, pct_start=p, anneal_strategy=anneal,
       div_factor=div_factor, final_div_factor=final_div_factor, three_phase=three_phase)``
       stepped once per update (or epoch), up to the end of the cycle (T = horizon when torch's
-      total_steps is not the run's length).
+      total_steps is not the run's length). The momentum it cycles by default
+      (``cycle_momentum=True``) is ``OneCycleMomentum``.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
