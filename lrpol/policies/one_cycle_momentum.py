@@ -15,9 +15,8 @@ class OneCycleMomentum(OneCycleShape):
 
     A schedule for the optimizer's momentum (SGD ``momentum``, Adam ``betas[0]``), evaluated with
     lr0 = v0, that momentum's initial value. With m = ``max_momentum`` (v0 when None), b =
-    ``base_momentum``, and t, T, p = pct_start and the anneal exactly as in
-    ``OneCycle`` (same unit, horizon, pct_start, anneal and
-    three_phase), the phases are (end e_i, from, to)::
+    ``base_momentum``, and t, T, p = pct_start and the anneal exactly as in ``OneCycle`` (same
+    unit, horizon, pct_start, anneal and three_phase), the phases are (end e_i, from, to)::
 
         two phases (default):  (p * T - 1, m, b), (T - 1, b, m)
         three_phase=True:      (p * T - 1, m, b), (2 * p * T - 2, b, m), (T - 1, m, m)
@@ -31,7 +30,7 @@ class OneCycleMomentum(OneCycleShape):
 
     - Give it the pct_start, anneal, three_phase, unit and horizon of the LR's OneCycle, so that
       the two turn at the same updates: momentum is b where the LR peaks.
-    - First update (t = 0): m (b when p * T < 1: the cycle then starts past its peak). When
+    - First update (t = 0): m (just above b when p * T < 1: t = 0 is then past the LR's peak). When
       p * T = 1 exactly (torch divides by zero there) the one-update first phase runs at m.
     - Last update (t = T - 1): m. With three phases, the last phase holds m throughout.
     - After the end (t >= T): the last update's momentum, held; torch computes one more value
