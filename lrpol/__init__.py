@@ -6,7 +6,7 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, validate
+from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
@@ -61,7 +61,9 @@ __all__ = [
     "build",
     "curve",
     "load",
+    "load_group_policies",
     "load_run",
+    "load_schedules",
     "register",
     "validate",
 ]
