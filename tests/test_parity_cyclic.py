@@ -17,6 +17,7 @@ import math
 
 import pytest
 from conftest import requires_extra
+from parity import assert_matches
 
 from lrpol import Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, TrainContext, curve
 from lrpol.clock import span
@@ -71,15 +72,9 @@ def ours(policy, lr0: float, epochs: int, steps_per_epoch: int, updates: int) ->
     }
 
 
-def assert_close(got: list[float], expected: list[float], what: str) -> None:
-    assert len(got) == len(expected), what
-    for i, (a, b) in enumerate(zip(got, expected)):
-        assert a == pytest.approx(b, rel=1e-12, abs=1e-300), f"{what}, update {i}: {a!r} != {b!r}"
-
-
 def assert_all_close(policy, lr0: float, epochs: int, steps_per_epoch: int, expected: list[float]) -> None:
     for path, values in ours(policy, lr0, epochs, steps_per_epoch, len(expected)).items():
-        assert_close(values, expected, f"{policy!r} through {path}")
+        assert_matches(values, expected, 1e-12, what=f"{policy!r} through {path}")
 
 
 # -- CyclicLR: the LR and the momentum ---------------------------------------------------------------
@@ -224,7 +219,7 @@ def test_after_the_horizon_the_last_values_are_held_where_torch_raises(unit):
     run_updates = RUN_EPOCHS * RUN_STEPS_PER_EPOCH
     for policy, lr0, expected in ((lr_policy, LR0, lrs), (momentum_policy, V0, momenta)):
         for path, values in ours(policy, lr0, RUN_EPOCHS, RUN_STEPS_PER_EPOCH, run_updates + 10).items():
-            assert_close(values[: len(expected)], expected, f"{policy!r} through {path}")
+            assert_matches(values[: len(expected)], expected, 1e-12, what=f"{policy!r} through {path}")
             held = values[len(expected):]
             assert len(held) >= 10 and held == [expected[-1]] * len(held), path
     assert momenta[0] == momenta[-1] == V0 and lrs[-1] == pytest.approx(LR0 / 25 / 1e4, rel=1e-12)
@@ -247,3 +242,51 @@ def test_one_update_first_phase_where_torch_divides_by_zero():
     for values in ours(policy, V0, 1, 100, 2).values():
         # then up from b = 0.85 to m = 0.9 over t = 0 .. 99
         assert values == [V0, pytest.approx(V0 - 0.05 * (1 + math.cos(math.pi / 99)) / 2, rel=1e-12)]
+
+
+# -- both at once, as a run applies them: the LR and the momentum through attach(schedules=...) -------
+
+def make_optimizer(kind: str):
+    parameters = [torch.nn.Parameter(torch.zeros(1))]
+    if kind == "SGD":
+        return torch.optim.SGD(parameters, lr=LR0, momentum=V0)
+    return torch.optim.Adam(parameters, lr=LR0, betas=(V0, 0.999))
+
+
+def group_values(optimizer, kind: str) -> tuple[float, float]:
+    group = optimizer.param_groups[0]
+    return group["lr"], group["momentum"] if kind == "SGD" else group["betas"][0]
+
+
+@pytest.mark.parametrize("kind", OPTIMIZERS)
+@pytest.mark.parametrize(
+    "lr_policy, momentum_policy, make_scheduler",
+    [
+        (
+            Cyclic(step_size_up=6, step_size_down=9, mode="triangular2", min_lr=0.01),
+            CyclicMomentum(step_size_up=6, step_size_down=9, mode="triangular2", base_momentum=0.85),
+            lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=LR0, step_size_up=6, step_size_down=9, mode="triangular2", base_momentum=0.85, max_momentum=V0),
+        ),
+        (
+            OneCycle(pct_start=0.25, three_phase=True, horizon=100),
+            OneCycleMomentum(pct_start=0.25, three_phase=True, horizon=100, max_momentum=0.95),
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=LR0, total_steps=100, pct_start=0.25, three_phase=True),
+        ),
+    ],
+    ids=["Cyclic", "OneCycle"],
+)
+def test_attached_lr_and_momentum_follow_torch_at_every_update(lr_policy, momentum_policy, make_scheduler, kind):
+    from lrpol.integrations.torch import attach
+
+    theirs, ours_ = make_optimizer(kind), make_optimizer(kind)
+    scheduler = make_scheduler(theirs)
+    hook = attach(ours_, lr_policy, TrainContext(initial_lr=LR0, total_epochs=10, steps_per_epoch=10), schedules={"momentum": momentum_policy})
+    for update in range(100):
+        expected = group_values(theirs, kind)
+        got = group_values(ours_, kind)
+        assert got == pytest.approx(expected, rel=1e-12), update
+        theirs.step()
+        ours_.step()
+        if update < 99:
+            scheduler.step()
+            hook.step()
