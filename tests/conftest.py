@@ -104,6 +104,7 @@ VALID_ENTRIES = {
     "Cyclic": {"name": "Cyclic", "args": {"step_size_up": 20, "min_lr_ratio": 0.1}},
     "CyclicMomentum": {"name": "CyclicMomentum", "args": {"step_size_up": 20, "base_momentum": 0.08}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
+    "Noise": {"name": "Noise", "args": {"policy": {"name": "ReduceCosine", "args": {"unit": "step"}}, "start": 10, "limit": 0.1, "std": 0.5}},
     "Product": {"name": "Product", "args": {"policies": [{"name": "ReduceCosine", "args": {"unit": "step"}}, {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 30}}]}},
     "Clip": {"name": "Clip", "args": {"policy": {"name": "ReduceCosine"}, "min_lr": 1e-5}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},

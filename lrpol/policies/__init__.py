@@ -4,6 +4,7 @@ from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .cyclic import Cyclic, CyclicMomentum
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .noise import Noise
 from .one_cycle import OneCycle
 from .one_cycle_momentum import OneCycleMomentum
 from .plateau import ReduceOnPlateau
@@ -23,6 +24,7 @@ __all__ = [
     "ExponentialDecay",
     "LinearDecay",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
     "OneCycleMomentum",
     "Product",
@@ -39,6 +41,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle", "Cyclic"),
     "Momentum schedules (evaluated on the optimizer's momentum as lr0)": ("OneCycleMomentum", "CyclicMomentum"),
-    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
 
