@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> None:
         ("LinearDecay", lrpol.LinearDecay(duration=10**8), "LinearLR", lambda o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=10**8)),
         ("CosineRestarts", lrpol.CosineRestarts(period=1000, period_mult=2), "CosineAnnealingWarmRestarts", lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=1000, T_mult=2)),
         ("OneCycle", lrpol.OneCycle(), "OneCycleLR", lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON)),
+        # The LR alone: torch's momentum cycle (cycle_momentum) is a second schedule, CyclicMomentum.
+        ("Cyclic", lrpol.Cyclic(step_size_up=2000, min_lr=0.01), "CyclicLR", lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2000, cycle_momentum=False)),
         ("Warmup", lrpol.Warmup(duration=10**8, policy=lrpol.ReduceCosine(unit="step")), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
         ("Sequential", lrpol.Sequential(policies=(lrpol.Constant(), lrpol.ReduceCosine(unit="step")), milestones=(10**8,)), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o, factor=1.0, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
         # The same composites once their first phase is over (a run's most updates), milestone at 1.

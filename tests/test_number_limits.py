@@ -162,6 +162,8 @@ def test_every_integer_argument_of_every_policy_is_covered():
     assert labels == {
         "CosineRestarts.period", "CosineRestarts.period_mult", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
+        "OneCycle.horizon", "OneCycleMomentum.horizon", "Cyclic.step_size_up", "Cyclic.step_size_down", "CyclicMomentum.step_size_up",
+        "CyclicMomentum.step_size_down",
         "Noise.start", "Noise.end", "Noise.seed",
         "InverseSqrt.hold", "WarmupStableDecay.decay_duration", "WarmupStableDecay.warmup_duration", "WarmupStableDecay.stable_duration",
         "WarmupStableDecay.horizon",

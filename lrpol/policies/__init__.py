@@ -2,10 +2,12 @@
 
 from .combine import Clip, Product
 from .cosine import ReduceCosine
+from .cyclic import Cyclic, CyclicMomentum
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
 from .inverse_sqrt import InverseSqrt, InverseTimeDecay
 from .noise import Noise
 from .one_cycle import OneCycle
+from .one_cycle_momentum import OneCycleMomentum
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
 from .restarts import CosineRestarts
@@ -18,6 +20,8 @@ __all__ = [
     "Clip",
     "Constant",
     "CosineRestarts",
+    "Cyclic",
+    "CyclicMomentum",
     "DecayOnStep",
     "ExponentialDecay",
     "InverseSqrt",
@@ -26,6 +30,7 @@ __all__ = [
     "MultiStepDecay",
     "Noise",
     "OneCycle",
+    "OneCycleMomentum",
     "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
@@ -39,7 +44,8 @@ __all__ = [
 GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
-    "Cycles and restarts": ("CosineRestarts", "OneCycle"),
+    "Cycles and restarts": ("CosineRestarts", "OneCycle", "Cyclic"),
+    "Momentum schedules (evaluated on the optimizer's momentum as lr0)": ("OneCycleMomentum", "CyclicMomentum"),
     "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
 
