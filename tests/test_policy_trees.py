@@ -17,6 +17,7 @@ from lrpol import (
     Constant,
     CosineRestarts,
     DecayOnStep,
+    ExponentialDecay,
     LRHook,
     OneCycle,
     ReduceCosine,
@@ -30,13 +31,21 @@ from lrpol import (
 from lrpol.hook import drive
 
 UNITS = st.sampled_from(["step", "epoch"])
+HORIZONS = st.none() | st.integers(1, 12)
 
 
 def leaves() -> st.SearchStrategy:
     return st.one_of(
         st.builds(DecayOnStep, decay_ratio=st.floats(0.3, 0.9), decay_freq=st.integers(1, 5)),
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
+        st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS, horizon=HORIZONS, cycle=st.booleans(), min_lr_ratio=st.sampled_from([None, 0.1])),
         st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
+        st.builds(
+            ReduceCosine, unit=UNITS, horizon=HORIZONS, min_lr_ratio=st.sampled_from([None, 0.1]),
+            exponent=st.sampled_from([1.0, 0.5, 2.0]), after=st.sampled_from(["hold", "continue"]),
+        ),
+        st.builds(ExponentialDecay, gamma=st.floats(0.3, 1.0), every=st.integers(1, 4), staircase=st.booleans(), min_lr=st.sampled_from([0.0, 0.02]), unit=UNITS),
+        st.builds(ExponentialDecay, gamma=st.floats(1.1, 3.0), every=st.integers(1, 4), staircase=st.booleans(), max_lr=st.sampled_from([0.05, 0.3]), unit=UNITS),
         st.builds(Constant, factor=st.floats(0.2, 1.0), duration=st.integers(1, 6)),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
