@@ -98,6 +98,7 @@ VALID_ENTRIES = {
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
+    "PiecewiseInterpolate": {"name": "PiecewiseInterpolate", "args": {"boundaries": [100], "scales": [0.1], "interpolation": "cosine"}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }

@@ -2,6 +2,7 @@
 
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .interpolate import PiecewiseInterpolate
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
@@ -18,6 +19,7 @@ __all__ = [
     "LinearDecay",
     "MultiStepDecay",
     "OneCycle",
+    "PiecewiseInterpolate",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
