@@ -6,12 +6,13 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, validate
+from .config import build, load, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
     DecayOnStep,
@@ -20,6 +21,7 @@ from .policies import (
     MultiStepDecay,
     OneCycle,
     PiecewiseInterpolate,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -32,6 +34,7 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
@@ -44,6 +47,7 @@ __all__ = [
     "OneCycle",
     "PiecewiseInterpolate",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
@@ -54,6 +58,7 @@ __all__ = [
     "curve",
     "load",
     "load_run",
+    "load_schedules",
     "register",
     "validate",
 ]

@@ -14,6 +14,7 @@ from .checking import EntryChecker, Plan, value_at
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
 from .errors import ConfigError, Invalid, Problem
+from .hyperparameters import CONFIG_KEYS
 from .policy import LRPolicy
 from .reading import read_document
 from .variables import Variables, check_definitions, config_variables
@@ -38,6 +39,11 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
     checker, plan = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
     if plan is not None and plan.cls is not None:
         checker.construct(plan)
+    if pointer is None:  # a train config's other schedules, beside its lr_policy
+        for at in _schedule_paths(doc):
+            plan = checker.check(at)
+            if plan is not None and plan.cls is not None:
+                checker.construct(plan)
     return checker.result()
 
 
@@ -69,6 +75,28 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
     ctx = TrainContext(initial_lr=settings[LEARNING_RATE.name], total_epochs=settings[EPOCHS.name], steps_per_epoch=steps_per_epoch)
     return policy, ctx
+
+
+def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> dict[str, LRPolicy]:
+    """A train config's schedules for other hyperparameters, by name (``"momentum"``,
+    ``"weight_decay"``): those of ``train.momentum_policy`` and ``train.weight_decay_policy``
+    that are present and not disabled. See :mod:`lrpol.hyperparameters`."""
+    doc = read_document(file)
+    schedules = {}
+    for name, key in CONFIG_KEYS.items():
+        if ("train", key) in _schedule_paths(doc):
+            policy = build_document(doc, pointer=f"/train/{key}", variables=variables, allow_paths=allow_paths)
+            if policy is not None:
+                schedules[name] = policy
+    return schedules
+
+
+def _schedule_paths(doc: Document) -> list[tuple]:
+    """Where ``doc``, a train config, holds schedules for hyperparameters other than the LR."""
+    train = doc.data.get("train") if isinstance(doc.data, dict) else None
+    if not isinstance(train, dict) or "lr_policy" not in train:  # without it, not a train config lrpol reads
+        return []
+    return [("train", key) for key in CONFIG_KEYS.values() if key in train]
 
 
 def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:

@@ -143,7 +143,7 @@ def _at_the_bound():
     for name, entry in VALID_ENTRIES.items():
         declared = {argument.name: argument for argument in arguments_of(builtin()[name])}
         units = ("step", "epoch") if "unit" in declared else (None,)
-        for argument in (a for a in declared.values() if a.kind is int):
+        for argument in (a for a in declared.values() if a.kind is int or a.fraction):
             for unit in units:
                 broken = copy.deepcopy(entry)
                 broken.setdefault("args", {})[argument.name] = [MAX_INTEGER] if argument.many else MAX_INTEGER

@@ -12,7 +12,9 @@ The mapping (also in the policies' docstrings; T = horizon, lr0 = the peer's ini
 - optax polynomial_schedule(lr0, end, power, T, B)   == Sequential([Constant(), ReducePoly(power, horizon=T, min_lr=end)], [B])
 - optax exponential_decay(lr0, n, rate, B, stairs, end) == Sequential([Constant(), ExponentialDecay(rate, every=n, ...)], [B])
 - optax piecewise_interpolate_schedule / piecewise_constant_schedule == PiecewiseInterpolate
+- optax warmup_cosine_decay_schedule(i, lr0, W, T, end, p) == Warmup(W, start_factor=i / lr0, policy=ReduceCosine(horizon=T - W, min_lr=end, exponent=p))
 - Keras CosineDecay(lr0, T, alpha)                   == ReduceCosine(horizon=T, min_lr_ratio=alpha)
+- Keras CosineDecay(i, T, alpha, warmup_target=lr0, warmup_steps=W) == Warmup(W, start_factor=i / lr0, policy=ReduceCosine(horizon=T, min_lr_ratio=alpha))
 - Keras PolynomialDecay(lr0, T, end, power, cycle)   == ReducePoly(power, horizon=T, min_lr=end, cycle=cycle)
 - Keras ExponentialDecay(lr0, n, rate, staircase)    == ExponentialDecay(rate, every=n, staircase=staircase)
 """
@@ -27,6 +29,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
+import parity
 import pytest
 from conftest import requires_extra
 
@@ -94,16 +97,10 @@ def assert_agree(policy, ctx: TrainContext, theirs: list[float], count: int, tol
 # -- the peers --------------------------------------------------------------------------------------
 
 def torch_lrs(make: Callable, count: int) -> list[float]:
-    """torch's LR before each of ``count`` steps, stepping the scheduler after each (recursively)."""
+    """torch's LR before each of ``count`` steps, stepping the scheduler after each (recursively);
+    ``make(lr_scheduler, optimizer)`` builds it."""
     torch = requires_extra("torch")
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0)
-    scheduler = make(torch.optim.lr_scheduler, optimizer)
-    lrs = []
-    for _ in range(count):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return lrs
+    return parity.torch_lrs(lambda optimizer: make(torch.optim.lr_scheduler, optimizer), count, LR0)
 
 
 #: Counts every optax schedule is evaluated at: one shape, so that jax compiles each operation once.
@@ -243,6 +240,14 @@ def optax_cosine(T, alpha, p, count):
     return Case(f"cosine_decay_schedule-{T}-{alpha}-{p}", policy, lambda x64: optax_lrs(lambda o: o.cosine_decay_schedule(LR0, T, alpha, p), count, x64), count)
 
 
+def optax_warmup_cosine(init, warmup, decay_steps, end, p, count=300):
+    """warmup_cosine_decay_schedule: a ramp from init to lr0 (the peak) over ``warmup``, then the
+    cosine down to ``end`` over the rest of ``decay_steps`` (which counts the warmup)."""
+    policy = Warmup(duration=warmup, start_factor=init / LR0, policy=ReduceCosine(unit="step", horizon=decay_steps - warmup, min_lr=end, exponent=p))
+    make = lambda o: o.warmup_cosine_decay_schedule(init, LR0, warmup, decay_steps, end, p)
+    return Case(f"warmup_cosine_decay_schedule-{init}-{warmup}-{decay_steps}-{end}-{p}", policy, lambda x64: optax_lrs(make, count, x64), count)
+
+
 def optax_poly(end, power, T, begin, count):
     policy = sequential_after(begin, ReducePoly(poly_power=power, unit="step", horizon=T, min_lr=end))
     return Case(f"polynomial_schedule-{end}-{power}-{T}-{begin}", policy, lambda x64: optax_lrs(lambda o: o.polynomial_schedule(LR0, end, power, T, begin), count, x64), count)
@@ -270,6 +275,9 @@ OPTAX = [
     optax_cosine(150, 0.1, 2.0, 200),
     optax_cosine(300, 0.05, 0.5, 350),
     optax_cosine(7, 0.2, 3.0, 20),
+    optax_warmup_cosine(0.0, 30, 250, 0.0, 1.0),  # from exactly 0
+    optax_warmup_cosine(0.0, 1, 100, 1e-3, 2.0),
+    optax_warmup_cosine(LR0 / 20, 50, 280, 5e-3, 0.5),
     optax_poly(0.0, 1.0, 150, 0, 200),
     optax_poly(1e-3, 2.0, 120, 30, 200),
     optax_poly(0.02, 0.5, 100, 0, 150),
@@ -322,6 +330,11 @@ KERAS = [
         "CosineDecay-warmup",
         Warmup(duration=30, start_factor=0.1, policy=ReduceCosine(unit="step", horizon=120, min_lr_ratio=0.05)),
         lambda S, lr: S.CosineDecay(lr(LR0 / 10), 120, alpha=0.05, warmup_target=lr(LR0), warmup_steps=30), 200,
+    ),
+    keras_case(
+        "CosineDecay-warmup-from-0",
+        Warmup(duration=40, start_factor=0.0, policy=ReduceCosine(unit="step", horizon=100)),
+        lambda S, lr: S.CosineDecay(lr(0.0), 100, warmup_target=lr(LR0), warmup_steps=40), 200,
     ),
     keras_case("PolynomialDecay", ReducePoly(poly_power=1.0, unit="step", horizon=150, min_lr=1e-4), lambda S, lr: S.PolynomialDecay(lr(LR0), 150), 200),
     keras_case("PolynomialDecay-power", ReducePoly(poly_power=2.5, unit="step", horizon=90, min_lr=0.01), lambda S, lr: S.PolynomialDecay(lr(LR0), 90, 0.01, power=2.5), 200),

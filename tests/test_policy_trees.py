@@ -14,13 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpol import (
+    Clip,
     Constant,
     CosineRestarts,
     DecayOnStep,
     ExponentialDecay,
+    LinearDecay,
     LRHook,
     OneCycle,
     PiecewiseInterpolate,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
@@ -53,7 +56,8 @@ def leaves() -> st.SearchStrategy:
             st.sampled_from(["linear", "cosine", "constant"]),
             UNITS,
         ),
-        st.builds(Constant, factor=st.floats(0.2, 1.0), duration=st.integers(1, 6)),
+        st.builds(Constant, factor=st.sampled_from([0.0, 0.2, 0.7]), duration=st.one_of(st.integers(1, 6), st.sampled_from([0.2, 0.5]))),
+        st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
         plateaus(st.none()),
@@ -84,7 +88,17 @@ def trees() -> st.SearchStrategy:
     return st.recursive(
         leaves(),
         lambda child: st.one_of(
-            st.builds(Warmup, duration=st.integers(1, 7), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=child),
+            st.builds(
+                Warmup,
+                duration=st.one_of(st.integers(1, 7), st.sampled_from([0.1, 0.5])),
+                unit=UNITS,
+                clock=st.sampled_from(["restart", "global"]),
+                start_factor=st.sampled_from([None, 0.0, 0.5]),
+                ramp_to=st.sampled_from(["policy", "lr0"]),
+                policy=child,
+            ),
+            st.builds(Product, policies=st.lists(child, min_size=2, max_size=2).map(tuple)),
+            st.builds(Clip, policy=child, min_lr=st.sampled_from([0.0, 0.03]), max_lr=st.sampled_from([None, 0.08])),
             plateaus(child),
             sequentials(child),
         ),

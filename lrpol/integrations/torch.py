@@ -14,6 +14,11 @@
 - ``optimizer.step`` is never wrapped or patched, and nothing warns: the hook only
   writes ``param_group["lr"]``. A tensor LR (for ``torch.compile``) is updated in place,
   so compiled steps do not recompile.
+- ``schedules={"momentum": policy, "weight_decay": policy}`` schedules other hyperparameters
+  the same way (see :mod:`lrpol.hyperparameters`), each from its value in the group when
+  first attached (kept in the group, as ``"lrpol_initial_momentum"`` and so on). Momentum
+  is SGD's ``momentum``, or ``betas[0]`` for Adam and its kin, as torch's OneCycleLR and
+  CyclicLR cycle it.
 - Under ``torch.distributed``, ``reduce_metric="mean"`` (or "max", "min") combines each
   validation result over the ranks first, so every rank takes the same plateau decision,
   and a NaN on any rank is refused on every rank. Every rank must then call ``report_metric``.
@@ -22,13 +27,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import torch
 
-from ..context import TrainContext
+from ..context import RunView, TrainContext
 from ..hook import LRHook
+from ..hyperparameters import value_function
 from ..policy import LRPolicy
 
 if TYPE_CHECKING:  # torch.distributed is imported only when a distributed_metric is made
@@ -45,8 +51,10 @@ def attach(
     ctx: TrainContext,
     *,
     reduce_metric: str | Callable[[float], float] | None = None,
+    schedules: Mapping[str, LRPolicy] | None = None,
 ) -> LRHook:
-    """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``.
+    """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``,
+    and each of ``schedules`` (by hyperparameter name) into its hyperparameter.
 
     A group's scale is its LR divided by ``ctx.initial_lr`` when first attached (kept
     from a loaded ``optimizer.state_dict()`` if it holds one). Attaching applies the LR
@@ -55,7 +63,57 @@ def attach(
     for group in optimizer.param_groups:
         if SCALE_KEY not in group:
             group[SCALE_KEY] = float(group["lr"]) / ctx.initial_lr
-    return LRHook(policy, ctx, _writer(optimizer), reduce_metric=_reducer(reduce_metric))
+    writers = [_writer(optimizer)]
+    writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
+    apply = writers[0] if len(writers) == 1 else _all_of(writers)
+    return LRHook(policy, ctx, apply, reduce_metric=_reducer(reduce_metric))
+
+
+def _all_of(writers: list[Callable[[float], None]]) -> Callable[[float], None]:
+    def apply(lr: float) -> None:
+        for write in writers:
+            write(lr)
+
+    return apply
+
+
+def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule: LRPolicy, ctx: TrainContext) -> Callable[[float], None]:
+    """A writer that, whenever the LR is applied, sets ``name`` in every group to ``schedule``'s
+    value at ``ctx``'s update, from the group's own initial value."""
+    key, initial_key = _group_key(optimizer, name), f"lrpol_initial_{name}"
+    for group in optimizer.param_groups:
+        if initial_key not in group:
+            group[initial_key] = float(group[key][0] if key == "betas" else group[key])
+    functions: dict[float, Callable[[RunView], float]] = {}
+    shape: tuple = ()
+
+    def apply(lr: float) -> None:
+        nonlocal shape
+        if shape != (ctx.total_epochs, ctx.steps_per_epoch):  # the run's shape changed: bind anew
+            functions.clear()
+            shape = (ctx.total_epochs, ctx.steps_per_epoch)
+        for group in optimizer.param_groups:
+            initial = group[initial_key]
+            value_of = functions.get(initial)
+            if value_of is None:
+                value_of = functions[initial] = value_function(schedule, ctx, initial, name)
+            value = value_of(ctx)
+            if key == "betas":
+                group["betas"] = (value, *group["betas"][1:])
+            else:
+                group[key] = value
+
+    return apply
+
+
+def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
+    """The param-group key that holds ``name``: momentum is ``betas`` (its first) for Adam and its kin."""
+    if name == "momentum" and "betas" in optimizer.defaults:
+        return "betas"
+    if name not in optimizer.defaults:
+        known = sorted(key for key, value in optimizer.defaults.items() if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "lr")
+        raise ValueError(f"{type(optimizer).__name__} has no hyperparameter {name!r} to schedule; it has {known}")
+    return name
 
 
 def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:

@@ -1,5 +1,6 @@
 """The built-in policies, grouped in modules by kind. Importing this package registers them."""
 
+from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
 from .interpolate import PiecewiseInterpolate
@@ -12,6 +13,7 @@ from .step_decay import DecayOnStep
 from .warmup import Warmup
 
 __all__ = [
+    "Clip",
     "Constant",
     "CosineRestarts",
     "DecayOnStep",
@@ -20,9 +22,19 @@ __all__ = [
     "MultiStepDecay",
     "OneCycle",
     "PiecewiseInterpolate",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
     "Sequential",
     "Warmup",
 ]
+
+#: How ``lrpol list`` groups the built-in policies, in this order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "PiecewiseInterpolate"),
+    "Cycles and restarts": ("CosineRestarts", "OneCycle"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+}
+

@@ -43,7 +43,11 @@ class ReduceCosine(Schedule):
       alpha=min_lr_ratio, exponent=p)`` and Keras ``CosineDecay(lr0, decay_steps=horizon,
       alpha=min_lr_ratio)`` with ``unit="step"``; Hugging Face's ``min_lr_rate`` is
       ``min_lr_ratio``. Keras's ``warmup_target`` is ``Warmup(duration=warmup_steps,
-      start_factor=initial_learning_rate / warmup_target, policy=...)`` with lr0 = warmup_target.
+      start_factor=initial_learning_rate / warmup_target, policy=...)`` with lr0 = warmup_target,
+      and optax's ``warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps,
+      decay_steps, end_value, exponent)`` is ``Warmup(duration=warmup_steps, start_factor=
+      init_value / peak_value, policy=ReduceCosine(unit="step", horizon=decay_steps -
+      warmup_steps, min_lr=end_value, exponent=exponent))`` with lr0 = peak_value.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext

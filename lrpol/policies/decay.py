@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import ArgumentError, arg
-from ..clock import UNITS
+from ..clock import UNITS, span
 from ..registry import register
 from ..schedule import Schedule
 
@@ -54,7 +54,7 @@ class MultiStepDecay(Schedule):
 @register
 @dataclass(frozen=True)
 class ExponentialDecay(Schedule):
-    """Multiply the LR by ``gamma`` at every update (or epoch), or every ``every`` of them.
+    """Multiply the LR by ``gamma`` at every update or epoch (or over each n of them: ``every=n``).
 
     Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
     ``epoch`` (``unit="epoch"``) and n = ``every``::
@@ -140,19 +140,21 @@ class ExponentialDecay(Schedule):
 class Constant(Schedule):
     """Hold ``factor * lr0`` for ``duration``, then lr0 (by default, lr0 throughout).
 
-    Formula, with lr0 = ``ctx.initial_lr``, D = ``duration`` (None: for ever) and t =
-    ``global_step`` (``unit="step"``) or ``epoch`` (``unit="epoch"``)::
+    Formula, with lr0 = ``ctx.initial_lr``, D = ``duration`` (None: for ever; a number in
+    (0, 1): that fraction of the run, rounded up) and t = ``global_step`` (``unit="step"``)
+    or ``epoch`` (``unit="epoch"``)::
 
         lr(t) = lr0 * factor    for t < D
         lr(t) = lr0             for t >= D
 
-    - Base: updates by default; ``unit="epoch"`` counts D in epochs. Only t is read, so it
-      works without ``steps_per_epoch``.
+    - Base: updates by default; ``unit="epoch"`` counts D in epochs. Only t is read (and
+      T, for a fraction), so a count works without ``steps_per_epoch``.
     - The only change: at t = D, back up to lr0. With ``duration=None`` there is none, and
       with the default ``factor=1`` this is a plain constant lr0.
     - After the end of the run: the same rule (lr0 once t >= D).
     - Same as torch ``ConstantLR(factor, total_iters=D)`` stepped once per update (or
-      epoch). torch's default factor is 1/3; this one's is 1, and factor 0 is refused.
+      epoch). torch's default factor is 1/3; this one's is 1. ``factor=0`` holds an LR of
+      exactly 0 (optax's ``constant_schedule(0)`` before a ``join_schedules`` boundary).
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
@@ -162,11 +164,13 @@ class Constant(Schedule):
     [0.05, 0.05, 0.1, 0.1]
     """
 
-    factor: float = arg(default=1.0, doc="the LR as a fraction of lr0 while t < duration", gt=0, le=1)
-    duration: int | None = arg(default=None, doc="how long factor applies, in unit (null: for ever)", ge=1)
+    factor: float = arg(default=1.0, doc="the LR as a fraction of lr0 while t < duration", ge=0, le=1)
+    duration: float | None = arg(default=None, doc="how long factor applies, in unit (null: for ever)", ge=1, fraction=True)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
-    uses_length = False
+    @property
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only for a fraction
+        return isinstance(self.duration, float)
 
     @property
     def uses_position(self) -> bool:  # type: ignore[override]  # with no duration, t plays no part
@@ -175,7 +179,7 @@ class Constant(Schedule):
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         if self.duration is None:
             return lr0 * self.factor
-        return ops.where(t >= self.duration, lr0, lr0 * self.factor)
+        return ops.where(t >= span(self.duration, total), lr0, lr0 * self.factor)
 
 
 @register
@@ -185,7 +189,8 @@ class LinearDecay(Schedule):
 
     Formula, with lr0 = ``ctx.initial_lr``, s = ``start_factor``, e = ``end_factor``,
     (t, T) = (global_step, total_epochs * steps_per_epoch) for ``unit="step"`` or
-    (epoch, total_epochs) for ``unit="epoch"``, and D = ``duration``, or T when None::
+    (epoch, total_epochs) for ``unit="epoch"``, and D = ``duration``, or T when None (a
+    number in (0, 1): that fraction of T, rounded up)::
 
         lr(t) = lr0 * (s * (D - min(t, D)) + e * min(t, D)) / D
 
@@ -193,14 +198,16 @@ class LinearDecay(Schedule):
     terms are subtracted (e = 0 keeps full relative precision up to the last update).
 
     - Base: updates by default; ``unit="epoch"`` counts t and D in epochs. T, and so
-      ``steps_per_epoch`` for ``unit="step"``, is needed only when ``duration`` is None.
+      ``steps_per_epoch`` for ``unit="step"``, is needed only when ``duration`` is None
+      or a fraction.
     - First update (t = 0): s * lr0. Last update of the ramp (t = D - 1):
       lr0 * (s + (e - s) * (D - 1) / D); e * lr0 is reached at t = D. With the default
       D = T that is just after the run's last update, so no update runs at e * lr0
       (none at 0 for the default e = 0).
     - After D (and after the end of the run): e * lr0, held.
     - Same as torch ``LinearLR(start_factor=s, end_factor=e, total_iters=D)`` stepped once
-      per update (or epoch). As in torch, s is in (0, 1] and e in [0, 1].
+      per update (or epoch). s and e are in [0, 1]: s = 0 starts at exactly 0, as optax's
+      ``linear_schedule(0, ...)`` does (torch requires s > 0).
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
@@ -212,16 +219,16 @@ class LinearDecay(Schedule):
     [0.5, 0.75, 1.0, 1.0]
     """
 
-    start_factor: float = arg(default=1.0, doc="the LR at t = 0, as a fraction of lr0", gt=0, le=1)
+    start_factor: float = arg(default=1.0, doc="the LR at t = 0, as a fraction of lr0", ge=0, le=1)
     end_factor: float = arg(default=0.0, doc="the LR from t = duration on, as a fraction of lr0", ge=0, le=1)
-    duration: int | None = arg(default=None, doc="length of the ramp, in unit (null: the whole run)", ge=1)
+    duration: float | None = arg(default=None, doc="length of the ramp, in unit (null: the whole run)", ge=1, fraction=True)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
 
     @property
-    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only when duration is None
-        return self.duration is None
+    def uses_length(self) -> bool:  # type: ignore[override]  # T is read only when duration is None or a fraction
+        return not isinstance(self.duration, int)
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        length = self.duration if self.duration is not None else total
+        length = total if self.duration is None else span(self.duration, total)
         done = ops.minimum(t, length)
         return lr0 * (self.start_factor * (length - done) + self.end_factor * done) / length

@@ -35,7 +35,7 @@ def segments(boundaries: tuple[int, ...], scales: tuple[float, ...]) -> tuple[Se
 @register
 @dataclass(frozen=True)
 class PiecewiseInterpolate(Schedule):
-    """Move the LR through knots: at each boundary the LR is scaled again, in between it is interpolated.
+    """Move the LR through knots of cumulative scales: linearly, along half cosines, or as steps.
 
     Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or ``epoch``
     (``unit="epoch"``), boundaries b_1 < ... < b_n and scales s_1 .. s_n, the knots are
