@@ -72,9 +72,10 @@ class ReduceCosine(Schedule):
         # (top - floor) * c ** p with top = 2 * rate * lr0, written as (rate * lr0 - floor / 2) * 2c so
         # that nothing is doubled (the same bits, as doubling and halving are exact, but no overflow near
         # the float limit), and so that p = 1 costs no power.
-        floor = self.floor(lr0)
+        ratio, exponent = self.min_lr_ratio, self.exponent
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
         wave = 1.0 + ops.cos(ops.pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
-        if self.exponent != 1.0:
-            wave = 2.0 * (wave / 2.0) ** self.exponent
+        if exponent != 1.0:
+            wave = 2.0 * (wave / 2.0) ** exponent
         lr = floor + (self.rate * lr0 - floor / 2.0) * wave
         return lr if self.after == "continue" else ops.where(t < total, lr, floor)

@@ -120,12 +120,12 @@ class ExponentialDecay(Schedule):
             raise ArgumentError("max_lr", "a ceiling is for a growing LR (gamma > 1); a decaying one stops at min_lr or min_lr_ratio", code="conflict")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        every = self.every
+        every, ceiling, ratio = self.every, self.max_lr, self.min_lr_ratio
         exponent = t if every == 1 else (t // every if self.staircase else t / every)
-        if self.max_lr is not None:
-            return self._grown(exponent, lr0, self.max_lr, ops)
+        if ceiling is not None:
+            return self._grown(exponent, lr0, ceiling, ops)
         lr = lr0 * self.gamma**exponent
-        floor = self.floor(lr0)
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
         return ops.maximum(lr, floor) if floor else lr
 
     def _grown(self, exponent: Any, lr0: float, ceiling: float, ops: Any) -> Any:

@@ -62,7 +62,8 @@ class ReducePoly(Schedule):
     cycle: bool = arg(default=False, doc="past T, decay again over the next multiple of T (Keras's cycle) instead of holding the floor")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        floor = self.floor(lr0)
+        ratio = self.min_lr_ratio
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
         if self.cycle:  # the first multiple of T at or past t (T itself at t = 0), in integers
             total = total * ops.maximum(-(-t // total), 1)
         # Past the end, (T - t) / T is held at 0, and so the LR at the floor, exactly.
