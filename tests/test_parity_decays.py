@@ -414,6 +414,7 @@ def test_piecewise_knots_by_hand():
         ({"name": "PiecewiseInterpolate", "args": {"boundaries": [20, 10], "scales": [0.5, 0.5]}}, "$.args.boundaries", "not-increasing", "strictly increasing"),
         ({"name": "PiecewiseInterpolate", "args": {"boundaries": [10], "scales": [-0.5]}}, "$.args.scales[0]", "out-of-range", "must be >= 0"),
         ({"name": "PiecewiseInterpolate", "args": {"boundaries": [10], "scales": [0.5], "interpolation": "cos"}}, "$.args.interpolation", "invalid-choice", "must be"),
+        ({"name": "PiecewiseInterpolate", "args": {"boundaries": [1, 2], "scales": [1e200, 1e200]}}, "$.args.scales", "out-of-range", "multiply to more than a float holds"),
     ],
 )
 def test_a_bad_argument_is_a_problem_at_it(entry, json_path, code, message):

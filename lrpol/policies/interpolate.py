@@ -3,6 +3,8 @@ along a half cosine, or as steps."""
 
 import functools
 import itertools
+import math
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ def segments(boundaries: tuple[int, ...], scales: tuple[float, ...]) -> tuple[Se
     >>> segments((2, 6), (0.5, 0.5))
     ((0, 2, 1.0, 0.5), (2, 4, 0.5, 0.25), (6, 1, 0.25, 0.25))
     """
-    factors = tuple(itertools.accumulate(scales, initial=1.0, func=lambda f, s: f * s))
+    factors = tuple(itertools.accumulate(scales, operator.mul, initial=1.0))
     starts = (0, *boundaries[:-1])
     # The segment before a boundary <= 0 is empty (t >= 0 is past it): its length only avoids 0.
     rows = [(start, max(end - start, 1), factors[k], factors[k + 1]) for k, (start, end) in enumerate(zip(starts, boundaries))]
@@ -83,6 +85,8 @@ class PiecewiseInterpolate(Schedule):
         super().__post_init__()
         if len(self.scales) != len(self.boundaries):
             raise ArgumentError("scales", f"needs one scale per boundary: {len(self.boundaries)} boundaries, got {len(self.scales)} scales", code="wrong-count")
+        if not all(map(math.isfinite, itertools.accumulate(self.scales, operator.mul))):
+            raise ArgumentError("scales", "multiply to more than a float holds (1.8e308): the LR would be infinite", code="out-of-range")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         start, length, begin, end = ops.pick(segments(self.boundaries, self.scales), ops.count_passed(self.boundaries, t))
