@@ -6,7 +6,7 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, load_schedules, validate
+from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
@@ -19,6 +19,7 @@ from .policies import (
     ExponentialDecay,
     LinearDecay,
     MultiStepDecay,
+    Noise,
     OneCycle,
     PiecewiseInterpolate,
     Product,
@@ -44,6 +45,7 @@ __all__ = [
     "LRHook",
     "LRPolicy",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
     "PiecewiseInterpolate",
     "Problem",
@@ -57,6 +59,7 @@ __all__ = [
     "build",
     "curve",
     "load",
+    "load_group_policies",
     "load_run",
     "load_schedules",
     "register",

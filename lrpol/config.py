@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from .checking import EntryChecker, Plan, value_at
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
-from .errors import ConfigError, Invalid, Problem
-from .hyperparameters import CONFIG_KEYS
+from .errors import ConfigError, Invalid, Problem, a_json_type
+from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .reading import read_document
 from .variables import Variables, check_definitions, config_variables
@@ -40,6 +40,9 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
     if plan is not None and plan.cls is not None:
         checker.construct(plan)
     if pointer is None:  # a train config's other schedules, beside its lr_policy
+        groups = (_train(doc) or {}).get(GROUP_POLICIES_KEY, [])
+        if not isinstance(groups, list):
+            checker.report(("train", GROUP_POLICIES_KEY), f"expected a list with a policy entry (or null) per param group, got {a_json_type(groups)}", code="wrong-type")
         for at in _schedule_paths(doc):
             plan = checker.check(at)
             if plan is not None and plan.cls is not None:
@@ -84,19 +87,45 @@ def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None,
     doc = read_document(file)
     schedules = {}
     for name, key in CONFIG_KEYS.items():
-        if ("train", key) in _schedule_paths(doc):
+        if ("train", key) in _schedule_paths(doc):  # present, in a train config lrpol reads
             policy = build_document(doc, pointer=f"/train/{key}", variables=variables, allow_paths=allow_paths)
             if policy is not None:
                 schedules[name] = policy
     return schedules
 
 
-def _schedule_paths(doc: Document) -> list[tuple]:
-    """Where ``doc``, a train config, holds schedules for hyperparameters other than the LR."""
+def load_group_policies(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> list[LRPolicy | None]:
+    """A train config's ``train.group_lr_policies``: a policy (or None, to follow ``lr_policy``)
+    per param group, for ``attach(group_policies=...)``; ``[]`` without it."""
+    doc = read_document(file)
+    return [
+        None if at is None else build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, allow_paths=allow_paths)
+        for at in _group_paths(doc)
+    ]
+
+
+def _train(doc: Document) -> dict | None:
+    """``train`` of a train config lrpol reads (one with ``train.lr_policy``), else None."""
     train = doc.data.get("train") if isinstance(doc.data, dict) else None
-    if not isinstance(train, dict) or "lr_policy" not in train:  # without it, not a train config lrpol reads
+    return train if isinstance(train, dict) and "lr_policy" in train else None
+
+
+def _schedule_paths(doc: Document) -> list[tuple]:
+    """Where ``doc``, a train config, holds schedules for hyperparameters other than the LR, and
+    for param groups of their own."""
+    train = _train(doc)
+    if train is None:
         return []
-    return [("train", key) for key in CONFIG_KEYS.values() if key in train]
+    return [("train", key) for key in CONFIG_KEYS.values() if key in train] + [at for at in _group_paths(doc) if at is not None]
+
+
+def _group_paths(doc: Document) -> list[tuple | None]:
+    """The path of each entry of ``train.group_lr_policies`` (None for a null one)."""
+    train = _train(doc)
+    groups = None if train is None else train.get(GROUP_POLICIES_KEY)
+    if not isinstance(groups, list):
+        return []
+    return [None if entry is None else ("train", GROUP_POLICIES_KEY, index) for index, entry in enumerate(groups)]
 
 
 def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:

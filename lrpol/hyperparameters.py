@@ -17,6 +17,9 @@ from .policy import LRPolicy
 
 #: Where a train config holds each schedule, by the hyperparameter it sets.
 CONFIG_KEYS = {"momentum": "momentum_policy", "weight_decay": "weight_decay_policy"}
+#: Where a train config holds the policies of param groups that do not follow ``lr_policy``: a
+#: list with an entry (or null, to follow it) per param group, as torch's LambdaLR takes a list.
+GROUP_POLICIES_KEY = "group_lr_policies"
 
 
 def value_function(policy: LRPolicy, ctx: TrainContext, initial: float, name: str = "the hyperparameter") -> Callable[[RunView], float]:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from .arguments import MAX_INTEGER, Argument, arguments_of
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
-from .hyperparameters import CONFIG_KEYS
+from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
@@ -165,13 +165,17 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
         "$schema": DIALECT,
         "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
-        "description": "Checks train.lr_policy, train.momentum_policy and train.weight_decay_policy, and the top-level settings lrpol reads; every other key is allowed.",
+        "description": "Checks train.lr_policy, train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
             "train": {
                 "type": "object",
-                "properties": {"lr_policy": {"$ref": "#/$defs/entry"}, **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()}},
+                "properties": {
+                    "lr_policy": {"$ref": "#/$defs/entry"},
+                    **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()},
+                    GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
+                },
                 "required": ["lr_policy"],
             },
         },

@@ -100,6 +100,7 @@ VALID_ENTRIES = {
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
     "PiecewiseInterpolate": {"name": "PiecewiseInterpolate", "args": {"boundaries": [100], "scales": [0.1], "interpolation": "cosine"}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
+    "Noise": {"name": "Noise", "args": {"policy": {"name": "ReduceCosine", "args": {"unit": "step"}}, "start": 10, "limit": 0.1, "std": 0.5}},
     "Product": {"name": "Product", "args": {"policies": [{"name": "ReduceCosine", "args": {"unit": "step"}}, {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 30}}]}},
     "Clip": {"name": "Clip", "args": {"policy": {"name": "ReduceCosine"}, "min_lr": 1e-5}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},

@@ -4,12 +4,13 @@ the torch integration to every param group, resumed exactly."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 from conftest import requires_extra
 
-from lrpol import LinearDecay, ReduceCosine, ReduceOnPlateau, TrainContext, curve, load_schedules, validate
+from lrpol import LinearDecay, ReduceCosine, ReduceOnPlateau, TrainContext, Warmup, curve, load_group_policies, load_schedules, validate
 from lrpol.hyperparameters import value_function
 
 torch = requires_extra("torch")
@@ -127,3 +128,39 @@ def test_a_mistake_in_a_schedule_is_a_problem_at_its_line(write):
         (5, "$.train.momentum_policy.args.end_fator", "unknown argument for LinearDecay", "did you mean 'end_factor'?"),
         (8, "$.train.weight_decay_policy.args.min_lr", "must be >= 0, got -1", ""),
     ]
+
+
+# -- param groups on policies of their own (torch's LambdaLR with a list of lambdas) ---------------
+
+
+def test_param_groups_on_policies_of_their_own_match_lambda_lr_with_a_list():
+    from parity import assert_matches
+
+    def lrs(make_scheduler_or_attach, steps=100):
+        head, body = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+        optimizer = torch.optim.SGD([{"params": [head], "lr": 0.1}, {"params": [body], "lr": 0.02}], lr=0.1)
+        step = make_scheduler_or_attach(optimizer)
+        seen = []
+        for _ in range(steps):
+            seen.append(tuple(group["lr"] for group in optimizer.param_groups))
+            optimizer.step()
+            step()
+        return seen
+
+    lambdas = [lambda s: 0.5 * (1 + math.cos(math.pi * min(s, 100) / 100)), lambda s: min(1.0, (s + 1) / 11)]
+    theirs = lrs(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambdas).step)
+    ctx = TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=25)
+    ours = lrs(lambda o: attach(o, ReduceCosine(unit="step"), ctx, group_policies=[None, Warmup(duration=10)]).step)
+    for group in (0, 1):
+        assert_matches([lr[group] for lr in ours], [lr[group] for lr in theirs], 1e-12)
+
+
+def test_a_train_config_holds_param_group_policies(write):
+    text = CONFIG + "  group_lr_policies: [null, {name: Warmup, args: {duration: 10}}]\n"
+    path = write("config.yaml", text)
+    assert validate(path) == []
+    assert load_group_policies(path) == [None, Warmup(duration=10)]
+    broken = write("broken.yaml", text.replace("duration: 10", "duraton: 10"))
+    assert [(p.line, p.json_path) for p in validate(broken)] == [(9, "$.train.group_lr_policies[1].args.duration"), (9, "$.train.group_lr_policies[1].args.duraton")]
+    not_a_list = write("dict.yaml", CONFIG + "  group_lr_policies: {name: Warmup}\n")
+    assert [p.message for p in validate(not_a_list)] == ["expected a list with a policy entry (or null) per param group, got an object"]

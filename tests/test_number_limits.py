@@ -163,6 +163,7 @@ def test_every_integer_argument_of_every_policy_is_covered():
         "CosineRestarts.period", "CosineRestarts.period_mult", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
         "ReduceCosine.horizon", "ReducePoly.horizon", "ExponentialDecay.every", "PiecewiseInterpolate.boundaries",
+        "Noise.start", "Noise.end", "Noise.seed",
     }
 
 

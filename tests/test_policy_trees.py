@@ -21,6 +21,7 @@ from lrpol import (
     ExponentialDecay,
     LinearDecay,
     LRHook,
+    Noise,
     OneCycle,
     PiecewiseInterpolate,
     Product,
@@ -61,19 +62,43 @@ def leaves() -> st.SearchStrategy:
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
         st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
         plateaus(st.none()),
+        noises(st.none()),
+    )
+
+
+def noises(child: st.SearchStrategy) -> st.SearchStrategy:
+    return st.builds(
+        Noise,
+        policy=child,
+        start=st.one_of(st.integers(0, 4), st.sampled_from([0.2, 0.5])),
+        end=st.one_of(st.none(), st.integers(5, 12), st.sampled_from([0.6, 0.9])),
+        unit=UNITS,
+        distribution=st.sampled_from(["normal", "uniform"]),
+        limit=st.sampled_from([0.1, 0.67, 1.0]),
+        seed=st.integers(0, 2**40),
     )
 
 
 def plateaus(child: st.SearchStrategy) -> st.SearchStrategy:
-    return st.builds(
-        ReduceOnPlateau,
-        plateau_count_trigger=st.integers(1, 3),
-        reduction_rate=st.floats(0.1, 0.9),
-        mode=st.sampled_from(["min", "max"]),
-        cooldown=st.integers(0, 2),
-        min_lr=st.sampled_from([0.0, 0.02]),
-        policy=child,
-    )
+    @st.composite
+    def build(draw: st.DrawFn) -> ReduceOnPlateau:
+        policy = draw(child)
+        threshold_mode = draw(st.sampled_from(["rel", "abs", "rel_signed"]))
+        floor = draw(st.sampled_from([{}, {"min_lr": 0.02}, {"min_lr_ratio": 0.3}]))
+        return ReduceOnPlateau(
+            plateau_count_trigger=draw(st.integers(1, 3)),
+            reduction_rate=draw(st.floats(0.1, 0.9)),
+            mode=draw(st.sampled_from(["min", "max"])),
+            threshold_mode=threshold_mode,
+            threshold=draw(st.sampled_from([0.0, 0.1])),
+            threshold_abs=0.0 if threshold_mode == "abs" else draw(st.sampled_from([0.0, 0.05])),
+            cooldown=draw(st.integers(0, 2)),
+            eps=0.0 if policy is not None else draw(st.sampled_from([0.0, 0.01])),  # eps needs a known LR
+            policy=policy,
+            **floor,
+        )
+
+    return build()
 
 
 def sequentials(child: st.SearchStrategy) -> st.SearchStrategy:
@@ -100,6 +125,7 @@ def trees() -> st.SearchStrategy:
             st.builds(Product, policies=st.lists(child, min_size=2, max_size=2).map(tuple)),
             st.builds(Clip, policy=child, min_lr=st.sampled_from([0.0, 0.03]), max_lr=st.sampled_from([None, 0.08])),
             plateaus(child),
+            noises(child),
             sequentials(child),
         ),
         max_leaves=5,

@@ -27,7 +27,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import torch
@@ -52,18 +52,25 @@ def attach(
     *,
     reduce_metric: str | Callable[[float], float] | None = None,
     schedules: Mapping[str, LRPolicy] | None = None,
+    group_policies: Sequence[LRPolicy | None] | None = None,
 ) -> LRHook:
     """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``,
     and each of ``schedules`` (by hyperparameter name) into its hyperparameter.
 
     A group's scale is its LR divided by ``ctx.initial_lr`` when first attached (kept
     from a loaded ``optimizer.state_dict()`` if it holds one). Attaching applies the LR
-    of update ``ctx.global_step``.
+    of update ``ctx.global_step``. ``group_policies[i]``, when given and not None, runs
+    group i on a policy of its own instead (torch's ``LambdaLR`` with a list of lambdas),
+    from the group's own LR when first attached; such a policy cannot read validation results.
     """
     for group in optimizer.param_groups:
         if SCALE_KEY not in group:
             group[SCALE_KEY] = float(group["lr"]) / ctx.initial_lr
-    writers = [_writer(optimizer)]
+    own = {index: group_policy for index, group_policy in enumerate(group_policies or ()) if group_policy is not None}
+    if len(group_policies or ()) > len(optimizer.param_groups):
+        raise ValueError(f"group_policies has {len(group_policies or ())} entries for {len(optimizer.param_groups)} param groups")
+    writers = [_writer(optimizer, set(own))]
+    writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
     apply = writers[0] if len(writers) == 1 else _all_of(writers)
     return LRHook(policy, ctx, apply, reduce_metric=_reducer(reduce_metric))
@@ -77,9 +84,9 @@ def _all_of(writers: list[Callable[[float], None]]) -> Callable[[float], None]:
     return apply
 
 
-def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule: LRPolicy, ctx: TrainContext) -> Callable[[float], None]:
-    """A writer that, whenever the LR is applied, sets ``name`` in every group to ``schedule``'s
-    value at ``ctx``'s update, from the group's own initial value."""
+def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule: LRPolicy, ctx: TrainContext, groups: set[int] | None = None) -> Callable[[float], None]:
+    """A writer that, whenever the LR is applied, sets ``name`` in every group (or in ``groups``)
+    to ``schedule``'s value at ``ctx``'s update, from the group's own initial value."""
     key, initial_key = _group_key(optimizer, name), f"lrpol_initial_{name}"
     for group in optimizer.param_groups:
         if initial_key not in group:
@@ -92,18 +99,27 @@ def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule
         if shape != (ctx.total_epochs, ctx.steps_per_epoch):  # the run's shape changed: bind anew
             functions.clear()
             shape = (ctx.total_epochs, ctx.steps_per_epoch)
-        for group in optimizer.param_groups:
+        for index, group in enumerate(optimizer.param_groups):
+            if groups is not None and index not in groups:
+                continue
             initial = group[initial_key]
             value_of = functions.get(initial)
             if value_of is None:
                 value_of = functions[initial] = value_function(schedule, ctx, initial, name)
-            value = value_of(ctx)
-            if key == "betas":
-                group["betas"] = (value, *group["betas"][1:])
-            else:
-                group[key] = value
+            _set(group, key, value_of(ctx))
 
     return apply
+
+
+def _set(group: dict, key: str, value: float) -> None:
+    """Write ``value`` as the group's ``key``: the first of ``betas``; a tensor in place."""
+    current = group[key]
+    if key == "betas":
+        group[key] = (value, *current[1:])
+    elif type(current) is not float and isinstance(current, torch.Tensor):  # float first: the fast, common case
+        current.fill_(value)  # in place, so compiled graphs that captured it stay valid
+    else:
+        group[key] = value
 
 
 def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
@@ -116,7 +132,17 @@ def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
     return name
 
 
-def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
+def _writer(optimizer: torch.optim.Optimizer, skipped: set[int]) -> Callable[[float], None]:
+    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale."""
+    if skipped:
+
+        def apply_some(lr: float) -> None:
+            for index, group in enumerate(optimizer.param_groups):
+                if index not in skipped:
+                    _set(group, "lr", lr * group[SCALE_KEY])
+
+        return apply_some
+
     def apply(lr: float) -> None:
         # param_groups is read on every call: optimizer.load_state_dict() replaces the group dicts.
         for group in optimizer.param_groups:

@@ -4,6 +4,7 @@ from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
 from .interpolate import PiecewiseInterpolate
+from .noise import Noise
 from .one_cycle import OneCycle
 from .plateau import ReduceOnPlateau
 from .poly import ReducePoly
@@ -20,6 +21,7 @@ __all__ = [
     "ExponentialDecay",
     "LinearDecay",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
     "PiecewiseInterpolate",
     "Product",
@@ -35,6 +37,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "PiecewiseInterpolate"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle"),
-    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip"),
+    "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }
 
