@@ -72,11 +72,11 @@ class ExponentialDecay(Schedule):
     - Base: updates by default; ``unit="epoch"`` decays once per epoch. Only t is read,
       so it works without ``steps_per_epoch``.
     - First change: at t = 1 (to lr0 * gamma ** (1 / n)); with staircase=True at t = n, to
-      lr0 * gamma. The ceiling is lr0 * gamma ** e(t) once that reaches it, exactly max_lr
-      from there on; a max_lr below lr0 holds max_lr from t = 0 (as optax does).
+      lr0 * gamma. A growing LR reaches max_lr exactly and holds it; a max_lr below lr0 is
+      held from t = 0 (as optax does), and so is a floor above lr0.
     - After the end of the run: the same rule, for as long as it is stepped.
-    - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch), to the
-      bit when n = 1 and no floor is given.
+    - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch); torch
+      multiplies update by update, so the two agree to rel 1e-12 rather than to the bit.
     - Same as optax ``exponential_decay(init_value=lr0, transition_steps=n,
       decay_rate=gamma, staircase=staircase, end_value=min_lr or max_lr)`` and Keras
       ``ExponentialDecay(lr0, decay_steps=n, decay_rate=gamma, staircase=staircase)`` with
