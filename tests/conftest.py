@@ -103,6 +103,7 @@ VALID_ENTRIES = {
     "OneCycleMomentum": {"name": "OneCycleMomentum", "args": {"pct_start": 0.25, "base_momentum": 0.085}},
     "Cyclic": {"name": "Cyclic", "args": {"step_size_up": 20, "min_lr_ratio": 0.1}},
     "CyclicMomentum": {"name": "CyclicMomentum", "args": {"step_size_up": 20, "base_momentum": 0.08}},
+    "PiecewiseInterpolate": {"name": "PiecewiseInterpolate", "args": {"boundaries": [100], "scales": [0.1], "interpolation": "cosine"}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
     "Noise": {"name": "Noise", "args": {"policy": {"name": "ReduceCosine", "args": {"unit": "step"}}, "start": 10, "limit": 0.1, "std": 0.5}},
     "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 4000, "hold": 100}},

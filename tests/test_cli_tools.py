@@ -89,8 +89,8 @@ def test_list_names_every_policy_with_a_summary_in_groups(capsys):
     assert lines[:6] == [
         "Clara Train's policies:",
         f"  {'DecayOnStep':<{pad}}Multiply the LR by decay_ratio every decay_freq optimizer updates (or epochs)",
-        f"  {'ReduceCosine':<{pad}}Cosine annealing from 2 * rate * lr0 to min_lr at the end of the run",
-        f"  {'ReducePoly':<{pad}}Polynomial decay from lr0 to min_lr at the end of the run",
+        f"  {'ReduceCosine':<{pad}}Cosine annealing from 2 * rate * lr0 to a floor at the end of the run (or of horizon)",
+        f"  {'ReducePoly':<{pad}}Polynomial decay from lr0 to a floor at the end of the run (or of horizon)",
         f"  {'ReduceOnPlateau':<{pad}}Multiply the LR by reduction_rate when the metric has stopped improving",
         "",
     ]

@@ -164,6 +164,7 @@ def test_every_integer_argument_of_every_policy_is_covered():
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
         "OneCycle.horizon", "OneCycleMomentum.horizon", "Cyclic.step_size_up", "Cyclic.step_size_down", "CyclicMomentum.step_size_up",
         "CyclicMomentum.step_size_down",
+        "ReduceCosine.horizon", "ReducePoly.horizon", "ExponentialDecay.every", "PiecewiseInterpolate.boundaries",
         "Noise.start", "Noise.end", "Noise.seed",
         "InverseSqrt.hold", "WarmupStableDecay.decay_duration", "WarmupStableDecay.warmup_duration", "WarmupStableDecay.stable_duration",
         "WarmupStableDecay.horizon",

@@ -20,6 +20,7 @@ from lrpol import (
     Cyclic,
     CyclicMomentum,
     DecayOnStep,
+    ExponentialDecay,
     InverseSqrt,
     InverseTimeDecay,
     LinearDecay,
@@ -27,6 +28,7 @@ from lrpol import (
     Noise,
     OneCycle,
     OneCycleMomentum,
+    PiecewiseInterpolate,
     Product,
     ReduceCosine,
     ReduceOnPlateau,
@@ -40,13 +42,27 @@ from lrpol import (
 from lrpol.hook import drive
 
 UNITS = st.sampled_from(["step", "epoch"])
+HORIZONS = st.none() | st.integers(1, 12)
 
 
 def leaves() -> st.SearchStrategy:
     return st.one_of(
         st.builds(DecayOnStep, decay_ratio=st.floats(0.3, 0.9), decay_freq=st.integers(1, 5)),
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
+        st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS, horizon=HORIZONS, cycle=st.booleans(), min_lr_ratio=st.sampled_from([None, 0.1])),
         st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
+        st.builds(
+            ReduceCosine, unit=UNITS, horizon=HORIZONS, min_lr_ratio=st.sampled_from([None, 0.1]),
+            exponent=st.sampled_from([1.0, 0.5, 2.0]), after=st.sampled_from(["hold", "continue"]),
+        ),
+        st.builds(ExponentialDecay, gamma=st.floats(0.3, 1.0), every=st.integers(1, 4), staircase=st.booleans(), min_lr=st.sampled_from([0.0, 0.02]), unit=UNITS),
+        st.builds(ExponentialDecay, gamma=st.floats(1.1, 3.0), every=st.integers(1, 4), staircase=st.booleans(), max_lr=st.sampled_from([0.05, 0.3]), unit=UNITS),
+        st.builds(
+            lambda knots, interpolation, unit: PiecewiseInterpolate(boundaries=[b for b, _ in knots], scales=[s for _, s in knots], interpolation=interpolation, unit=unit),
+            st.lists(st.tuples(st.integers(-3, 12), st.sampled_from([0.0, 0.5, 0.8, 2.0])), min_size=1, max_size=4, unique_by=lambda knot: knot[0]).map(sorted),
+            st.sampled_from(["linear", "cosine", "constant"]),
+            UNITS,
+        ),
         st.builds(Constant, factor=st.sampled_from([0.0, 0.2, 0.7]), duration=st.one_of(st.integers(1, 6), st.sampled_from([0.2, 0.5]))),
         st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),

@@ -330,6 +330,7 @@ def test_cyclic_and_its_momentum_turn_together():
 POLICIES = [
     MultiStepDecay(milestones=[2, 4], gamma=0.5),
     ExponentialDecay(gamma=0.9),
+    ExponentialDecay(gamma=1.001, every=3, max_lr=1.0),
     Constant(factor=0.5, duration=3),
     LinearDecay(),
     CosineRestarts(period=3, period_mult=2),
@@ -367,7 +368,9 @@ def test_policies_are_pure(policy):
         (MultiStepDecay, {"milestones": [3], "gamma": 1.5}, "gamma"),
         (MultiStepDecay, {"milestones": [3], "gamma": 0.5, "unit": "epochs"}, "unit"),
         (ExponentialDecay, {"gamma": 0.0}, "gamma"),
-        (ExponentialDecay, {"gamma": 1.01}, "gamma"),
+        (ExponentialDecay, {"gamma": 1.01}, "max_lr"),  # growth needs a ceiling
+        (ExponentialDecay, {"gamma": 0.9, "max_lr": 1.0}, "max_lr"),  # a ceiling is for growth
+        (ExponentialDecay, {"gamma": 0.9, "every": 0}, "every"),
         (ExponentialDecay, {"gamma": math.nan}, "gamma"),
         (Constant, {"factor": -0.5}, "factor"),
         (Constant, {"factor": 1.5}, "factor"),
@@ -434,7 +437,7 @@ def test_missing_argument_is_a_type_error_from_python(cls):
 
 VALID_ENTRIES = {
     "MultiStepDecay": {"name": "MultiStepDecay", "args": {"milestones": [30, 60, 90], "gamma": 0.1}},
-    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.99}},
+    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.5, "every": 1000, "staircase": True, "min_lr": 1e-5}},
     "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 100}},
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1, "duration": None}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2, "min_lr": 1e-6}},
@@ -452,7 +455,7 @@ VALID_ENTRIES = {
 
 EXPECTED = {
     "MultiStepDecay": MultiStepDecay(milestones=(30, 60, 90), gamma=0.1),
-    "ExponentialDecay": ExponentialDecay(gamma=0.99),
+    "ExponentialDecay": ExponentialDecay(gamma=0.5, every=1000, staircase=True, min_lr=1e-5),
     "Constant": Constant(factor=0.5, duration=100),
     "LinearDecay": LinearDecay(start_factor=1.0, end_factor=0.1),
     "CosineRestarts": CosineRestarts(period=10, period_mult=2, min_lr=1e-6),
@@ -504,7 +507,8 @@ def test_entries_without_args_need_only_a_name(name):
         (broken("MultiStepDecay", "milestones", [30, "60"]), "$.args.milestones[1]", "wrong-type"),
         (broken("MultiStepDecay", "milestones", []), "$.args.milestones", "too-few"),
         (broken("MultiStepDecay", "gamma", 0), "$.args.gamma", "out-of-range"),
-        (broken("ExponentialDecay", "gamma", 2), "$.args.gamma", "out-of-range"),
+        (broken("ExponentialDecay", "gamma", 0), "$.args.gamma", "out-of-range"),
+        (broken("ExponentialDecay", "every", 2.5), "$.args.every", "wrong-type"),
         (broken("Constant", "duration", 0), "$.args.duration", "out-of-range"),
         (broken("LinearDecay", "start_factor", -1), "$.args.start_factor", "out-of-range"),
         (broken("CosineRestarts", "period_mult", 1.5), "$.args.period_mult", "wrong-type"),
@@ -583,6 +587,11 @@ def standard_policies():
     return st.one_of(
         st.builds(MultiStepDecay, milestones=MILESTONES, gamma=st.floats(0.01, 1.0), unit=UNIT),
         st.builds(ExponentialDecay, gamma=st.floats(0.5, 1.0), unit=UNIT),
+        st.builds(
+            ExponentialDecay, gamma=st.floats(0.1, 1.0), every=st.integers(1, 50), staircase=st.booleans(),
+            min_lr_ratio=st.none() | st.floats(0.0, 0.5), unit=UNIT,
+        ),
+        st.builds(ExponentialDecay, gamma=st.floats(1.0, 3.0, exclude_min=True), every=st.integers(1, 50), max_lr=st.floats(0.01, 10.0), unit=UNIT),
         st.builds(Constant, factor=st.floats(0.01, 1.0), duration=st.none() | st.integers(1, 700), unit=UNIT),
         st.builds(
             LinearDecay, start_factor=st.floats(0.01, 1.0), end_factor=st.floats(0.0, 1.0),

@@ -4,6 +4,7 @@ from .combine import Clip, Product
 from .cosine import ReduceCosine
 from .cyclic import Cyclic, CyclicMomentum
 from .decay import Constant, ExponentialDecay, LinearDecay, MultiStepDecay
+from .interpolate import PiecewiseInterpolate
 from .inverse_sqrt import InverseSqrt, InverseTimeDecay
 from .noise import Noise
 from .one_cycle import OneCycle
@@ -31,6 +32,7 @@ __all__ = [
     "Noise",
     "OneCycle",
     "OneCycleMomentum",
+    "PiecewiseInterpolate",
     "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
@@ -43,7 +45,7 @@ __all__ = [
 #: How ``lrpol list`` groups the built-in policies, in this order.
 GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
-    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
+    "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "PiecewiseInterpolate", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
     "Cycles and restarts": ("CosineRestarts", "OneCycle", "Cyclic"),
     "Momentum schedules (evaluated on the optimizer's momentum as lr0)": ("OneCycleMomentum", "CyclicMomentum"),
     "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),

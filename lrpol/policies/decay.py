@@ -4,10 +4,11 @@ Each counts t in updates (``unit="step"``, the default, as their torch counterpa
 usually stepped per update) or in epochs (``unit="epoch"``, constant within an epoch).
 """
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..arguments import arg
+from ..arguments import ArgumentError, arg
 from ..clock import UNITS, span
 from ..registry import register
 from ..schedule import Schedule
@@ -53,18 +54,35 @@ class MultiStepDecay(Schedule):
 @register
 @dataclass(frozen=True)
 class ExponentialDecay(Schedule):
-    """Multiply the LR by ``gamma`` at every update (or epoch).
+    """Multiply the LR by ``gamma`` at every update or epoch (or over each n of them: ``every=n``).
 
-    Formula, with lr0 = ``ctx.initial_lr`` and t = ``global_step`` (``unit="step"``) or
-    ``epoch`` (``unit="epoch"``)::
+    Formula, with lr0 = ``ctx.initial_lr``, t = ``global_step`` (``unit="step"``) or
+    ``epoch`` (``unit="epoch"``) and n = ``every``::
 
-        lr(t) = lr0 * gamma ** t
+        e(t)  = t / n              (t // n with staircase=True)
+        lr(t) = lr0 * gamma ** e(t)
+
+    then held at a floor when decaying (gamma < 1: ``min_lr``, or ``min_lr_ratio * lr0``;
+    none by default) or at a ceiling when growing (gamma > 1: ``max_lr``, which growth
+    requires, so that the LR never runs off to infinity)::
+
+        lr(t) = max(lr0 * gamma ** e(t), floor)      gamma <= 1
+        lr(t) = min(lr0 * gamma ** e(t), max_lr)     gamma > 1
 
     - Base: updates by default; ``unit="epoch"`` decays once per epoch. Only t is read,
       so it works without ``steps_per_epoch``.
-    - First change: at t = 1, to lr0 * gamma.
-    - After the end of the run: it keeps decaying for as long as it is stepped.
-    - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch).
+    - First change: at t = 1 (to lr0 * gamma ** (1 / n)); with staircase=True at t = n, to
+      lr0 * gamma. A growing LR reaches max_lr exactly and holds it; a max_lr below lr0 is
+      held from t = 0 (as optax does), and so is a floor above lr0.
+    - After the end of the run: the same rule, for as long as it is stepped.
+    - Same as torch ``ExponentialLR(gamma)`` stepped once per update (or epoch); torch
+      multiplies update by update, so the two agree to rel 1e-12 rather than to the bit.
+    - Same as optax ``exponential_decay(init_value=lr0, transition_steps=n,
+      decay_rate=gamma, staircase=staircase, end_value=min_lr or max_lr)`` and Keras
+      ``ExponentialDecay(lr0, decay_steps=n, decay_rate=gamma, staircase=staircase)`` with
+      ``unit="step"``. optax's ``transition_begin`` B is ``Sequential(policies=[Constant(),
+      ExponentialDecay(...)], milestones=[B])``. optax turns decay_rate = 0 into a constant;
+      here gamma = 0 is refused.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
@@ -72,15 +90,49 @@ class ExponentialDecay(Schedule):
     >>> policy = ExponentialDecay(gamma=0.5)
     >>> [policy.evaluate(replace(ctx, global_step=s)) for s in range(4)]
     [0.1, 0.05, 0.025, 0.0125]
+    >>> stairs = ExponentialDecay(gamma=0.5, every=2, staircase=True, min_lr=0.03)
+    >>> [stairs.evaluate(replace(ctx, global_step=s)) for s in range(6)]
+    [0.1, 0.1, 0.05, 0.05, 0.03, 0.03]
+    >>> growth = ExponentialDecay(gamma=2.0, max_lr=0.5)
+    >>> [growth.evaluate(replace(ctx, global_step=s)) for s in range(5)]
+    [0.1, 0.2, 0.4, 0.5, 0.5]
     """
 
-    gamma: float = arg(doc="factor applied to the LR at every t", gt=0, le=1)
+    gamma: float = arg(doc="the factor the LR is multiplied by over each `every` t: below 1 decays, above 1 grows (and needs max_lr)", gt=0)
     unit: str = arg(default="step", choices=UNITS, doc=_UNIT_DOC)
+    every: int = arg(default=1, ge=1, doc="how many t one factor gamma spans (optax's transition_steps, Keras's decay_steps)")
+    staircase: bool = arg(default=False, doc="apply gamma only at whole multiples of every, in steps, rather than smoothly in between")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor a decaying LR (gamma <= 1) stops at, as an LR")
+    min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0, instead of min_lr")
+    max_lr: float | None = arg(default=None, gt=0, doc="the ceiling a growing LR (gamma > 1) stops at, as an LR: required when growing")
 
     uses_length = False
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        growing = self.gamma > 1
+        if growing and self.max_lr is None:
+            raise ArgumentError("max_lr", "a growing LR (gamma > 1) needs a ceiling: give max_lr, the LR it stops at", code="missing-argument")
+        if growing and (self.min_lr != 0.0 or self.min_lr_ratio is not None):
+            floor = "min_lr" if self.min_lr != 0.0 else "min_lr_ratio"
+            raise ArgumentError(floor, "a floor is for a decaying LR (gamma <= 1); a growing one stops at max_lr", code="conflict")
+        if not growing and self.max_lr is not None:
+            raise ArgumentError("max_lr", "a ceiling is for a growing LR (gamma > 1); a decaying one stops at min_lr or min_lr_ratio", code="conflict")
+
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        return lr0 * self.gamma**t
+        every, ceiling, ratio = self.every, self.max_lr, self.min_lr_ratio
+        exponent = t if every == 1 else (t // every if self.staircase else t / every)
+        if ceiling is not None:
+            return self._grown(exponent, lr0, ceiling, ops)
+        lr = lr0 * self.gamma**exponent
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
+        return ops.maximum(lr, floor) if floor else lr
+
+    def _grown(self, exponent: Any, lr0: float, ceiling: float, ops: Any) -> Any:
+        # The exponent is cut one factor past where lr0 * gamma ** e reaches the ceiling, so that
+        # the power never overflows (a float power raises where it would), and the ceiling holds.
+        reach = (math.log(ceiling) - math.log(lr0)) / math.log(self.gamma)
+        return ops.minimum(lr0 * self.gamma ** ops.minimum(exponent, reach + 1.0), ceiling)
 
 
 @register
