@@ -39,14 +39,6 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
     checker, plan = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
     if plan is not None and plan.cls is not None:
         checker.construct(plan)
-    if pointer is None:  # a train config's other schedules, beside its lr_policy
-        groups = (_train(doc) or {}).get(GROUP_POLICIES_KEY, [])
-        if not isinstance(groups, list):
-            checker.report(("train", GROUP_POLICIES_KEY), f"expected a list with a policy entry (or null) per param group, got {a_json_type(groups)}", code="wrong-type")
-        for at in _schedule_paths(doc):
-            plan = checker.check(at)
-            if plan is not None and plan.cls is not None:
-                checker.construct(plan)
     return checker.result()
 
 
@@ -196,7 +188,20 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     if in_config:
         _run_settings(doc, checker)
     plan = checker.check(at)
+    if pointer is None:  # a train config's other schedules, beside its lr_policy: a config is valid as a whole
+        _check_schedules(doc, checker)
     return checker, (plan if not checker.problems else None)
+
+
+def _check_schedules(doc: Document, checker: EntryChecker) -> None:
+    """Check (and construct, so their own checks run) the schedules ``doc`` holds beside its lr_policy."""
+    groups = (_train(doc) or {}).get(GROUP_POLICIES_KEY, [])
+    if not isinstance(groups, list):
+        checker.report(("train", GROUP_POLICIES_KEY), f"expected a list with a policy entry (or null) per param group, got {a_json_type(groups)}", code="wrong-type")
+    for at in _schedule_paths(doc):
+        plan = checker.check(at)
+        if plan is not None and plan.cls is not None:
+            checker.construct(plan)
 
 
 def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:

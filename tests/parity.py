@@ -4,6 +4,7 @@ the comparison, which also reports the largest relative difference it saw."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 
 from lrpol import LRHook, LRPolicy, TrainContext, curve
@@ -50,4 +51,9 @@ def assert_matches(ours: Sequence[float], theirs: Sequence[float], rel: float, *
     assert len(ours) == len(theirs), f"{what}: {len(ours)} values against {len(theirs)}"
     for index, (a, b) in enumerate(zip(ours, theirs)):
         assert math.isclose(a, b, rel_tol=rel, abs_tol=rel * 1e-3 if b == 0 else 0.0), f"{what}: update {index}: {a!r} != {b!r}"
-    return relative_difference(ours, theirs)
+    difference = relative_difference(ours, theirs)
+    log = os.environ.get("LRPOL_PARITY_LOG")  # the figures of the README's parity table: see there
+    if log:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]}\t{what}\t{difference:.2g}\n")
+    return difference

@@ -164,3 +164,11 @@ def test_a_train_config_holds_param_group_policies(write):
     assert [(p.line, p.json_path) for p in validate(broken)] == [(9, "$.train.group_lr_policies[1].args.duration"), (9, "$.train.group_lr_policies[1].args.duraton")]
     not_a_list = write("dict.yaml", CONFIG + "  group_lr_policies: {name: Warmup}\n")
     assert [p.message for p in validate(not_a_list)] == ["expected a list with a policy entry (or null) per param group, got an object"]
+
+
+def test_a_config_with_a_broken_schedule_does_not_load(write):
+    from lrpol import ConfigError, load
+
+    path = write("config.yaml", CONFIG.replace("end_factor: 0.9", "end_factor: 9"))
+    with pytest.raises(ConfigError, match=r"config.yaml:5:\d+: \$.train.momentum_policy.args.end_factor: must be >= 0 and <= 1, got 9"):
+        load(path)
