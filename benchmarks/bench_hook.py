@@ -1,10 +1,12 @@
-"""Cost of one LR update: an attached lrpol hook against torch's schedulers, in the same run.
+"""Cost of one LR update: an attached lrpol hook against its peers' schedulers, in the same run.
 
     python benchmarks/bench_hook.py [--steps 200000] [--repeat 7] [--quick]
 
 For each policy it times `hook.step()` of `lrpol.integrations.torch.attach` on SGD with one
-param group, and for the torch equivalents `scheduler.step()` on the same kind of
-optimizer. Times are the best of --repeat runs, in µs per call. It also times
+param group, and for the peer its users come from the call their loop makes after each update,
+on the same kind of optimizer: `scheduler.step()` for torch's schedulers, Hugging Face's
+get_scheduler (a LambdaLR) and MONAI's, `step_update(t)` for timm's. Times are the best of
+--repeat runs, in µs per call; a peer that is not installed is reported as such. It also times
 `lrpol.curve` over 1,000,000 updates. --quick runs everything once at tiny sizes, in
 seconds: a smoke test that CI runs so the script cannot rot; its figures mean nothing.
 """
@@ -12,9 +14,17 @@ seconds: a smoke test that CI runs so the script cannot rot; its figures mean no
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
+import importlib.metadata
+import importlib.util
+import itertools
+import sys
 import time
+import types
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch.optim import lr_scheduler
@@ -23,6 +33,12 @@ import lrpol
 from lrpol.integrations.torch import attach
 
 HORIZON = 10**9  # long enough that no run reaches the end of the schedule
+STEPS_PER_EPOCH = 1000
+RUN = HORIZON * STEPS_PER_EPOCH  # the run's length in updates, for the peers that are given it
+PATIENCE = 10**9  # validation results without improvement before a plateau reduces: never, here
+METRIC = 0.5  # the validation result every report gives: flat, so nothing improves after the first
+
+Maker = Callable[[torch.optim.Optimizer], Any]  # builds a peer's scheduler (or its call) on an optimizer
 
 
 def per_call_us(call: Callable[[], object], steps: int, repeat: int) -> float:
@@ -35,8 +51,111 @@ def per_call_us(call: Callable[[], object], steps: int, repeat: int) -> float:
     return best * 1e6
 
 
-def optimizer() -> torch.optim.Optimizer:
-    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+def optimizer(momentum: float = 0.0) -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=momentum)
+
+
+def per_update(scheduler: Any) -> Callable[[], object]:
+    """The call a training loop makes after each update: torch's ``step()``, or timm's
+    ``step_update(t)`` with the update count (which a loop driving timm keeps anyway)."""
+    if hasattr(scheduler, "step_update"):
+        updates = itertools.count(1)
+        return lambda: scheduler.step_update(next(updates))
+    return scheduler.step
+
+
+def stepped(make: Maker) -> Callable[[torch.optim.Optimizer], Callable[[], object]]:
+    """The per-update call of the scheduler ``make`` builds, for :func:`peer_us`."""
+    return lambda o: per_update(make(o))
+
+
+def peer_us(make_call: Callable[[torch.optim.Optimizer], Callable[[], object]], on: torch.optim.Optimizer, steps: int, repeat: int) -> float | None:
+    """µs per call of the peer's call that ``make_call`` builds on the optimizer ``on``; None when the peer is not installed."""
+    try:
+        call = make_call(on)
+    except ModuleNotFoundError:
+        return None
+    return per_call_us(call, steps, repeat)
+
+
+def row(name: str, ours: float, peer: str, theirs: float | None) -> str:
+    if theirs is None:
+        return f"{name:<28} {ours:>11.3f}   {peer:<32} peer not installed"
+    return f"{name:<28} {ours:>11.3f}   {peer:<32} {theirs:>8.3f}   {ours / theirs:.2f}x the peer's time"
+
+
+# -- The peers beyond torch, imported only when a row builds one ----------------------------------
+
+
+def hugging_face(name: str, **kwargs: Any) -> Maker:
+    """Hugging Face's ``get_scheduler(name, ...)``: a torch LambdaLR, stepped as torch's are."""
+
+    def make(o: torch.optim.Optimizer) -> Any:
+        from transformers.optimization import get_scheduler
+
+        return get_scheduler(name, o, **kwargs)
+
+    return make
+
+
+def timm_scheduler() -> types.ModuleType:
+    """``timm.scheduler``, loaded as tests/peers.py loads it: without ``timm/__init__.py``, which
+    imports torchvision (the schedulers need torch alone). ModuleNotFoundError without timm."""
+    if "timm.scheduler" in sys.modules:
+        return sys.modules["timm.scheduler"]
+    try:
+        package = importlib.metadata.distribution("timm").locate_file("timm")
+    except importlib.metadata.PackageNotFoundError:
+        raise ModuleNotFoundError("timm is not installed") from None
+    shell = types.ModuleType("timm")  # a package that finds its submodules in the installed wheel
+    shell.__path__ = [str(package)]
+    sys.modules.setdefault("timm", shell)
+    return importlib.import_module("timm.scheduler")
+
+
+def timm(name: str, **kwargs: Any) -> Maker:
+    """timm's scheduler ``name``, stepped per update (``step_update``)."""
+    return lambda o: getattr(timm_scheduler(), name)(o, t_in_epochs=False, **kwargs)
+
+
+def timm_uniform_noise(o: torch.optim.Optimizer) -> Any:
+    scheduler = timm_scheduler().CosineLRScheduler(o, t_initial=RUN, t_in_epochs=False, noise_range_t=(0, RUN))
+    scheduler.noise_type = "uniform"  # only PlateauLRScheduler takes it as an argument; the others read this attribute
+    return scheduler
+
+
+def monai_warmup_cosine(**kwargs: Any) -> Maker:
+    """MONAI's WarmupCosineSchedule (a LambdaLR), from ``monai/optimizers/lr_scheduler.py`` loaded
+    by itself: the file needs torch alone, and ``import monai`` takes seconds."""
+
+    def make(o: torch.optim.Optimizer) -> Any:
+        try:
+            source = importlib.metadata.distribution("monai").locate_file("monai/optimizers/lr_scheduler.py")
+        except importlib.metadata.PackageNotFoundError:
+            raise ModuleNotFoundError("monai is not installed") from None
+        spec = importlib.util.spec_from_file_location("monai_lr_scheduler", str(source))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.WarmupCosineSchedule(o, **kwargs)
+
+    return make
+
+
+def torch_plateau(**kwargs: Any) -> Maker:
+    """torch's ReduceLROnPlateau, given each validation result: ``step(metric)``."""
+    return lambda o: functools.partial(lr_scheduler.ReduceLROnPlateau(o, patience=PATIENCE, **kwargs).step, METRIC)
+
+
+def timm_plateau(**kwargs: Any) -> Maker:
+    """timm's PlateauLRScheduler, given each validation result with its epoch: ``step(epoch, metric)``."""
+
+    def make(o: torch.optim.Optimizer) -> Callable[[], object]:
+        scheduler = timm_scheduler().PlateauLRScheduler(o, patience_t=PATIENCE, **kwargs)
+        epochs = itertools.count(1)
+        return lambda: scheduler.step(next(epochs), METRIC)
+
+    return make
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,8 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     if options.quick:
         options.steps, options.repeat = 1000, 1
     epochs, updates_per_epoch = (10, 1000) if options.quick else (100, 10_000)
-    ctx = lambda: lrpol.TrainContext(initial_lr=0.1, total_epochs=HORIZON, steps_per_epoch=1000)
-    pairs = [
+    ctx = lambda: lrpol.TrainContext(initial_lr=0.1, total_epochs=HORIZON, steps_per_epoch=STEPS_PER_EPOCH)
+    cosine = lrpol.ReduceCosine(unit="step")
+    pairs: list[tuple[str, lrpol.LRPolicy, str | None, Maker | None]] = [
         ("DecayOnStep", lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1000), "StepLR", lambda o: lr_scheduler.StepLR(o, step_size=1000, gamma=0.5)),
         ("ReduceCosine", lrpol.ReduceCosine(), "CosineAnnealingLR", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)),
         ("ReducePoly", lrpol.ReducePoly(poly_power=0.9), "PolynomialLR", lambda o: lr_scheduler.PolynomialLR(o, total_iters=HORIZON, power=0.9)),
@@ -59,23 +179,65 @@ def main(argv: list[str] | None = None) -> None:
         ("Constant", lrpol.Constant(factor=0.5, duration=10**8), "ConstantLR", lambda o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=10**8)),
         ("LinearDecay", lrpol.LinearDecay(duration=10**8), "LinearLR", lambda o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=10**8)),
         ("CosineRestarts", lrpol.CosineRestarts(period=1000, period_mult=2), "CosineAnnealingWarmRestarts", lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=1000, T_mult=2)),
-        ("OneCycle", lrpol.OneCycle(), "OneCycleLR", lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON)),
+        # The LR alone, as for Cyclic: torch's momentum cycle is a second schedule (rows further down).
+        ("OneCycle", lrpol.OneCycle(), "OneCycleLR", lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON, cycle_momentum=False)),
+        # The LR alone: torch's momentum cycle (cycle_momentum) is a second schedule, CyclicMomentum.
+        ("Cyclic", lrpol.Cyclic(step_size_up=2000, min_lr=0.01), "CyclicLR", lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2000, cycle_momentum=False)),
         ("Warmup", lrpol.Warmup(duration=10**8, policy=lrpol.ReduceCosine(unit="step")), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
         ("Sequential", lrpol.Sequential(policies=(lrpol.Constant(), lrpol.ReduceCosine(unit="step")), milestones=(10**8,)), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o, factor=1.0, total_iters=10**8), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[10**8])),
         # The same composites once their first phase is over (a run's most updates), milestone at 1.
         ("Warmup, after", lrpol.Warmup(duration=1, policy=lrpol.ReduceCosine(unit="step")), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=1), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[1])),
         ("Sequential, 2nd", lrpol.Sequential(policies=(lrpol.Constant(), lrpol.ReduceCosine(unit="step")), milestones=(1,)), "SequentialLR", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ConstantLR(o, factor=1.0, total_iters=1), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[1])),
+        # The decays' peer arguments, against torch: a horizon (T_max, total_iters) and a relative
+        # floor, the cosine past its horizon (torch's rise), decay per 'every' (ExponentialLR by the
+        # every-th root of gamma) and as a staircase (StepLR).
+        ("ReduceCosine, horizon", lrpol.ReduceCosine(unit="step", horizon=HORIZON, min_lr_ratio=0.01), "CosineAnnealingLR", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON, eta_min=0.001)),
+        ("ReduceCosine, continue", lrpol.ReduceCosine(unit="step", horizon=1000, after="continue"), "CosineAnnealingLR, past T_max", lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=1000)),
+        ("ReducePoly, horizon", lrpol.ReducePoly(poly_power=0.9, unit="step", horizon=HORIZON), "PolynomialLR", lambda o: lr_scheduler.PolynomialLR(o, total_iters=HORIZON, power=0.9)),
+        ("ExponentialDecay, every", lrpol.ExponentialDecay(gamma=0.9, every=1000), "ExponentialLR(0.9 ** (1/1000))", lambda o: lr_scheduler.ExponentialLR(o, gamma=0.9 ** (1 / 1000))),
+        ("ExponentialDecay, staircase", lrpol.ExponentialDecay(gamma=0.9, every=1000, staircase=True), "StepLR", lambda o: lr_scheduler.StepLR(o, step_size=1000, gamma=0.9)),
+        # optax's piecewise schedules run inside a compiled step: torch's spelling of the same LRs.
+        ("PiecewiseInterpolate", lrpol.PiecewiseInterpolate(boundaries=(10**8, 2 * 10**8), scales=(0.5, 0.2)), "SequentialLR(LinearLR, LinearLR)", lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.5, total_iters=10**8), lr_scheduler.LinearLR(o, start_factor=0.5, end_factor=0.1, total_iters=10**8)], milestones=[10**8])),
+        ("PiecewiseInterpolate, const", lrpol.PiecewiseInterpolate(boundaries=(10**6, 2 * 10**6), scales=(0.1, 0.1), interpolation="constant"), "MultiStepLR", lambda o: lr_scheduler.MultiStepLR(o, milestones=[10**6, 2 * 10**6], gamma=0.1)),
+        # Keras's InverseTimeDecay, too, runs inside a compiled step: torch's LambdaLR of its formula.
+        ("InverseTimeDecay", lrpol.InverseTimeDecay(decay_steps=1000, decay_rate=0.5), "LambdaLR, Keras's formula", lambda o: lr_scheduler.LambdaLR(o, lambda t: 1 / (1 + 0.5 * t / 1000))),
+        # Hugging Face's get_scheduler: its warmups from 0, during the ramp and after it.
+        ("InverseSqrt", lrpol.InverseSqrt(timescale=10_000), "HF inverse_sqrt", hugging_face("inverse_sqrt", num_warmup_steps=0, scheduler_specific_kwargs={"timescale": 10_000})),
+        ("Warmup(InverseSqrt), after", lrpol.Warmup(duration=1, start_factor=0, policy=lrpol.InverseSqrt(timescale=10_000)), "HF inverse_sqrt", hugging_face("inverse_sqrt", num_warmup_steps=1, scheduler_specific_kwargs={"timescale": 10_000})),
+        ("Warmup(cosine), HF", lrpol.Warmup(duration=10**8, start_factor=0, policy=cosine), "HF cosine", hugging_face("cosine", num_warmup_steps=10**8, num_training_steps=RUN)),
+        ("Warmup(cosine), HF, after", lrpol.Warmup(duration=1, start_factor=0, policy=cosine), "HF cosine", hugging_face("cosine", num_warmup_steps=1, num_training_steps=RUN)),
+        ("WarmupStableDecay, stable", lrpol.WarmupStableDecay(warmup_duration=1, decay_duration=10**8, warmup_start_factor=0), "HF warmup_stable_decay", hugging_face("warmup_stable_decay", num_warmup_steps=1, num_training_steps=RUN, scheduler_specific_kwargs={"num_decay_steps": 10**8})),
+        ("WarmupStableDecay, decay", lrpol.WarmupStableDecay(warmup_duration=1, stable_duration=0, decay_duration=HORIZON, warmup_start_factor=0), "HF warmup_stable_decay", hugging_face("warmup_stable_decay", num_warmup_steps=1, scheduler_specific_kwargs={"num_stable_steps": 0, "num_decay_steps": HORIZON})),
+        # timm, stepped per update: its WSD (rsqrt through the stable phase; its 1-sqrt decay), its noise.
+        ("WarmupStableDecay, rsqrt", lrpol.WarmupStableDecay(warmup_duration=1, stable_duration=HORIZON - 10**8, decay_duration=10**8, stable_shape="rsqrt", stable_timescale=10_000, decay_shape="1-sqrt", warmup_start_factor=0), "timm WSDLRScheduler", timm("WSDLRScheduler", t_initial=HORIZON, decay_t=10**8, stable_fn="rsqrt", stable_timescale=10_000, warmup_t=1)),
+        ("WarmupStableDecay, 1-sqrt", lrpol.WarmupStableDecay(warmup_duration=1, stable_duration=0, decay_duration=HORIZON, decay_shape="1-sqrt", warmup_start_factor=0), "timm WSDLRScheduler", timm("WSDLRScheduler", t_initial=HORIZON, decay_t=HORIZON, warmup_t=1)),
+        ("Noise(cosine)", lrpol.Noise(policy=cosine), "timm CosineLRScheduler + noise", timm("CosineLRScheduler", t_initial=RUN, noise_range_t=(0, RUN))),
+        ("Noise(cosine), uniform", lrpol.Noise(policy=cosine, distribution="uniform"), "timm CosineLRScheduler + noise", timm_uniform_noise),
+        # Composites: a product against torch's ChainedScheduler, a clip in MONAI's warmup cosine (after its ramp).
+        ("Product(cosine, step)", lrpol.Product(policies=(cosine, lrpol.DecayOnStep(decay_ratio=0.9, decay_freq=1000))), "ChainedScheduler(Cosine, Step)", lambda o: lr_scheduler.ChainedScheduler([lr_scheduler.CosineAnnealingLR(o, T_max=RUN), lr_scheduler.StepLR(o, step_size=1000, gamma=0.9)])),
+        ("Warmup(Clip(cosine))", lrpol.Warmup(duration=1, start_factor=0, policy=lrpol.Clip(policy=cosine, min_lr=0.001)), "MONAI WarmupCosineSchedule", monai_warmup_cosine(warmup_steps=1, t_total=RUN, end_lr=0.001)),
     ]
-    warnings.simplefilter("ignore")  # torch warns when a scheduler steps before any optimizer.step()
+    warnings.simplefilter("ignore")  # torch warns when a scheduler steps before any optimizer.step(); timm's plateau is deprecated
     print(f"µs per call, best of {options.repeat} x {options.steps:,} calls (SGD, 1 param group, torch {torch.__version__})")
-    print(f"{'lrpol policy':<16} {'hook.step()':>11}   {'torch scheduler':<27} {'.step()':>8}   ratio")
-    for name, policy, torch_name, make in pairs:
+    print(f"{'lrpol policy':<28} {'hook.step()':>11}   {'peer':<32} {'.step()':>8}   ratio")
+    for name, policy, peer, make in pairs:
         ours = per_call_us(attach(optimizer(), policy, ctx()).step, options.steps, options.repeat)
-        if make is None:
-            print(f"{name:<16} {ours:>11.3f}   {'(no per-update torch equivalent)':<30}")
+        if peer is None or make is None:
+            print(f"{name:<28} {ours:>11.3f}   (no per-update peer)")
             continue
-        theirs = per_call_us(make(optimizer()).step, options.steps // 4, options.repeat)
-        print(f"{name:<16} {ours:>11.3f}   {torch_name:<27} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
+        theirs = peer_us(stepped(make), optimizer(), options.steps // 4, options.repeat)
+        print(row(name, ours, peer, theirs))
+    # The LR and the momentum together, as torch's cycle_momentum writes both: attach(schedules=...)
+    # on SGD with momentum.
+    for name, policy, momentum, peer, make in (
+        ("Cyclic + CyclicMomentum", lrpol.Cyclic(step_size_up=2000, min_lr=0.01), lrpol.CyclicMomentum(step_size_up=2000, base_momentum=0.8, max_momentum=0.9), "CyclicLR, cycle_momentum",
+         lambda o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2000, base_momentum=0.8, max_momentum=0.9)),
+        ("OneCycle + OneCycleMomentum", lrpol.OneCycle(horizon=HORIZON), lrpol.OneCycleMomentum(horizon=HORIZON, max_momentum=0.95), "OneCycleLR, cycle_momentum",
+         lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON)),
+    ):
+        ours = per_call_us(attach(optimizer(momentum=0.9), policy, ctx(), schedules={"momentum": momentum}).step, options.steps, options.repeat)
+        theirs = peer_us(stepped(make), optimizer(momentum=0.9), options.steps // 4, options.repeat)
+        print(row(name, ours, peer, theirs))
     # What each level of nesting adds: a cosine, in a Warmup (after its ramp), in a Sequential, in another.
     nested: lrpol.LRPolicy = lrpol.ReduceCosine(unit="step")
     previous = None
@@ -85,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         hook.step()
         ours = per_call_us(hook.step, options.steps, options.repeat)
         added = "" if previous is None else f"   +{ours - previous:.3f} for this level"
-        print(f"{'nesting ' + str(depth):<16} {ours:>11.3f}   {type(nested).__name__ + ' outermost':<27}{added}")
+        print(f"{'nesting ' + str(depth):<28} {ours:>11.3f}   {type(nested).__name__ + ' outermost':<32}{added}")
         previous = ours
     # Trees that keep history (a plateau in them) run through run_in: a plateau over a cosine, in a
     # Warmup (after its ramp), and in the second phase of a Sequential.
@@ -97,13 +259,21 @@ def main(argv: list[str] | None = None) -> None:
     ):
         hook = attach(optimizer(), tree, ctx())
         hook.step()
-        print(f"{name:<16} {per_call_us(hook.step, options.steps, options.repeat):>11.3f}   (no per-update torch equivalent)")
-    # A validation result: report_metric against ReduceLROnPlateau.step(metric), same flat metric.
-    hook = attach(optimizer(), lrpol.ReduceOnPlateau(plateau_count_trigger=10**9, reduction_rate=0.5), ctx())
-    plateau = lr_scheduler.ReduceLROnPlateau(optimizer(), mode="max", patience=10**9)
-    ours = per_call_us(lambda: hook.report_metric(0.5), options.steps, options.repeat)
-    theirs = per_call_us(lambda: plateau.step(0.5), options.steps, options.repeat)
-    print(f"{'report_metric()':<16} {ours:>11.3f}   {'ReduceLROnPlateau':<27} {theirs:>8.3f}   {ours / theirs:.2f}x torch's time")
+        print(f"{name:<28} {per_call_us(hook.step, options.steps, options.repeat):>11.3f}   (no per-update peer)")
+    # A validation result: report_metric against the peer's call with the same flat metric. torch's
+    # patience p is plateau_count_trigger p + 1; its defaults (Hugging Face's reduce_lr_on_plateau)
+    # and timm's plateau are threshold_mode "rel_signed" with eps.
+    signed: dict[str, Any] = {"threshold": 1e-4, "threshold_mode": "rel_signed", "eps": 1e-8}
+    for name, policy, peer, make_call in (
+        ("report_metric()", lrpol.ReduceOnPlateau(plateau_count_trigger=PATIENCE + 1, reduction_rate=0.5), "ReduceLROnPlateau", torch_plateau(mode="max")),
+        ("report_metric(), abs", lrpol.ReduceOnPlateau(plateau_count_trigger=PATIENCE + 1, reduction_rate=0.5, threshold=1e-4, threshold_mode="abs"), "ReduceLROnPlateau, abs", torch_plateau(mode="max", threshold=1e-4, threshold_mode="abs")),
+        ("report_metric(), rel_signed", lrpol.ReduceOnPlateau(plateau_count_trigger=PATIENCE + 1, reduction_rate=0.1, mode="min", **signed), "ReduceLROnPlateau, defaults", torch_plateau()),
+        ("report_metric(), timm", lrpol.ReduceOnPlateau(plateau_count_trigger=PATIENCE + 1, reduction_rate=0.1, **signed), "timm PlateauLRScheduler", timm_plateau()),
+    ):
+        hook = attach(optimizer(), policy, ctx())
+        ours = per_call_us(functools.partial(hook.report_metric, METRIC), options.steps, options.repeat)
+        theirs = peer_us(make_call, optimizer(), options.steps, options.repeat)
+        print(row(name, ours, peer, theirs))
     run = lrpol.TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=updates_per_epoch)
     metrics = [0.5] * epochs
     for name, policy, *_ in pairs[:4]:  # the four Clara policies

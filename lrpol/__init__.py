@@ -6,25 +6,35 @@
     ReducePoly(poly_power=0.9)
 """
 
-from .config import build, load, load_run, validate
+from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
+    Clip,
     Constant,
     CosineRestarts,
+    Cyclic,
+    CyclicMomentum,
     DecayOnStep,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     MultiStepDecay,
+    Noise,
     OneCycle,
+    OneCycleMomentum,
+    PiecewiseInterpolate,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
     Sequential,
     TanhDecay,
     Warmup,
+    WarmupStableDecay,
 )
 from .policy import LRPolicy
 from .registry import register
@@ -32,17 +42,26 @@ from .registry import register
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clip",
     "ConfigError",
     "Constant",
     "CosineRestarts",
+    "Cyclic",
+    "CyclicMomentum",
     "DecayOnStep",
     "ExponentialDecay",
+    "InverseSqrt",
+    "InverseTimeDecay",
     "LinearDecay",
     "LRHook",
     "LRPolicy",
     "MultiStepDecay",
+    "Noise",
     "OneCycle",
+    "OneCycleMomentum",
+    "PiecewiseInterpolate",
     "Problem",
+    "Product",
     "ReduceCosine",
     "ReduceOnPlateau",
     "ReducePoly",
@@ -50,10 +69,13 @@ __all__ = [
     "TanhDecay",
     "TrainContext",
     "Warmup",
+    "WarmupStableDecay",
     "build",
     "curve",
     "load",
+    "load_group_policies",
     "load_run",
+    "load_schedules",
     "register",
     "validate",
 ]

@@ -72,7 +72,9 @@ class Argument:
     config as a nested component entry). ``many`` makes it a list of such values,
     ``nullable`` lets it be None. Bounds: ``gt``/``ge`` below, ``lt``/``le`` above, for
     each number. ``choices`` restricts a string to a fixed set. For a list, ``min_items``
-    and ``increasing`` (strictly) constrain the list as a whole.
+    and ``increasing`` (strictly) constrain the list as a whole. ``fraction`` makes a length
+    (annotated float) either a count, an integer within the bounds, or a number in (0, 1):
+    that fraction of the run's length (see :func:`lrpol.clock.span`).
     """
 
     name: str
@@ -88,6 +90,7 @@ class Argument:
     nullable: bool = False
     min_items: int = 0
     increasing: bool = False
+    fraction: bool = False
 
     @property
     def is_policy(self) -> bool:
@@ -109,6 +112,9 @@ class Argument:
         """What a valid value is, in words: ``a number > 0 and <= 1``, ``a list of ...``."""
         if self.choices:
             item = self.describe_range()
+        elif self.fraction:
+            limits = self.describe_range()
+            item = f"an integer {limits}".rstrip() + ", or a number > 0 and < 1 (that fraction of the run)"
         else:
             limits = self.describe_range()
             item = f"{self._kind_name()} {limits}" if limits else self._kind_name()
@@ -160,7 +166,7 @@ class Argument:
         """``values`` as a tuple when they are plain ints (for int) or ints and floats (for float)
         that all pass: checked in C, by their types, extremes and finiteness, so that a list of
         100,000 milestones costs milliseconds. None when any item needs a closer look."""
-        if self.choices is not None or self.kind not in (int, float):
+        if self.choices is not None or self.kind not in (int, float) or self.fraction:
             return None
         kinds = set(map(type, values))
         if not kinds or not kinds <= ({int} if self.kind is int else {int, float}):
@@ -183,19 +189,23 @@ class Argument:
 
     def check_item(self, value: object, index: int | None = None) -> object:
         """One value (one list item, for a list) converted and checked."""
+        if self.fraction and isinstance(value, float) and 0 < value < 1:
+            return float(value)  # a fraction of the run: the bounds are those of a count
         given, value = value, self._convert(value, index)
         if self.choices is not None and value not in self.choices:
             raise ArgumentError(self.name, f"must be {self.describe_range()}, got {show_value(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)
         # _convert gives an int or float for a number kind, so the isinstance tests only narrow.
         if self.kind in (int, float) and isinstance(value, (int, float)) and not self._in_range(value):
+            if self.fraction:
+                raise ArgumentError(self.name, f"must be {self.expects()}, got {_number(given)}", code="out-of-range", index=index)
             raise ArgumentError(self.name, f"must be {self.describe_range()}, got {_number(given)}", code="out-of-range", index=index)
-        if self.kind is int and isinstance(value, int) and not -MAX_INTEGER <= value <= MAX_INTEGER:
+        if isinstance(value, int) and not isinstance(value, bool) and self.kind in (int, float) and (self.kind is int or self.fraction) and not -MAX_INTEGER <= value <= MAX_INTEGER:
             bound = f"<= {MAX_INTEGER}" if value > 0 else f">= {-MAX_INTEGER}"
             raise ArgumentError(self.name, f"must be {bound} (2**53: integers beyond it are not exact as floats), got {_number(given)}", code="out-of-range", index=index)
         return value
 
     def _convert(self, value: object, index: int | None) -> object:
-        kind = self.kind
+        kind = int if self.fraction else self.kind  # a fraction is taken before: the rest is a count
         if kind is float and _is_number(value):
             try:
                 converted = float(value)
@@ -210,11 +220,13 @@ class Argument:
                 return int(value)
             if math.isfinite(value) and float(value).is_integer():
                 return int(value)  # type: ignore[call-overload]  # int() takes any Real; the stubs give Real no __int__
-            raise ArgumentError(self.name, f"expected an integer, got {_number(value)}", code="wrong-type", index=index)
+            expected = self.expects() if self.fraction else "an integer"
+            raise ArgumentError(self.name, f"expected {expected}, got {_number(value)}", code="wrong-type", index=index)
         # True is an int to Python, but a boolean is never a number in a config.
         if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
             return value
-        raise ArgumentError(self.name, f"expected {self._kind_name()}, got {found_value(value)}", code="wrong-type", index=index)
+        expected = self.expects() if self.fraction else self._kind_name()
+        raise ArgumentError(self.name, f"expected {expected}, got {found_value(value)}", code="wrong-type", index=index)
 
     def _kind_name(self) -> str:
         return with_article(JSON_TYPES[self.kind]) if self.kind in VALUE_KINDS else "a policy"
@@ -229,11 +241,12 @@ class Argument:
 
 
 # Any, as for dataclasses.field: the annotation of the field it declares gives its type.
-def arg(*, doc: str, default: object = MISSING, gt: float | None = None, ge: float | None = None, lt: float | None = None, le: float | None = None, choices: Iterable[str] | None = None, min_items: int = 0, increasing: bool = False) -> typing.Any:
+def arg(*, doc: str, default: object = MISSING, gt: float | None = None, ge: float | None = None, lt: float | None = None, le: float | None = None, choices: Iterable[str] | None = None, min_items: int = 0, increasing: bool = False, fraction: bool = False) -> typing.Any:
     """Declare a policy argument as a dataclass field. The type comes from the annotation:
     ``float``, ``int``, ``str``, ``bool``, ``LRPolicy``, ``tuple[X, ...]`` for a list, and
-    ``X | None`` for one that may be None."""
-    spec = {"doc": doc, "gt": gt, "ge": ge, "lt": lt, "le": le, "choices": tuple(choices) if choices else None, "min_items": min_items, "increasing": increasing}
+    ``X | None`` for one that may be None. ``fraction=True`` (on a float) declares a length
+    that is a count within the bounds or a fraction of the run (see :class:`Argument`)."""
+    spec = {"doc": doc, "gt": gt, "ge": ge, "lt": lt, "le": le, "choices": tuple(choices) if choices else None, "min_items": min_items, "increasing": increasing, "fraction": fraction}
     return dataclasses.field(default=default, metadata={"lrpol": spec})
 
 

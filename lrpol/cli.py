@@ -267,11 +267,18 @@ def _show_preview(options: argparse.Namespace) -> int:
 
 
 def _list(options: argparse.Namespace) -> int:
+    from .policies import GROUPS
+
     policies = registered()
+    others = tuple(name for name in policies if name not in builtin())
     width = max(map(len, policies))
-    for name, cls in policies.items():
-        origin = "" if name in builtin() else f"  [{cls.__module__}]"
-        print(f"{name:<{width}}  {cls.summary()}{origin}")
+    sections = [*GROUPS.items(), ("Installed and registered elsewhere", others)]
+    for index, (title, names) in enumerate(section for section in sections if section[1]):
+        print(("\n" if index else "") + f"{title}:")
+        for name in names:
+            cls = policies[name]
+            origin = "" if name in builtin() else f"  [{cls.__module__}]"
+            print(f"  {name:<{width}}  {cls.summary()}{origin}")
     return EXIT_OK
 
 

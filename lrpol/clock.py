@@ -14,6 +14,7 @@ policies read a phase as these numbers; a policy written with ``evaluate`` alone
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, NamedTuple
 
 from .arguments import MAX_INTEGER
@@ -177,3 +178,19 @@ def run_length(ctx: RunView, unit: str) -> int | None:
 def epochs_spanned(steps: int, steps_per_epoch: int) -> int:
     """How many epochs (the last one maybe partial) ``steps`` updates touch."""
     return -(-steps // steps_per_epoch)
+
+
+def span(length: float, total: int | None) -> int:
+    """A length declared with ``fraction=True`` as a count in its unit: a count is itself, and a
+    fraction f of a run (or phase) T long is ceil(f * T), rounded up as Hugging Face rounds its
+    ``warmup_ratio``, in the same float arithmetic (so 0.07 of 100 is 8, as there: 0.07 * 100
+    is 7.000000000000001). A ValueError says when T is not known.
+
+    >>> span(10, None), span(0.03, 1000), span(0.5, 7), span(0.07, 100)
+    (10, 30, 4, 8)
+    """
+    if isinstance(length, int):
+        return length
+    if total is None:
+        raise ValueError("a length given as a fraction of the run needs the run's length (ctx.steps_per_epoch, for steps)")
+    return math.ceil(length * total)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from .checking import EntryChecker, Plan, value_at
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
-from .errors import ConfigError, Invalid, Problem
+from .errors import ConfigError, Invalid, Problem, a_json_type
+from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .reading import read_document
 from .variables import Variables, check_definitions, config_variables
@@ -69,6 +70,54 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
     ctx = TrainContext(initial_lr=settings[LEARNING_RATE.name], total_epochs=settings[EPOCHS.name], steps_per_epoch=steps_per_epoch)
     return policy, ctx
+
+
+def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> dict[str, LRPolicy]:
+    """A train config's schedules for other hyperparameters, by name (``"momentum"``,
+    ``"weight_decay"``): those of ``train.momentum_policy`` and ``train.weight_decay_policy``
+    that are present and not disabled. See :mod:`lrpol.hyperparameters`."""
+    doc = read_document(file)
+    schedules = {}
+    for name, key in CONFIG_KEYS.items():
+        if ("train", key) in _schedule_paths(doc):  # present, in a train config lrpol reads
+            policy = build_document(doc, pointer=f"/train/{key}", variables=variables, allow_paths=allow_paths)
+            if policy is not None:
+                schedules[name] = policy
+    return schedules
+
+
+def load_group_policies(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> list[LRPolicy | None]:
+    """A train config's ``train.group_lr_policies``: a policy (or None, to follow ``lr_policy``)
+    per param group, for ``attach(group_policies=...)``; ``[]`` without it."""
+    doc = read_document(file)
+    return [
+        None if at is None else build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, allow_paths=allow_paths)
+        for at in _group_paths(doc)
+    ]
+
+
+def _train(doc: Document) -> dict | None:
+    """``train`` of a train config lrpol reads (one with ``train.lr_policy``), else None."""
+    train = doc.data.get("train") if isinstance(doc.data, dict) else None
+    return train if isinstance(train, dict) and "lr_policy" in train else None
+
+
+def _schedule_paths(doc: Document) -> list[tuple]:
+    """Where ``doc``, a train config, holds schedules for hyperparameters other than the LR, and
+    for param groups of their own."""
+    train = _train(doc)
+    if train is None:
+        return []
+    return [("train", key) for key in CONFIG_KEYS.values() if key in train] + [at for at in _group_paths(doc) if at is not None]
+
+
+def _group_paths(doc: Document) -> list[tuple | None]:
+    """The path of each entry of ``train.group_lr_policies`` (None for a null one)."""
+    train = _train(doc)
+    groups = None if train is None else train.get(GROUP_POLICIES_KEY)
+    if not isinstance(groups, list):
+        return []
+    return [None if entry is None else ("train", GROUP_POLICIES_KEY, index) for index, entry in enumerate(groups)]
 
 
 def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
@@ -139,7 +188,20 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     if in_config:
         _run_settings(doc, checker)
     plan = checker.check(at)
+    if pointer is None:  # a train config's other schedules, beside its lr_policy: a config is valid as a whole
+        _check_schedules(doc, checker)
     return checker, (plan if not checker.problems else None)
+
+
+def _check_schedules(doc: Document, checker: EntryChecker) -> None:
+    """Check (and construct, so their own checks run) the schedules ``doc`` holds beside its lr_policy."""
+    groups = (_train(doc) or {}).get(GROUP_POLICIES_KEY, [])
+    if not isinstance(groups, list):
+        checker.report(("train", GROUP_POLICIES_KEY), f"expected a list with a policy entry (or null) per param group, got {a_json_type(groups)}", code="wrong-type")
+    for at in _schedule_paths(doc):
+        plan = checker.check(at)
+        if plan is not None and plan.cls is not None:
+            checker.construct(plan)
 
 
 def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:

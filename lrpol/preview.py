@@ -79,18 +79,23 @@ def reduction_epochs(policy: LRPolicy, ctx: TrainContext, metrics: list[float]) 
     hook = LRHook(fresh_copy(policy), run, lambda lr: None)
     # As in training, with a result after each epoch; only the updates that end an epoch
     # matter for counting, so the ones between them are skipped.
-    counts = [plateau_reductions(policy, run.history) for _ in drive(hook, len(metrics) * spe, metrics, epoch_ends_only=True)]
-    counts.append(plateau_reductions(policy, run.history))  # after the last result
+    lr0 = run.initial_lr
+    counts = [plateau_reductions(policy, run.history, lr0) for _ in drive(hook, len(metrics) * spe, metrics, epoch_ends_only=True)]
+    counts.append(plateau_reductions(policy, run.history, lr0))  # after the last result
     return [epoch for epoch in range(len(metrics)) if counts[epoch + 1] > counts[epoch]]
 
 
-def plateau_reductions(policy: LRPolicy, history: dict) -> int:
+def plateau_reductions(policy: LRPolicy, history: dict, lr0: float | None = None) -> int:
     """How many reductions the ReduceOnPlateau policies in ``policy`` (itself included) have
-    made in a run whose ``ctx.history`` is ``history``, each read from its saved ``reductions``."""
+    made in a run whose ``ctx.history`` is ``history``, each read from its saved ``reductions``.
+    Given the run's ``lr0``, a plateau with ``eps`` counts none past its ``last_reduction``:
+    those were skipped, the LR did not move."""
     saved = policy.save_history(history)
 
     def total(policy: LRPolicy, saved: dict) -> int:
-        own = saved["reductions"] if isinstance(policy, ReduceOnPlateau) else 0
+        own = 0
+        if isinstance(policy, ReduceOnPlateau):
+            own = saved["reductions"] if lr0 is None else min(saved["reductions"], policy.last_reduction(lr0))
         return own + sum(total(child, saved.get(state_key(where), {})) for where, child in policy.children())
 
     return total(policy, saved)

@@ -50,7 +50,7 @@ def _first_reaching(ends: Sequence[float], t: Any) -> int:
 #: The operations a formula needs, on Python numbers: the hook's path, so plain functions in a
 #: namespace (the cheapest lookup), and no numpy.
 SCALAR = SimpleNamespace(
-    pi=math.pi, cos=math.cos, tanh=math.tanh, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
+    pi=math.pi, cos=math.cos, sqrt=math.sqrt, tanh=math.tanh, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
     first_reaching=_first_reaching, pick=_pick, largest=_same, divide=_divide,
 )
 
@@ -65,6 +65,14 @@ class ArrayOps:
         import numpy as np
 
         return np.cos(x)
+
+    @staticmethod
+    def sqrt(x: Any) -> Any:
+        """Correctly rounded, as math.sqrt: the same float on both paths (``x ** 0.5`` is not,
+        in Python, and the difference grows in 1 - sqrt(x) near x = 1)."""
+        import numpy as np
+
+        return np.sqrt(x)
 
     @staticmethod
     def tanh(x: Any) -> Any:

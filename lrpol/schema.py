@@ -19,6 +19,7 @@ has a ``maximum`` of 2**53, as ``lrpol.validate`` checks), and the constructors'
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from importlib import resources
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from .arguments import MAX_INTEGER, Argument, arguments_of
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
+from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .variables import WHOLE_REFERENCE_PATTERN
@@ -81,6 +83,9 @@ def _item_schema(argument: Argument) -> dict:
         return {"$ref": "#/$defs/entry"}
     if argument.choices:
         return {"anyOf": [{"enum": list(argument.choices)}, _VARIABLE_REF]}
+    if argument.fraction:  # a count (an integer, in its bounds) or a fraction of the run
+        count = _item_schema(dataclasses.replace(argument, kind=int, fraction=False))
+        return {"anyOf": [count, {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1}]}
     # Type-specific keywords apply only to their own type: the pattern to strings, the bounds to numbers.
     schema: dict = {"type": [JSON_TYPES[argument.kind], "string"], "pattern": WHOLE_REFERENCE_PATTERN}
     for bound, keyword in (("gt", "exclusiveMinimum"), ("ge", "minimum"), ("lt", "exclusiveMaximum"), ("le", "maximum")):
@@ -160,11 +165,19 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
         "$schema": DIALECT,
         "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
-        "description": "Checks train.lr_policy and the top-level settings lrpol reads; every other key is allowed.",
+        "description": "Checks train.lr_policy, train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
-            "train": {"type": "object", "properties": {"lr_policy": {"$ref": "#/$defs/entry"}}, "required": ["lr_policy"]},
+            "train": {
+                "type": "object",
+                "properties": {
+                    "lr_policy": {"$ref": "#/$defs/entry"},
+                    **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()},
+                    GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
+                },
+                "required": ["lr_policy"],
+            },
         },
         "required": ["train"],
         "$defs": _defs(policies),

@@ -98,7 +98,19 @@ VALID_ENTRIES = {
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
+    # A momentum schedule runs with lr0 the optimizer's momentum, and goes down from it to base_momentum
+    # (0.85 from 0.9, say): run with lr0 = 0.1, as these entries are, the base is below that.
+    "OneCycleMomentum": {"name": "OneCycleMomentum", "args": {"pct_start": 0.25, "base_momentum": 0.085}},
+    "Cyclic": {"name": "Cyclic", "args": {"step_size_up": 20, "min_lr_ratio": 0.1}},
+    "CyclicMomentum": {"name": "CyclicMomentum", "args": {"step_size_up": 20, "base_momentum": 0.08}},
+    "PiecewiseInterpolate": {"name": "PiecewiseInterpolate", "args": {"boundaries": [100], "scales": [0.1], "interpolation": "cosine"}},
     "Warmup": {"name": "Warmup", "args": {"duration": 100, "policy": {"name": "ReduceCosine", "args": {"unit": "step"}}}},
+    "Noise": {"name": "Noise", "args": {"policy": {"name": "ReduceCosine", "args": {"unit": "step"}}, "start": 10, "limit": 0.1, "std": 0.5}},
+    "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 4000, "hold": 100}},
+    "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 1000, "decay_rate": 0.5, "staircase": True}},
+    "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {"warmup_duration": 100, "decay_duration": 200, "decay_shape": "1-sqrt", "min_lr_ratio": 0.01}},
+    "Product": {"name": "Product", "args": {"policies": [{"name": "ReduceCosine", "args": {"unit": "step"}}, {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 30}}]}},
+    "Clip": {"name": "Clip", "args": {"policy": {"name": "ReduceCosine"}, "min_lr": 1e-5}},
     "Sequential": {"name": "Sequential", "args": {"policies": [{"name": "Constant"}, {"name": "ReducePoly", "args": {"poly_power": 1}}], "milestones": [5], "unit": "epoch"}},
 }
 

@@ -1,5 +1,6 @@
 """OneCycle and CosineRestarts bind to a run with their phase and period tables worked out once
-(CosineRestarts also remembers the period its last update fell in). The function the hook then
+(CosineRestarts also remembers the period its last update fell in), Cyclic with its levels and
+cycle; their momentum twins (OneCycleMomentum, CyclicMomentum) bind as they do. The function the hook then
 calls at every update must still give the formula's float, bit for bit: at any t and in any
 order of t (a resumed run jumps), before its phase starts, far past the run's end, on either
 clock."""
@@ -16,7 +17,7 @@ from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lrpol import CosineRestarts, LRHook, OneCycle, TrainContext
+from lrpol import CosineRestarts, Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, TrainContext
 from lrpol.policies.periods import period_starts, whole_periods
 from lrpol.schedule import SCALAR, Schedule
 
@@ -74,6 +75,18 @@ def one_cycles() -> st.SearchStrategy[OneCycle]:
     )
 
 
+def one_cycle_momenta() -> st.SearchStrategy[OneCycleMomentum]:
+    return st.builds(
+        OneCycleMomentum,
+        pct_start=st.sampled_from([0.0, 1.0, 0.5, 0.3, 0.25]) | st.floats(0.0, 1.0),
+        anneal=st.sampled_from(["cos", "linear"]),
+        three_phase=st.booleans(),
+        unit=UNITS,
+        base_momentum=st.sampled_from([0.0, 0.85]) | st.floats(0.0, 0.9),
+        max_momentum=st.none() | st.just(0.95),
+    )
+
+
 def one_cycle_clocks(draw: Callable, policy: OneCycle, first: int, total: int) -> list[int]:
     """Clocks around the phases' ends (each side of p*T - 1, 2*p*T - 2, T - 1), anywhere in the run,
     before the phase, far past its end: in any order."""
@@ -90,6 +103,13 @@ def test_one_cycle_bound_is_its_formula_at_any_t_in_any_order(policy, lr0, first
     clocks = one_cycle_clocks(data.draw, policy, first, total)
     others = data.draw(st.lists(st.integers(0, 2**70), min_size=len(clocks), max_size=len(clocks)))
     check_in_order(policy, first, total, lr0, clocks, others)
+
+
+@settings(max_examples=examples(1000), deadline=None)
+@given(policy=one_cycle_momenta(), v0=st.floats(0.9, 0.99), first=FIRSTS, total=st.integers(1, 50) | st.integers(1, 2**60), data=st.data())
+def test_one_cycle_momentum_bound_is_its_formula_at_any_t_in_any_order(policy, v0, first, total, data):
+    clocks = one_cycle_clocks(data.draw, policy, first, total)
+    check_in_order(policy, first, total, v0, clocks, [])
 
 
 @settings(max_examples=examples(1000), deadline=None)
@@ -199,10 +219,76 @@ def test_cosine_restarts_bound_on_a_clock_below_zero():
         check_in_order(policy, 0, None, 0.1, [5, -1, -7, 0, -2**70, 12, -4, 3], [])
 
 
-# -- both: a bound function is its own, and the hook runs it -------------------------------------
+# -- Cyclic ----------------------------------------------------------------------------------------
+
+MODES = st.sampled_from(["triangular", "triangular2", "exp_range"])
+STEP_SIZES = st.integers(1, 50) | st.sampled_from([1, 2000]) | st.integers(1, 2**53)
 
 
-@pytest.mark.parametrize("policy", [CosineRestarts(period=3, period_mult=2), CosineRestarts(period=3), OneCycle(), OneCycle(anneal="linear", three_phase=True)])
+@st.composite
+def cyclics(draw: Callable) -> Cyclic | CyclicMomentum:
+    mode = draw(MODES)
+    shape = {
+        "step_size_up": draw(STEP_SIZES), "step_size_down": draw(st.none() | STEP_SIZES), "mode": mode,
+        "gamma": draw(st.floats(0.5, 1.0) | st.just(0.999)) if mode == "exp_range" else 1.0, "unit": draw(UNITS),
+    }
+    if draw(st.booleans()):
+        return CyclicMomentum(**shape, base_momentum=draw(st.sampled_from([0.8, 0.0])), max_momentum=draw(st.none() | st.just(0.95)))
+    floor = draw(st.sampled_from([{"min_lr": 1e-3}, {"min_lr_ratio": 0.0}, {"min_lr_ratio": 0.25}]) | st.floats(1e-6, 1.0).map(lambda lr: {"min_lr": lr}))
+    return Cyclic(**shape, **floor)
+
+
+def cyclic_clocks(draw: Callable, policy: Cyclic | CyclicMomentum, first: int) -> list[int]:
+    """Clocks each side of the cycle's turns (starts, tops), early and late, before the phase, and far
+    past any run (some past floats: the formula raises there, and so must the bound function)."""
+    up = policy.step_size_up
+    length = up + (policy.step_size_down or up)
+    edges = [first + k * length + turn for k in (0, 1, 2, 1024, 10**6) for turn in (0, up)]
+    near = st.sampled_from(edges).flatmap(lambda edge: st.integers(max(edge - 2, 0), edge + 2))
+    anywhere = st.integers(0, first + 5 * length)
+    far = st.integers(0, 2**80) | st.integers(2**1030, 2**1100)
+    return draw(st.lists(near | anywhere | far, min_size=1, max_size=25))
+
+
+@settings(max_examples=examples(3000), deadline=None)
+@given(policy=cyclics(), lr0=LR0, first=FIRSTS, data=st.data())
+def test_cyclic_bound_is_its_formula_at_any_t_in_any_order(policy, lr0, first, data):
+    clocks = cyclic_clocks(data.draw, policy, first)
+    others = data.draw(st.lists(st.integers(0, 2**70), min_size=len(clocks), max_size=len(clocks)))
+    check_in_order(policy, first, None, lr0, clocks, others)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(up=st.floats(0.01, 0.99), down=st.none() | st.floats(0.01, 0.99) | st.integers(1, 9), lr0=LR0, first=FIRSTS, total=st.integers(1, 50) | st.integers(1, 2**40), data=st.data())
+def test_cyclic_bound_with_step_sizes_as_fractions(up, down, lr0, first, total, data):
+    policy = Cyclic(step_size_up=up, step_size_down=down, min_lr=0.01)
+    check_in_order(policy, first, total, lr0, data.draw(st.lists(st.integers(0, first + 3 * total), min_size=1, max_size=25)), [])
+    without_length = policy._bound(first, "step", None, lr0)  # the formula's error, at each update
+    assert outcome(lambda: without_length(at("step", first + 3, 0))) == expected(policy, first, None, lr0, first + 3)
+    assert outcome(lambda: without_length(at("step", first + 3, 0)))[0] == "ValueError"
+
+
+@pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
+@pytest.mark.parametrize("unit", ["step", "epoch"])
+@pytest.mark.parametrize("first", [0, 5])
+def test_cyclic_bound_through_cycles_forward_and_back(mode, unit, first):
+    gamma = 0.97 if mode == "exp_range" else 1.0
+    for up, down in ((1, None), (2, 5), (7, 3)):
+        for policy in (Cyclic(step_size_up=up, step_size_down=down, mode=mode, gamma=gamma, unit=unit, min_lr=0.01), CyclicMomentum(step_size_up=up, step_size_down=down, mode=mode, gamma=gamma, unit=unit)):
+            forward = list(range(first + 100))
+            check_in_order(policy, first, None, 0.9, forward + forward[::-1] + forward[::7], [])
+
+
+# -- all: a bound function is its own, and the hook runs it -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        CosineRestarts(period=3, period_mult=2), CosineRestarts(period=3), OneCycle(), OneCycle(anneal="linear", three_phase=True),
+        OneCycleMomentum(three_phase=True), Cyclic(step_size_up=3, mode="triangular2", min_lr=0.01), CyclicMomentum(step_size_up=2, step_size_down=5),
+    ],
+)
 def test_bound_functions_keep_nothing_on_the_policy_and_nothing_of_each_other(policy):
     before = copy.deepcopy(policy)
     total = 100 if policy.uses_length else None
@@ -216,7 +302,14 @@ def test_bound_functions_keep_nothing_on_the_policy_and_nothing_of_each_other(po
 
 
 @pytest.mark.parametrize("unit", ["step", "epoch"])
-@pytest.mark.parametrize("policy", [CosineRestarts(period=2, period_mult=2), CosineRestarts(period=3, min_lr=0.001), OneCycle(pct_start=0.25), OneCycle(anneal="linear", three_phase=True)])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        CosineRestarts(period=2, period_mult=2), CosineRestarts(period=3, min_lr=0.001), OneCycle(pct_start=0.25), OneCycle(anneal="linear", three_phase=True),
+        OneCycleMomentum(pct_start=0.25, horizon=20), Cyclic(step_size_up=3, step_size_down=2, mode="exp_range", gamma=0.9, min_lr_ratio=0.1),
+        CyclicMomentum(step_size_up=3, mode="triangular2"),
+    ],
+)
 def test_the_hook_applies_what_evaluate_gives(policy, unit):
     policy = replace(policy, unit=unit)
     applied: list[float] = []

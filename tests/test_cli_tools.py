@@ -13,7 +13,9 @@ from conftest import CONFIGS, ROOT, requires_extra
 import lrpol
 from lrpol import ReduceCosine, ReduceOnPlateau, Sequential, TrainContext, curve, load
 from lrpol.cli import main
+from lrpol.policies import GROUPS
 from lrpol.preview import plateau_reductions, reduction_epochs, simulate
+from lrpol.registry import builtin
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, render
 
 BAD_YAML = "train:\n  lr_policy:\n    name: DecayOnStep\n    args: {decay_ratio: 2, decay_freq: 3}\n"
@@ -80,23 +82,27 @@ def test_configs_may_name_their_schema(write):
     assert run("validate", write("s.json", text)).returncode == 0
 
 
-def test_list_names_every_policy_with_a_summary(capsys):
+def test_list_names_every_policy_with_a_summary_in_groups(capsys):
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [
-        "Constant          Hold factor * lr0 for duration, then lr0 (by default, lr0 throughout)",
-        "CosineRestarts    Cosine annealing from lr0 to min_lr within periods, restarting at lr0 (SGDR)",
-        "DecayOnStep       Multiply the LR by decay_ratio every decay_freq optimizer updates",
-        "ExponentialDecay  Multiply the LR by gamma at every update (or epoch)",
-        "LinearDecay       Move the LR linearly from start_factor * lr0 to end_factor * lr0 over duration",
-        "MultiStepDecay    Multiply the LR by gamma at each milestone",
-        "OneCycle          The 1cycle policy: anneal from lr0 / div_factor up to lr0, then down to a far lower floor",
-        "ReduceCosine      Cosine annealing from 2 * rate * lr0 to min_lr at the end of the run",
-        "ReduceOnPlateau   Multiply the LR by reduction_rate when the metric has stopped improving",
-        "ReducePoly        Polynomial decay from lr0 to min_lr at the end of the run",
-        "Sequential        Run policies in phases: phase i starts at milestones[i - 1] (the first at 0)",
-        "Warmup            Ramp the LR linearly up to the wrapped policy's LR over duration, then hand over",
+    pad = max(map(len, builtin())) + 2  # the summaries start in one column, after the longest name
+    assert lines[:6] == [
+        "Clara Train's policies:",
+        f"  {'DecayOnStep':<{pad}}Multiply the LR by decay_ratio every decay_freq optimizer updates (or epochs)",
+        f"  {'ReduceCosine':<{pad}}Cosine annealing from 2 * rate * lr0 to a floor at the end of the run (or of horizon)",
+        f"  {'ReducePoly':<{pad}}Polynomial decay from lr0 to a floor at the end of the run (or of horizon)",
+        f"  {'ReduceOnPlateau':<{pad}}Multiply the LR by reduction_rate when the metric has stopped improving",
+        "",
     ]
+    titles = [line[:-1] for line in lines if line and not line.startswith(" ")]
+    assert titles == list(GROUPS)
+    listed = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert sorted(listed) == sorted(builtin())
+
+
+def test_every_built_in_policy_is_in_exactly_one_group():
+    grouped = [name for names in GROUPS.values() for name in names]
+    assert sorted(grouped) == sorted(builtin())
 
 
 def test_describe_prints_formula_base_arguments_and_origin(capsys):
@@ -106,7 +112,7 @@ def test_describe_prints_formula_base_arguments_and_origin(capsys):
     source = (ROOT / "lrpol" / "policies" / "step_decay.py").read_text().splitlines()
     line = source.index("@register") + 1  # where the class's definition (its decorator) starts
     assert first == f"DecayOnStep  (lrpol.policies.step_decay.DecayOnStep, {ROOT / 'lrpol' / 'policies' / 'step_decay.py'}:{line})"
-    assert "lr(s) = lr0 * decay_ratio ** floor(s / decay_freq)" in out
+    assert "lr(t) = lr0 * decay_ratio ** floor(t / decay_freq)" in out
     assert "Base: steps (optimizer updates)" in out
     assert "  decay_ratio: a number > 0 and <= 1; required\n      factor applied to the LR at each decay" in out
     assert "  decay_freq: an integer >= 1; required" in out

@@ -143,7 +143,7 @@ def _at_the_bound():
     for name, entry in VALID_ENTRIES.items():
         declared = {argument.name: argument for argument in arguments_of(builtin()[name])}
         units = ("step", "epoch") if "unit" in declared else (None,)
-        for argument in (a for a in declared.values() if a.kind is int):
+        for argument in (a for a in declared.values() if a.kind is int or a.fraction):
             for unit in units:
                 broken = copy.deepcopy(entry)
                 broken.setdefault("args", {})[argument.name] = [MAX_INTEGER] if argument.many else MAX_INTEGER
@@ -162,6 +162,12 @@ def test_every_integer_argument_of_every_policy_is_covered():
     assert labels == {
         "CosineRestarts.period", "CosineRestarts.period_mult", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
+        "OneCycle.horizon", "OneCycleMomentum.horizon", "Cyclic.step_size_up", "Cyclic.step_size_down", "CyclicMomentum.step_size_up",
+        "CyclicMomentum.step_size_down",
+        "ReduceCosine.horizon", "ReducePoly.horizon", "ExponentialDecay.every", "PiecewiseInterpolate.boundaries",
+        "Noise.start", "Noise.end", "Noise.seed",
+        "InverseSqrt.hold", "WarmupStableDecay.decay_duration", "WarmupStableDecay.warmup_duration", "WarmupStableDecay.stable_duration",
+        "WarmupStableDecay.horizon",
     }
 
 

@@ -14,46 +14,124 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpol import (
+    Clip,
     Constant,
     CosineRestarts,
+    Cyclic,
+    CyclicMomentum,
     DecayOnStep,
+    ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
+    LinearDecay,
     LRHook,
+    Noise,
     OneCycle,
+    OneCycleMomentum,
+    PiecewiseInterpolate,
+    Product,
     ReduceCosine,
     ReduceOnPlateau,
     ReducePoly,
     Sequential,
     TrainContext,
     Warmup,
+    WarmupStableDecay,
     curve,
 )
 from lrpol.hook import drive
 
 UNITS = st.sampled_from(["step", "epoch"])
+HORIZONS = st.none() | st.integers(1, 12)
 
 
 def leaves() -> st.SearchStrategy:
     return st.one_of(
         st.builds(DecayOnStep, decay_ratio=st.floats(0.3, 0.9), decay_freq=st.integers(1, 5)),
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
+        st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS, horizon=HORIZONS, cycle=st.booleans(), min_lr_ratio=st.sampled_from([None, 0.1])),
         st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
-        st.builds(Constant, factor=st.floats(0.2, 1.0), duration=st.integers(1, 6)),
+        st.builds(
+            ReduceCosine, unit=UNITS, horizon=HORIZONS, min_lr_ratio=st.sampled_from([None, 0.1]),
+            exponent=st.sampled_from([1.0, 0.5, 2.0]), after=st.sampled_from(["hold", "continue"]),
+        ),
+        st.builds(ExponentialDecay, gamma=st.floats(0.3, 1.0), every=st.integers(1, 4), staircase=st.booleans(), min_lr=st.sampled_from([0.0, 0.02]), unit=UNITS),
+        st.builds(ExponentialDecay, gamma=st.floats(1.1, 3.0), every=st.integers(1, 4), staircase=st.booleans(), max_lr=st.sampled_from([0.05, 0.3]), unit=UNITS),
+        st.builds(
+            lambda knots, interpolation, unit: PiecewiseInterpolate(boundaries=[b for b, _ in knots], scales=[s for _, s in knots], interpolation=interpolation, unit=unit),
+            st.lists(st.tuples(st.integers(-3, 12), st.sampled_from([0.0, 0.5, 0.8, 2.0])), min_size=1, max_size=4, unique_by=lambda knot: knot[0]).map(sorted),
+            st.sampled_from(["linear", "cosine", "constant"]),
+            UNITS,
+        ),
+        st.builds(Constant, factor=st.sampled_from([0.0, 0.2, 0.7]), duration=st.one_of(st.integers(1, 6), st.sampled_from([0.2, 0.5]))),
+        st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
-        st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS),
+        st.builds(InverseSqrt, timescale=st.floats(0.5, 5.0), hold=st.integers(0, 4), unit=UNITS),
+        st.builds(InverseTimeDecay, decay_steps=st.sampled_from([1.0, 2.0, 2.5]), decay_rate=st.floats(0.0, 2.0), staircase=st.booleans(), unit=UNITS),
+        wsds(),
+        st.builds(OneCycle, pct_start=st.floats(0.1, 0.9), unit=UNITS, horizon=st.none() | st.integers(1, 30)),
+        st.builds(OneCycleMomentum, pct_start=st.floats(0.1, 0.9), three_phase=st.booleans(), unit=UNITS, max_momentum=st.none() | st.just(0.95)),
+        st.builds(
+            Cyclic, step_size_up=st.integers(1, 5) | st.sampled_from([0.1, 0.3]), step_size_down=st.none() | st.integers(1, 5),
+            mode=st.sampled_from(["triangular", "triangular2"]),
+            unit=UNITS, min_lr_ratio=st.sampled_from([0.0, 0.25]),
+        ),
+        st.builds(CyclicMomentum, step_size_up=st.integers(1, 5), mode=st.just("exp_range"), gamma=st.floats(0.8, 1.0), unit=UNITS),
         plateaus(st.none()),
+        noises(st.none()),
+    )
+
+
+def noises(child: st.SearchStrategy) -> st.SearchStrategy:
+    return st.builds(
+        Noise,
+        policy=child,
+        start=st.one_of(st.integers(0, 4), st.sampled_from([0.2, 0.5])),
+        end=st.one_of(st.none(), st.integers(5, 12), st.sampled_from([0.6, 0.9])),
+        unit=UNITS,
+        distribution=st.sampled_from(["normal", "uniform"]),
+        limit=st.sampled_from([0.1, 0.67, 1.0]),
+        seed=st.integers(0, 2**40),
+    )
+
+
+def wsds() -> st.SearchStrategy:
+    """Warmup, stable and decay from the run's length or given, with each shape and floor."""
+
+    def build(warmup: float, decay: float, stable: float | None, warmup_shape: str, decay_shape: str, rsqrt: bool, ratio: float | None, unit: str) -> WarmupStableDecay:
+        falling = {"stable_shape": "rsqrt", "stable_timescale": 2.0} if rsqrt else {}
+        return WarmupStableDecay(
+            warmup_duration=warmup, decay_duration=decay, stable_duration=stable, warmup_shape=warmup_shape, decay_shape=decay_shape,
+            min_lr_ratio=ratio, unit=unit, **falling,
+        )
+
+    fractions = st.sampled_from([0.2, 0.5])
+    return st.builds(
+        build, st.integers(0, 4) | fractions, st.integers(1, 6) | fractions, st.none() | st.integers(0, 4) | fractions, st.sampled_from(["linear", "cosine", "1-sqrt"]),
+        st.sampled_from(["linear", "cosine", "1-sqrt", "power", "exp"]), st.booleans(), st.sampled_from([None, 0.1]), UNITS,
     )
 
 
 def plateaus(child: st.SearchStrategy) -> st.SearchStrategy:
-    return st.builds(
-        ReduceOnPlateau,
-        plateau_count_trigger=st.integers(1, 3),
-        reduction_rate=st.floats(0.1, 0.9),
-        mode=st.sampled_from(["min", "max"]),
-        cooldown=st.integers(0, 2),
-        min_lr=st.sampled_from([0.0, 0.02]),
-        policy=child,
-    )
+    @st.composite
+    def build(draw: st.DrawFn) -> ReduceOnPlateau:
+        policy = draw(child)
+        threshold_mode = draw(st.sampled_from(["rel", "abs", "rel_signed"]))
+        floor = draw(st.sampled_from([{}, {"min_lr": 0.02}, {"min_lr_ratio": 0.3}]))
+        return ReduceOnPlateau(
+            plateau_count_trigger=draw(st.integers(1, 3)),
+            reduction_rate=draw(st.floats(0.1, 0.9)),
+            mode=draw(st.sampled_from(["min", "max"])),
+            threshold_mode=threshold_mode,
+            threshold=draw(st.sampled_from([0.0, 0.1])),
+            threshold_abs=0.0 if threshold_mode == "abs" else draw(st.sampled_from([0.0, 0.05])),
+            cooldown=draw(st.integers(0, 2)),
+            eps=0.0 if policy is not None else draw(st.sampled_from([0.0, 0.01])),  # eps needs a known LR
+            policy=policy,
+            **floor,
+        )
+
+    return build()
 
 
 def sequentials(child: st.SearchStrategy) -> st.SearchStrategy:
@@ -68,8 +146,19 @@ def trees() -> st.SearchStrategy:
     return st.recursive(
         leaves(),
         lambda child: st.one_of(
-            st.builds(Warmup, duration=st.integers(1, 7), unit=UNITS, clock=st.sampled_from(["restart", "global"]), policy=child),
+            st.builds(
+                Warmup,
+                duration=st.one_of(st.integers(1, 7), st.sampled_from([0.1, 0.5])),
+                unit=UNITS,
+                clock=st.sampled_from(["restart", "global"]),
+                start_factor=st.sampled_from([None, 0.0, 0.5]),
+                ramp_to=st.sampled_from(["policy", "lr0"]),
+                policy=child,
+            ),
+            st.builds(Product, policies=st.lists(child, min_size=2, max_size=2).map(tuple)),
+            st.builds(Clip, policy=child, min_lr=st.sampled_from([0.0, 0.03]), max_lr=st.sampled_from([None, 0.08])),
             plateaus(child),
+            noises(child),
             sequentials(child),
         ),
         max_leaves=5,

@@ -1,7 +1,8 @@
 """The torch-standard policies: golden tables, argument checks, configs, and curve() == evaluate.
 
-MultiStepDecay, ExponentialDecay, Constant, LinearDecay, CosineRestarts and OneCycle.
-Parity with torch's schedulers is in test_torch_parity_standard.py (skipped without torch).
+MultiStepDecay, ExponentialDecay, Constant, LinearDecay, CosineRestarts, OneCycle and Cyclic, and the
+momentum schedules OneCycleMomentum and CyclicMomentum. Parity with torch's schedulers is in
+test_torch_parity_standard.py and test_parity_cyclic.py (skipped without torch).
 """
 
 import copy
@@ -20,10 +21,16 @@ from lrpol import ConfigError, TrainContext, build, curve, validate
 from lrpol.policies import (
     Constant,
     CosineRestarts,
+    Cyclic,
+    CyclicMomentum,
     ExponentialDecay,
+    InverseSqrt,
+    InverseTimeDecay,
     LinearDecay,
     MultiStepDecay,
     OneCycle,
+    OneCycleMomentum,
+    WarmupStableDecay,
 )
 from lrpol.schema import LR_POLICY, generate
 
@@ -244,13 +251,97 @@ def test_one_cycle_holds_the_last_lr_after_the_run():
         assert at_steps(policy, [10, 11, 1000]) == [last] * 3
 
 
+def test_one_cycle_with_a_horizon_shorter_than_the_run_holds_its_floor():
+    # horizon 5 in a run of 10: the doctest's cycle, then its floor held
+    policy = OneCycle(pct_start=0.4, div_factor=10, final_div_factor=10, anneal="linear", horizon=5)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=10)
+    assert at_steps(policy, range(12), ctx) == pytest.approx([0.1, 1.0, 0.67, 0.34] + [0.01] * 8, rel=1e-12)
+    assert curve(policy, ctx).tolist() == at_steps(policy, range(10), ctx)
+
+
+def test_one_cycle_with_a_horizon_longer_than_the_run_ends_part_way():
+    # horizon 10 in a run of 5 updates: the first half of a 10-update cycle (ends 3, 9)
+    policy = OneCycle(pct_start=0.4, div_factor=10, final_div_factor=10, anneal="linear", horizon=10)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=5)
+    assert at_steps(policy, range(5), ctx) == pytest.approx([0.1, 0.4, 0.7, 1.0, 1.0 - 0.99 / 6], rel=1e-12)
+
+
+def test_one_cycle_momentum_linear_three_phase_golden():
+    # T = 10, v0 = 0.95, b = 0.85; ends 1.5, 3, 9: down to b over [0, 1.5], back up over [1.5, 3], then m held
+    policy = OneCycleMomentum(pct_start=0.25, anneal="linear", three_phase=True)
+    ctx = TrainContext(initial_lr=0.95, total_epochs=1, steps_per_epoch=10)
+    expected = [0.95, 0.95 - 0.1 * 2 / 3, 0.85 + 0.1 / 3] + [0.95] * 9
+    assert at_steps(policy, range(12), ctx) == pytest.approx(expected, rel=1e-12)
+
+
+def test_one_cycle_momentum_max_momentum_replaces_the_optimizers():
+    policy = OneCycleMomentum(pct_start=0.4, anneal="linear", base_momentum=0.8, max_momentum=0.9)
+    ctx = TrainContext(initial_lr=0.5, total_epochs=1, steps_per_epoch=5)  # v0 = 0.5 plays no part
+    assert at_steps(policy, range(6), ctx) == pytest.approx([0.9, 0.8, 0.8 + 0.1 / 3, 0.8 + 0.2 / 3, 0.9, 0.9], rel=1e-12)
+
+
+def test_cyclic_asymmetric_golden():
+    # u = 2, d = 3: L = 5, r = 0.4; up from the floor 0.2 to 1 in 2 updates, down in 3, and again
+    policy = Cyclic(step_size_up=2, step_size_down=3, min_lr=0.2)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1, steps_per_epoch=5)
+    one_cycle = [0.2, 0.6, 1.0, 0.2 + 0.8 * 2 / 3, 0.2 + 0.8 / 3]
+    assert at_steps(policy, range(15), ctx) == pytest.approx(one_cycle * 3, rel=1e-12)  # cycling on after the run
+
+
+def test_cyclic_exp_range_from_zero_golden():
+    # u = d = 1, gamma = 0.5: the top of each cycle (odd t) is 0.5 ** t; the floor, 0, at even t
+    policy = Cyclic(step_size_up=1, mode="exp_range", gamma=0.5, min_lr_ratio=0.0)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=1)
+    assert at_steps(policy, range(6), ctx) == [0.0, 0.5, 0.0, 0.125, 0.0, 0.03125]
+
+
+def test_cyclic_in_epochs():
+    policy = Cyclic(step_size_up=1, unit="epoch", min_lr=0.05)
+    ctx = TrainContext(initial_lr=0.1, total_epochs=3, steps_per_epoch=2)
+    assert at_steps(policy, range(8), ctx) == [0.05, 0.05, 0.1, 0.1, 0.05, 0.05, 0.1, 0.1]
+
+
+def test_cyclic_step_sizes_as_fractions_of_the_run():
+    # 0.25 of 8 updates is 2 up; 0.3 of 8 is 2.4, rounded up to 3 down: L = 5, as in the asymmetric table
+    policy = Cyclic(step_size_up=0.25, step_size_down=0.3, min_lr=0.2)
+    ctx = TrainContext(initial_lr=1.0, total_epochs=2, steps_per_epoch=4)
+    assert at_steps(policy, range(10), ctx) == at_steps(Cyclic(step_size_up=2, step_size_down=3, min_lr=0.2), range(10), ctx)
+    assert policy.uses_length and not Cyclic(step_size_up=2, min_lr=0.2).uses_length
+    with pytest.raises(ValueError, match="steps_per_epoch"):  # a fraction needs the run's length
+        policy.evaluate(TrainContext(initial_lr=1.0, total_epochs=2))
+
+
+def test_cyclic_momentum_golden():
+    # u = 1, d = 3: L = 4, r = 0.25; m = v0 = 0.9 at the LR's floor, b = 0.8 at its top
+    policy = CyclicMomentum(step_size_up=1, step_size_down=3)
+    ctx = TrainContext(initial_lr=0.9, total_epochs=1)
+    assert at_steps(policy, range(6), ctx) == pytest.approx([0.9, 0.8, 0.9 - 0.1 * 2 / 3, 0.9 - 0.1 / 3, 0.9, 0.8], rel=1e-12)
+    explicit = CyclicMomentum(step_size_up=1, step_size_down=3, base_momentum=0.85, max_momentum=0.95)
+    assert at_steps(explicit, range(3), replace(ctx, initial_lr=0.5)) == pytest.approx([0.95, 0.85, 0.95 - 0.1 * 2 / 3], rel=1e-12)
+
+
+def test_cyclic_and_its_momentum_turn_together():
+    shape = {"step_size_up": 3, "step_size_down": 5, "mode": "triangular2"}
+    lrs = at_steps(Cyclic(**shape, min_lr=0.0, min_lr_ratio=0.0), range(40), TrainContext(initial_lr=1.0, total_epochs=1))
+    momenta = at_steps(CyclicMomentum(**shape, base_momentum=0.0), range(40), TrainContext(initial_lr=1.0, total_epochs=1))
+    assert [lr + momentum for lr, momentum in zip(lrs, momenta)] == pytest.approx([1.0] * 40, rel=1e-12)
+
+
 POLICIES = [
     MultiStepDecay(milestones=[2, 4], gamma=0.5),
     ExponentialDecay(gamma=0.9),
+    ExponentialDecay(gamma=1.001, every=3, max_lr=1.0),
     Constant(factor=0.5, duration=3),
     LinearDecay(),
     CosineRestarts(period=3, period_mult=2),
     OneCycle(),
+    InverseSqrt(timescale=100),
+    InverseTimeDecay(decay_steps=1000, decay_rate=0.5, staircase=True),
+    WarmupStableDecay(warmup_duration=3000, decay_duration=200_000, decay_shape="1-sqrt"),
+    OneCycle(horizon=3, three_phase=True),
+    OneCycleMomentum(),
+    Cyclic(step_size_up=3, mode="triangular2", min_lr=0.01),
+    CyclicMomentum(step_size_up=3, step_size_down=400_000, mode="exp_range", gamma=0.99999),
 ]
 
 
@@ -277,14 +368,16 @@ def test_policies_are_pure(policy):
         (MultiStepDecay, {"milestones": [3], "gamma": 1.5}, "gamma"),
         (MultiStepDecay, {"milestones": [3], "gamma": 0.5, "unit": "epochs"}, "unit"),
         (ExponentialDecay, {"gamma": 0.0}, "gamma"),
-        (ExponentialDecay, {"gamma": 1.01}, "gamma"),
+        (ExponentialDecay, {"gamma": 1.01}, "max_lr"),  # growth needs a ceiling
+        (ExponentialDecay, {"gamma": 0.9, "max_lr": 1.0}, "max_lr"),  # a ceiling is for growth
+        (ExponentialDecay, {"gamma": 0.9, "every": 0}, "every"),
         (ExponentialDecay, {"gamma": math.nan}, "gamma"),
-        (Constant, {"factor": 0.0}, "factor"),
+        (Constant, {"factor": -0.5}, "factor"),
         (Constant, {"factor": 1.5}, "factor"),
         (Constant, {"duration": 0}, "duration"),
         (Constant, {"duration": 2.5}, "duration"),
         (Constant, {"unit": "update"}, "unit"),
-        (LinearDecay, {"start_factor": 0.0}, "start_factor"),
+        (LinearDecay, {"start_factor": -0.1}, "start_factor"),
         (LinearDecay, {"start_factor": 1.5}, "start_factor"),
         (LinearDecay, {"end_factor": -0.1}, "end_factor"),
         (LinearDecay, {"end_factor": 1.1}, "end_factor"),
@@ -301,6 +394,31 @@ def test_policies_are_pure(policy):
         (OneCycle, {"anneal": "cosine"}, "anneal"),
         (OneCycle, {"three_phase": 1}, "three_phase"),
         (OneCycle, {"unit": "epoch "}, "unit"),
+        (OneCycle, {"horizon": 0}, "horizon"),
+        (OneCycle, {"horizon": 2.5}, "horizon"),
+        (OneCycleMomentum, {"base_momentum": 1.0}, "base_momentum"),
+        (OneCycleMomentum, {"max_momentum": -0.1}, "max_momentum"),
+        (OneCycleMomentum, {"base_momentum": 0.9, "max_momentum": 0.85}, "base_momentum"),
+        (OneCycleMomentum, {"pct_start": 1.5}, "pct_start"),
+        (Cyclic, {"step_size_up": 0, "min_lr": 0.01}, "step_size_up"),
+        (Cyclic, {"step_size_up": 2.5, "min_lr": 0.01}, "step_size_up"),
+        (Cyclic, {"step_size_up": 0.0, "min_lr": 0.01}, "step_size_up"),
+        (Cyclic, {"step_size_up": 2, "step_size_down": 1.5, "min_lr": 0.01}, "step_size_down"),
+        (Cyclic, {"step_size_up": 2, "step_size_down": 0, "min_lr": 0.01}, "step_size_down"),
+        (Cyclic, {"step_size_up": 2, "mode": "triangle", "min_lr": 0.01}, "mode"),
+        (Cyclic, {"step_size_up": 2, "mode": "exp_range", "gamma": 0.0, "min_lr": 0.01}, "gamma"),
+        (Cyclic, {"step_size_up": 2, "mode": "exp_range", "gamma": 1.5, "min_lr": 0.01}, "gamma"),
+        (Cyclic, {"step_size_up": 2, "gamma": 0.9, "min_lr": 0.01}, "gamma"),
+        (Cyclic, {"step_size_up": 2, "min_lr": -0.01}, "min_lr"),
+        (Cyclic, {"step_size_up": 2, "min_lr_ratio": 1.5}, "min_lr_ratio"),
+        (Cyclic, {"step_size_up": 2}, "min_lr"),
+        (Cyclic, {"step_size_up": 2, "min_lr": 0.0}, "min_lr"),
+        (Cyclic, {"step_size_up": 2, "min_lr": 0.01, "min_lr_ratio": 0.1}, "min_lr_ratio"),
+        (Cyclic, {"step_size_up": 2, "min_lr": 0.01, "unit": "batch"}, "unit"),
+        (CyclicMomentum, {"step_size_up": 2, "base_momentum": -0.1}, "base_momentum"),
+        (CyclicMomentum, {"step_size_up": 2, "max_momentum": 1.0}, "max_momentum"),
+        (CyclicMomentum, {"step_size_up": 2, "base_momentum": 0.9, "max_momentum": 0.8}, "base_momentum"),
+        (CyclicMomentum, {"step_size_up": 2, "gamma": 0.5}, "gamma"),
     ],
 )
 def test_constructor_rejects_bad_argument_naming_it(cls, kwargs, argument):
@@ -309,9 +427,10 @@ def test_constructor_rejects_bad_argument_naming_it(cls, kwargs, argument):
     assert str(info.value).startswith(f"{argument}: ")
 
 
-def test_missing_argument_is_a_type_error_from_python():
+@pytest.mark.parametrize("cls", [MultiStepDecay, Cyclic, CyclicMomentum])
+def test_missing_argument_is_a_type_error_from_python(cls):
     with pytest.raises(TypeError):
-        MultiStepDecay()
+        cls()
 
 
 def test_cosine_restarts_needs_a_period_or_a_count_of_them():
@@ -323,20 +442,38 @@ def test_cosine_restarts_needs_a_period_or_a_count_of_them():
 
 VALID_ENTRIES = {
     "MultiStepDecay": {"name": "MultiStepDecay", "args": {"milestones": [30, 60, 90], "gamma": 0.1}},
-    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.99}},
+    "ExponentialDecay": {"name": "ExponentialDecay", "args": {"gamma": 0.5, "every": 1000, "staircase": True, "min_lr": 1e-5}},
     "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 100}},
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1, "duration": None}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2, "min_lr": 1e-6}},
-    "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25, "anneal": "linear", "three_phase": True, "unit": "epoch"}},
+    "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 10000, "hold": 10000}},
+    "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 2.5, "decay_rate": 1, "unit": "epoch"}},
+    "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {
+        "warmup_duration": 10, "stable_duration": 500, "decay_duration": 90, "warmup_shape": "cosine", "warmup_start_factor": 0,
+        "decay_shape": "exp", "decay_ratio": 0.05, "stable_shape": "rsqrt", "min_lr": 1e-5,
+    }},
+    "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25, "anneal": "linear", "three_phase": True, "unit": "epoch", "horizon": 80}},
+    "OneCycleMomentum": {"name": "OneCycleMomentum", "args": {"pct_start": 0.25, "three_phase": True, "base_momentum": 0.8, "max_momentum": 0.95}},
+    "Cyclic": {"name": "Cyclic", "args": {"step_size_up": 2000, "step_size_down": 3000, "mode": "exp_range", "gamma": 0.9999, "min_lr": 1e-4}},
+    "CyclicMomentum": {"name": "CyclicMomentum", "args": {"step_size_up": 2000, "mode": "triangular2", "base_momentum": 0.85, "max_momentum": 0.95}},
 }
 
 EXPECTED = {
     "MultiStepDecay": MultiStepDecay(milestones=(30, 60, 90), gamma=0.1),
-    "ExponentialDecay": ExponentialDecay(gamma=0.99),
+    "ExponentialDecay": ExponentialDecay(gamma=0.5, every=1000, staircase=True, min_lr=1e-5),
     "Constant": Constant(factor=0.5, duration=100),
     "LinearDecay": LinearDecay(start_factor=1.0, end_factor=0.1),
     "CosineRestarts": CosineRestarts(period=10, period_mult=2, min_lr=1e-6),
-    "OneCycle": OneCycle(pct_start=0.25, anneal="linear", three_phase=True, unit="epoch"),
+    "InverseSqrt": InverseSqrt(timescale=10000.0, hold=10000),
+    "InverseTimeDecay": InverseTimeDecay(decay_steps=2.5, decay_rate=1.0, unit="epoch"),
+    "WarmupStableDecay": WarmupStableDecay(
+        warmup_duration=10, stable_duration=500, decay_duration=90, warmup_shape="cosine", warmup_start_factor=0.0,
+        decay_shape="exp", decay_ratio=0.05, stable_shape="rsqrt", min_lr=1e-5,
+    ),
+    "OneCycle": OneCycle(pct_start=0.25, anneal="linear", three_phase=True, unit="epoch", horizon=80),
+    "OneCycleMomentum": OneCycleMomentum(pct_start=0.25, three_phase=True, base_momentum=0.8, max_momentum=0.95),
+    "Cyclic": Cyclic(step_size_up=2000, step_size_down=3000, mode="exp_range", gamma=0.9999, min_lr=1e-4),
+    "CyclicMomentum": CyclicMomentum(step_size_up=2000, mode="triangular2", base_momentum=0.85, max_momentum=0.95),
 }
 
 
@@ -361,7 +498,7 @@ def test_a_valid_entry_builds_validates_and_matches_the_schema(name):
     jsonschema.Draft202012Validator(SCHEMA).validate(entry)
 
 
-@pytest.mark.parametrize("name", ["Constant", "LinearDecay", "OneCycle"])
+@pytest.mark.parametrize("name", ["Constant", "LinearDecay", "OneCycle", "OneCycleMomentum"])
 def test_entries_without_args_need_only_a_name(name):
     assert build({"name": name}) == build({"name": name, "args": {}})
 
@@ -375,12 +512,18 @@ def test_entries_without_args_need_only_a_name(name):
         (broken("MultiStepDecay", "milestones", [30, "60"]), "$.args.milestones[1]", "wrong-type"),
         (broken("MultiStepDecay", "milestones", []), "$.args.milestones", "too-few"),
         (broken("MultiStepDecay", "gamma", 0), "$.args.gamma", "out-of-range"),
-        (broken("ExponentialDecay", "gamma", 2), "$.args.gamma", "out-of-range"),
+        (broken("ExponentialDecay", "gamma", 0), "$.args.gamma", "out-of-range"),
+        (broken("ExponentialDecay", "every", 2.5), "$.args.every", "wrong-type"),
         (broken("Constant", "duration", 0), "$.args.duration", "out-of-range"),
-        (broken("LinearDecay", "start_factor", 0), "$.args.start_factor", "out-of-range"),
+        (broken("LinearDecay", "start_factor", -1), "$.args.start_factor", "out-of-range"),
         (broken("CosineRestarts", "period_mult", 0.5), "$.args.period_mult", "out-of-range"),
         (broken("OneCycle", "anneal", "cosine"), "$.args.anneal", "invalid-choice"),
         (broken("OneCycle", "three_phase", "yes"), "$.args.three_phase", "wrong-type"),
+        (broken("OneCycle", "horizon", 0), "$.args.horizon", "out-of-range"),
+        (broken("OneCycleMomentum", "max_momentum", 1.2), "$.args.max_momentum", "out-of-range"),
+        (broken("Cyclic", "step_size_down", 0), "$.args.step_size_down", "out-of-range"),
+        (broken("Cyclic", "mode", "exp"), "$.args.mode", "invalid-choice"),
+        (broken("CyclicMomentum", "base_momentum", 1), "$.args.base_momentum", "out-of-range"),
     ],
 )
 def test_a_bad_value_is_a_config_error_pointing_at_it(entry, json_path, code):
@@ -392,6 +535,45 @@ def test_a_bad_value_is_a_config_error_pointing_at_it(entry, json_path, code):
         return  # JSON Schema cannot say "strictly increasing"; validate() and build() do
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(SCHEMA).validate(entry)
+
+
+# What JSON Schema cannot say about one value alone: the checks that tie two arguments together.
+@pytest.mark.parametrize(
+    "entry, json_path, code, message",
+    [
+        (
+            {"name": "Cyclic", "args": {"step_size_up": 2000}}, "$.args.min_lr", "missing-floor",
+            "$.args.min_lr: a cycle needs a floor above 0 (torch's base_lr): otherwise every cycle starts with an update at LR 0; "
+            "give min_lr (an LR) or min_lr_ratio (a fraction of lr0); min_lr_ratio: 0 cycles from 0 as torch allows",
+        ),
+        (
+            broken("Cyclic", "mode", "triangular"), "$.args.gamma", "conflict",
+            "$.args.gamma: applies to mode 'exp_range' only, not to mode 'triangular'; remove gamma, or set mode: exp_range",
+        ),
+        (
+            broken("Cyclic", "min_lr_ratio", 0.1), "$.args.min_lr_ratio", "conflict",
+            "$.args.min_lr_ratio: give min_lr (an LR) or min_lr_ratio (a fraction of lr0), not both",
+        ),
+        (
+            broken("CyclicMomentum", "base_momentum", 0.96), "$.args.base_momentum", "conflict",
+            "$.args.base_momentum: must be <= max_momentum (0.95), got 0.96; momentum falls as the LR rises: base_momentum is the lower of the two",
+        ),
+        (
+            broken("OneCycleMomentum", "max_momentum", 0.7), "$.args.base_momentum", "conflict",
+            "$.args.base_momentum: must be <= max_momentum (0.7), got 0.8; momentum falls as the LR rises: base_momentum is the lower of the two",
+        ),
+    ],
+)
+def test_arguments_that_disagree_are_a_config_error_naming_one(entry, json_path, code, message):
+    with pytest.raises(ConfigError) as info:
+        build(entry)
+    assert [(p.json_path, p.code) for p in info.value.problems] == [(json_path, code)]
+    assert [(p.json_path, p.code) for p in validate(entry)] == [(json_path, code)]
+    assert str(info.value) == f"<config>: {message}"
+
+
+def test_a_cycle_from_zero_is_asked_for_with_a_ratio_of_zero():
+    assert build({"name": "Cyclic", "args": {"step_size_up": 4, "min_lr_ratio": 0}}).evaluate(TrainContext(initial_lr=0.1, total_epochs=1)) == 0.0
 
 
 def test_the_milestones_message_says_what_is_wrong():
@@ -410,6 +592,11 @@ def standard_policies():
     return st.one_of(
         st.builds(MultiStepDecay, milestones=MILESTONES, gamma=st.floats(0.01, 1.0), unit=UNIT),
         st.builds(ExponentialDecay, gamma=st.floats(0.5, 1.0), unit=UNIT),
+        st.builds(
+            ExponentialDecay, gamma=st.floats(0.1, 1.0), every=st.integers(1, 50), staircase=st.booleans(),
+            min_lr_ratio=st.none() | st.floats(0.0, 0.5), unit=UNIT,
+        ),
+        st.builds(ExponentialDecay, gamma=st.floats(1.0, 3.0, exclude_min=True), every=st.integers(1, 50), max_lr=st.floats(0.01, 10.0), unit=UNIT),
         st.builds(Constant, factor=st.floats(0.01, 1.0), duration=st.none() | st.integers(1, 700), unit=UNIT),
         st.builds(
             LinearDecay, start_factor=st.floats(0.01, 1.0), end_factor=st.floats(0.0, 1.0),
@@ -419,6 +606,28 @@ def standard_policies():
         st.builds(
             OneCycle, pct_start=st.floats(0.0, 1.0) | st.sampled_from([0.1, 0.25, 0.3, 0.5]), div_factor=st.floats(1.0, 100.0),
             final_div_factor=st.floats(1.0, 1e5), anneal=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(), unit=UNIT,
+            horizon=st.none() | st.integers(1, 700),
+        ),
+        st.builds(
+            OneCycleMomentum, pct_start=st.floats(0.0, 1.0), anneal=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(), unit=UNIT,
+            horizon=st.none() | st.integers(1, 700), base_momentum=st.floats(0.0, 0.9), max_momentum=st.none() | st.just(0.95),
+        ),
+        st.builds(
+            Cyclic, step_size_up=st.integers(1, 300) | st.floats(0.01, 0.99), step_size_down=st.none() | st.integers(1, 300) | st.floats(0.01, 0.99),
+            mode=st.sampled_from(["triangular", "triangular2"]),
+            unit=UNIT, min_lr_ratio=st.floats(0.0, 1.0),
+        ),
+        st.builds(
+            CyclicMomentum, step_size_up=st.integers(1, 300), step_size_down=st.none() | st.integers(1, 300), mode=st.just("exp_range"),
+            gamma=st.floats(0.9, 1.0), unit=UNIT, base_momentum=st.floats(0.0, 0.9), max_momentum=st.none() | st.just(0.95),
+        ),
+        st.builds(InverseSqrt, timescale=st.floats(0.5, 1000.0), hold=st.integers(0, 700), unit=UNIT),
+        st.builds(InverseTimeDecay, decay_steps=st.floats(0.5, 700.0), decay_rate=st.floats(0.0, 10.0), staircase=st.booleans(), unit=UNIT),
+        st.builds(
+            WarmupStableDecay, warmup_duration=st.integers(0, 300) | st.sampled_from([0.1, 0.5]), decay_duration=st.integers(1, 700) | st.sampled_from([0.2, 0.9]),
+            stable_duration=st.none() | st.integers(0, 700),
+            warmup_shape=st.sampled_from(["linear", "cosine", "1-sqrt"]), decay_shape=st.sampled_from(["linear", "cosine", "1-sqrt", "exp"]),
+            min_lr=st.sampled_from([0.0, 1e-4]), unit=UNIT,
         ),
     )
 

@@ -14,6 +14,11 @@
 - ``optimizer.step`` is never wrapped or patched, and nothing warns: the hook only
   writes ``param_group["lr"]``. A tensor LR (for ``torch.compile``) is updated in place,
   so compiled steps do not recompile.
+- ``schedules={"momentum": policy, "weight_decay": policy}`` schedules other hyperparameters
+  the same way (see :mod:`lrpol.hyperparameters`), each from its value in the group when
+  first attached (kept in the group, as ``"lrpol_initial_momentum"`` and so on). Momentum
+  is SGD's ``momentum``, or ``betas[0]`` for Adam and its kin, as torch's OneCycleLR and
+  CyclicLR cycle it.
 - Under ``torch.distributed``, ``reduce_metric="mean"`` (or "max", "min") combines each
   validation result over the ranks first, so every rank takes the same plateau decision,
   and a NaN on any rank is refused on every rank. Every rank must then call ``report_metric``.
@@ -22,13 +27,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import torch
 
-from ..context import TrainContext
+from ..context import RunView, TrainContext
 from ..hook import LRHook
+from ..hyperparameters import value_function
 from ..policy import LRPolicy
 
 if TYPE_CHECKING:  # torch.distributed is imported only when a distributed_metric is made
@@ -45,20 +51,98 @@ def attach(
     ctx: TrainContext,
     *,
     reduce_metric: str | Callable[[float], float] | None = None,
+    schedules: Mapping[str, LRPolicy] | None = None,
+    group_policies: Sequence[LRPolicy | None] | None = None,
 ) -> LRHook:
-    """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``.
+    """An :class:`LRHook` that writes ``policy``'s LR into every param group of ``optimizer``,
+    and each of ``schedules`` (by hyperparameter name) into its hyperparameter.
 
     A group's scale is its LR divided by ``ctx.initial_lr`` when first attached (kept
     from a loaded ``optimizer.state_dict()`` if it holds one). Attaching applies the LR
-    of update ``ctx.global_step``.
+    of update ``ctx.global_step``. ``group_policies[i]``, when given and not None, runs
+    group i on a policy of its own instead (torch's ``LambdaLR`` with a list of lambdas),
+    from the group's own LR when first attached; such a policy cannot read validation results.
     """
     for group in optimizer.param_groups:
         if SCALE_KEY not in group:
             group[SCALE_KEY] = float(group["lr"]) / ctx.initial_lr
-    return LRHook(policy, ctx, _writer(optimizer), reduce_metric=_reducer(reduce_metric))
+    own = {index: group_policy for index, group_policy in enumerate(group_policies or ()) if group_policy is not None}
+    if len(group_policies or ()) > len(optimizer.param_groups):
+        raise ValueError(f"group_policies has {len(group_policies or ())} entries for {len(optimizer.param_groups)} param groups")
+    writers = [_writer(optimizer, set(own))]
+    writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
+    writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
+    apply = writers[0] if len(writers) == 1 else _all_of(writers)
+    return LRHook(policy, ctx, apply, reduce_metric=_reducer(reduce_metric))
 
 
-def _writer(optimizer: torch.optim.Optimizer) -> Callable[[float], None]:
+def _all_of(writers: list[Callable[[float], None]]) -> Callable[[float], None]:
+    def apply(lr: float) -> None:
+        for write in writers:
+            write(lr)
+
+    return apply
+
+
+def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule: LRPolicy, ctx: TrainContext, groups: set[int] | None = None) -> Callable[[float], None]:
+    """A writer that, whenever the LR is applied, sets ``name`` in every group (or in ``groups``)
+    to ``schedule``'s value at ``ctx``'s update, from the group's own initial value."""
+    key, initial_key = _group_key(optimizer, name), f"lrpol_initial_{name}"
+    for group in optimizer.param_groups:
+        if initial_key not in group:
+            group[initial_key] = float(group[key][0] if key == "betas" else group[key])
+    functions: dict[float, Callable[[RunView], float]] = {}
+    shape: tuple = ()
+
+    def apply(lr: float) -> None:
+        nonlocal shape
+        if shape != (ctx.total_epochs, ctx.steps_per_epoch):  # the run's shape changed: bind anew
+            functions.clear()
+            shape = (ctx.total_epochs, ctx.steps_per_epoch)
+        for index, group in enumerate(optimizer.param_groups):
+            if groups is not None and index not in groups:
+                continue
+            initial = group[initial_key]
+            value_of = functions.get(initial)
+            if value_of is None:
+                value_of = functions[initial] = value_function(schedule, ctx, initial, name)
+            _set(group, key, value_of(ctx))
+
+    return apply
+
+
+def _set(group: dict, key: str, value: float) -> None:
+    """Write ``value`` as the group's ``key``: the first of ``betas``; a tensor in place."""
+    current = group[key]
+    if key == "betas":
+        group[key] = (value, *current[1:])
+    elif type(current) is not float and isinstance(current, torch.Tensor):  # float first: the fast, common case
+        current.fill_(value)  # in place, so compiled graphs that captured it stay valid
+    else:
+        group[key] = value
+
+
+def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
+    """The param-group key that holds ``name``: momentum is ``betas`` (its first) for Adam and its kin."""
+    if name == "momentum" and "betas" in optimizer.defaults:
+        return "betas"
+    if name not in optimizer.defaults:
+        known = sorted(key for key, value in optimizer.defaults.items() if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "lr")
+        raise ValueError(f"{type(optimizer).__name__} has no hyperparameter {name!r} to schedule; it has {known}")
+    return name
+
+
+def _writer(optimizer: torch.optim.Optimizer, skipped: set[int]) -> Callable[[float], None]:
+    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale."""
+    if skipped:
+
+        def apply_some(lr: float) -> None:
+            for index, group in enumerate(optimizer.param_groups):
+                if index not in skipped:
+                    _set(group, "lr", lr * group[SCALE_KEY])
+
+        return apply_some
+
     def apply(lr: float) -> None:
         # param_groups is read on every call: optimizer.load_state_dict() replaces the group dicts.
         for group in optimizer.param_groups:

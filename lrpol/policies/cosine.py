@@ -1,4 +1,4 @@
-"""ReduceCosine: half a cosine from lr0 down to a floor over the run, per epoch or per update."""
+"""ReduceCosine: half a cosine from lr0 down to a floor over the run (or a horizon), per epoch or per update."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -8,27 +8,46 @@ from ..clock import UNITS
 from ..registry import register
 from ..schedule import Schedule
 
+#: What the LR does past T: stay at the floor, or follow the cosine back up (torch's CosineAnnealingLR).
+AFTER = ("hold", "continue")
+
 
 @register
 @dataclass(frozen=True)
 class ReduceCosine(Schedule):
-    """Cosine annealing from ``2 * rate * lr0`` to ``min_lr`` at the end of the run.
+    """Cosine annealing from ``2 * rate * lr0`` to a floor at the end of the run (or of ``horizon``).
 
-    Formula, with lr0 = ``ctx.initial_lr``, top = 2 * rate * lr0 and (t, T) = (epoch,
-    total_epochs) for ``unit="epoch"`` or (global_step, total_epochs * steps_per_epoch)
-    for ``unit="step"``::
+    Formula, with lr0 = ``ctx.initial_lr``, top = 2 * rate * lr0, floor = ``min_lr`` (or
+    ``min_lr_ratio * lr0``), p = ``exponent``, t the position in ``unit`` and T the
+    ``horizon``, or the run's length in ``unit`` (total_epochs, or total_epochs *
+    steps_per_epoch) when it is None::
 
-        lr(t) = min_lr + (top - min_lr) * (1 + cos(pi * t / T)) / 2    for t < T
-        lr(t) = min_lr                                                 for t >= T
+        c(t)  = (1 + cos(pi * t / T)) / 2
+        lr(t) = floor + (top - floor) * c(t) ** p    for t < T
+        lr(t) = floor                                for t >= T  (after="hold")
+        lr(t) = floor + (top - floor) * c(t) ** p    for t >= T  (after="continue")
 
     - Base: epochs by default (the LR is constant within an epoch, as in Clara);
-      ``unit="step"`` gives the smooth per-update curve.
+      ``unit="step"`` gives the smooth per-update curve. With ``horizon`` the run's length
+      plays no part (and ``unit="step"`` needs no ``steps_per_epoch``).
     - First epoch/update (t = 0): top, which is lr0 for the default rate = 0.5.
-      Last (t = T - 1): just above min_lr.
-    - After the end (t >= T): min_lr, held. torch's ``CosineAnnealingLR`` rises again
-      past ``T_max``; this never does.
-    - With rate = 0.5, same as torch ``CosineAnnealingLR(T_max=T, eta_min=min_lr)``
-      stepped once per epoch (or per update), up to the end of the run.
+      Last before T (t = T - 1): just above the floor; the floor itself is reached at t = T.
+    - After T: the floor, held (``after="hold"``, the default). ``after="continue"`` follows
+      the cosine on: back up to top at 2T, down to the floor at 3T, and so on.
+    - With rate = 0.5, same as torch ``CosineAnnealingLR(T_max=horizon or T,
+      eta_min=min_lr)`` stepped once per epoch (or per update), up to T; with
+      ``after="continue"`` past it too. torch steps recursively, and with eta_min > 0 its
+      rise after T_max drifts from the cosine by up to ~1e-10 relative over thousands of
+      updates (this is the exact cosine, as torch's own ``step(epoch)`` closed form is).
+    - Same as optax ``cosine_decay_schedule(init_value=lr0, decay_steps=horizon,
+      alpha=min_lr_ratio, exponent=p)`` and Keras ``CosineDecay(lr0, decay_steps=horizon,
+      alpha=min_lr_ratio)`` with ``unit="step"``; Hugging Face's ``min_lr_rate`` is
+      ``min_lr_ratio``. Keras's ``warmup_target`` is ``Warmup(duration=warmup_steps,
+      start_factor=initial_learning_rate / warmup_target, policy=...)`` with lr0 = warmup_target,
+      and optax's ``warmup_cosine_decay_schedule(init_value, peak_value, warmup_steps,
+      decay_steps, end_value, exponent)`` is ``Warmup(duration=warmup_steps, start_factor=
+      init_value / peak_value, policy=ReduceCosine(unit="step", horizon=decay_steps -
+      warmup_steps, min_lr=end_value, exponent=exponent))`` with lr0 = peak_value.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
@@ -36,14 +55,27 @@ class ReduceCosine(Schedule):
     >>> policy = ReduceCosine()
     >>> [round(policy.evaluate(replace(ctx, epoch=e)), 12) for e in range(6)]
     [0.1, 0.085355339059, 0.05, 0.014644660941, 0.0, 0.0]
+    >>> rising = ReduceCosine(unit="step", horizon=2, min_lr_ratio=0.1, after="continue")
+    >>> [round(rising.evaluate(replace(ctx, global_step=s)), 12) for s in range(5)]
+    [0.1, 0.055, 0.01, 0.055, 0.1]
     """
 
     rate: float = arg(default=0.5, doc="scale of the curve: the LR starts at 2 * rate * lr0", gt=0)
     unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
-    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR anneals to, and stays at after the run")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR anneals to, as an LR")
+    min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0 (optax's and Keras's alpha), instead of min_lr")
+    horizon: int | None = arg(default=None, ge=1, doc="T, the length of the anneal in unit (torch's T_max, optax's decay_steps); null: the run's length")
+    exponent: float = arg(default=1.0, gt=0, doc="power of the cosine factor (optax's exponent): above 1 falls faster early")
+    after: str = arg(default="hold", choices=AFTER, doc="past T: 'hold' the floor, or 'continue' the cosine back up to top at 2T (torch)")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        # (top - floor) * (1 + cos) / 2 with top = 2 * rate * lr0, written so that nothing is doubled
-        # (the same bits, as doubling and halving are exact, but no overflow near the float limit).
-        floor = self.min_lr
-        return ops.where(t < total, floor + (self.rate * lr0 - floor / 2.0) * (1.0 + ops.cos(ops.pi * t / total)), floor)
+        # (top - floor) * c ** p with top = 2 * rate * lr0, written as (rate * lr0 - floor / 2) * 2c so
+        # that nothing is doubled (the same bits, as doubling and halving are exact, but no overflow near
+        # the float limit), and so that p = 1 costs no power.
+        ratio, exponent = self.min_lr_ratio, self.exponent
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
+        wave = 1.0 + ops.cos(ops.pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
+        if exponent != 1.0:
+            wave = 2.0 * (wave / 2.0) ** exponent
+        lr = floor + (self.rate * lr0 - floor / 2.0) * wave
+        return lr if self.after == "continue" else ops.where(t < total, lr, floor)

@@ -1,4 +1,4 @@
-"""ReducePoly: polynomial decay over the run, per epoch or per update."""
+"""ReducePoly: polynomial decay over the run (or a horizon), per epoch or per update."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -12,21 +12,33 @@ from ..schedule import Schedule
 @register
 @dataclass(frozen=True)
 class ReducePoly(Schedule):
-    """Polynomial decay from lr0 to ``min_lr`` at the end of the run.
+    """Polynomial decay from lr0 to a floor at the end of the run (or of ``horizon``).
 
-    Formula, with lr0 = ``ctx.initial_lr`` and (t, T) = (epoch, total_epochs) for
-    ``unit="epoch"`` or (global_step, total_epochs * steps_per_epoch) for ``unit="step"``::
+    Formula, with lr0 = ``ctx.initial_lr``, floor = ``min_lr`` (or ``min_lr_ratio * lr0``),
+    t the position in ``unit`` and T the ``horizon``, or the run's length in ``unit``
+    (total_epochs, or total_epochs * steps_per_epoch) when it is None::
 
-        lr(t) = min_lr + (lr0 - min_lr) * (1 - t / T) ** poly_power    for t < T
-        lr(t) = min_lr                                                 for t >= T
+        lr(t) = floor + (lr0 - floor) * (1 - t / T) ** poly_power    for t < T
+        lr(t) = floor                                                for t >= T
+
+    With ``cycle=True`` the decay starts again from a longer horizon each time it ends
+    (Keras's ``cycle``): T becomes the first multiple of T at or past t, k * T with
+    k = max(1, ceil(t / T)), so the LR reaches the floor at t = k * T and jumps up to
+    floor + (lr0 - floor) * (1 - (k * T + 1) / ((k + 1) * T)) ** poly_power at the next update.
 
     - Base: epochs by default (the LR is constant within an epoch, as in Clara);
-      ``unit="step"`` gives the smooth per-update curve.
-    - First epoch/update (t = 0): lr0. Last (t = T - 1): lr0 * (1 / T) ** poly_power
-      above min_lr, never min_lr itself, so no update is wasted at the floor.
-    - After the end (t >= T): min_lr, held.
-    - With min_lr = 0, same as torch ``PolynomialLR(total_iters=T, power=poly_power)``
-      stepped once per epoch (or per update).
+      ``unit="step"`` gives the smooth per-update curve. With ``horizon`` the run's length
+      plays no part.
+    - First epoch/update (t = 0): lr0. Last before T (t = T - 1): (lr0 - floor) * (1 / T) **
+      poly_power above the floor, never the floor itself, so no update is wasted at it.
+    - After T: the floor, held; with ``cycle=True``, the next, longer decay.
+    - With the floor 0, same as torch ``PolynomialLR(total_iters=horizon or T,
+      power=poly_power)`` stepped once per epoch (or per update).
+    - Same as Keras ``PolynomialDecay(lr0, decay_steps=horizon, end_learning_rate=min_lr,
+      power=poly_power, cycle=cycle)`` and optax ``polynomial_schedule(init_value=lr0,
+      end_value=min_lr, power=poly_power, transition_steps=horizon)`` with ``unit="step"``
+      (``linear_schedule`` is poly_power = 1). optax's ``transition_begin`` B is
+      ``Sequential(policies=[Constant(), ReducePoly(...)], milestones=[B])``.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
@@ -37,12 +49,22 @@ class ReducePoly(Schedule):
     >>> smooth = ReducePoly(poly_power=1, unit="step", min_lr=0.02)
     >>> [round(smooth.evaluate(replace(ctx, global_step=s)), 12) for s in range(9)]
     [0.1, 0.09, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02]
+    >>> cycling = ReducePoly(poly_power=1, unit="step", horizon=2, cycle=True)
+    >>> [round(cycling.evaluate(replace(ctx, global_step=s)), 12) for s in range(6)]
+    [0.1, 0.05, 0.0, 0.025, 0.0, 0.016666666667]
     """
 
     poly_power: float = arg(doc="exponent of the decay: 1 is linear, larger falls faster early", gt=0)
     unit: str = arg(default="epoch", choices=UNITS, doc="what t counts: 'epoch' (constant within an epoch) or 'step' (every update)")
-    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR decays to, and stays at after the run")
+    min_lr: float = arg(default=0.0, ge=0, doc="the floor the LR decays to, as an LR (optax's end_value, Keras's end_learning_rate)")
+    min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0, instead of min_lr")
+    horizon: int | None = arg(default=None, ge=1, doc="T, the length of the decay in unit (torch's total_iters, Keras's decay_steps); null: the run's length")
+    cycle: bool = arg(default=False, doc="past T, decay again over the next multiple of T (Keras's cycle) instead of holding the floor")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        # Past the end, (T - t) / T is held at 0, and so the LR at min_lr, exactly.
-        return self.min_lr + (lr0 - self.min_lr) * (ops.maximum(total - t, 0) / total) ** self.poly_power
+        ratio = self.min_lr_ratio
+        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
+        if self.cycle:  # the first multiple of T at or past t (T itself at t = 0), in integers
+            total = total * ops.maximum(-(-t // total), 1)
+        # Past the end, (T - t) / T is held at 0, and so the LR at the floor, exactly.
+        return floor + (lr0 - floor) * (ops.maximum(total - t, 0) / total) ** self.poly_power
