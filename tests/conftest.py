@@ -97,6 +97,7 @@ VALID_ENTRIES = {
     "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 10}},
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2}},
+    "TanhDecay": {"name": "TanhDecay", "args": {"period": 100, "period_mult": 1.5, "peak_decay": 0.5, "period_limit": 3}},
     "OneCycle": {"name": "OneCycle", "args": {"pct_start": 0.25}},
     # A momentum schedule runs with lr0 the optimizer's momentum, and goes down from it to base_momentum
     # (0.85 from 0.9, say): run with lr0 = 0.1, as these entries are, the base is below that.

@@ -160,14 +160,14 @@ RUN_SHAPES = [(MAX_INTEGER, MAX_INTEGER), (MAX_INTEGER, 1), (1, MAX_INTEGER), (3
 def test_every_integer_argument_of_every_policy_is_covered():
     labels = {label.rsplit(".", 1)[0] for label, _ in AT_THE_BOUND}
     assert labels == {
-        "CosineRestarts.period", "CosineRestarts.period_mult", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
+        "CosineRestarts.period", "CosineRestarts.period_limit", "CosineRestarts.horizon", "Constant.duration", "DecayOnStep.decay_freq", "LinearDecay.duration",
         "MultiStepDecay.milestones", "ReduceOnPlateau.plateau_count_trigger", "ReduceOnPlateau.cooldown", "Sequential.milestones", "Warmup.duration",
         "OneCycle.horizon", "OneCycleMomentum.horizon", "Cyclic.step_size_up", "Cyclic.step_size_down", "CyclicMomentum.step_size_up",
         "CyclicMomentum.step_size_down",
         "ReduceCosine.horizon", "ReducePoly.horizon", "ExponentialDecay.every", "PiecewiseInterpolate.boundaries",
         "Noise.start", "Noise.end", "Noise.seed",
         "InverseSqrt.hold", "WarmupStableDecay.decay_duration", "WarmupStableDecay.warmup_duration", "WarmupStableDecay.stable_duration",
-        "WarmupStableDecay.horizon",
+        "WarmupStableDecay.horizon", "TanhDecay.period", "TanhDecay.period_limit", "TanhDecay.horizon",
     }
 
 

@@ -48,7 +48,7 @@ __all__ = [
 GROUPS: dict[str, tuple[str, ...]] = {
     "Clara Train's policies": ("DecayOnStep", "ReduceCosine", "ReducePoly", "ReduceOnPlateau"),
     "Decays": ("MultiStepDecay", "ExponentialDecay", "LinearDecay", "Constant", "PiecewiseInterpolate", "InverseSqrt", "InverseTimeDecay", "WarmupStableDecay"),
-    "Cycles and restarts": ("CosineRestarts", "OneCycle", "Cyclic"),
+    "Cycles and restarts": ("CosineRestarts", "TanhDecay", "OneCycle", "Cyclic"),
     "Momentum schedules (evaluated on the optimizer's momentum as lr0)": ("OneCycleMomentum", "CyclicMomentum"),
     "Warmups, phases and combinations": ("Warmup", "Sequential", "Product", "Clip", "Noise"),
 }

@@ -102,6 +102,9 @@ def last_reached(end: int, first: tuple[int, int], mult: tuple[int, int]) -> tup
     """(index, t_cur, length) where the periods stand at ``end`` approached from below: the
     period with S_i < end <= S_(i + 1), exactly (at a boundary, the end of the period before)."""
     (p, q), (a, b) = first, mult
+    if a == b:  # periods of one length p / q: i = ceil(end * q / p) - 1
+        index = -(-end * q // p) - 1
+        return index, (end * q - index * p) / q, p / q
     total, length, denominator, index = 0, p, q, 0
     while total + length < end * denominator:  # S_(i + 1) < end
         total, length, denominator, index = (total + length) * b, length * a, denominator * b, index + 1

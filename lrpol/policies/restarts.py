@@ -51,7 +51,10 @@ class Restarting(Schedule):
         doc="where restarts fall when period_mult is not a whole number (or, for 'timm', is not 1): 'exact' (the numbers as written, exactly), 'torch' or 'timm' (that peer's float arithmetic, reproduced)",
     )
     unit: str = arg(default="step", choices=UNITS, doc="what t counts: 'step' (every update) or 'epoch' (constant within an epoch)")
-    horizon: int | None = arg(default=None, ge=1, doc="T, in unit, when it is not the run's length (Hugging Face num_training_steps); only with periods")
+    horizon: int | None = arg(
+        default=None, ge=1,
+        doc="T, in unit, where the periods end, the LR they reach there held after it (Hugging Face num_training_steps); null: the run's length with periods, no end with period",
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -64,8 +67,6 @@ class Restarting(Schedule):
                 "period_mult", f"must be 1 or at least {LEAST_GROWTH}, got {self.period_mult!r}",
                 "periods that grow by less than 1% each pile up by the thousand; give 1 for periods of one length", code="out-of-range",
             )
-        if self.periods is None and self.horizon is not None:
-            raise ArgumentError("horizon", "only periods reads T: with period, the periods do not depend on the run's length", code="conflict")
         if self.periods is not None and self.arithmetic != "exact":
             raise ArgumentError("arithmetic", f"{self.arithmetic!r} reproduces a peer whose first period is a whole number of updates: give period, not periods", code="conflict")
 
@@ -83,16 +84,20 @@ class Restarting(Schedule):
         height = lr0 - floor if self.peak_decay == 1 else lr0 * self.peak_decay**index - floor
         return height if self.amplitude_decay == 1 else height * self.amplitude_decay**index
 
+    def _ends(self) -> bool:
+        """Whether the periods end at T (held after it): with periods, or a horizon."""
+        return self.periods is not None or self.horizon is not None
+
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         asked = t
-        if self.periods is not None:
+        if self._ends():
             t = ops.minimum(t, total)  # held after T: no period past it is looked up
         index, t_cur, length = self.locate(t, total, ops)
         floor = self.floor(lr0)
         lr = floor + self.height(index, lr0, floor) * self.shape(t_cur, length, ops)
         if self.period_limit is not None:
             lr = ops.where(index < self.period_limit, lr, floor)
-        if self.periods is not None:
+        if self._ends():
             lr = ops.where(asked < total, lr, self.end_value(total, lr0))
         return lr
 
@@ -110,11 +115,17 @@ class Restarting(Schedule):
     def _one_whole_length(self) -> bool:
         return self.periods is None and self.period_mult == 1
 
+    def first_length(self, total: int | None) -> tuple[int, int]:
+        """L_0 as a fraction (p, q): ``period``, or T / ``periods`` exactly."""
+        if self.periods is None:
+            return self.period, 1  # type: ignore[return-value]  # given, as periods is not
+        first = Fraction(total) / Fraction(*as_ratio(self.periods))  # type: ignore[arg-type]  # T is known with periods
+        return first.numerator, first.denominator
+
     def table(self, bound: int, total: int | None) -> Table:
         """The periods up to ``bound`` (see periods.py), for a run (or horizon) of ``total``."""
         if self.periods is not None:
-            first = Fraction(total) / Fraction(*as_ratio(self.periods))
-            return exact_periods(bound, (first.numerator, first.denominator), as_ratio(self.period_mult))
+            return exact_periods(bound, self.first_length(total), as_ratio(self.period_mult))
         period: int = self.period  # type: ignore[assignment]  # given, as periods is not
         if self.arithmetic == "timm":
             return timm_periods(bound, period, self.period_mult)
@@ -126,10 +137,9 @@ class Restarting(Schedule):
         return exact_periods(bound, (period, 1), as_ratio(self.period_mult))
 
     def end_value(self, total: int, lr0: float) -> float:
-        """The LR held from T on (with ``periods``): where the curve stands at T, reached from
-        below (the end of a period, not the start of the next, when T is a boundary)."""
-        first = Fraction(total) / Fraction(*as_ratio(self.periods))  # type: ignore[arg-type]  # given with T
-        index, t_cur, length = last_reached(total, (first.numerator, first.denominator), as_ratio(self.period_mult))
+        """The LR held from T on: where the curve stands at T, reached from below (the end of
+        a period, not the start of the next, when T is a boundary), worked out exactly."""
+        index, t_cur, length = last_reached(total, self.first_length(total), as_ratio(self.period_mult))
         floor = self.floor(lr0)
         if self.period_limit is not None and index >= self.period_limit:
             return floor
@@ -142,8 +152,8 @@ class Restarting(Schedule):
         formula, shape = self.formula, self.shape
         by_epoch = unit == "epoch"
         floor = self.floor(lr0)
-        end = total if self.periods is not None else None
-        held = self.end_value(total, lr0) if end is not None else floor  # type: ignore[arg-type]  # T given with periods
+        end = total if self._ends() else None
+        held = self.end_value(total, lr0) if end is not None else floor  # type: ignore[arg-type]  # T given when the periods end
         current: tuple[int, int, Any, Any, Any] = (0, 0, 0, 1, None)  # (start, stop, base, length, height): none yet
 
         def restarting(ctx: RunView) -> float:
@@ -212,8 +222,9 @@ class CosineRestarts(Restarting):
       wave="half" never reaches; the next update restarts at the (next) peak. wave="full"
       falls to the floor at mid-period and rises back to the peak at its end.
     - After the end of the run: with ``period``, it keeps restarting (up to period_limit),
-      the run's length playing no part. With ``periods``: from T on, the value at T (reached
-      from below), held: the floor when T ends a half-wave period.
+      the run's length playing no part, unless a ``horizon`` ends it. With ``periods`` (or
+      a horizon): from T on, the value at T reached from below, held: the floor when T ends
+      a half-wave period.
     - Same as, stepped once per update (or epoch):
 
       - torch ``CosineAnnealingWarmRestarts(T_0=period, T_mult=period_mult, eta_min=min_lr)``
@@ -262,7 +273,7 @@ class CosineRestarts(Restarting):
         return (1 + ops.cos(turn)) / 2
 
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
-        """With SGDR's arguments alone (a whole period and period_mult, no decay, no limit,
+        """With SGDR's arguments alone (a whole period and period_mult, no end, decay or limit,
         a half wave): closures with the formula written out, lr0 - floor computed once.
 
         With period_mult 1 a period is t % period, as in the formula. With growing periods the
@@ -273,7 +284,7 @@ class CosineRestarts(Restarting):
         """
         mult = whole_mult(self.period_mult)
         plain = (
-            self.periods is None and mult is not None and (mult == 1 or self.arithmetic != "timm") and self.period_limit is None
+            not self._ends() and mult is not None and (mult == 1 or self.arithmetic != "timm") and self.period_limit is None
             and self.peak_decay == 1 and self.amplitude_decay == 1 and self.k_decay == 1 and self.wave == "half"
         )
         if not plain:

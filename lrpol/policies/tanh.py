@@ -30,9 +30,9 @@ class TanhDecay(Restarting):
     - First update of a period (t_cur = 0): floor + height * (1 - tanh(lb)) / 2, just below
       the peak (0.99999917 of it for lb = -7). Last (t_cur = L_i - 1): the curve near
       tanh(ub), above the floor (by 0.0025 of the height for ub = 3).
-    - After the end of the run: with ``period``, it keeps restarting (up to period_limit);
-      with ``periods``, from T on the value at T (reached from below), held. For a single
-      decay over the run, give ``periods=1``.
+    - After the end of the run: with ``period``, it keeps restarting (up to period_limit)
+      unless a ``horizon`` ends it; with ``periods`` (or a horizon), from T on the value at
+      T reached from below, held. For a single decay over the run, give ``periods=1``.
     - Same as timm ``TanhLRScheduler(t_initial=period, lb=lb, ub=ub, lr_min=min_lr,
       cycle_mul=period_mult, cycle_decay=peak_decay, cycle_limit=period_limit,
       t_in_epochs=unit == "epoch", warmup_t=0)`` with ``arithmetic="timm"`` (timm's default
