@@ -1,5 +1,5 @@
-"""OneCycle and CosineRestarts bind to a run with their phase and period tables worked out once
-(CosineRestarts also remembers the period its last update fell in), Cyclic with its levels and
+"""OneCycle and CosineRestarts (TanhDecay too) bind to a run with their phase and period tables worked
+out once (the restarting ones also remember the period their last update fell in), Cyclic with its levels and
 cycle; their momentum twins (OneCycleMomentum, CyclicMomentum) bind as they do. The function the hook then
 calls at every update must still give the formula's float, bit for bit: at any t and in any
 order of t (a resumed run jumps), before its phase starts, far past the run's end, on either
@@ -17,8 +17,9 @@ from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lrpol import CosineRestarts, Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, TrainContext
-from lrpol.policies.periods import period_starts, whole_periods
+from lrpol import CosineRestarts, Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, TanhDecay, TrainContext
+from lrpol.policies.periods import ARITHMETICS, period_starts, whole_periods
+from lrpol.policies.restarts import Restarting
 from lrpol.schedule import SCALAR, Schedule
 
 UNITS = st.sampled_from(["step", "epoch"])
@@ -164,7 +165,7 @@ def restart_clocks(draw: Callable, policy: CosineRestarts, first: int) -> list[i
     if policy.period_mult == 1:  # periods of one length: some early restarts, some late ones
         starts = [k * policy.period for k in (0, 1, 2, 3, 10**6, 2**40)]
     else:
-        starts = list(period_starts(2**80, policy.period, policy.period_mult))
+        starts = list(period_starts(2**80, policy.period, int(policy.period_mult)))
     edges = [first + start for start in starts]
     near = st.sampled_from(edges).flatmap(lambda edge: st.integers(max(edge - 2, 0), edge + 2))
     anywhere = st.integers(0, first + 40 * policy.period)
@@ -216,6 +217,82 @@ def test_cosine_restarts_bound_on_a_clock_below_zero():
     # Not a clock a run has, but the run's own clock is taken as it is: as the formula takes it.
     for period_mult in (1, 2, 3):
         policy = CosineRestarts(period=3, period_mult=period_mult)
+        check_in_order(policy, 0, None, 0.1, [5, -1, -7, 0, -2**70, 12, -4, 3], [])
+
+
+# -- restarting schedules beyond SGDR's arguments ----------------------------------------------------
+
+MULTS = st.sampled_from([1, 2, 3, 1.5, 1.3, 2.5, 1.01]) | st.floats(1.01, 4.0)
+
+
+@st.composite
+def restartings(draw: Callable) -> tuple[Restarting, int | None]:
+    """A CosineRestarts or TanhDecay with any of the periods' arguments, and the T it runs with
+    (None when its periods go on for ever)."""
+    cls = draw(st.sampled_from([CosineRestarts, TanhDecay]))
+    if draw(st.booleans()):
+        length = {"period": draw(st.integers(1, 50) | st.sampled_from([1, 1000, 2**53])), "arithmetic": draw(st.sampled_from(ARITHMETICS))}
+    else:
+        length = {"periods": draw(st.sampled_from([1, 2, 3, 0.5, 2.5, 1.3, 7 / 16]) | st.floats(0.01, 100.0))}
+    horizon = draw(st.none() | st.integers(1, 10**4) | st.integers(1, 2**53))
+    if "periods" in length and horizon is None:
+        horizon = draw(st.integers(1, 10**4))  # the run's length, passed as T
+    shape = (
+        {"k_decay": draw(st.sampled_from([1.0, 0.5, 2.0])), "wave": draw(st.sampled_from(["half", "full"]))}
+        if cls is CosineRestarts else {"lb": draw(st.sampled_from([-7.0, -1.0])), "ub": draw(st.sampled_from([3.0, 0.5]))}
+    )
+    floor = draw(st.sampled_from([{}, {"min_lr": 1e-4}, {"min_lr_ratio": 0.1}]))
+    policy = cls(
+        **length, **shape, **floor, period_mult=draw(MULTS), period_limit=draw(st.none() | st.integers(1, 5)),
+        peak_decay=draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 2.0)), amplitude_decay=draw(st.sampled_from([1.0, 0.8])), unit=draw(UNITS),
+    )
+    return policy, horizon if policy._ends() else None
+
+
+def restarting_clocks(draw: Callable, policy: Restarting, total: int | None, first: int) -> list[int]:
+    """Clocks each side of the restarts the table holds and of T, anywhere, before the phase and
+    far past any run."""
+    edges = [0, 1, 2**40] if policy._one_whole_length() else list(policy.table(2**60, total)[0])
+    edges = [first + edge for edge in edges + ([total] if total is not None else [])]
+    near = st.sampled_from(edges).flatmap(lambda edge: st.integers(max(edge - 2, 0), edge + 2))
+    anywhere = st.integers(0, first + 40 * (policy.period or 1))
+    far = st.integers(0, 2**80) | st.integers(2**1000, 2**1100)
+    return draw(st.lists(near | anywhere | far, min_size=1, max_size=25))
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(case=restartings(), lr0=LR0, first=FIRSTS, data=st.data())
+def test_restarting_bound_is_its_formula_at_any_t_in_any_order(case, lr0, first, data):
+    policy, total = case
+    clocks = restarting_clocks(data.draw, policy, total, first)
+    others = data.draw(st.lists(st.integers(0, 2**70), min_size=len(clocks), max_size=len(clocks)))
+    check_in_order(policy, first, total, lr0, clocks, others)
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(case=restartings(), lr0=LR0, first=FIRSTS, data=st.data())
+def test_restarting_bound_after_resumes(case, lr0, first, data):
+    policy, total = case
+    clocks: list[int] = []
+    for start in data.draw(st.lists(st.integers(0, first + 10 * (policy.period or 1)) | st.integers(0, 2**64), min_size=1, max_size=4)):
+        clocks += range(start, start + data.draw(st.integers(1, 30)))
+    check_in_order(policy, first, total, lr0, clocks, [])
+
+
+@pytest.mark.parametrize("arithmetic", ARITHMETICS)
+@pytest.mark.parametrize("unit", ["step", "epoch"])
+@pytest.mark.parametrize("first", [0, 5])
+def test_restarting_bound_through_periods_forward_and_back(arithmetic, unit, first):
+    forward = list(range(first + 300))
+    for period_mult in (1.5, 1.3, 3):
+        policy = CosineRestarts(period=2, period_mult=period_mult, arithmetic=arithmetic, peak_decay=0.9, period_limit=6, unit=unit)
+        check_in_order(policy, first, None, 0.1, forward + forward[::-1] + forward[::7] + forward[::-3], [])
+        policy = TanhDecay(periods=3.5, period_mult=period_mult, min_lr_ratio=0.01, unit=unit)
+        check_in_order(policy, first, 250, 0.1, forward + forward[::-1] + forward[::7] + forward[::-3], [])
+
+
+def test_restarting_bound_on_a_clock_below_zero():
+    for policy in (CosineRestarts(period=3, period_mult=1.5), CosineRestarts(period=3, arithmetic="torch", period_mult=1.5, peak_decay=0.5), TanhDecay(period=3, period_limit=2)):
         check_in_order(policy, 0, None, 0.1, [5, -1, -7, 0, -2**70, 12, -4, 3], [])
 
 

@@ -34,6 +34,7 @@ from lrpol import (
     ReduceOnPlateau,
     ReducePoly,
     Sequential,
+    TanhDecay,
     TrainContext,
     Warmup,
     WarmupStableDecay,
@@ -66,6 +67,8 @@ def leaves() -> st.SearchStrategy:
         st.builds(Constant, factor=st.sampled_from([0.0, 0.2, 0.7]), duration=st.one_of(st.integers(1, 6), st.sampled_from([0.2, 0.5]))),
         st.builds(LinearDecay, start_factor=st.sampled_from([0.0, 1.0]), end_factor=st.sampled_from([0.0, 0.3]), duration=st.sampled_from([None, 3, 0.4]), unit=UNITS),
         st.builds(CosineRestarts, period=st.integers(1, 4), period_mult=st.integers(1, 2), unit=UNITS),
+        restartings(CosineRestarts, k_decay=st.sampled_from([1.0, 0.5, 2.0]), wave=st.sampled_from(["half", "full"])),
+        restartings(TanhDecay, lb=st.sampled_from([-7.0, -1.0]), ub=st.sampled_from([3.0, 1.0])),
         st.builds(InverseSqrt, timescale=st.floats(0.5, 5.0), hold=st.integers(0, 4), unit=UNITS),
         st.builds(InverseTimeDecay, decay_steps=st.sampled_from([1.0, 2.0, 2.5]), decay_rate=st.floats(0.0, 2.0), staircase=st.booleans(), unit=UNITS),
         wsds(),
@@ -79,6 +82,26 @@ def leaves() -> st.SearchStrategy:
         st.builds(CyclicMomentum, step_size_up=st.integers(1, 5), mode=st.just("exp_range"), gamma=st.floats(0.8, 1.0), unit=UNITS),
         plateaus(st.none()),
         noises(st.none()),
+    )
+
+
+def restartings(cls: type, **shape: st.SearchStrategy) -> st.SearchStrategy:
+    """Periods of each kind: a whole or growing length, a count over the run (or a horizon), each
+    arithmetic, decaying peaks and heights, a limit, an end."""
+    lengths = st.one_of(
+        st.fixed_dictionaries({"period": st.integers(1, 4), "period_mult": st.sampled_from([1, 1.5, 2, 2.5, 1.3]), "arithmetic": st.sampled_from(["exact", "torch", "timm"])}),
+        st.fixed_dictionaries({"periods": st.sampled_from([1, 2, 3, 0.5, 2.5, 1.3]), "period_mult": st.sampled_from([1, 1.5, 2])}),
+    )
+    return st.builds(
+        lambda length, **others: cls(**length, **others),
+        lengths,
+        horizon=HORIZONS,
+        period_limit=st.none() | st.integers(1, 3),
+        peak_decay=st.sampled_from([1.0, 0.7]),
+        amplitude_decay=st.sampled_from([1.0, 0.8]),
+        min_lr_ratio=st.sampled_from([None, 0.1]),
+        unit=UNITS,
+        **shape,
     )
 
 

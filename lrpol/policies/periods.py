@@ -38,6 +38,7 @@ Row = tuple[int, float, float, int]
 Table = tuple[tuple[int, ...], tuple[Row, ...]]
 
 
+@functools.lru_cache(maxsize=256)
 def as_ratio(number: float) -> tuple[int, int]:
     """``number`` as the fraction its decimal form writes (1.3 is 13/10, not the float's
     binary value): the number a config gives, taken exactly."""

@@ -124,8 +124,8 @@ class Restarting(Schedule):
 
     def table(self, bound: int, total: int | None) -> Table:
         """The periods up to ``bound`` (see periods.py), for a run (or horizon) of ``total``."""
-        if self.periods is not None:
-            return exact_periods(bound, self.first_length(total), as_ratio(self.period_mult))
+        if self.periods is not None:  # no further than T: past it the LR is held
+            return exact_periods(min(bound, total), self.first_length(total), as_ratio(self.period_mult))  # type: ignore[type-var]  # T is known with periods
         period: int = self.period  # type: ignore[assignment]  # given, as periods is not
         if self.arithmetic == "timm":
             return timm_periods(bound, period, self.period_mult)
@@ -148,8 +148,9 @@ class Restarting(Schedule):
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
         """:meth:`formula` for one run: the closure remembers the period its last t fell in (its
         range of t, t_cur's base, its length and height) and looks a period up only when t
-        leaves it. The LR is then the formula's operations, in its order: the same float."""
-        formula, shape = self.formula, self.shape
+        leaves it. The LR is then the formula's operations, in its order: the same float (or,
+        far past any run, the same error)."""
+        formula, shape, height_of, limit = self.formula, self.shape, self.height, self.period_limit
         by_epoch = unit == "epoch"
         floor = self.floor(lr0)
         end = total if self._ends() else None
@@ -166,29 +167,31 @@ class Restarting(Schedule):
             if end is not None and t >= end:
                 return held
             start, stop, base, length, height = current
-            if not start <= t < stop:
-                current = start, stop, base, length, height = self._period_at(t, total, lr0, floor)
-            if height is None:  # past period_limit
-                return floor
-            return floor + height * shape((t - start) + base, length, SCALAR)
+            if start <= t < stop:
+                t_cur = (t - start) + base
+            else:  # t left the period remembered: the next one, or a jump
+                start, stop, base, length, index = self._period_at(t, total)
+                t_cur = (t - start) + base
+                height = height_of(index, lr0, floor)  # also past period_limit, as the formula
+                if limit is not None and index >= limit:
+                    height = None
+                current = start, stop, base, length, height
+            fraction = shape(t_cur, length, SCALAR)  # also past period_limit, as the formula
+            return floor if height is None else floor + height * fraction
 
         return restarting
 
-    def _period_at(self, t: int, total: int | None, lr0: float, floor: float) -> tuple[int, int, Any, Any, Any]:
-        """(start, stop, base, length, height) of the period (or table row) holding t, as
-        :meth:`locate` finds it; height None past period_limit."""
+    def _period_at(self, t: int, total: int | None) -> tuple[int, int, Any, Any, Any]:
+        """(start, stop, base, length, index) of the period (or table row) holding t, as
+        :meth:`locate` finds it: t_cur = (t - start) + base for start <= t < stop."""
         if self._one_whole_length():
             period: int = self.period  # type: ignore[assignment]  # _one_whole_length: given
             index = t // period
-            start, stop, base, length = index * period, (index + 1) * period, 0, period
-        else:
-            starts, rows = self.table(2 ** int(t).bit_length(), total)
-            row = bisect_right(starts, t) - 1
-            start, base, length, index = rows[row]
-            stop = starts[row + 1]
-        if self.period_limit is not None and index >= self.period_limit:
-            return start, stop, base, length, None
-        return start, stop, base, length, self.height(index, lr0, floor)
+            return index * period, (index + 1) * period, 0, period, index
+        starts, rows = self.table(2 ** int(t).bit_length(), total)
+        row = bisect_right(starts, t) - 1
+        start, base, length, index = rows[row]
+        return start, starts[row + 1], base, length, index
 
 
 @register
