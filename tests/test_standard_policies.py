@@ -30,6 +30,7 @@ from lrpol.policies import (
     MultiStepDecay,
     OneCycle,
     OneCycleMomentum,
+    TanhDecay,
     WarmupStableDecay,
 )
 from lrpol.schema import LR_POLICY, generate
@@ -446,6 +447,8 @@ VALID_ENTRIES = {
     "Constant": {"name": "Constant", "args": {"factor": 0.5, "duration": 100}},
     "LinearDecay": {"name": "LinearDecay", "args": {"start_factor": 1.0, "end_factor": 0.1, "duration": None}},
     "CosineRestarts": {"name": "CosineRestarts", "args": {"period": 10, "period_mult": 2, "min_lr": 1e-6}},
+    "CosineRestarts-periods": {"name": "CosineRestarts", "args": {"periods": 2.5, "period_mult": 1.5, "wave": "full", "amplitude_decay": 0.8, "min_lr_ratio": 0.01, "horizon": 900}},
+    "TanhDecay": {"name": "TanhDecay", "args": {"period": 100, "period_mult": 1.5, "peak_decay": 0.5, "period_limit": 3, "arithmetic": "timm", "lb": -5, "ub": 2}},
     "InverseSqrt": {"name": "InverseSqrt", "args": {"timescale": 10000, "hold": 10000}},
     "InverseTimeDecay": {"name": "InverseTimeDecay", "args": {"decay_steps": 2.5, "decay_rate": 1, "unit": "epoch"}},
     "WarmupStableDecay": {"name": "WarmupStableDecay", "args": {
@@ -464,6 +467,8 @@ EXPECTED = {
     "Constant": Constant(factor=0.5, duration=100),
     "LinearDecay": LinearDecay(start_factor=1.0, end_factor=0.1),
     "CosineRestarts": CosineRestarts(period=10, period_mult=2, min_lr=1e-6),
+    "CosineRestarts-periods": CosineRestarts(periods=2.5, period_mult=1.5, wave="full", amplitude_decay=0.8, min_lr_ratio=0.01, horizon=900),
+    "TanhDecay": TanhDecay(period=100, period_mult=1.5, peak_decay=0.5, period_limit=3, arithmetic="timm", lb=-5.0, ub=2.0),
     "InverseSqrt": InverseSqrt(timescale=10000.0, hold=10000),
     "InverseTimeDecay": InverseTimeDecay(decay_steps=2.5, decay_rate=1.0, unit="epoch"),
     "WarmupStableDecay": WarmupStableDecay(
@@ -603,6 +608,20 @@ def standard_policies():
             duration=st.none() | st.integers(1, 700), unit=UNIT,
         ),
         st.builds(CosineRestarts, period=st.integers(1, 50), period_mult=st.integers(1, 4), min_lr=st.sampled_from([0.0, 1e-4]), unit=UNIT),
+        st.builds(
+            CosineRestarts, period=st.integers(1, 50), period_mult=st.sampled_from([1.5, 1.3, 2.5]) | st.floats(1.01, 4.0),
+            arithmetic=st.sampled_from(["exact", "torch", "timm"]), peak_decay=st.floats(0.3, 1.0), period_limit=st.none() | st.integers(1, 6),
+            k_decay=st.sampled_from([1.0, 0.5, 3.0]), horizon=st.none() | st.integers(1, 700), unit=UNIT,
+        ),
+        st.builds(
+            CosineRestarts, periods=st.sampled_from([1, 3, 0.5, 2.5]) | st.floats(0.05, 20.0), period_mult=st.sampled_from([1, 1.5, 2]),
+            wave=st.sampled_from(["half", "full"]), amplitude_decay=st.floats(0.3, 1.0), min_lr_ratio=st.none() | st.floats(0.0, 0.5),
+            horizon=st.none() | st.integers(1, 700), unit=UNIT,
+        ),
+        st.builds(
+            TanhDecay, period=st.integers(1, 50), period_mult=st.sampled_from([1, 1.5, 2]), lb=st.floats(-8.0, 0.0), ub=st.floats(0.5, 8.0),
+            arithmetic=st.sampled_from(["exact", "timm"]), period_limit=st.none() | st.integers(1, 6), unit=UNIT,
+        ),
         st.builds(
             OneCycle, pct_start=st.floats(0.0, 1.0) | st.sampled_from([0.1, 0.25, 0.3, 0.5]), div_factor=st.floats(1.0, 100.0),
             final_div_factor=st.floats(1.0, 1e5), anneal=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(), unit=UNIT,

@@ -38,7 +38,7 @@ class Restarting(Schedule):
     period: int | None = arg(default=None, ge=1, doc="length of the first period, in unit (torch T_0, timm t_initial, Keras first_decay_steps); or give periods")
     periods: float | None = arg(
         default=None, gt=0, le=MAX_PERIODS,
-        doc="how many first periods fit in the run (or the horizon): the first lasts T / periods, which may be a fraction of an update (Hugging Face num_cycles); instead of period",
+        doc="how many periods of the first one's length fit in the run (or the horizon): the first lasts T / periods, which need not be a whole number of updates (Hugging Face num_cycles); instead of period",
     )
     period_mult: float = arg(default=1.0, ge=1, doc=f"each period lasts period_mult times the one before (torch T_mult, timm cycle_mul, Keras t_mul): 1, or at least {LEAST_GROWTH}")
     period_limit: int | None = arg(default=None, ge=1, doc="how many periods run; after the last, the LR stays at the floor (timm cycle_limit); null: no limit")
@@ -216,8 +216,9 @@ class CosineRestarts(Restarting):
     ``arithmetic="exact"`` (default) places each restart exactly, on the first update at or
     after S_i, the numbers taken as written (a period_mult of 1.3 is 13/10); with whole
     numbers it counts in integers. ``"torch"`` and ``"timm"`` reproduce those peers' float
-    arithmetic to the bit, restarts they put an update late included (timm, period_mult 3:
-    S_5 = 121, which timm's logarithm puts in period 4).
+    arithmetic to the bit, restarts they put an update late included (timm with period 1
+    and period_mult 3 runs t = 121 = S_5 at the end of period 4: its logarithm of 243 to
+    the base 3 is 4.999999999999999).
 
     - Base: updates by default; ``unit="epoch"`` counts t and the periods in epochs. With
       ``period``, only t is read, so it works without ``steps_per_epoch``.
@@ -239,8 +240,9 @@ class CosineRestarts(Restarting):
         default cycle_limit is 1 (one period, then lr_min).
       - Keras ``CosineDecayRestarts(lr0, first_decay_steps=period, t_mul=period_mult,
         m_mul=amplitude_decay, alpha=min_lr_ratio)``, whose defaults are t_mul=2.0 and
-        m_mul=1.0; its float32 logarithm misplaces some restarts (by the backend's rounding)
-        which this places exactly.
+        m_mul=1.0. In float64 Keras places every restart as this does; in float32 (its
+        default) its logarithm puts some an update late, as the backend rounds it
+        (first_decay_steps 2, t_mul 1.5: t = 5 with torch's), which this places exactly.
       - Hugging Face ``get_cosine_with_hard_restarts_schedule_with_warmup(num_cycles=c,
         num_training_steps=T, num_warmup_steps=0)`` is ``periods=c`` (``horizon=T`` when the
         run is longer); HF gives 0 from T on, this the value at T (0 for a whole c).

@@ -36,7 +36,9 @@ class TanhDecay(Restarting):
     - Same as timm ``TanhLRScheduler(t_initial=period, lb=lb, ub=ub, lr_min=min_lr,
       cycle_mul=period_mult, cycle_decay=peak_decay, cycle_limit=period_limit,
       t_in_epochs=unit == "epoch", warmup_t=0)`` with ``arithmetic="timm"`` (timm's default
-      cycle_limit is 1: one period, then lr_min). timm's warmup is :class:`Warmup`'s.
+      cycle_limit is 1: one period, then lr_min). timm's warmup is :class:`Warmup`'s. timm
+      holds lr0 until its scheduler is first stepped, after the first update: its t = 0
+      runs at lr0, this at the curve's start, 8.3e-7 below for lb = -7.
 
     >>> from dataclasses import replace
     >>> from lrpol import TrainContext
