@@ -118,6 +118,17 @@ def timm(name: str, **kwargs: Any) -> Maker:
     return lambda o: getattr(timm_scheduler(), name)(o, t_in_epochs=False, **kwargs)
 
 
+def float_t_mult(period: int, mult: float) -> Maker:
+    """torch's CosineAnnealingWarmRestarts with a float T_mult, which its constructor refuses: set after."""
+
+    def make(o: torch.optim.Optimizer) -> Any:
+        scheduler = lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=period)
+        scheduler.T_mult = mult
+        return scheduler
+
+    return make
+
+
 def timm_uniform_noise(o: torch.optim.Optimizer) -> Any:
     scheduler = timm_scheduler().CosineLRScheduler(o, t_initial=RUN, t_in_epochs=False, noise_range_t=(0, RUN))
     scheduler.noise_type = "uniform"  # only PlateauLRScheduler takes it as an argument; the others read this attribute
@@ -179,6 +190,12 @@ def main(argv: list[str] | None = None) -> None:
         ("Constant", lrpol.Constant(factor=0.5, duration=10**8), "ConstantLR", lambda o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=10**8)),
         ("LinearDecay", lrpol.LinearDecay(duration=10**8), "LinearLR", lambda o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=10**8)),
         ("CosineRestarts", lrpol.CosineRestarts(period=1000, period_mult=2), "CosineAnnealingWarmRestarts", lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=1000, T_mult=2)),
+        # The restarting schedules against each peer's: torch's float T_mult (its arithmetic), timm's
+        # cosine and tanh (its logarithm), Hugging Face's hard restarts (a count of periods).
+        ("CosineRestarts, T_mult 1.3", lrpol.CosineRestarts(period=1000, period_mult=1.3, arithmetic="torch"), "CosineAnnealingWarmRestarts", float_t_mult(1000, 1.3)),
+        ("CosineRestarts, timm", lrpol.CosineRestarts(period=1000, period_mult=1.5, peak_decay=0.5, period_limit=10**6, arithmetic="timm"), "timm CosineLRScheduler, cycles", timm("CosineLRScheduler", t_initial=1000, cycle_mul=1.5, cycle_decay=0.5, cycle_limit=10**6)),
+        ("TanhDecay", lrpol.TanhDecay(period=1000, period_mult=1.5, period_limit=10**6, arithmetic="timm"), "timm TanhLRScheduler, cycles", timm("TanhLRScheduler", t_initial=1000, cycle_mul=1.5, cycle_limit=10**6)),
+        ("CosineRestarts, periods", lrpol.CosineRestarts(periods=7), "HF cosine_with_restarts", hugging_face("cosine_with_restarts", num_warmup_steps=0, num_training_steps=RUN, scheduler_specific_kwargs={"num_cycles": 7})),
         # The LR alone, as for Cyclic: torch's momentum cycle is a second schedule (rows further down).
         ("OneCycle", lrpol.OneCycle(), "OneCycleLR", lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON, cycle_momentum=False)),
         # The LR alone: torch's momentum cycle (cycle_momentum) is a second schedule, CyclicMomentum.
