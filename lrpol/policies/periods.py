@@ -46,6 +46,13 @@ def as_ratio(number: float) -> tuple[int, int]:
     return exact.numerator, exact.denominator
 
 
+@functools.lru_cache(maxsize=64)
+def divided(total: int, count: float) -> tuple[int, int]:
+    """``total / count`` as a fraction (p, q), ``count`` taken as written (see :func:`as_ratio`)."""
+    exact = Fraction(total) / Fraction(*as_ratio(count))
+    return exact.numerator, exact.denominator
+
+
 def whole_mult(mult: float) -> int | None:
     """``mult`` as an int when it is a whole number (the periods are then integers), else None."""
     return int(mult) if float(mult).is_integer() else None

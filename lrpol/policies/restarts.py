@@ -5,7 +5,6 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from ..arguments import ArgumentError, arg
@@ -13,7 +12,7 @@ from ..clock import UNITS
 from ..context import RunView
 from ..registry import register
 from ..schedule import SCALAR, Schedule
-from .periods import ARITHMETICS, Table, as_ratio, exact_periods, last_reached, timm_periods, torch_periods, whole_mult, whole_periods
+from .periods import ARITHMETICS, Table, as_ratio, divided, exact_periods, last_reached, timm_periods, torch_periods, whole_mult, whole_periods
 
 #: The most periods ``periods`` may fit in a run: each is a row of the run's table.
 MAX_PERIODS = 2**16
@@ -119,8 +118,7 @@ class Restarting(Schedule):
         """L_0 as a fraction (p, q): ``period``, or T / ``periods`` exactly."""
         if self.periods is None:
             return self.period, 1  # type: ignore[return-value]  # given, as periods is not
-        first = Fraction(total) / Fraction(*as_ratio(self.periods))  # type: ignore[arg-type]  # T is known with periods
-        return first.numerator, first.denominator
+        return divided(total, self.periods)
 
     def table(self, bound: int, total: int | None) -> Table:
         """The periods up to ``bound`` (see periods.py), for a run (or horizon) of ``total``."""
