@@ -1,0 +1,38 @@
+"""Arguments at the far ends of what validate accepts: each policy either refuses them as a config
+problem, or runs in the hook and in curve() with finite LRs >= 0, the same in both, without an
+exception and without numpy's RuntimeWarnings."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from lrpol import ExponentialDecay, LRHook, TrainContext, curve
+from lrpol.hook import drive
+
+HUGE, TINY = 1.7976931348623157e308, 5e-324
+
+
+def hook_and_curve(policy, total_epochs: int = 3, steps_per_epoch: int = 4, extra: int = 3) -> tuple[list[float], list[float]]:
+    """The LRs of updates 0 .. total + extra - 1 through the hook, and through curve(); any warning is an error."""
+    steps = total_epochs * steps_per_epoch + extra
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hook = LRHook(policy, TrainContext(initial_lr=0.1, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch), lambda lr: None)
+        stepped = [lr for _, lr in drive(hook, steps)]
+        whole = curve(policy, TrainContext(initial_lr=0.1, total_epochs=total_epochs, steps_per_epoch=steps_per_epoch), steps=steps).tolist()
+    assert all(math.isfinite(lr) and lr >= 0 for lr in stepped), stepped
+    np.testing.assert_allclose(whole, stepped, rtol=1e-12, atol=0)
+    return stepped, whole
+
+
+@pytest.mark.parametrize("gamma, max_lr", [(HUGE, 1.0), (1e10, 1e300), (1e300, 1e10), (2.0, HUGE)])
+def test_growth_by_a_huge_factor_stops_at_the_ceiling_without_overflowing(gamma, max_lr):
+    # One factor past the ceiling was past the largest float: gamma ** (reach + 1) raised OverflowError.
+    stepped, _ = hook_and_curve(ExponentialDecay(gamma=gamma, max_lr=max_lr), total_epochs=1, steps_per_epoch=1100)
+    assert stepped[0] == 0.1 and stepped == sorted(stepped)
+    if max_lr / 0.1 < 1e307:  # a ceiling within a float's reach of lr0 is reached exactly
+        assert stepped[-1] == max_lr
