@@ -5,12 +5,13 @@ exception and without numpy's RuntimeWarnings."""
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 import numpy as np
 import pytest
 
-from lrpol import ExponentialDecay, LRHook, TrainContext, curve
+from lrpol import ExponentialDecay, LRHook, TrainContext, WarmupStableDecay, curve, validate
 from lrpol.hook import drive
 
 HUGE, TINY = 1.7976931348623157e308, 5e-324
@@ -36,3 +37,13 @@ def test_growth_by_a_huge_factor_stops_at_the_ceiling_without_overflowing(gamma,
     assert stepped[0] == 0.1 and stepped == sorted(stepped)
     if max_lr / 0.1 < 1e307:  # a ceiling within a float's reach of lr0 is reached exactly
         assert stepped[-1] == max_lr
+
+
+def test_cosine_cycles_whose_angle_is_past_the_largest_float_are_a_config_problem(write):
+    # pi * k * 2.0 was inf for k > 2.86e307, and math.cos(inf) raised ValueError in the hook.
+    path = write("wsd.yaml", "name: WarmupStableDecay\nargs:\n  decay_duration: 5\n  decay_shape: cosine\n  cosine_cycles: 1.0e+308\n")
+    (problem,) = validate(path)
+    assert (problem.line, problem.json_path, problem.code) == (5, "$.args.cosine_cycles", "out-of-range")
+    assert "2 * pi * cosine_cycles" in problem.message
+    largest = sys.float_info.max / 2.0 / math.pi  # the largest k with a finite angle still runs
+    hook_and_curve(WarmupStableDecay(decay_duration=5, decay_shape="cosine", cosine_cycles=largest))

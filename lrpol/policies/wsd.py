@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -51,6 +53,9 @@ DECAY_SHAPES = tuple(SHAPES)
 #: The stable phase's peak: constant, or an inverse power of the time since the warmup (timm's
 #: stable_fn): "rsqrt" is "power" with the exponent 0.5.
 STABLE_SHAPES = ("constant", "rsqrt", "power")
+
+#: The largest cosine_cycles whose fall has a finite angle, pi * k * 2.0 (math.cos(inf) raises).
+_MAX_COSINE_CYCLES = sys.float_info.max / 2.0 / math.pi
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
 
@@ -149,6 +154,8 @@ class WarmupStableDecay(Schedule):
         for shape in SHAPES.values():  # a shape's argument is given only with that shape
             if shape.parameter is not None and getattr(self, shape.parameter) is not None and SHAPES[self.decay_shape] is not shape:
                 raise ArgumentError(shape.parameter, f"applies only to the decay_shape it tunes, not to {self.decay_shape!r}", code="conflict")
+        if self.cosine_cycles is not None and not math.isfinite(math.pi * self.cosine_cycles * 2.0):  # the fall's angle, as it computes it
+            raise ArgumentError("cosine_cycles", f"must be small enough that 2 * pi * cosine_cycles is a float (<= {_MAX_COSINE_CYCLES:.4g}), got {self.cosine_cycles:g}", code="out-of-range")
         if self.stable_shape == "constant" and self.stable_timescale is not None:
             raise ArgumentError("stable_timescale", "applies only to stable_shape 'rsqrt' or 'power'", code="conflict")
         if self.stable_shape != "power" and self.stable_power is not None:
