@@ -54,7 +54,7 @@ DECAY_SHAPES = tuple(SHAPES)
 #: stable_fn): "rsqrt" is "power" with the exponent 0.5.
 STABLE_SHAPES = ("constant", "rsqrt", "power")
 
-#: The largest cosine_cycles whose fall has a finite angle, pi * k * 2.0 (math.cos(inf) raises).
+#: The largest cosine_cycles whose fall has a finite angle, pi * k * 2.0 (math.cos(inf) raises): 2.86e307.
 _MAX_COSINE_CYCLES = sys.float_info.max / 2.0 / math.pi
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
@@ -139,7 +139,7 @@ class WarmupStableDecay(Schedule):
     warmup_shape: str = arg(default="linear", choices=WARMUP_SHAPES, doc="how the warmup rises to lr0")
     warmup_start_factor: float | None = arg(default=None, doc="the first update's LR, as a fraction of lr0 (null: 1 / (warmup_duration + 1); 0 as the peers)", ge=0, le=1)
     decay_shape: str = arg(default="cosine", choices=DECAY_SHAPES, doc="how the decay falls to the floor")
-    cosine_cycles: float | None = arg(default=None, doc="cosine waves over the decay, for decay_shape 'cosine' (null: 0.5, one fall)", gt=0)
+    cosine_cycles: float | None = arg(default=None, doc="cosine waves over the decay, for decay_shape 'cosine' (null: 0.5, one fall)", gt=0, le=_MAX_COSINE_CYCLES)
     decay_power: float | None = arg(default=None, doc="k of 1 - x ** k, for decay_shape 'power' (null: 0.5)", gt=0)
     decay_ratio: float | None = arg(default=None, doc="where the exponential would end, for decay_shape 'exp' (null: 0.1)", gt=0, lt=1)
     stable_shape: str = arg(default="constant", choices=STABLE_SHAPES, doc="the peak during the stable phase: 'constant' lr0, or falling as 'rsqrt' or 'power'")
@@ -154,8 +154,6 @@ class WarmupStableDecay(Schedule):
         for shape in SHAPES.values():  # a shape's argument is given only with that shape
             if shape.parameter is not None and getattr(self, shape.parameter) is not None and SHAPES[self.decay_shape] is not shape:
                 raise ArgumentError(shape.parameter, f"applies only to the decay_shape it tunes, not to {self.decay_shape!r}", code="conflict")
-        if self.cosine_cycles is not None and not math.isfinite(math.pi * self.cosine_cycles * 2.0):  # the fall's angle, as it computes it
-            raise ArgumentError("cosine_cycles", f"must be small enough that 2 * pi * cosine_cycles is a float (<= {_MAX_COSINE_CYCLES:.4g}), got {self.cosine_cycles:g}", code="out-of-range")
         if self.stable_shape == "constant" and self.stable_timescale is not None:
             raise ArgumentError("stable_timescale", "applies only to stable_shape 'rsqrt' or 'power'", code="conflict")
         if self.stable_shape != "power" and self.stable_power is not None:
