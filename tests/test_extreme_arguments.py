@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lrpol import ExponentialDecay, LRHook, TrainContext, WarmupStableDecay, curve, validate
+from lrpol import ExponentialDecay, InverseTimeDecay, LRHook, TrainContext, WarmupStableDecay, curve, validate
 from lrpol.hook import drive
 
 HUGE, TINY = 1.7976931348623157e308, 5e-324
@@ -47,3 +47,10 @@ def test_cosine_cycles_whose_angle_is_past_the_largest_float_are_a_config_proble
     assert problem.message == "must be > 0 and <= 2.861117485757028e+307, got 1e+308"
     largest = sys.float_info.max / 2.0 / math.pi  # the largest k with a finite angle still runs
     hook_and_curve(WarmupStableDecay(decay_duration=5, decay_shape="cosine", cosine_cycles=largest))
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_inverse_time_decay_at_rate_0_holds_lr0_whatever_decay_steps(staircase):
+    # t / 5e-324 is inf, and 0 * inf made every LR after the first NaN.
+    stepped, whole = hook_and_curve(InverseTimeDecay(decay_steps=TINY, decay_rate=0.0, staircase=staircase))
+    assert stepped == whole == [0.1] * 15

@@ -114,5 +114,7 @@ class InverseTimeDecay(Schedule):
     uses_length = False
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        if not self.decay_rate:  # lr0 throughout; 0 * p would be NaN where t / s overflows (s = 5e-324)
+            return lr0
         p = t // self.decay_steps if self.staircase else t / self.decay_steps
         return lr0 / (1.0 + self.decay_rate * p)
