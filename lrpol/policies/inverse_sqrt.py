@@ -9,6 +9,9 @@ from ..clock import UNITS
 from ..registry import register
 from ..schedule import Schedule
 
+#: From here on every float is a whole number: its own floor.
+_WHOLE = 2.0**53
+
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
 
 
@@ -116,5 +119,7 @@ class InverseTimeDecay(Schedule):
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         if not self.decay_rate:  # lr0 throughout; 0 * p would be NaN where t / s overflows (s = 5e-324)
             return lr0
-        p = t // self.decay_steps if self.staircase else t / self.decay_steps
+        p = t / self.decay_steps
+        if self.staircase:  # floor(t / s), as Keras floors its quotient (t // s is another number: 1 // 0.1 is 9.0)
+            p = ops.where(p < _WHOLE, ops.minimum(p, _WHOLE) // 1, p)  # from 2**53 on a float is whole, and inf // 1 is NaN
         return lr0 / (1.0 + self.decay_rate * p)
