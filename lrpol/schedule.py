@@ -303,7 +303,11 @@ def in_chunks(begin: int, end: int, compute: Callable[[Any], Any]) -> Any:
     import numpy as np
 
     out = np.empty(max(end - begin, 0))
-    for start in range(begin, end, CHUNK):
-        positions = np.arange(start, min(start + CHUNK, end))
-        out[start - begin : start - begin + len(positions)] = compute(positions)
+    # A product or quotient past the largest float is inf, as Python's float * and / make it on
+    # the hook's path, silently (t / 5e-324 for a subnormal timescale, whose decay then gives 0):
+    # the same floats here, without numpy's warning. A NaN still warns.
+    with np.errstate(over="ignore"):
+        for start in range(begin, end, CHUNK):
+            positions = np.arange(start, min(start + CHUNK, end))
+            out[start - begin : start - begin + len(positions)] = compute(positions)
     return out

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lrpol import ExponentialDecay, InverseTimeDecay, LRHook, TrainContext, WarmupStableDecay, curve, validate
+from lrpol import ExponentialDecay, InverseSqrt, InverseTimeDecay, LRHook, TrainContext, WarmupStableDecay, curve, validate
 from lrpol.hook import drive
 
 HUGE, TINY = 1.7976931348623157e308, 5e-324
@@ -54,3 +54,21 @@ def test_inverse_time_decay_at_rate_0_holds_lr0_whatever_decay_steps(staircase):
     # t / 5e-324 is inf, and 0 * inf made every LR after the first NaN.
     stepped, whole = hook_and_curve(InverseTimeDecay(decay_steps=TINY, decay_rate=0.0, staircase=staircase))
     assert stepped == whole == [0.1] * 15
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        InverseSqrt(timescale=TINY),
+        InverseTimeDecay(decay_steps=TINY, decay_rate=1.0),
+        InverseTimeDecay(decay_steps=TINY, decay_rate=1.0, staircase=True),
+        InverseTimeDecay(decay_steps=1.0, decay_rate=HUGE),
+        WarmupStableDecay(decay_duration=5, stable_shape="rsqrt", stable_timescale=TINY),
+    ],
+    ids=repr,
+)
+def test_a_decay_whose_arithmetic_overflows_gives_the_hooks_lrs_in_the_curve_without_a_warning(policy):
+    # t / 5e-324 (or 1.8e308 * t) is inf, as Python's float arithmetic makes it in the hook (an LR
+    # of 0, or below 1e-300); the curve computed the same but with numpy's "overflow" RuntimeWarning.
+    stepped, whole = hook_and_curve(policy)
+    assert stepped == whole and stepped[0] == 0.1 and all(lr < 1e-300 for lr in stepped[1:])
