@@ -43,9 +43,11 @@ SHAPES: dict[str, Shape] = {
     ),
     "1-sqrt": Shape(rise=lambda x, ops: 1.0 - ops.sqrt(1.0 - x), fall=lambda x, k, ops: 1.0 - ops.sqrt(x)),
     # k: the exponent; 0.5 is "1-sqrt", 1 is "linear", 2 falls slowly first.
-    "power": Shape(rise=None, fall=lambda x, k, ops: 1.0 - x**k, parameter="decay_power", default=0.5),
+    # The powers of these two are the C library's on both paths (ops.power): 1 - x ** k for a small k,
+    # and k ** x - k for a k near 1, magnify a last-bit difference in the power.
+    "power": Shape(rise=None, fall=lambda x, k, ops: 1.0 - ops.power(x, k), parameter="decay_power", default=0.5),
     # k: the ratio an exponential decay would reach at x = 1, shifted and scaled to end at 0.
-    "exp": Shape(rise=None, fall=lambda x, k, ops: (k**x - k) / (1.0 - k), parameter="decay_ratio", default=0.1),
+    "exp": Shape(rise=None, fall=lambda x, k, ops: (ops.power(k, x) - k) / (1.0 - k), parameter="decay_ratio", default=0.1),
 }
 WARMUP_SHAPES = tuple(name for name, shape in SHAPES.items() if shape.rise is not None)
 DECAY_SHAPES = tuple(SHAPES)
