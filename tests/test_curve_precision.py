@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrpol import LRHook, ReduceCosine, TrainContext, WarmupStableDecay, curve
+from lrpol import LRHook, PiecewiseInterpolate, ReduceCosine, TrainContext, WarmupStableDecay, curve
 from lrpol.hook import drive
 
 
@@ -31,3 +31,10 @@ def assert_curve_is_the_hooks(policy, total_epochs: int = 1, steps_per_epoch: in
 )
 def test_a_power_in_a_subtraction_of_near_equals_gives_the_hooks_lrs(policy):
     assert_curve_is_the_hooks(policy, *((1000, 1) if policy.unit == "epoch" else (1, 1000)))
+
+
+def test_a_segment_longer_than_2_to_the_53_gives_the_hooks_lrs():
+    # From -2**53 to 3 the segment is 2**53 + 3 long, not a float exactly: the hook divided
+    # integers, the curve floats, and 1 - x near x = 1 made the two LRs 33% apart.
+    policy = PiecewiseInterpolate(boundaries=[-(2**53), 3, 50], scales=[1.0, 0.0, 1.0])
+    assert_curve_is_the_hooks(policy, total_epochs=1, steps_per_epoch=5)

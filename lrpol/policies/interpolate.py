@@ -15,7 +15,7 @@ from ..schedule import Schedule
 
 INTERPOLATIONS = ("linear", "cosine", "constant")
 
-Segment = tuple[int, int, float, float]
+Segment = tuple[float, float, float, float]
 
 
 @functools.lru_cache(maxsize=64)
@@ -24,14 +24,18 @@ def segments(boundaries: tuple[int, ...], scales: tuple[float, ...]) -> tuple[Se
     starts, its length, the factor of lr0 there, the factor at its end): from 0 (factor 1) to
     the first boundary, then from each boundary to the next; the last row holds the final factor.
 
+    Starts and lengths are floats, as a curve's table of rows holds them, so that (t - start) /
+    length is the same float on both paths (a length past 2**53, between boundaries far apart,
+    is not a float exactly, and an integer quotient would round otherwise).
+
     >>> segments((2, 6), (0.5, 0.5))
-    ((0, 2, 1.0, 0.5), (2, 4, 0.5, 0.25), (6, 1, 0.25, 0.25))
+    ((0.0, 2.0, 1.0, 0.5), (2.0, 4.0, 0.5, 0.25), (6.0, 1.0, 0.25, 0.25))
     """
     factors = tuple(itertools.accumulate(scales, operator.mul, initial=1.0))
     starts = (0, *boundaries[:-1])
     # The segment before a boundary <= 0 is empty (t >= 0 is past it): its length only avoids 0.
-    rows = [(start, max(end - start, 1), factors[k], factors[k + 1]) for k, (start, end) in enumerate(zip(starts, boundaries))]
-    return (*rows, (boundaries[-1], 1, factors[-1], factors[-1]))
+    rows = [(float(start), float(max(end - start, 1)), factors[k], factors[k + 1]) for k, (start, end) in enumerate(zip(starts, boundaries))]
+    return (*rows, (float(boundaries[-1]), 1.0, factors[-1], factors[-1]))
 
 
 @register
