@@ -5,13 +5,15 @@ import functools
 import itertools
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..arguments import ArgumentError, arg
 from ..clock import UNITS
+from ..context import RunView
 from ..registry import register
-from ..schedule import Schedule
+from ..schedule import SCALAR, Schedule
 
 INTERPOLATIONS = ("linear", "cosine", "constant")
 
@@ -93,7 +95,24 @@ class PiecewiseInterpolate(Schedule):
             raise ArgumentError("scales", "multiply to more than a float holds (1.8e308): the LR would be infinite", code="out-of-range")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        start, length, begin, end = ops.pick(segments(self.boundaries, self.scales), ops.count_passed(self.boundaries, t))
+        return self._through(segments(self.boundaries, self.scales), t, lr0, ops)
+
+    def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
+        """:meth:`formula` for one run, its segments looked up once: the cache's key is the lists
+        themselves, hashed on every lookup (a millisecond an update for 100,000 boundaries)."""
+        table, through, by_epoch = segments(self.boundaries, self.scales), self._through, unit == "epoch"
+
+        def piecewise(ctx: RunView) -> float:
+            t = (ctx.epoch if by_epoch else ctx.global_step) - first
+            if t < 0 and first:  # before its phase: the phase's first update
+                t = 0
+            return through(table, t, lr0, SCALAR)
+
+        return piecewise
+
+    def _through(self, table: tuple[Segment, ...], t: Any, lr0: float, ops: Any) -> Any:
+        """The LR at t on the knots of ``table`` (:func:`segments`)."""
+        start, length, begin, end = ops.pick(table, ops.count_passed(self.boundaries, t))
         if self.interpolation == "constant":
             return lr0 * begin
         x = (t - start) / length
