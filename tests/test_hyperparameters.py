@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import requires_extra
 
-from lrpol import LinearDecay, ReduceCosine, ReduceOnPlateau, TrainContext, Warmup, curve, load_group_policies, load_schedules, validate
+from lrpol import Clip, LinearDecay, LRPolicy, Noise, Product, ReduceCosine, ReduceOnPlateau, TrainContext, Warmup, curve, load_group_policies, load_schedules, validate
 from lrpol.hyperparameters import value_function
 
 torch = requires_extra("torch")
@@ -164,3 +164,23 @@ def test_a_train_config_holds_param_group_policies(write):
     assert [(p.line, p.json_path) for p in validate(broken)] == [(9, "$.train.group_lr_policies[1].args.duration"), (9, "$.train.group_lr_policies[1].args.duraton")]
     not_a_list = write("dict.yaml", CONFIG + "  group_lr_policies: {name: Warmup}\n")
     assert [p.message for p in validate(not_a_list)] == ["expected a list with a policy entry (or null) per param group, got an object"]
+
+
+class Half(LRPolicy):
+    """A policy of the user's own, written with evaluate alone: half of lr0."""
+
+    def evaluate(self, ctx):
+        return ctx.initial_lr * 0.5
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [Half(), Warmup(duration=2, policy=Half()), Noise(policy=Half(), limit=0.1), Clip(policy=Half(), max_lr=0.9), Product(policies=(Half(), LinearDecay()))],
+    ids=lambda policy: type(policy).__name__,
+)
+def test_a_composite_over_a_policy_that_cannot_bind_scales_the_initial_value(policy):
+    # Warmup, Noise and Clip over such a policy ran on the run's context, and so from the LR's lr0
+    # (0.1), not from the momentum's 0.9: a momentum of 0.05 where 0.45 was meant.
+    values = value_function(policy, RUN, 0.9, "momentum")
+    at = [TrainContext(initial_lr=0.9, total_epochs=4, steps_per_epoch=25, global_step=s, epoch=s // 25) for s in range(30)]
+    assert [values(TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=25, global_step=s, epoch=s // 25)) for s in range(30)] == [policy.evaluate(c) for c in at]
