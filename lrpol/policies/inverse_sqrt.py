@@ -91,8 +91,8 @@ class InverseTimeDecay(Schedule):
 
     - Base: updates by default; ``unit="epoch"`` counts t and s in epochs. Only t is read,
       so it works without ``steps_per_epoch``.
-    - First change: at t = 1 (at t = s with staircase). The LR is lr0 / (1 + r) at t = s,
-      and never reaches 0.
+    - First change: at t = 1 (with staircase, at the first t >= s). The LR is lr0 / (1 + r)
+      at t = s, and never reaches 0.
     - After the end of the run: it keeps decaying, as Keras does.
     - Same as Keras ``InverseTimeDecay(initial_learning_rate=lr0, decay_steps=s,
       decay_rate=r, staircase)`` (and TensorFlow's ``inverse_time_decay``), stepped once per
@@ -107,6 +107,9 @@ class InverseTimeDecay(Schedule):
     >>> stairs = InverseTimeDecay(decay_steps=2, decay_rate=1, staircase=True)
     >>> [stairs.evaluate(replace(ctx, global_step=s)) for s in range(5)]
     [1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
+    >>> halves = InverseTimeDecay(decay_steps=2.5, decay_rate=1, staircase=True)
+    >>> [halves.evaluate(replace(ctx, global_step=s)) for s in range(6)]
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
     """
 
     decay_steps: float = arg(doc="s: the t at which the LR is lr0 / (1 + decay_rate), in unit", gt=0)
