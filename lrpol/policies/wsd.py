@@ -71,9 +71,9 @@ class WarmupStableDecay(Schedule):
     ``unit="step"`` or (epoch, total_epochs) for ``unit="epoch"`` (T = ``horizon`` when given),
     W = ``warmup_duration``, D = ``decay_duration``, S = ``stable_duration`` or, when that is
     None, the rest: T - W - D (each length a count in ``unit``, or a number in (0, 1): that
-    fraction of T, rounded up as Hugging Face rounds its warmup_ratio). f0 = ``warmup_start_factor`` (default 1 / (W + 1)),
-    floor = ``min_lr`` or ``min_lr_ratio * lr0``, rise and fall the shapes named by
-    ``warmup_shape`` and ``decay_shape``::
+    fraction of T, rounded up as Hugging Face rounds its warmup_ratio). f0 =
+    ``warmup_start_factor`` (default 1 / (W + 1)), floor = ``min_lr`` or ``min_lr_ratio *
+    lr0``, rise and fall the shapes named by ``warmup_shape`` and ``decay_shape``::
 
         lr(t) = lr0 * (f0 + (1 - f0) * rise(t / W))            for t < W
         lr(t) = peak(t)                                         for W <= t < W + S
