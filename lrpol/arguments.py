@@ -189,8 +189,10 @@ class Argument:
 
     def check_item(self, value: object, index: int | None = None) -> object:
         """One value (one list item, for a list) converted and checked."""
-        if self.fraction and isinstance(value, float) and 0 < value < 1:
-            return float(value)  # a fraction of the run: the bounds are those of a count
+        # A fraction of the run (the bounds are those of a count): any number in (0, 1) that is not
+        # an integer type, as a float argument takes one (numpy's float32 too).
+        if self.fraction and _is_number(value) and not isinstance(value, numbers.Integral) and 0 < value < 1:  # type: ignore[operator]  # the stubs give Real no <
+            return float(value)
         given, value = value, self._convert(value, index)
         if self.choices is not None and value not in self.choices:
             raise ArgumentError(self.name, f"must be {self.describe_range()}, got {show_value(value)}", did_you_mean(value, self.choices), code="invalid-choice", index=index)

@@ -80,7 +80,7 @@ def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None,
     schedules = {}
     for name, key in CONFIG_KEYS.items():
         if ("train", key) in _schedule_paths(doc):  # present, in a train config lrpol reads
-            policy = build_document(doc, pointer=f"/train/{key}", variables=variables, allow_paths=allow_paths)
+            policy = _schedule(doc, ("train", key), variables, allow_paths)
             if policy is not None:
                 schedules[name] = policy
     return schedules
@@ -90,10 +90,24 @@ def load_group_policies(file: str | os.PathLike, *, variables: Mapping | None = 
     """A train config's ``train.group_lr_policies``: a policy (or None, to follow ``lr_policy``)
     per param group, for ``attach(group_policies=...)``; ``[]`` without it."""
     doc = read_document(file)
-    return [
-        None if at is None else build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, allow_paths=allow_paths)
-        for at in _group_paths(doc)
-    ]
+    return [None if at is None else _schedule(doc, at, variables, allow_paths) for at in _group_paths(doc)]
+
+
+#: The problem of a schedule beside lr_policy that reads validation results: (message, hint, code).
+_READS_METRIC = (
+    "a schedule beside lr_policy cannot read validation results",
+    "only train.lr_policy can hold a ReduceOnPlateau; a momentum, weight decay or param group schedule follows the run's clock",
+    "reads-metric",
+)
+
+
+def _schedule(doc: Document, at: tuple, variables: Mapping | None, allow_paths: Iterable[str]) -> LRPolicy | None:
+    """The schedule at ``at`` (None when disabled); one that reads validation results is a :class:`ConfigError`."""
+    policy = build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, allow_paths=allow_paths)
+    if policy is not None and policy.reads_metric:
+        message, hint, code = _READS_METRIC
+        raise ConfigError([doc.problem(at, message, hint, code=code)])
+    return policy
 
 
 def _train(doc: Document) -> dict | None:
@@ -201,7 +215,9 @@ def _check_schedules(doc: Document, checker: EntryChecker) -> None:
     for at in _schedule_paths(doc):
         plan = checker.check(at)
         if plan is not None and plan.cls is not None:
-            checker.construct(plan)
+            schedule = checker.construct(plan)
+            if schedule is not None and not plan.disabled and schedule.reads_metric:
+                checker.report(at, *_READS_METRIC)
 
 
 def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from .clock import run_phase
 from .context import RunView, TrainContext
 from .policy import LRPolicy
 
@@ -38,7 +39,9 @@ def value_function(policy: LRPolicy, ctx: TrainContext, initial: float, name: st
     if policy.reads_metric:
         raise ValueError(f"{name}: a schedule for it cannot read validation results ({policy!r}); only the LR's policy can")
     shaped = replace(ctx, initial_lr=initial, history={}, metric=None, metric_count=0)
-    bound = policy.bind(shaped)
-    if bound == policy.evaluate:  # evaluated as it is: it reads lr0 from the context it is handed
+    # A bound function has lr0 worked in. Without one (a policy of the user's own, or a composite
+    # over one) the policy reads lr0 from the context it is handed, on every update: hand it one
+    # with the initial value. (bind() would then run it on the run's own context, and its lr0.)
+    if policy.bind_phase(run_phase(shaped), shaped) is None:
         return lambda c: policy.evaluate(replace(c, initial_lr=initial, history={}))  # type: ignore[type-var]
-    return bound
+    return policy.bind(shaped)

@@ -51,7 +51,7 @@ def _first_reaching(ends: Sequence[float], t: Any) -> int:
 #: namespace (the cheapest lookup), and no numpy.
 SCALAR = SimpleNamespace(
     pi=math.pi, cos=math.cos, sqrt=math.sqrt, tanh=math.tanh, minimum=min, maximum=max, where=_where, count_passed=bisect_right,
-    first_reaching=_first_reaching, pick=_pick, largest=_same, divide=_divide,
+    first_reaching=_first_reaching, pick=_pick, largest=_same, divide=_divide, power=pow,
 )
 
 
@@ -75,12 +75,25 @@ class ArrayOps:
         return np.sqrt(x)
 
     @staticmethod
-    def tanh(x: Any) -> Any:
-        """math.tanh at each element: the same float on both paths. numpy's own tanh is an ulp
-        off libm's for a quarter of inputs, and 1 - tanh(x) near the top magnifies that."""
+    def power(base: Any, exponent: Any) -> Any:
+        """base ** exponent element-wise, each as Python computes it (the C library's pow), so the
+        same float on both paths: numpy's own power differs from it in the last bit for some
+        arguments, and a formula such as k ** x - k near k = 1 magnifies that past 1e-12. Slower
+        than numpy's: for the formulas that need it."""
         import numpy as np
 
-        return np.asarray(np.frompyfunc(math.tanh, 1, 1)(x), dtype=float)
+        bases, exponents = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
+        powers = map(pow, bases.ravel().tolist(), exponents.ravel().tolist())
+        return np.fromiter(powers, float, bases.size).reshape(bases.shape)
+
+    @staticmethod
+    def tanh(x: Any) -> Any:
+        """math.tanh element-wise: the same float on both paths. numpy's own tanh is an ulp off
+        the C library's for a quarter of arguments, and 1 - tanh(x) near the top magnifies that."""
+        import numpy as np
+
+        values = np.asarray(x, dtype=float)
+        return np.fromiter(map(math.tanh, values.ravel().tolist()), float, values.size).reshape(values.shape)
 
     @staticmethod
     def minimum(a: Any, b: Any) -> Any:
@@ -311,7 +324,11 @@ def in_chunks(begin: int, end: int, compute: Callable[[Any], Any]) -> Any:
     import numpy as np
 
     out = np.empty(max(end - begin, 0))
-    for start in range(begin, end, CHUNK):
-        positions = np.arange(start, min(start + CHUNK, end))
-        out[start - begin : start - begin + len(positions)] = compute(positions)
+    # A product or quotient past the largest float is inf, as Python's float * and / make it on
+    # the hook's path, silently (t / 5e-324 for a subnormal timescale, whose decay then gives 0):
+    # the same floats here, without numpy's warning. A NaN still warns.
+    with np.errstate(over="ignore"):
+        for start in range(begin, end, CHUNK):
+            positions = np.arange(start, min(start + CHUNK, end))
+            out[start - begin : start - begin + len(positions)] = compute(positions)
     return out

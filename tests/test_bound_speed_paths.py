@@ -1,9 +1,9 @@
-"""OneCycle and CosineRestarts (TanhDecay too) bind to a run with their phase and period tables worked
-out once (the restarting ones also remember the period their last update fell in), Cyclic with its levels and
-cycle; their momentum twins (OneCycleMomentum, CyclicMomentum) bind as they do. The function the hook then
-calls at every update must still give the formula's float, bit for bit: at any t and in any
-order of t (a resumed run jumps), before its phase starts, far past the run's end, on either
-clock."""
+"""OneCycle and CosineRestarts (TanhDecay too) bind to a run with their phase and period tables
+worked out once (the restarting ones also remember the period their last update fell in), Cyclic
+with its levels and cycle, PiecewiseInterpolate with its segments; their momentum twins
+(OneCycleMomentum, CyclicMomentum) bind as they do. The function the hook then calls at every
+update must still give the formula's float, bit for bit: at any t and in any order of t (a
+resumed run jumps), before its phase starts, far past the run's end, on either clock."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lrpol import CosineRestarts, Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, TanhDecay, TrainContext
+from lrpol import CosineRestarts, Cyclic, CyclicMomentum, LRHook, OneCycle, OneCycleMomentum, PiecewiseInterpolate, TanhDecay, TrainContext
+from lrpol.policies import interpolate
 from lrpol.policies.periods import ARITHMETICS, period_starts, whole_periods
 from lrpol.policies.restarts import Restarting
 from lrpol.schedule import SCALAR, Schedule
@@ -244,7 +245,7 @@ def restartings(draw: Callable) -> tuple[Restarting, int | None]:
     floor = draw(st.sampled_from([{}, {"min_lr": 1e-4}, {"min_lr_ratio": 0.1}]))
     policy = cls(
         **length, **shape, **floor, period_mult=draw(MULTS), period_limit=draw(st.none() | st.integers(1, 5)),
-        peak_decay=draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 2.0)), amplitude_decay=draw(st.sampled_from([1.0, 0.8])), unit=draw(UNITS),
+        peak_decay=draw(st.sampled_from([1.0, 0.5]) | st.floats(0.1, 1.0)), amplitude_decay=draw(st.sampled_from([1.0, 0.8])), unit=draw(UNITS),
     )
     return policy, horizon if policy._ends() else None
 
@@ -364,6 +365,7 @@ def test_cyclic_bound_through_cycles_forward_and_back(mode, unit, first):
     [
         CosineRestarts(period=3, period_mult=2), CosineRestarts(period=3), OneCycle(), OneCycle(anneal="linear", three_phase=True),
         OneCycleMomentum(three_phase=True), Cyclic(step_size_up=3, mode="triangular2", min_lr=0.01), CyclicMomentum(step_size_up=2, step_size_down=5),
+        PiecewiseInterpolate(boundaries=[-3, 10, 40], scales=[0.5, 0.1, 2.0], interpolation="cosine"),
     ],
 )
 def test_bound_functions_keep_nothing_on_the_policy_and_nothing_of_each_other(policy):
@@ -384,7 +386,7 @@ def test_bound_functions_keep_nothing_on_the_policy_and_nothing_of_each_other(po
     [
         CosineRestarts(period=2, period_mult=2), CosineRestarts(period=3, min_lr=0.001), OneCycle(pct_start=0.25), OneCycle(anneal="linear", three_phase=True),
         OneCycleMomentum(pct_start=0.25, horizon=20), Cyclic(step_size_up=3, step_size_down=2, mode="exp_range", gamma=0.9, min_lr_ratio=0.1),
-        CyclicMomentum(step_size_up=3, mode="triangular2"),
+        CyclicMomentum(step_size_up=3, mode="triangular2"), PiecewiseInterpolate(boundaries=[5, 30], scales=[0.5, 0.1]),
     ],
 )
 def test_the_hook_applies_what_evaluate_gives(policy, unit):
@@ -396,3 +398,20 @@ def test_the_hook_applies_what_evaluate_gives(policy, unit):
         hook.step()
         wanted.append(policy.evaluate(TrainContext(initial_lr=0.1, total_epochs=6, steps_per_epoch=4, global_step=step, epoch=step // 4)))
     assert [lr.hex() for lr in applied] == [lr.hex() for lr in wanted]
+
+
+@pytest.mark.parametrize("first", [0, 3])
+def test_piecewise_looks_its_segments_up_once_per_binding(monkeypatch, first):
+    # The segments' cache is keyed by the lists themselves, hashed at each lookup: with 100,000
+    # boundaries a lookup at every update made each update a millisecond.
+    calls, segments = [], interpolate.segments
+
+    def counted(*args: object) -> object:
+        calls.append(args)
+        return segments(*args)
+
+    monkeypatch.setattr(interpolate, "segments", counted)
+    policy = PiecewiseInterpolate(boundaries=list(range(1, 1001)), scales=[0.999] * 1000)
+    bound = policy._bound(first, "step", None, 0.1)
+    lrs = [bound(at("step", clock, 0)) for clock in range(50)]
+    assert len(calls) == 1 and lrs == [policy.formula(max(clock - first, 0), None, 0.1, SCALAR) for clock in range(50)]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import requires_extra
 
-from lrpol import LinearDecay, ReduceCosine, ReduceOnPlateau, TrainContext, Warmup, curve, load_group_policies, load_schedules, validate
+from lrpol import Clip, ConfigError, LinearDecay, LRPolicy, Noise, Product, ReduceCosine, ReduceOnPlateau, TrainContext, Warmup, curve, load_group_policies, load_schedules, validate
 from lrpol.hyperparameters import value_function
 
 torch = requires_extra("torch")
@@ -172,3 +172,38 @@ def test_a_config_with_a_broken_schedule_does_not_load(write):
     path = write("config.yaml", CONFIG.replace("end_factor: 0.9", "end_factor: 9"))
     with pytest.raises(ConfigError, match=r"config.yaml:5:\d+: \$.train.momentum_policy.args.end_factor: must be >= 0 and <= 1, got 9"):
         load(path)
+
+
+class Half(LRPolicy):
+    """A policy of the user's own, written with evaluate alone: half of lr0."""
+
+    def evaluate(self, ctx):
+        return ctx.initial_lr * 0.5
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [Half(), Warmup(duration=2, policy=Half()), Noise(policy=Half(), limit=0.1), Clip(policy=Half(), max_lr=0.9), Product(policies=(Half(), LinearDecay()))],
+    ids=lambda policy: type(policy).__name__,
+)
+def test_a_composite_over_a_policy_that_cannot_bind_scales_the_initial_value(policy):
+    # Warmup, Noise and Clip over such a policy ran on the run's context, and so from the LR's lr0
+    # (0.1), not from the momentum's 0.9: a momentum of 0.05 where 0.45 was meant.
+    values = value_function(policy, RUN, 0.9, "momentum")
+    at = [TrainContext(initial_lr=0.9, total_epochs=4, steps_per_epoch=25, global_step=s, epoch=s // 25) for s in range(30)]
+    assert [values(TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=25, global_step=s, epoch=s // 25)) for s in range(30)] == [policy.evaluate(c) for c in at]
+
+
+def test_a_schedule_beside_lr_policy_that_reads_validation_results_is_a_problem_at_its_line(write):
+    # validate passed it, and attach() raised a ValueError at the start of the run.
+    plateau = "{name: Warmup, args: {duration: 2, policy: {name: ReduceOnPlateau, args: {plateau_count_trigger: 1, reduction_rate: 0.5}}}}"
+    text = CONFIG.replace("{name: LinearDecay, args: {end_factor: 0.9}}", plateau) + f"  group_lr_policies: [null, {plateau}]\n"
+    path = write("config.yaml", text)
+    problems = [(p.line, p.json_path, p.code) for p in validate(path)]
+    assert problems == [(5, "$.train.momentum_policy", "reads-metric"), (9, "$.train.group_lr_policies[1]", "reads-metric")]
+    assert validate(write("disabled.yaml", text.replace("{name: Warmup,", "{disabled: true, name: Warmup,"))) == []
+    for load in (load_schedules, load_group_policies):
+        with pytest.raises(ConfigError) as info:
+            load(path)
+        assert str(info.value).startswith(f"{path}:5:" if load is load_schedules else f"{path}:9:")
+        assert "a schedule beside lr_policy cannot read validation results" in str(info.value)

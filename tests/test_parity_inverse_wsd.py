@@ -218,13 +218,21 @@ def keras_lrs(count: int, **kwargs: object) -> list[float]:
 
 @pytest.mark.parametrize(
     "decay_steps, decay_rate, staircase",
-    [(10, 0.5, False), (10, 0.5, True), (7, 2.0, True), (1, 0.01, False), (2.5, 1.0, True), (100, 0.0, False)],
+    [(10, 0.5, False), (10, 0.5, True), (7, 2.0, True), (1, 0.01, False), (2.5, 1.0, True), (100, 0.0, False),
+     (0.1, 1.0, True)],  # floor(t / s), where t // s is one less at every t > 0
 )
 def test_inverse_time_decay_equals_keras(decay_steps, decay_rate, staircase):
     theirs = keras_lrs(120, decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
     policy = InverseTimeDecay(decay_steps=decay_steps, decay_rate=decay_rate, staircase=staircase)
     assert_matches(lrpol_lrs(policy, run(6, 10), 120), theirs, 2e-7)  # 20 updates past the run
     assert np.float32(theirs[0]) == np.float32(LR0)
+
+
+def test_inverse_time_decay_stairs_floor_the_quotient():
+    # Keras's floor(t / s): 11 / 1.1 is 10.0 (t // s, the exact floor division, is 9.0). Keras's
+    # float32 quotient rounds elsewhere (33 / 1.1 is 30 there, 29.999999999999996 in float64).
+    policy = InverseTimeDecay(decay_steps=1.1, decay_rate=1.0, staircase=True)
+    assert lrpol_lrs(policy, run(1, 23))[10:13] == [LR0 / 10, LR0 / 11, LR0 / 11]
 
 
 def test_inverse_time_decay_per_epoch_equals_keras_read_per_epoch():

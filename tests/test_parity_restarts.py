@@ -359,7 +359,7 @@ def test_growing_periods_by_hand():
         ("CosineRestarts", {"periods": 3, "arithmetic": "timm"}, "$.args.arithmetic", "conflict", "'timm' reproduces a peer whose first period is a whole number of updates: give period, not periods"),
         ("CosineRestarts", {"period": 10, "wave": "quarter"}, "$.args.wave", "invalid-choice", "must be 'half' or 'full', got \"quarter\""),
         ("TanhDecay", {"period": 10, "lb": 2.0, "ub": 1.0}, "$.args.ub", "out-of-range", "must be above lb (2.0), got 1.0"),
-        ("TanhDecay", {"periods": 0}, "$.args.periods", "out-of-range", "must be > 0 and <= 65536, got 0"),
+        ("TanhDecay", {"periods": 0}, "$.args.periods", "out-of-range", "must be >= 1e-09 and <= 65536, got 0"),
     ],
 )
 def test_an_invalid_config_is_a_clear_problem(name, arguments, json_path, code, message):

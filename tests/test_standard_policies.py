@@ -31,6 +31,7 @@ from lrpol.policies import (
     OneCycle,
     OneCycleMomentum,
     TanhDecay,
+    Warmup,
     WarmupStableDecay,
 )
 from lrpol.schema import LR_POLICY, generate
@@ -310,6 +311,15 @@ def test_cyclic_step_sizes_as_fractions_of_the_run():
     assert policy.uses_length and not Cyclic(step_size_up=2, min_lr=0.2).uses_length
     with pytest.raises(ValueError, match="steps_per_epoch"):  # a fraction needs the run's length
         policy.evaluate(TrainContext(initial_lr=1.0, total_epochs=2))
+
+
+def test_a_fraction_of_the_run_may_be_any_real_number_as_a_float_argument_may():
+    # np.float32(0.5) was refused as "expected an integer >= 1, or a number > 0 and < 1", while
+    # every float argument takes it.
+    for value in (np.float32(0.25), np.float64(0.25), 0.25):
+        policy = Cyclic(step_size_up=value, min_lr=0.2)
+        assert type(policy.step_size_up) is float and policy.step_size_up == 0.25
+    assert Warmup(duration=np.float32(2.0)).duration == 2  # a whole float32 is a count, as 2.0 is
 
 
 def test_cyclic_momentum_golden():

@@ -91,22 +91,32 @@ def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule
     for group in optimizer.param_groups:
         if initial_key not in group:
             group[initial_key] = float(group[key][0] if key == "betas" else group[key])
-    functions: dict[float, Callable[[RunView], float]] = {}
-    shape: tuple = ()
+    # What to write, worked out when the run's shape or the optimizer's groups change (load_state_dict
+    # replaces them): each group with its value's function, one function per distinct initial value.
+    plan: list[tuple[dict, Callable[[RunView], float]]] = []
+    planned_for: tuple = (None, None, None, -1)
+
+    def replan() -> None:
+        nonlocal plan, planned_for
+        functions: dict[float, Callable[[RunView], float]] = {}
+        plan = []
+        for index, group in enumerate(optimizer.param_groups):
+            if groups is None or index in groups:
+                initial = group[initial_key]
+                if initial not in functions:
+                    functions[initial] = value_function(schedule, ctx, initial, name)
+                plan.append((group, functions[initial]))
+        planned_for = (optimizer.param_groups, ctx.total_epochs, ctx.steps_per_epoch, len(optimizer.param_groups))
 
     def apply(lr: float) -> None:
-        nonlocal shape
-        if shape != (ctx.total_epochs, ctx.steps_per_epoch):  # the run's shape changed: bind anew
-            functions.clear()
-            shape = (ctx.total_epochs, ctx.steps_per_epoch)
-        for index, group in enumerate(optimizer.param_groups):
-            if groups is not None and index not in groups:
-                continue
-            initial = group[initial_key]
-            value_of = functions.get(initial)
-            if value_of is None:
-                value_of = functions[initial] = value_function(schedule, ctx, initial, name)
-            _set(group, key, value_of(ctx))
+        param_groups, epochs, steps_per_epoch, count = planned_for
+        if optimizer.param_groups is not param_groups or ctx.total_epochs is not epochs or ctx.steps_per_epoch is not steps_per_epoch or len(param_groups) != count:
+            replan()
+        for group, value_of in plan:
+            if type(group[key]) is float:  # the common case first, without a call
+                group[key] = value_of(ctx)
+            else:
+                _set(group, key, value_of(ctx))
 
     return apply
 

@@ -39,7 +39,12 @@ class Pointwise(PhasedPolicy):
         functions = [function for function in bound if function is not None]
         if len(functions) < len(bound):
             return None
-        combine, lr0 = self.combine, ctx.initial_lr
+        return self.bound(functions, ctx.initial_lr)
+
+    def bound(self, functions: list[Callable[[RunView], float]], lr0: float) -> Callable[[RunView], float]:
+        """The hook's function from the nested policies' bound ones: :meth:`combine` of their values.
+        A subclass may write its combination out for the common case, with the same floats."""
+        combine = self.combine
         return lambda c: combine([function(c) for function in functions], lr0)
 
     def curve_in(self, run: TrainContext, phase: Phase, begin: int, end: int, metrics: Sequence[float], results_before: int) -> Any:
@@ -85,6 +90,12 @@ class Product(Pointwise):
             product = product * (lr / lr0)
         return product
 
+    def bound(self, functions: list[Callable[[RunView], float]], lr0: float) -> Callable[[RunView], float]:
+        if len(functions) == 2:  # the common case, written out: the same operations as combine
+            first, second = functions
+            return lambda c: lr0 * (first(c) / lr0) * (second(c) / lr0)
+        return super().bound(functions, lr0)
+
 
 @register
 @dataclass(frozen=True)
@@ -118,11 +129,21 @@ class Clip(Pointwise):
         if self.max_lr is not None and self.max_lr < self.min_lr:
             raise ArgumentError("max_lr", f"must be >= min_lr ({self.min_lr}), got {self.max_lr}", code="out-of-range")
 
+    def bound(self, functions: list[Callable[[RunView], float]], lr0: float) -> Callable[[RunView], float]:
+        (function,) = functions
+        low, high = self.min_lr, (math.inf if self.max_lr is None else self.max_lr)
+
+        def clipped(c: RunView) -> float:
+            lr = function(c)
+            return low if lr < low else high if lr > high else lr  # min(max(lr, low), high), without the calls
+
+        return clipped
+
     def combine(self, lrs: list[Any], lr0: float) -> Any:
         (lr,) = lrs
+        high = math.inf if self.max_lr is None else self.max_lr
         if isinstance(lr, (int, float)):  # one update (numpy's float64 is a float too)
-            clipped = lr if lr > self.min_lr else self.min_lr
-            return clipped if self.max_lr is None or clipped < self.max_lr else self.max_lr
+            return min(max(lr, self.min_lr), high)
         import numpy as np
 
-        return np.clip(lr, self.min_lr, math.inf if self.max_lr is None else self.max_lr)
+        return np.clip(lr, self.min_lr, high)

@@ -75,7 +75,7 @@ class ReduceCosine(Schedule):
         ratio, exponent = self.min_lr_ratio, self.exponent
         floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
         wave = 1.0 + ops.cos(ops.pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
-        if exponent != 1.0:
-            wave = 2.0 * (wave / 2.0) ** exponent
+        if exponent != 1.0:  # the C library's power on both paths: a floor above top subtracts nearly equal terms
+            wave = 2.0 * ops.power(wave / 2.0, exponent)
         lr = floor + (self.rate * lr0 - floor / 2.0) * wave
         return lr if self.after == "continue" else ops.where(t < total, lr, floor)

@@ -5,6 +5,7 @@ usually stepped per update) or in epochs (``unit="epoch"``, constant within an e
 """
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,9 +131,13 @@ class ExponentialDecay(Schedule):
 
     def _grown(self, exponent: Any, lr0: float, ceiling: float, ops: Any) -> Any:
         # The exponent is cut one factor past where lr0 * gamma ** e reaches the ceiling, so that
-        # the power never overflows (a float power raises where it would), and the ceiling holds.
-        reach = (math.log(ceiling) - math.log(lr0)) / math.log(self.gamma)
-        return ops.minimum(lr0 * self.gamma ** ops.minimum(exponent, reach + 1.0), ceiling)
+        # the power never overflows (a float power raises where it would), and the ceiling holds;
+        # and below where gamma ** e itself would overflow, for a gamma so large that one factor
+        # past the ceiling is past the largest float (gamma = 1e300, say).
+        log_gamma = math.log(self.gamma)
+        reach = (math.log(ceiling) - math.log(lr0)) / log_gamma
+        largest = (math.log(sys.float_info.max) - 1.0) / log_gamma  # gamma ** largest < max / e
+        return ops.minimum(lr0 * self.gamma ** ops.minimum(exponent, min(reach + 1.0, largest)), ceiling)
 
 
 @register

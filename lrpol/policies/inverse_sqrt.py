@@ -9,6 +9,9 @@ from ..clock import UNITS
 from ..registry import register
 from ..schedule import Schedule
 
+#: From here on every float is a whole number: its own floor.
+_WHOLE = 2.0**53
+
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
 
 
@@ -88,8 +91,8 @@ class InverseTimeDecay(Schedule):
 
     - Base: updates by default; ``unit="epoch"`` counts t and s in epochs. Only t is read,
       so it works without ``steps_per_epoch``.
-    - First change: at t = 1 (at t = s with staircase). The LR is lr0 / (1 + r) at t = s,
-      and never reaches 0.
+    - First change: at t = 1 (with staircase, at the first t >= s). The LR is lr0 / (1 + r)
+      at t = s, and never reaches 0.
     - After the end of the run: it keeps decaying, as Keras does.
     - Same as Keras ``InverseTimeDecay(initial_learning_rate=lr0, decay_steps=s,
       decay_rate=r, staircase)`` (and TensorFlow's ``inverse_time_decay``), stepped once per
@@ -104,6 +107,9 @@ class InverseTimeDecay(Schedule):
     >>> stairs = InverseTimeDecay(decay_steps=2, decay_rate=1, staircase=True)
     >>> [stairs.evaluate(replace(ctx, global_step=s)) for s in range(5)]
     [1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
+    >>> halves = InverseTimeDecay(decay_steps=2.5, decay_rate=1, staircase=True)
+    >>> [halves.evaluate(replace(ctx, global_step=s)) for s in range(6)]
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.3333333333333333]
     """
 
     decay_steps: float = arg(doc="s: the t at which the LR is lr0 / (1 + decay_rate), in unit", gt=0)
@@ -114,5 +120,9 @@ class InverseTimeDecay(Schedule):
     uses_length = False
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        p = t // self.decay_steps if self.staircase else t / self.decay_steps
+        if not self.decay_rate:  # lr0 throughout; 0 * p would be NaN where t / s overflows (s = 5e-324)
+            return lr0
+        p = t / self.decay_steps
+        if self.staircase:  # floor(t / s), as Keras floors its quotient (t // s is another number: 1 // 0.1 is 9.0)
+            p = ops.where(p < _WHOLE, ops.minimum(p, _WHOLE) // 1, p)  # from 2**53 on a float is whole, and inf // 1 is NaN
         return lr0 / (1.0 + self.decay_rate * p)

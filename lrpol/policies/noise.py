@@ -210,11 +210,3 @@ class Noise(PhasedPolicy):
             part = lrs[chunk - begin : chunk - begin + len(step)]
             part += part * noise[index]
         return lrs
-        noise = np.array([self.noise(t) for t in drawn])
-        for chunk in range(begin, end, CHUNK):
-            step = np.arange(chunk, min(chunk + CHUNK, end))
-            t = np.maximum(step // per_unit - offset, 0)
-            inside = (t >= drawn.start) & (t < drawn.stop)
-            part = lrs[chunk - begin : chunk - begin + len(step)]
-            part[inside] += part[inside] * noise[t[inside] - drawn.start]
-        return lrs

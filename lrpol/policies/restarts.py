@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..arguments import ArgumentError, arg
+from ..arguments import MAX_INTEGER, ArgumentError, arg
 from ..clock import UNITS
 from ..context import RunView
 from ..registry import register
@@ -16,6 +16,8 @@ from .periods import ARITHMETICS, Table, as_ratio, divided, exact_periods, last_
 
 #: The most periods ``periods`` may fit in a run: each is a row of the run's table.
 MAX_PERIODS = 2**16
+#: The fewest: a first period a billion runs long (longer ones would not be floats).
+LEAST_PERIODS = 1e-9
 #: A period_mult above 1 but below this would make a table of thousands of periods.
 LEAST_GROWTH = 1.01
 
@@ -36,13 +38,13 @@ class Restarting(Schedule):
 
     period: int | None = arg(default=None, ge=1, doc="length of the first period, in unit (torch T_0, timm t_initial, Keras first_decay_steps); or give periods")
     periods: float | None = arg(
-        default=None, gt=0, le=MAX_PERIODS,
+        default=None, ge=LEAST_PERIODS, le=MAX_PERIODS,
         doc="how many periods of the first one's length fit in the run (or the horizon): the first lasts T / periods, which need not be a whole number of updates (Hugging Face num_cycles); instead of period",
     )
-    period_mult: float = arg(default=1.0, ge=1, doc=f"each period lasts period_mult times the one before (torch T_mult, timm cycle_mul, Keras t_mul): 1, or at least {LEAST_GROWTH}")
+    period_mult: float = arg(default=1.0, ge=1, le=MAX_INTEGER, doc=f"each period lasts period_mult times the one before (torch T_mult, timm cycle_mul, Keras t_mul): 1, or at least {LEAST_GROWTH}")
     period_limit: int | None = arg(default=None, ge=1, doc="how many periods run; after the last, the LR stays at the floor (timm cycle_limit); null: no limit")
-    peak_decay: float = arg(default=1.0, gt=0, doc="the peak of period i is lr0 * peak_decay ** i, the floor staying where it is (timm cycle_decay)")
-    amplitude_decay: float = arg(default=1.0, gt=0, doc="the height of period i above the floor is (lr0 - floor) * amplitude_decay ** i (Keras m_mul)")
+    peak_decay: float = arg(default=1.0, gt=0, le=1, doc="the peak of period i is lr0 * peak_decay ** i, the floor staying where it is (timm cycle_decay)")
+    amplitude_decay: float = arg(default=1.0, gt=0, le=1, doc="the height of period i above the floor is (lr0 - floor) * amplitude_decay ** i (Keras m_mul)")
     min_lr: float = arg(default=0.0, ge=0, doc="the floor each period anneals towards, as an LR (torch eta_min, timm lr_min)")
     min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0 (Keras alpha, Hugging Face min_lr_rate); instead of min_lr")
     arithmetic: str = arg(
@@ -78,10 +80,10 @@ class Restarting(Schedule):
         ``length`` (numbers, or numpy arrays with ``ops`` ARRAY)."""
         raise NotImplementedError
 
-    def height(self, index: Any, lr0: float, floor: float) -> Any:
+    def height(self, index: Any, lr0: float, floor: float, ops: Any) -> Any:
         """How far period ``index``'s peak is above the floor."""
-        height = lr0 - floor if self.peak_decay == 1 else lr0 * self.peak_decay**index - floor
-        return height if self.amplitude_decay == 1 else height * self.amplitude_decay**index
+        height = lr0 - floor if self.peak_decay == 1 else lr0 * ops.power(self.peak_decay, index) - floor
+        return height if self.amplitude_decay == 1 else height * ops.power(self.amplitude_decay, index)
 
     def _ends(self) -> bool:
         """Whether the periods end at T (held after it): with periods, or a horizon."""
@@ -93,7 +95,7 @@ class Restarting(Schedule):
             t = ops.minimum(t, total)  # held after T: no period past it is looked up
         index, t_cur, length = self.locate(t, total, ops)
         floor = self.floor(lr0)
-        lr = floor + self.height(index, lr0, floor) * self.shape(t_cur, length, ops)
+        lr = floor + self.height(index, lr0, floor, ops) * self.shape(t_cur, length, ops)
         if self.period_limit is not None:
             lr = ops.where(index < self.period_limit, lr, floor)
         if self._ends():
@@ -141,7 +143,7 @@ class Restarting(Schedule):
         floor = self.floor(lr0)
         if self.period_limit is not None and index >= self.period_limit:
             return floor
-        return floor + self.height(index, lr0, floor) * self.shape(t_cur, length, SCALAR)
+        return floor + self.height(index, lr0, floor, SCALAR) * self.shape(t_cur, length, SCALAR)
 
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
         """:meth:`formula` for one run: the closure remembers the period its last t fell in (its
@@ -170,7 +172,7 @@ class Restarting(Schedule):
             else:  # t left the period remembered: the next one, or a jump
                 start, stop, base, length, index = self._period_at(t, total)
                 t_cur = (t - start) + base
-                height = height_of(index, lr0, floor)  # also past period_limit, as the formula
+                height = height_of(index, lr0, floor, SCALAR)  # also past period_limit, as the formula
                 if limit is not None and index >= limit:
                     height = None
                 current = start, stop, base, length, height
@@ -261,7 +263,9 @@ class CosineRestarts(Restarting):
     [1.0, 0.095491502813, 0.654508497187, 0.654508497187, 0.095491502813, 1.0, 1.0]
     """
 
-    k_decay: float = arg(default=1.0, gt=0, doc="the cosine runs over (t_cur / L_i) ** k_decay: above 1 the LR stays high longer, below 1 it drops sooner (timm k_decay)")
+    # At most 8: t_cur ** k and L_i ** k, as timm computes them, stay floats for any period a clock
+    # of 2**53 reaches (L_i <= 2**106).
+    k_decay: float = arg(default=1.0, gt=0, le=8, doc="the cosine runs over (t_cur / L_i) ** k_decay: above 1 the LR stays high longer, below 1 it drops sooner (timm k_decay)")
     wave: str = arg(
         default="half", choices=WAVES,
         doc="'half': each period falls from its peak to the floor, then the LR jumps back up (SGDR); 'full': a whole cosine wave, down to the floor at mid-period and back up (Hugging Face's cosine with num_cycles)",
@@ -270,7 +274,7 @@ class CosineRestarts(Restarting):
     def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
         k = self.k_decay
         # pi * t_cur / L in that order, as torch and timm compute it: their values to the last bit.
-        turn = ops.pi * t_cur / length if k == 1 else ops.pi * t_cur**k / length**k
+        turn = ops.pi * t_cur / length if k == 1 else ops.pi * ops.power(t_cur, k) / ops.power(length, k)
         if self.wave == "full":
             turn = 2.0 * turn
         return (1 + ops.cos(turn)) / 2

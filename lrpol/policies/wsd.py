@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -41,9 +43,11 @@ SHAPES: dict[str, Shape] = {
     ),
     "1-sqrt": Shape(rise=lambda x, ops: 1.0 - ops.sqrt(1.0 - x), fall=lambda x, k, ops: 1.0 - ops.sqrt(x)),
     # k: the exponent; 0.5 is "1-sqrt", 1 is "linear", 2 falls slowly first.
-    "power": Shape(rise=None, fall=lambda x, k, ops: 1.0 - x**k, parameter="decay_power", default=0.5),
+    # The powers of these two are the C library's on both paths (ops.power): 1 - x ** k for a small k,
+    # and k ** x - k for a k near 1, magnify a last-bit difference in the power.
+    "power": Shape(rise=None, fall=lambda x, k, ops: 1.0 - ops.power(x, k), parameter="decay_power", default=0.5),
     # k: the ratio an exponential decay would reach at x = 1, shifted and scaled to end at 0.
-    "exp": Shape(rise=None, fall=lambda x, k, ops: (k**x - k) / (1.0 - k), parameter="decay_ratio", default=0.1),
+    "exp": Shape(rise=None, fall=lambda x, k, ops: (ops.power(k, x) - k) / (1.0 - k), parameter="decay_ratio", default=0.1),
 }
 WARMUP_SHAPES = tuple(name for name, shape in SHAPES.items() if shape.rise is not None)
 DECAY_SHAPES = tuple(SHAPES)
@@ -51,6 +55,9 @@ DECAY_SHAPES = tuple(SHAPES)
 #: The stable phase's peak: constant, or an inverse power of the time since the warmup (timm's
 #: stable_fn): "rsqrt" is "power" with the exponent 0.5.
 STABLE_SHAPES = ("constant", "rsqrt", "power")
+
+#: The largest cosine_cycles whose fall has a finite angle, pi * k * 2.0 (math.cos(inf) raises): 2.86e307.
+_MAX_COSINE_CYCLES = sys.float_info.max / 2.0 / math.pi
 
 _UNIT_DOC = "what t counts: 'step' (every update) or 'epoch' (constant within an epoch)"
 
@@ -64,9 +71,9 @@ class WarmupStableDecay(Schedule):
     ``unit="step"`` or (epoch, total_epochs) for ``unit="epoch"`` (T = ``horizon`` when given),
     W = ``warmup_duration``, D = ``decay_duration``, S = ``stable_duration`` or, when that is
     None, the rest: T - W - D (each length a count in ``unit``, or a number in (0, 1): that
-    fraction of T, rounded up as Hugging Face rounds its warmup_ratio). f0 = ``warmup_start_factor`` (default 1 / (W + 1)),
-    floor = ``min_lr`` or ``min_lr_ratio * lr0``, rise and fall the shapes named by
-    ``warmup_shape`` and ``decay_shape``::
+    fraction of T, rounded up as Hugging Face rounds its warmup_ratio). f0 =
+    ``warmup_start_factor`` (default 1 / (W + 1)), floor = ``min_lr`` or ``min_lr_ratio *
+    lr0``, rise and fall the shapes named by ``warmup_shape`` and ``decay_shape``::
 
         lr(t) = lr0 * (f0 + (1 - f0) * rise(t / W))            for t < W
         lr(t) = peak(t)                                         for W <= t < W + S
@@ -134,7 +141,7 @@ class WarmupStableDecay(Schedule):
     warmup_shape: str = arg(default="linear", choices=WARMUP_SHAPES, doc="how the warmup rises to lr0")
     warmup_start_factor: float | None = arg(default=None, doc="the first update's LR, as a fraction of lr0 (null: 1 / (warmup_duration + 1); 0 as the peers)", ge=0, le=1)
     decay_shape: str = arg(default="cosine", choices=DECAY_SHAPES, doc="how the decay falls to the floor")
-    cosine_cycles: float | None = arg(default=None, doc="cosine waves over the decay, for decay_shape 'cosine' (null: 0.5, one fall)", gt=0)
+    cosine_cycles: float | None = arg(default=None, doc="cosine waves over the decay, for decay_shape 'cosine' (null: 0.5, one fall)", gt=0, le=_MAX_COSINE_CYCLES)
     decay_power: float | None = arg(default=None, doc="k of 1 - x ** k, for decay_shape 'power' (null: 0.5)", gt=0)
     decay_ratio: float | None = arg(default=None, doc="where the exponential would end, for decay_shape 'exp' (null: 0.1)", gt=0, lt=1)
     stable_shape: str = arg(default="constant", choices=STABLE_SHAPES, doc="the peak during the stable phase: 'constant' lr0, or falling as 'rsqrt' or 'power'")
