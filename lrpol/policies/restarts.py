@@ -271,6 +271,23 @@ class CosineRestarts(Restarting):
         doc="'half': each period falls from its peak to the floor, then the LR jumps back up (SGDR); 'full': a whole cosine wave, down to the floor at mid-period and back up (Hugging Face's cosine with num_cycles)",
     )
 
+    def _waves_over_the_run(self) -> bool:
+        """Whole cosine waves of one length over T, nothing else: Hugging Face's cosine with
+        ``num_cycles``, whose phase, pi * c * 2 * (t / T), is computed as there, so that its LRs
+        are the same floats near the troughs too, where 1 + cos loses the last digits."""
+        return (
+            self.wave == "full" and self.periods is not None and self.period_mult == 1 and self.k_decay == 1
+            and self.peak_decay == 1 and self.amplitude_decay == 1 and self.period_limit is None
+        )
+
+    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+        if not self._waves_over_the_run():
+            return super().formula(t, total, lr0, ops)
+        floor = self.floor(lr0)
+        turn = ops.pi * self.periods * 2.0 * (ops.minimum(t, total) / total)
+        lr = floor + (lr0 - floor) * (0.5 * (1.0 + ops.cos(turn)))
+        return ops.where(t < total, lr, self.end_value(total, lr0))
+
     def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
         k = self.k_decay
         # pi * t_cur / L in that order, as torch and timm compute it: their values to the last bit.
@@ -294,6 +311,8 @@ class CosineRestarts(Restarting):
             not self._ends() and mult is not None and (mult == 1 or self.arithmetic != "timm") and self.period_limit is None
             and self.peak_decay == 1 and self.amplitude_decay == 1 and self.k_decay == 1 and self.wave == "half"
         )
+        if self._waves_over_the_run():
+            return Schedule._bound(self, first, unit, total, lr0)  # the formula as it is written
         if not plain:
             return super()._bound(first, unit, total, lr0)
         formula, period, period_mult = self.formula, self.period, mult
