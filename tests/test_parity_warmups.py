@@ -19,6 +19,7 @@ from peers import bolts_lr_scheduler, timm_scheduler
 from lrpol import (
     Clip,
     Constant,
+    CosineRestarts,
     DecayOnStep,
     ExponentialDecay,
     LinearDecay,
@@ -113,6 +114,15 @@ def test_monai_warmup_cosine_schedule(warmup, multiplier, end_lr):
     optimizers = requires_extra("monai", "monai.optimizers")
     theirs = torch_lrs(lambda o: optimizers.WarmupCosineSchedule(o, warmup_steps=warmup, t_total=T, end_lr=end_lr, warmup_multiplier=multiplier), T, LR0)
     policy = Warmup(duration=warmup, start_factor=multiplier, policy=Clip(policy=ReduceCosine(unit="step"), min_lr=end_lr))
+    assert_matches(lrpol_lrs(policy, RUN, T), theirs, 1e-12)
+
+
+@pytest.mark.parametrize("cycles", [1.0, 1.5, 3])
+def test_monai_warmup_cosine_schedule_with_more_cycles_is_whole_waves(cycles):
+    # MONAI's cycles c: the cosine of pi * c * 2 * progress, as Hugging Face's num_cycles.
+    optimizers = requires_extra("monai", "monai.optimizers")
+    theirs = torch_lrs(lambda o: optimizers.WarmupCosineSchedule(o, warmup_steps=7, t_total=T, end_lr=0.01, cycles=cycles, warmup_multiplier=0.1), T, LR0)
+    policy = Warmup(duration=7, start_factor=0.1, policy=Clip(policy=CosineRestarts(periods=cycles, wave="full"), min_lr=0.01))
     assert_matches(lrpol_lrs(policy, RUN, T), theirs, 1e-12)
 
 
