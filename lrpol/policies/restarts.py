@@ -80,6 +80,12 @@ class Restarting(Schedule):
         ``length`` (numbers, or numpy arrays with ``ops`` ARRAY)."""
         raise NotImplementedError
 
+    def scalar_shape(self) -> Callable[[Any, Any], Any]:
+        """:meth:`shape` for one update, as a function of (t_cur, length): what the hook calls. A
+        subclass may write its common case out, with the same operations in the same order."""
+        shape = self.shape
+        return lambda t_cur, length: shape(t_cur, length, SCALAR)
+
     def height(self, index: Any, lr0: float, floor: float, ops: Any) -> Any:
         """How far period ``index``'s peak is above the floor."""
         height = lr0 - floor if self.peak_decay == 1 else lr0 * ops.power(self.peak_decay, index) - floor
@@ -150,7 +156,7 @@ class Restarting(Schedule):
         range of t, t_cur's base, its length and height) and looks a period up only when t
         leaves it. The LR is then the formula's operations, in its order: the same float (or,
         far past any run, the same error)."""
-        formula, shape, height_of, limit = self.formula, self.shape, self.height, self.period_limit
+        formula, shape, height_of, limit = self.formula, self.scalar_shape(), self.height, self.period_limit
         by_epoch = unit == "epoch"
         floor = self.floor(lr0)
         end = total if self._ends() else None
@@ -176,7 +182,7 @@ class Restarting(Schedule):
                 if limit is not None and index >= limit:
                     height = None
                 current = start, stop, base, length, height
-            fraction = shape(t_cur, length, SCALAR)  # also past period_limit, as the formula
+            fraction = shape(t_cur, length)  # also past period_limit, as the formula
             return floor if height is None else floor + height * fraction
 
         return restarting
@@ -287,6 +293,12 @@ class CosineRestarts(Restarting):
         turn = ops.pi * self.periods * 2.0 * (ops.minimum(t, total) / total)
         lr = floor + (lr0 - floor) * (0.5 * (1.0 + ops.cos(turn)))
         return ops.where(t < total, lr, self.end_value(total, lr0))
+
+    def scalar_shape(self) -> Callable[[Any, Any], Any]:
+        if self.k_decay == 1 and self.wave == "half":  # shape's common case, written out
+            cos, pi = math.cos, math.pi
+            return lambda t_cur, length: (1 + cos(pi * t_cur / length)) / 2
+        return super().scalar_shape()
 
     def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
         k = self.k_decay

@@ -1,5 +1,7 @@
 """TanhDecay: a hyperbolic-tangent fall from a peak to a floor, in periods that may restart."""
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +61,12 @@ class TanhDecay(Restarting):
     def shape(self, t_cur: Any, length: Any, ops: Any) -> Any:
         q = t_cur / length
         return (1 - ops.tanh(self.lb * (1 - q) + self.ub * q)) / 2
+
+    def scalar_shape(self) -> Callable[[Any, Any], Any]:
+        tanh, lb, ub = math.tanh, self.lb, self.ub
+
+        def shape(t_cur: Any, length: Any) -> Any:  # shape, written out for one update
+            q = t_cur / length
+            return (1 - tanh(lb * (1 - q) + ub * q)) / 2
+
+        return shape
