@@ -12,17 +12,20 @@ from lrpol import LRHook, LRPolicy, TrainContext, curve
 
 def torch_lrs(make_scheduler: Callable, count: int, lr0: float, *, per_update: Callable | None = None) -> list[float]:
     """The LR a torch scheduler puts in effect for each of ``count`` updates (or epochs): read
-    before each, stepped after each. ``make_scheduler(optimizer)`` builds it on an SGD optimizer
-    with lr0; ``per_update(scheduler)`` steps it instead of ``scheduler.step()``."""
+    before each, stepped after each but the last (OneCycleLR refuses to go more than one step past
+    its total). ``make_scheduler(optimizer)`` builds it on an SGD optimizer with lr0;
+    ``per_update(scheduler)`` steps it instead of ``scheduler.step()``."""
     import torch
 
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr0, momentum=0.9)
     scheduler = make_scheduler(optimizer)
     lrs = []
-    for _ in range(count):
+    step = per_update or (lambda s: s.step())
+    for i in range(count):
         lrs.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
-        (per_update or (lambda s: s.step()))(scheduler)
+        if i < count - 1:
+            step(scheduler)
     return lrs
 
 

@@ -15,6 +15,7 @@ recursively, so its values differ from the closed forms in the last bits: compar
 import itertools
 from dataclasses import replace
 
+import parity
 import pytest
 from conftest import requires_extra
 
@@ -37,17 +38,8 @@ EPOCHS = TrainContext(initial_lr=LR0, total_epochs=1000, steps_per_epoch=3)  # T
 
 
 def torch_lrs(make_scheduler, count):
-    """The LR torch gives for each of ``count`` updates (or epochs), stepping after each but the last
-    (OneCycleLR refuses to go more than one step past its total)."""
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0, momentum=0.9)
-    scheduler = make_scheduler(optimizer)
-    lrs = []
-    for i in range(count):
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        if i < count - 1:
-            scheduler.step()
-    return lrs
+    """The LR torch gives for each of ``count`` updates (or epochs)."""
+    return parity.torch_lrs(make_scheduler, count, LR0)
 
 
 def our_lrs(policy, ctx, count):
