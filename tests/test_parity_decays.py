@@ -221,6 +221,26 @@ def test_cosine_continues_as_torchs_closed_form_where_its_recursion_drifts():
         assert max_rel_diff(values[:t_max], stepped[:t_max]) < 1e-12  # down to T_max, none
 
 
+@pytest.mark.parametrize("t_max, eta, unit", [(4000, 0.01, "step"), (250, 1e-3, "step"), (7, 0.02, "epoch"), (1, 0.0, "step")])
+def test_after_torch_is_torchs_recursion_to_the_bit(t_max, eta, unit):
+    count = 3 * t_max + 5
+    theirs = torch_lrs(lambda S, o: S.CosineAnnealingLR(o, t_max, eta), count)
+    ctx = TrainContext(initial_lr=LR0, total_epochs=count, steps_per_epoch=2) if unit == "epoch" else STEPS
+    policy = ReduceCosine(unit=unit, horizon=t_max, min_lr=eta, after="torch")
+    expected = per_update(theirs, ctx, count, unit)
+    for path, values in ours(policy, ctx, count).items():
+        assert values == expected, path  # drift included
+
+
+def test_after_torch_refuses_what_torch_has_not_and_says_how_far_it_goes():
+    with pytest.raises(ValueError, match="'torch' is torch's CosineAnnealingLR, which has no rate or exponent"):
+        ReduceCosine(after="torch", exponent=2.0)
+    policy = ReduceCosine(unit="step", horizon=10, after="torch")
+    far = TrainContext(initial_lr=LR0, total_epochs=1, steps_per_epoch=1, global_step=2**24 + 1)
+    with pytest.raises(ValueError, match="t = 16777217 is past 16,777,216; after='continue' gives the exact cosine at any t"):
+        policy.evaluate(far)
+
+
 def test_plain_exponential_decay_is_lr0_times_gamma_to_the_t_bit_for_bit():
     policy = ExponentialDecay(gamma=0.97)
     lrs = ours(policy, STEPS, 700)

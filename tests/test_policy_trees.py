@@ -52,6 +52,7 @@ def leaves() -> st.SearchStrategy:
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS),
         st.builds(ReducePoly, poly_power=st.floats(0.5, 2.0), unit=UNITS, horizon=HORIZONS, cycle=st.booleans(), min_lr_ratio=st.sampled_from([None, 0.1])),
         st.builds(ReduceCosine, unit=UNITS, min_lr=st.sampled_from([0.0, 0.01])),
+        st.builds(ReduceCosine, unit=UNITS, horizon=HORIZONS, min_lr=st.sampled_from([0.0, 0.01]), after=st.just("torch")),
         st.builds(
             ReduceCosine, unit=UNITS, horizon=HORIZONS, min_lr_ratio=st.sampled_from([None, 0.1]),
             exponent=st.sampled_from([1.0, 0.5, 2.0]), after=st.sampled_from(["hold", "continue"]),

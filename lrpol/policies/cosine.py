@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from typing import Any
 
-from ..arguments import arg
+from ..arguments import ArgumentError, arg
 from ..clock import UNITS
 from ..registry import register
 from ..schedule import Schedule
+from .torch_cosine import torch_cosine
 
 #: What the LR does past T: stay at the floor, or follow the cosine back up (torch's CosineAnnealingLR).
-AFTER = ("hold", "continue")
+AFTER = ("hold", "continue", "torch")
 
 
 @register
@@ -39,6 +40,9 @@ class ReduceCosine(Schedule):
       ``after="continue"`` past it too. torch steps recursively, and with eta_min > 0 its
       rise after T_max drifts from the cosine by up to ~1e-10 relative over thousands of
       updates (this is the exact cosine, as torch's own ``step(epoch)`` closed form is).
+      ``after="torch"`` computes torch's recursion itself (:mod:`lrpol.policies.torch_cosine`),
+      so its LRs equal torch's to the bit, drift included; it needs rate 0.5 and exponent 1,
+      and keeps the LRs up to the furthest t asked for (8 bytes each).
     - Same as optax ``cosine_decay_schedule(init_value=lr0, decay_steps=horizon,
       alpha=min_lr_ratio, exponent=p)`` and Keras ``CosineDecay(lr0, decay_steps=horizon,
       alpha=min_lr_ratio)`` with ``unit="step"``; Hugging Face's ``min_lr_rate`` is
@@ -66,7 +70,12 @@ class ReduceCosine(Schedule):
     min_lr_ratio: float | None = arg(default=None, ge=0, doc="the floor as a fraction of lr0 (optax's and Keras's alpha), instead of min_lr")
     horizon: int | None = arg(default=None, ge=1, doc="T, the length of the anneal in unit (torch's T_max, optax's decay_steps); null: the run's length")
     exponent: float = arg(default=1.0, gt=0, doc="power of the cosine factor (optax's exponent): above 1 falls faster early")
-    after: str = arg(default="hold", choices=AFTER, doc="past T: 'hold' the floor, or 'continue' the cosine back up to top at 2T (torch)")
+    after: str = arg(default="hold", choices=AFTER, doc="past T: 'hold' the floor, 'continue' the cosine back up to top at 2T, or 'torch': torch's recursion, to the bit")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.after == "torch" and (self.rate != 0.5 or self.exponent != 1.0):
+            raise ArgumentError("after", "'torch' is torch's CosineAnnealingLR, which has no rate or exponent: keep rate 0.5 and exponent 1", code="conflict")
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         # (top - floor) * c ** p with top = 2 * rate * lr0, written as (rate * lr0 - floor / 2) * 2c so
@@ -74,6 +83,8 @@ class ReduceCosine(Schedule):
         # the float limit), and so that p = 1 costs no power.
         ratio, exponent = self.min_lr_ratio, self.exponent
         floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
+        if self.after == "torch":  # torch's own recursion, worked out up to the furthest t asked for
+            return ops.pick(torch_cosine(total, lr0, floor, int(ops.largest(t))), t)
         wave = 1.0 + ops.cos(ops.pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
         if exponent != 1.0:  # the C library's power on both paths: a floor above top subtracts nearly equal terms
             wave = 2.0 * ops.power(wave / 2.0, exponent)
