@@ -23,6 +23,7 @@ from pathlib import Path
 from . import __version__, schema
 from .arguments import Argument, ArgumentError
 from .config import DEFAULT_POINTER, build_document, run_settings, validate
+from .config_kind import kind_of
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
@@ -249,7 +250,7 @@ def _show_preview(options: argparse.Namespace) -> int:
     metrics = options.metrics
     if metrics is None and policy is not None and policy.reads_metric:
         metrics = preview.synthetic_metrics(epochs, preview.metric_mode(policy))
-    described = repr(policy) if policy is not None else "disabled (the LR stays at lr0)"
+    described = repr(policy) if policy is not None else "no lr_policy (the LR stays at lr0)" if options.pointer is None and kind_of(doc.data).constant else "disabled (the LR stays at lr0)"
     curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
     print(f"{options.file}: {described}")
     print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))

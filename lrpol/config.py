@@ -1,8 +1,9 @@
 """The three ways in from a config: ``validate``, ``build`` and ``load``.
 
 A source is a bare component entry (``{"name": ..., "args": ...}``) or an MMAR
-train config, whose policy sits at ``/train/lr_policy``; a JSON pointer can
-name any other place.
+train config, whose policy sits at ``/train/lr_policy`` (a train config without one
+trains at a constant lr0); a JSON pointer can name any other place. ``config_kind``
+decides which a document is.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 
 from .checking import EntryChecker, Plan, value_at
+from .config_kind import ENTRY, TRAIN_CONFIG, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
 from .errors import ConfigError, Invalid, Problem, a_json_type
@@ -111,9 +113,8 @@ def _schedule(doc: Document, at: tuple, variables: Mapping | None, allow_paths: 
 
 
 def _train(doc: Document) -> dict | None:
-    """``train`` of a train config lrpol reads (one with ``train.lr_policy``), else None."""
-    train = doc.data.get("train") if isinstance(doc.data, dict) else None
-    return train if isinstance(train, dict) and "lr_policy" in train else None
+    """``train`` of a train config (with or without ``train.lr_policy``), else None."""
+    return doc.data["train"] if kind_of(doc.data).what == TRAIN_CONFIG else None  # type: ignore[index]  # a train config is a mapping
 
 
 def _schedule_paths(doc: Document) -> list[tuple]:
@@ -141,29 +142,44 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     ``validate`` checks it.
     """
     checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    if plan is _CONSTANT:
+        return None
     policy = checker.construct(plan) if plan is not None else None
     if plan is None or policy is None:
         raise ConfigError(checker.result())
     return None if plan.disabled else policy
 
 
-def locate(doc: Document, pointer: str | None) -> tuple:
+#: The plan of a train config without ``train.lr_policy``: nothing to build, the LR stays lr0.
+_CONSTANT = Plan(at=("train", "lr_policy"), cls=None, args={}, disabled=True, label="no lr_policy (constant lr0)")
+
+
+def locate(doc: Document, pointer: str | None) -> tuple | None:
     """The path of the policy entry in ``doc``; raises :class:`ConfigError` if nothing is there.
 
-    Without a pointer: ``/train/lr_policy`` in a train config (a mapping with ``train``),
-    else the document itself when it is an entry (a mapping with ``name`` or ``path``).
+    Without a pointer: ``/train/lr_policy`` in a train config (a mapping whose ``train`` is a
+    mapping), or None when it has no ``lr_policy`` (the LR stays lr0); the document itself
+    when it is an entry. See :func:`lrpol.config_kind.kind_of`.
     """
     data = doc.data
+    reason = ""
     if pointer is None:
-        if isinstance(data, dict) and "train" not in data and ("name" in data or "path" in data):
+        kind = kind_of(data)
+        if kind.what == ENTRY:
             return ()
+        if kind.constant:
+            return None
+        if isinstance(data, dict) and "train" in data and kind.what != TRAIN_CONFIG:
+            found = a_json_type(data["train"])
+            raise ConfigError([doc.problem(("train",), f"expected the train section as an object, got {found}", "a train config holds its lr_policy in a 'train' object", code="wrong-type")])
         pointer = DEFAULT_POINTER
+        reason = f"this document {kind.reason}; " if kind.reason else ""
     path = _parse_pointer(doc, pointer)
     try:
         value_at(data, path)
     except (KeyError, IndexError, TypeError):
         what = "no policy entry" if pointer == DEFAULT_POINTER else "nothing"
-        hint = "expected a component entry ({'name': ..., 'args': ...}) or a train config with train.lr_policy" if pointer == DEFAULT_POINTER else ""
+        hint = f"{reason}expected a component entry ({{'name': ..., 'args': ...}}) or a train config (an object with a 'train' object)" if pointer == DEFAULT_POINTER else ""
         raise ConfigError([doc.problem(path, f"{what} at {pointer}", hint, code="missing-entry")]) from None
     return path
 
@@ -201,7 +217,7 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     checker.add(doc)
     if in_config:
         _run_settings(doc, checker)
-    plan = checker.check(at)
+    plan = _CONSTANT if at is None else checker.check(at)
     if pointer is None:  # a train config's other schedules, beside its lr_policy: a config is valid as a whole
         _check_schedules(doc, checker)
     return checker, (plan if not checker.problems else None)

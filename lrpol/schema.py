@@ -165,7 +165,7 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
         "$schema": DIALECT,
         "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
-        "description": "Checks train.lr_policy, train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
+        "description": "Checks train.lr_policy (without it the LR stays at learning_rate), train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
@@ -176,7 +176,6 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
                     **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()},
                     GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
                 },
-                "required": ["lr_policy"],
             },
         },
         "required": ["train"],

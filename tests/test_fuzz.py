@@ -45,7 +45,7 @@ def _agree(entry, variables=None):
     problems = validate(entry, pointer="", variables=variables, strict=True)
     assert isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
     try:
-        build(entry, variables=variables)
+        build(entry, pointer="", variables=variables)  # the same place validate checks: a mapping with 'train' is otherwise a train config
         built = True
     except ConfigError as error:
         built = False

@@ -1,0 +1,75 @@
+"""What a parsed document is, decided in one place: a train config, a bare policy entry, or
+not an LR config at all.
+
+A repository holds many JSON and YAML files beside its train configs (Clara's
+``environment.json`` and ``config_validation.json``, datalists, ``package.json``), so
+``lrpol validate DIR`` and the pre-commit hook judge only what this module calls an LR config.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .checking import ENTRY_KEYS, IGNORED_KEYS
+
+TRAIN_KEY = "train"
+POLICY_KEY = "lr_policy"
+
+TRAIN_CONFIG = "train config"
+ENTRY = "policy entry"
+NOT_LR_CONFIG = "not an LR config"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """``what`` is one of TRAIN_CONFIG, ENTRY, NOT_LR_CONFIG; ``reason`` says why a document
+    is not an LR config; ``constant`` marks a train config without ``train.lr_policy``, which
+    Clara trains at lr0 throughout."""
+
+    what: str
+    reason: str = ""
+    constant: bool = False
+
+    @property
+    def is_lr_config(self) -> bool:
+        return self.what != NOT_LR_CONFIG
+
+
+def kind_of(data: object) -> Kind:
+    """What ``data`` (a parsed document) is.
+
+    - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``.
+    - A policy entry: a mapping with ``name`` or ``path`` whose keys are all entry keys, or
+      near misses of one (``arsg``), so that a typo is reported rather than the file skipped.
+      A Decathlon datalist has a top-level ``name`` too, beside keys no entry has.
+    - Anything else is not an LR config.
+
+    >>> kind_of({"epochs": 3, "train": {"model": {}}}).constant
+    True
+    >>> kind_of({"name": "Spleen", "labels": {}, "training": []}).reason
+    "has 'name', but also keys a policy entry never has: 'labels', 'training'"
+    """
+    if not isinstance(data, dict):
+        return Kind(NOT_LR_CONFIG, "not a mapping")
+    if TRAIN_KEY in data:
+        train = data[TRAIN_KEY]
+        if isinstance(train, dict):
+            return Kind(TRAIN_CONFIG, constant=POLICY_KEY not in train)
+        return Kind(NOT_LR_CONFIG, "its 'train' is not a mapping")
+    if "name" not in data and "path" not in data:
+        return Kind(NOT_LR_CONFIG, "no 'train' mapping, and no 'name' or 'path' of a policy entry")
+    foreign = [key for key in data if not _entry_key(key)]
+    if foreign:
+        listed = ", ".join(repr(key) for key in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        which = "name" if "name" in data else "path"
+        return Kind(NOT_LR_CONFIG, f"has {which!r}, but also keys a policy entry never has: {listed}")
+    return Kind(ENTRY)
+
+
+def _entry_key(key: object) -> bool:
+    """An entry key, or one close enough to be its typo (what "did you mean" would name). A key
+    that is not a string (YAML's ``null:``) tells nothing either way: the entry check reports it."""
+    if not isinstance(key, str):
+        return True
+    return key in ENTRY_KEYS or key in IGNORED_KEYS or bool(difflib.get_close_matches(key, ENTRY_KEYS, n=1, cutoff=0.6))
