@@ -14,25 +14,22 @@ import argparse
 import inspect
 import io
 import json
-import os
-import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__, schema
 from .arguments import Argument, ArgumentError
-from .config import DEFAULT_POINTER, build_document, run_settings, validate
+from .config import DEFAULT_POINTER, build_document, locate, run_settings, validate
 from .config_kind import kind_of
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
-from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document, unreadable
+from .finding import STDIN, Input, find, refuse_irregular
+from .reading import parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-CONFIG_SUFFIXES = JSON_SUFFIXES + YAML_SUFFIXES
-STDIN = "-"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,9 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrpol {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    check = commands.add_parser("validate", help="check configs; one line per problem", description="Check configs without importing any code they name. Exit codes: 0 all valid, 1 a config is invalid, 2 usage error or unreadable input.")
+    check = commands.add_parser("validate", help="check configs; one line per problem", description="Check the LR configs among the files given (train configs and policy entries; other JSON and YAML files are skipped), without importing any code they name. Directory walks leave out hidden folders, virtual environments, build, dist, node_modules and __pycache__. Exit codes: 0 all valid, 1 a config is invalid, 2 usage error or unreadable input.")
     check.add_argument("files", nargs="+", metavar="FILE", help="a config file, a directory to search for *.json, *.yaml and *.yml, or - for standard input")
     _add_source_options(check)
+    check.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files and folders that match (their name, or their path; repeatable)")
+    check.add_argument("--require", action="store_true", help="fail (exit 1) when no LR config is found, for CI jobs that expect one")
+    check.add_argument("--verbose", action="store_true", help="list the files skipped because they are not LR configs, and why")
     check.add_argument("--strict", action="store_true", help="also report 'path' entries, which validation cannot check without importing them")
     check.add_argument("--format", choices=("text", "json", "github"), default="text", help="text: file:line:col: path: message; json: one JSON object per problem; github: workflow annotations")
     check.set_defaults(command=_validate)
@@ -106,32 +106,69 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(options: argparse.Namespace) -> int:
-    inputs, unreadable_dirs = _inputs(options.files)
-    if not inputs and not unreadable_dirs:
-        print("lrpol validate: no config files found", file=sys.stderr)
-        return EXIT_USAGE
+    found = find(options.files, options.exclude)
     show = _FORMATS[options.format]
-    for problem in unreadable_dirs:
+    for problem in found.unreadable_dirs:
         print(show(problem))
-    unreadable = invalid = 0
-    for source in inputs:
-        problems = source if isinstance(source, list) else _check(source, options)
+    checked = unreadable = invalid = skipped = 0
+    for source in found.inputs:
+        problems, skip = _judge(source, options)
+        if skip:
+            skipped += 1
+            if options.verbose:
+                print(f"{source.name}: skipped, {skip}", file=sys.stderr)
+            continue
+        checked += 1
         for problem in problems:
             print(show(problem))
         unreadable += any(p.code == "unreadable" for p in problems)
         invalid += bool(problems)
-    directories = f", {len(unreadable_dirs)} unreadable director{'y' if len(unreadable_dirs) == 1 else 'ies'}" if unreadable_dirs else ""
-    print(f"{len(inputs)} file(s) checked, {invalid} with problems{directories}", file=sys.stderr)
-    if unreadable or unreadable_dirs:
+    print(_summary(checked, invalid, skipped, len(found.unreadable_dirs)), file=sys.stderr)
+    if unreadable or found.unreadable_dirs:
         return EXIT_USAGE
+    if not checked:
+        print("lrpol validate: no LR config found" + (" (--require makes this an error)" if not options.require else ""), file=sys.stderr)
+        return EXIT_INVALID if options.require else EXIT_OK
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def _check(name: str, options: argparse.Namespace) -> list[Problem]:
-    source = _read_stdin() if name == STDIN else name
-    if isinstance(source, list):
-        return source
-    return validate(source, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
+def _summary(checked: int, invalid: int, skipped: int, unreadable_dirs: int) -> str:
+    directories = f", {unreadable_dirs} unreadable director{'y' if unreadable_dirs == 1 else 'ies'}" if unreadable_dirs else ""
+    others = f", {skipped} skipped (not LR configs)" if skipped else ""
+    return f"{checked} file(s) checked, {invalid} with problems{others}{directories}"
+
+
+def _judge(source: Input, options: argparse.Namespace) -> tuple[list[Problem], str]:
+    """The problems of ``source``, or why it is skipped: it is not an LR config. A file that
+    cannot be read or parsed is judged, since nothing says what it is."""
+    if source.refused:
+        return source.refused, ""
+    try:
+        doc = _read_stdin() if source.name == STDIN else read_document(source.name)
+    except ConfigError as error:
+        return list(error.problems), ""
+    if isinstance(doc, list):
+        return doc, ""
+    skip = _not_an_lr_config(doc, options.pointer, source.named)
+    if skip:
+        return [], skip
+    return validate(doc, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict), ""
+
+
+def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
+    """Why ``doc`` is no LR config, or "" when it is one. ``--pointer`` says where the policy
+    is: a named file is then judged whatever it holds, and a found one when the pointer finds
+    something in it."""
+    if pointer is None:
+        kind = kind_of(doc.data)
+        return "" if kind.is_lr_config else f"not an LR config: {kind.reason}"
+    if named:
+        return ""
+    try:
+        locate(doc, pointer)
+    except ConfigError:
+        return f"nothing at {pointer}"
+    return ""
 
 
 def _read_stdin() -> Document | list[Problem]:
@@ -144,51 +181,6 @@ def _read_stdin() -> Document | list[Problem]:
         return [unreadable("<stdin>", f"cannot read standard input: {exc.strerror or exc}")]
     except ConfigError as error:
         return list(error.problems)
-
-
-def _inputs(names: list[str]) -> tuple[list[str | list[Problem]], list[Problem]]:
-    """What to check, in order: each file name (or ``-``), or instead the problem that refuses
-    a file without reading it; and a problem for each directory that could not be listed."""
-    inputs: list[str | list[Problem]] = []
-    unreadable_dirs: list[Problem] = []
-
-    def cannot_list(error: OSError) -> None:
-        unreadable_dirs.append(unreadable(error.filename, f"cannot read directory: {error.strerror or error}"))
-
-    for name in names:
-        if name != STDIN and os.path.isdir(name):
-            inputs += [refused or path for path, refused in sorted(_walk(name, cannot_list))]
-        else:
-            inputs.append(name if name == STDIN else _refuse_irregular(name) or name)
-    return inputs, unreadable_dirs
-
-
-def _walk(top: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[Problem]]]:
-    """Every config file under ``top`` (symbolic links to directories are not followed, so
-    there is no loop), with the problem that refuses it if it is not a regular file."""
-    for directory, _subdirectories, files in os.walk(top, onerror=onerror):
-        for file in files:
-            if file.lower().endswith(CONFIG_SUFFIXES):
-                path = os.path.join(directory, file)
-                yield path, _refuse_irregular(path)
-
-
-# The kinds of file that are not regular. Opening some blocks (a FIFO with no writer) and
-# reading others never ends (/dev/zero), so they are refused before anything opens them.
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def _refuse_irregular(name: str) -> list[Problem]:
-    """One problem if ``name`` exists and is not a regular file; none otherwise (a missing or
-    unreadable file is reported when it is opened)."""
-    try:
-        mode = os.stat(name).st_mode
-    except (OSError, ValueError):
-        return []
-    if stat.S_ISREG(mode):
-        return []
-    kind = next((kind for test, kind in _KINDS if test(mode)), "a special file")
-    return [unreadable(name, f"not a regular file ({kind})", "lrpol reads configs from regular files, or from standard input with -")]
 
 
 def _github(problem: Problem) -> str:
@@ -216,7 +208,7 @@ _FORMATS: dict[str, Callable[[Problem], str]] = {
 
 
 def _preview(options: argparse.Namespace) -> int:
-    refused = _refuse_irregular(options.file)
+    refused = refuse_irregular(options.file)
     if refused:
         print(refused[0], file=sys.stderr)
         return EXIT_USAGE
