@@ -45,7 +45,8 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
 
 
 def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
-    """A component entry (or a train config holding one) to a policy; None when it is disabled.
+    """A component entry (or a train config holding one) to a policy; None when it is disabled,
+    or when a train config has no ``lr_policy`` (the LR stays lr0).
 
     >>> build({"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": "{FREQ}"}}, variables={"FREQ": 100})
     DecayOnStep(decay_ratio=0.5, decay_freq=100)
@@ -54,7 +55,8 @@ def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | No
 
 
 def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
-    """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``."""
+    """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``, or when
+    the file is a train config without ``train.lr_policy`` (Clara then trains at lr0)."""
     return build_document(read_document(file), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 

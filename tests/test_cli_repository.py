@@ -214,3 +214,11 @@ def test_the_pre_commit_hook_passes_a_valid_mmar_and_fails_naming_only_its_train
         "config/config_train.json:60:13: $.train.lr_policy.args.poly_power: missing required argument 'poly_power' for ReducePoly (a number > 0)",
         "config/config_train.json:61:17: $.train.lr_policy.args.poly_powr: unknown argument for ReducePoly; did you mean 'poly_power'?",
     ]
+
+
+def test_a_folder_named_on_the_command_line_is_walked_even_when_a_walk_would_skip_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for folder in (".github/lrpol", "build"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "policy.yaml").write_text("name: ReducePoly\nargs: {poly_power: 0}\n")
+        code, out, _ = validate_in(tmp_path, folder, capsys=capsys)
+        assert (code, out) == (1, [f"{folder}/policy.yaml:2:20: $.args.poly_power: must be > 0, got 0"])
