@@ -41,16 +41,19 @@ def mutated_entries(draw):
 
 
 def _agree(entry, variables=None):
-    # strict: with no allowlist, build refuses every ``path`` entry, which plain validate (never importing) accepts.
-    problems = validate(entry, pointer="", variables=variables, strict=True)
-    assert isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
-    try:
-        build(entry, pointer="", variables=variables)  # the same place validate checks: a mapping with 'train' is otherwise a train config
-        built = True
-    except ConfigError as error:
-        built = False
-        assert error.problems
-    assert built == (problems == []), (entry, problems)
+    # Both with the entry at the top, and where config_kind places it (a mapping with a 'train'
+    # mapping is a train config, its lr_policy optional).
+    for pointer in ("", None):
+        # strict: with no allowlist, build refuses every ``path`` entry, which plain validate (never importing) accepts.
+        problems = validate(entry, pointer=pointer, variables=variables, strict=True)
+        assert isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
+        try:
+            build(entry, pointer=pointer, variables=variables)
+            built = True
+        except ConfigError as error:
+            built = False
+            assert error.problems
+        assert built == (problems == []), (entry, pointer, problems)
 
 
 @settings(max_examples=examples(1500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
