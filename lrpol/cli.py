@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__, schema
 from .arguments import Argument, ArgumentError
 from .config import DEFAULT_POINTER, build_document, locate, run_settings, validate
-from .config_kind import kind_of
+from .config_kind import kind_of, skip_reason
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
@@ -160,8 +160,7 @@ def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
     is: a named file is then judged whatever it holds, and a found one when the pointer finds
     something in it."""
     if pointer is None:
-        kind = kind_of(doc.data)
-        return "" if kind.is_lr_config else f"not an LR config: {kind.reason}"
+        return skip_reason(doc)
     if named:
         return ""
     try:

@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 
 from .checking import ENTRY_KEYS, IGNORED_KEYS
+from .document import Document
 
 TRAIN_KEY = "train"
 POLICY_KEY = "lr_policy"
@@ -65,6 +66,20 @@ def kind_of(data: object) -> Kind:
         which = "name" if "name" in data else "path"
         return Kind(NOT_LR_CONFIG, f"has {which!r}, but also keys a policy entry never has: {listed}")
     return Kind(ENTRY)
+
+
+def skip_reason(doc: Document) -> str:
+    """Why a tool that judges only LR configs may skip ``doc`` ("not an LR config: ..."), or ""
+    when it must judge it. A document whose reading found a problem at a key that decides its
+    kind is judged: a duplicate ``train`` whose last value is no mapping hides a train config.
+    """
+    kind = kind_of(doc.data)
+    if kind.is_lr_config or any(place[:1] in _DECIDING for place in doc.places):
+        return ""
+    return f"not an LR config: {kind.reason}"
+
+
+_DECIDING = ((TRAIN_KEY,), ("name",), ("path",))
 
 
 def _entry_key(key: object) -> bool:

@@ -222,3 +222,19 @@ def test_a_folder_named_on_the_command_line_is_walked_even_when_a_walk_would_ski
         (tmp_path / folder / "policy.yaml").write_text("name: ReducePoly\nargs: {poly_power: 0}\n")
         code, out, _ = validate_in(tmp_path, folder, capsys=capsys)
         assert (code, out) == (1, [f"{folder}/policy.yaml:2:20: $.args.poly_power: must be > 0, got 0"])
+
+
+DUPLICATE_TRAIN = ('{"train": {"lr_policy": {"name": "ReducePoly"}},\n "train": 5}', [
+    "dup.json:2:2: $.train: duplicate key 'train'; first defined at line 1:2",
+    "dup.json:2:11: $.train: expected the train section as an object, got an integer; a train config holds its lr_policy in a 'train' object",
+])
+DUPLICATE_NAME = ("name: ReducePoly\nname: Spleen\nlabels: {}\n", [
+    "dup.yaml:1:1: $.train.lr_policy: no policy entry at /train/lr_policy; this document has 'name', but also keys a policy entry never has: 'labels'; expected a component entry ({'name': ..., 'args': ...}) or a train config (an object with a 'train' object)",
+    "dup.yaml:2:1: $.name: duplicate key 'name'; first defined at line 1:1",
+])
+
+
+@pytest.mark.parametrize(("name", "text", "lines"), [("dup.json", *DUPLICATE_TRAIN), ("dup.yaml", *DUPLICATE_NAME)])
+def test_a_duplicate_key_that_decides_what_a_file_is_is_reported_not_skipped(tmp_path: Path, name: str, text: str, lines: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / name).write_text(text)
+    assert validate_in(tmp_path, name, capsys=capsys) == (1, lines, ["1 file(s) checked, 1 with problems"])
