@@ -26,6 +26,7 @@ from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
 from .finding import STDIN, Input, find, refuse_irregular
+from .policy import LRPolicy
 from .reading import parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
 
@@ -241,7 +242,7 @@ def _show_preview(options: argparse.Namespace) -> int:
     metrics = options.metrics
     if metrics is None and policy is not None and policy.reads_metric:
         metrics = preview.synthetic_metrics(epochs, preview.metric_mode(policy))
-    described = repr(policy) if policy is not None else "no lr_policy (the LR stays at lr0)" if options.pointer is None and kind_of(doc.data).constant else "disabled (the LR stays at lr0)"
+    described = _described(policy, doc, options.pointer)
     curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
     print(f"{options.file}: {described}")
     print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))
@@ -253,6 +254,12 @@ def _show_preview(options: argparse.Namespace) -> int:
         preview.plot(curve, options.plot, title=f"{options.file}\n{described}", log=options.log)
         print(f"wrote {options.plot}")
     return EXIT_OK
+
+
+def _described(policy: LRPolicy | None, doc: Document, pointer: str | None) -> str:
+    if policy is not None:
+        return repr(policy)
+    return "no lr_policy (the LR stays at lr0)" if pointer is None and kind_of(doc.data).constant else "disabled (the LR stays at lr0)"
 
 
 # -- list, describe ---------------------------------------------------------------------------

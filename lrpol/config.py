@@ -116,7 +116,8 @@ def _schedule(doc: Document, at: tuple, variables: Mapping | None, allow_paths: 
 
 def _train(doc: Document) -> dict | None:
     """``train`` of a train config (with or without ``train.lr_policy``), else None."""
-    return doc.data["train"] if kind_of(doc.data).what == TRAIN_CONFIG else None  # type: ignore[index]  # a train config is a mapping
+    data = doc.data
+    return data["train"] if isinstance(data, dict) and kind_of(data).what == TRAIN_CONFIG else None
 
 
 def _schedule_paths(doc: Document) -> list[tuple]:

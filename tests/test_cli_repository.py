@@ -238,3 +238,10 @@ DUPLICATE_NAME = ("name: ReducePoly\nname: Spleen\nlabels: {}\n", [
 def test_a_duplicate_key_that_decides_what_a_file_is_is_reported_not_skipped(tmp_path: Path, name: str, text: str, lines: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / name).write_text(text)
     assert validate_in(tmp_path, name, capsys=capsys) == (1, lines, ["1 file(s) checked, 1 with problems"])
+
+
+def test_skipped_files_are_listed_on_stderr_so_machine_formats_stay_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_mmar(tmp_path, {"name": "ReducePloy"})
+    code, out, err = validate_in(tmp_path, "config", "--format", "json", "--verbose", capsys=capsys)
+    assert (code, [json.loads(line)["file"] for line in out]) == (1, ["config/config_train.json"])
+    assert err == [*SKIPPED_REASONS, "1 file(s) checked, 1 with problems, 3 skipped (not LR configs)"]
