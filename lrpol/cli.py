@@ -69,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     preview.set_defaults(command=_preview)
 
     diff = commands.add_parser("diff", help="compare the LR curves of two configs", description=_DIFF_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("old", metavar="OLD", help="the config before the change (- for standard input)")
+    diff.add_argument("new", metavar="NEW", help="the config after it (- for standard input)")
     _add_run_options(diff, "NEW's, else OLD's")
     diff.add_argument("--format", choices=tuple(compare_report.FORMATS), default="text", help="text (default), markdown: a table for a CI job summary, json: one object")
     diff.add_argument("--plot", metavar="OUT.png", help="draw both curves into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
@@ -312,16 +312,23 @@ def _show_preview(options: argparse.Namespace) -> int:
 def _diff(options: argparse.Namespace) -> int:
     from .compare import MissingSettings, compare
 
-    refused = _refuse_irregular(options.old) + _refuse_irregular(options.new)
+    if options.old == options.new == STDIN:
+        print("lrpol diff: only one of OLD and NEW can be read from standard input", file=sys.stderr)
+        return EXIT_USAGE
+    refused = [problem for name in (options.old, options.new) if name != STDIN for problem in _refuse_irregular(name)]
     if refused:
         print("\n".join(map(str, refused)), file=sys.stderr)
         return EXIT_USAGE
+    # `git show main:config.json | lrpol diff - config.json` compares with another revision
+    old, new = (_read_stdin() if name == STDIN else name for name in (options.old, options.new))
+    if isinstance(old, list):  # standard input that did not parse
+        return _diff_problems(old, options.format)
+    if isinstance(new, list):
+        return _diff_problems(new, options.format)
     try:
-        result = compare(options.old, options.new, lr=options.lr, epochs=options.epochs, steps_per_epoch=options.steps_per_epoch, metrics=options.metrics, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path)
-    except ConfigError as error:  # the problems of both configs, as validate prints them
-        show = _FORMATS["json" if options.format == "json" else "text"]
-        print("\n".join(show(problem) for problem in error.problems))
-        return EXIT_USAGE
+        result = compare(old, new, lr=options.lr, epochs=options.epochs, steps_per_epoch=options.steps_per_epoch, metrics=options.metrics, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path)
+    except ConfigError as error:
+        return _diff_problems(error.problems, options.format)
     except MissingSettings as error:
         print(f"lrpol diff: {error}; {_pass_flags(error.names)}", file=sys.stderr)
         return EXIT_USAGE
@@ -340,6 +347,13 @@ def _diff(options: argparse.Namespace) -> int:
             return EXIT_USAGE
         print(f"wrote {options.plot}", file=sys.stdout if options.format == "text" else sys.stderr)  # markdown and json stay whole
     return EXIT_OK if result.identical else EXIT_INVALID
+
+
+def _diff_problems(problems: Sequence[Problem], format: str) -> int:
+    """The problems of both configs, as validate prints them (JSON lines for --format json)."""
+    show = _FORMATS["json" if format == "json" else "text"]
+    print("\n".join(show(problem) for problem in problems))
+    return EXIT_USAGE
 
 
 # -- list, describe ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .config import build_document, run_settings
 from .context import EPOCHS, LEARNING_RATE, TrainContext
@@ -87,7 +88,7 @@ class Comparison:
         """The same LR at every update, and the same run settings."""
         return self.curves_identical and not self.shape_changes
 
-    @property
+    @cached_property
     def first_difference(self) -> Point | None:
         """The first update whose LRs differ (at all: no tolerance), or None."""
         import numpy as np
@@ -95,7 +96,7 @@ class Comparison:
         differs = np.flatnonzero(self.old_curve.lrs != self.new_curve.lrs)
         return self.point("first difference", int(differs[0])) if len(differs) else None
 
-    @property
+    @cached_property
     def largest_difference(self) -> Point | None:
         """The update with the largest relative difference (the first of equals), or None when identical.
         Where OLD's LR is 0 and NEW's is not the difference is infinite, and the first of those is it."""

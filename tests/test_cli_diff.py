@@ -2,9 +2,11 @@
 
 import json
 import math
+import subprocess
+import sys
 
 import pytest
-from conftest import requires_extra
+from conftest import ROOT, requires_extra
 
 import lrpol
 from lrpol.cli import main
@@ -186,3 +188,20 @@ def test_plot_without_matplotlib_names_the_extra(write, tmp_path, capsys, monkey
     monkeypatch.setitem(__import__("sys").modules, "matplotlib.backends.backend_agg", None)
     assert main(["diff", str(write("old.json", poly(1))), str(write("new.json", poly(1))), "--plot", str(tmp_path / "x.png")]) == 2
     assert "lrpol diff: RuntimeError: --plot needs matplotlib: pip install 'lrpol[plot]'" in capsys.readouterr().err
+
+
+def lrpol_command(*args: str, stdin: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lrpol", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_old_from_standard_input_as_git_show_gives_it(write):
+    new = write("new.json", poly(2))
+    result = lrpol_command("diff", "-", str(new), "--format", "json", stdin=poly(1))
+    assert result.returncode == 1
+    record = json.loads(result.stdout)
+    assert record["old"]["file"] == "<stdin>" and record["first_difference"]["update"] == 1
+    assert lrpol_command("diff", "-", str(new), stdin=poly(2)).returncode == 0
+    unparsed = lrpol_command("diff", "-", str(new), stdin="{")
+    assert unparsed.returncode == 2 and unparsed.stdout.startswith("<stdin>:")
+    both = lrpol_command("diff", "-", "-", stdin=poly(1))
+    assert both.returncode == 2 and "only one of OLD and NEW can be read from standard input" in both.stderr
