@@ -6,6 +6,7 @@
     ReducePoly(poly_power=0.9)
 """
 
+from .compare import compare
 from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
@@ -71,6 +72,7 @@ __all__ = [
     "Warmup",
     "WarmupStableDecay",
     "build",
+    "compare",
     "curve",
     "load",
     "load_group_policies",

@@ -2,10 +2,12 @@
 
 - ``validate``: check configs, for people and for CI (text, JSON lines or GitHub annotations).
 - ``preview``: the LR curve of a config's policy, as a table, CSV or PNG.
+- ``diff``: compare two configs' LR curves on one run shape, for reviewing a change.
 - ``schema``: print or write the JSON Schemas.
 - ``list`` / ``describe``: the registered policies, and one policy's formula and arguments.
 
-Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input.
+Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input
+(``diff``: 0 identical, 1 different, 2 a config has problems or another error).
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ import inspect
 import io
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, schema
+from . import __version__, compare_report, schema
 from .arguments import Argument, ArgumentError
 from .config import DEFAULT_POINTER, build_document, locate, run_settings, validate
-from .config_kind import kind_of, skip_reason
+from .config_kind import skip_reason, without_policy
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .errors import ConfigError, Problem, one_line
 from .finding import STDIN, Input, find, refuse_irregular
-from .policy import LRPolicy
 from .reading import parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
 
@@ -61,15 +62,22 @@ def _parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser("preview", help="print, write or plot the LR curve of a config's policy", description=_PREVIEW_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     preview.add_argument("file", metavar="FILE")
-    preview.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: the config's '{EPOCHS.name}')")
-    preview.add_argument("--lr", type=_checked(LEARNING_RATE), help=f"initial LR (default: the config's '{LEARNING_RATE.name}')")
-    preview.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), default=1, help="optimizer updates per epoch (default: 1)")
-    preview.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
+    _add_run_options(preview, "the config's")
     preview.add_argument("--csv", metavar="OUT", help="write the LR of every update to this CSV file")
     preview.add_argument("--plot", metavar="OUT.png", help="draw the curve into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
     preview.add_argument("--log", action="store_true", help="plot the LR on a log scale")
     _add_source_options(preview)
     preview.set_defaults(command=_preview)
+
+    diff = commands.add_parser("diff", help="compare the LR curves of two configs", description=_DIFF_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("old", metavar="OLD", help="the config before the change (- for standard input)")
+    diff.add_argument("new", metavar="NEW", help="the config after it (- for standard input)")
+    _add_run_options(diff, "NEW's, else OLD's")
+    diff.add_argument("--format", choices=tuple(compare_report.FORMATS), default="text", help="text (default), markdown: a table for a CI job summary, json: one object")
+    diff.add_argument("--plot", metavar="OUT.png", help="draw both curves into this PNG (needs matplotlib: pip install 'lrpol[plot]')")
+    diff.add_argument("--log", action="store_true", help="plot the LR on a log scale")
+    _add_source_options(diff)
+    diff.set_defaults(command=_diff)
 
     schema_command = commands.add_parser("schema", help="print or write the JSON Schemas", description=schema.COMMAND_DESCRIPTION)
     schema.add_options(schema_command)
@@ -95,6 +103,28 @@ reads metrics (ReduceOnPlateau) sees a synthetic metric that improves linearly f
 first half of the epochs and is flat afterwards, so the preview shows where reductions
 would fall on a plateau.
 """
+
+
+_DIFF_DESCRIPTION = """\
+Compare the LR curves of two configs, as lrpol preview works them out: the first update
+whose LR differs, the largest relative difference (new - old) / old, and both LRs at the
+start, the quarters and the last update.
+
+Both curves run on one shape: --lr, --epochs and --steps-per-epoch when given, else NEW's
+learning_rate and epochs (OLD's where NEW has none). Settings the two configs give
+differently are named, and count as a difference.
+
+Exit codes: 0 the curves and run settings are identical, 1 they differ, 2 a config has
+problems (listed as validate lists them) or another error.
+"""
+
+
+def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """The run shape and the validation results, as ``preview`` and ``diff`` take them."""
+    parser.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: {default} '{EPOCHS.name}')")
+    parser.add_argument("--lr", type=_checked(LEARNING_RATE), help=f"initial LR (default: {default} '{LEARNING_RATE.name}')")
+    parser.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), default=1, help="optimizer updates per epoch (default: 1)")
+    parser.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -217,12 +247,25 @@ def _preview(options: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID
-    except (ValueError, ArithmeticError, RuntimeError, MemoryError, OSError) as error:
-        # What a config can still make the run refuse (an LR no float holds, a curve too long
-        # for memory, an unwritable --csv): one line and exit 2, never a traceback.
-        kind = "" if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}: "  # "int too large to convert to float" needs its name
-        print(f"lrpol preview: {kind}{error}", file=sys.stderr)
+    except _RUN_ERRORS as error:
+        print(_run_error("preview", error), file=sys.stderr)
         return EXIT_USAGE
+
+
+# What a config can still make the run refuse (an LR no float holds, a curve too long for
+# memory, an unwritable --csv): one line and exit 2, never a traceback.
+_RUN_ERRORS = (ValueError, ArithmeticError, RuntimeError, MemoryError, OSError)
+
+
+def _run_error(command: str, error: Exception) -> str:
+    kind = "" if isinstance(error, (ValueError, OSError)) else f"{type(error).__name__}: "  # "int too large to convert to float" needs its name
+    return f"lrpol {command}: {kind}{error}"
+
+
+def _pass_flags(names: Sequence[str]) -> str:
+    """"pass --lr and --epochs": the flags that give the run settings ``names``."""
+    flags = {LEARNING_RATE.name: "--lr", EPOCHS.name: "--epochs"}
+    return "pass " + " and ".join(flags[name] for name in names)
 
 
 def _show_preview(options: argparse.Namespace) -> int:
@@ -235,14 +278,13 @@ def _show_preview(options: argparse.Namespace) -> int:
     lr0 = options.lr or settings.get(LEARNING_RATE.name)
     epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:
-        missing = [(setting.name, flag) for setting, flag, value in ((LEARNING_RATE, "--lr", lr0), (EPOCHS, "--epochs", epochs)) if value is None]
-        keys, flags = zip(*missing)
-        print(f"lrpol preview: the config sets no {' or '.join(keys)}; pass {' and '.join(flags)}", file=sys.stderr)
+        keys = [setting.name for setting, value in ((LEARNING_RATE, lr0), (EPOCHS, epochs)) if value is None]
+        print(f"lrpol preview: the config sets no {' or '.join(keys)}; {_pass_flags(keys)}", file=sys.stderr)
         return EXIT_USAGE
     metrics = options.metrics
     if metrics is None and policy is not None and policy.reads_metric:
         metrics = preview.synthetic_metrics(epochs, preview.metric_mode(policy))
-    described = _described(policy, doc, options.pointer)
+    described = repr(policy) if policy is not None else without_policy(doc.data, options.pointer)
     curve = preview.simulate(policy, TrainContext(initial_lr=lr0, total_epochs=epochs, steps_per_epoch=options.steps_per_epoch), metrics)
     print(f"{options.file}: {described}")
     print(f"lr0={lr0:g} epochs={epochs} steps_per_epoch={options.steps_per_epoch}" + ("" if options.metrics or metrics is None else " (synthetic metric)"))
@@ -256,10 +298,54 @@ def _show_preview(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _described(policy: LRPolicy | None, doc: Document, pointer: str | None) -> str:
-    if policy is not None:
-        return repr(policy)
-    return "no lr_policy (the LR stays at lr0)" if pointer is None and kind_of(doc.data).constant else "disabled (the LR stays at lr0)"
+# -- diff -------------------------------------------------------------------------------------
+
+
+def _diff(options: argparse.Namespace) -> int:
+    from .compare import MissingSettings, compare
+
+    if options.old == options.new == STDIN:
+        print("lrpol diff: only one of OLD and NEW can be read from standard input", file=sys.stderr)
+        return EXIT_USAGE
+    refused = [problem for name in (options.old, options.new) if name != STDIN for problem in refuse_irregular(name)]
+    if refused:
+        print("\n".join(map(str, refused)), file=sys.stderr)
+        return EXIT_USAGE
+    # `git show main:config.json | lrpol diff - config.json` compares with another revision
+    old, new = (_read_stdin() if name == STDIN else name for name in (options.old, options.new))
+    if isinstance(old, list):  # standard input that did not parse
+        return _diff_problems(old, options.format)
+    if isinstance(new, list):
+        return _diff_problems(new, options.format)
+    try:
+        result = compare(old, new, lr=options.lr, epochs=options.epochs, steps_per_epoch=options.steps_per_epoch, metrics=options.metrics, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path)
+    except ConfigError as error:
+        return _diff_problems(error.problems, options.format)
+    except MissingSettings as error:
+        print(f"lrpol diff: {error}; {_pass_flags(error.names)}", file=sys.stderr)
+        return EXIT_USAGE
+    except _RUN_ERRORS as error:
+        print(_run_error("diff", error), file=sys.stderr)
+        return EXIT_USAGE
+    print(compare_report.FORMATS[options.format](result), end="")
+    if options.plot:
+        from . import preview
+
+        try:
+            runs = [(f"old: {result.old.file}", result.old_curve), (f"new: {result.new.file}", result.new_curve)]
+            preview.plot_curves(runs, options.plot, title=f"{result.old.described()}\n{result.new.described()}", log=options.log)
+        except _RUN_ERRORS as error:
+            print(_run_error("diff", error), file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {options.plot}", file=sys.stdout if options.format == "text" else sys.stderr)  # markdown and json stay whole
+    return EXIT_OK if result.identical else EXIT_INVALID
+
+
+def _diff_problems(problems: Sequence[Problem], format: str) -> int:
+    """The problems of both configs, as validate prints them (JSON lines for --format json)."""
+    show = _FORMATS["json" if format == "json" else "text"]
+    print("\n".join(show(problem) for problem in problems))
+    return EXIT_USAGE
 
 
 # -- list, describe ---------------------------------------------------------------------------

@@ -68,6 +68,11 @@ def kind_of(data: object) -> Kind:
     return Kind(ENTRY)
 
 
+def without_policy(data: object, pointer: str | None) -> str:
+    """How a config that builds no policy (``load`` returns None) trains, in words."""
+    return "no lr_policy (the LR stays at lr0)" if pointer is None and kind_of(data).constant else "disabled (the LR stays at lr0)"
+
+
 def skip_reason(doc: Document) -> str:
     """Why a tool that judges only LR configs may skip ``doc`` ("not an LR config: ..."), or ""
     when it must judge it. A document whose reading found a problem at a key that decides its

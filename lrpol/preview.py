@@ -164,6 +164,17 @@ def plot(run: Curve, path: str | Path, *, title: str, log: bool = False, size: t
     Needs matplotlib (``pip install 'lrpol[plot]'``). It draws on an Agg canvas of its own,
     so no display is needed and a notebook's backend is not touched.
     """
+    plot_curves([("LR", run)], path, title=title, log=log, size=size, dpi=dpi)
+
+
+#: (colour, line style) of the 1st, 2nd, ... curve on one chart: the second dashed, so it
+#: shows where it lies on the first.
+_STYLES = (("tab:blue", "-"), ("tab:orange", "--"), ("tab:green", ":"))
+
+
+def plot_curves(runs: list[tuple[str, Curve]], path: str | Path, *, title: str, log: bool = False, size: tuple[float, float] = (8.0, 4.5), dpi: int = 100) -> None:
+    """:func:`plot` for one or more labelled curves of the same run shape on one chart (a
+    legend names them when there are several)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -172,20 +183,25 @@ def plot(run: Curve, path: str | Path, *, title: str, log: bool = False, size: t
     figure = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(figure)  # this figure only: the caller's pyplot backend is left alone
     axes = figure.add_subplot()
-    spe = run.steps_per_epoch
-    axes.step(range(len(run.lrs)), run.lrs, where="post", color="tab:blue", linewidth=1.5, label="LR")
+    first = runs[0][1]
+    spe = first.steps_per_epoch
+    for (label, run), (color, style) in zip(runs, _STYLES * len(runs)):
+        axes.step(range(len(run.lrs)), run.lrs, where="post", color=color, linestyle=style, linewidth=1.5, label=label)
     if log:
         axes.set_yscale("log")
-    if run.epochs <= 50:
-        for epoch in range(1, run.epochs):
+    if first.epochs <= 50:
+        for epoch in range(1, first.epochs):
             axes.axvline(epoch * spe, color="0.85", linewidth=0.8, zorder=0)
-    for epoch in run.reductions:
-        step = (epoch + 1) * spe
-        lr = run.lrs[step] if step < len(run.lrs) else run.final_lr
-        axes.annotate("reduced", (step, lr), xytext=(0, 14), textcoords="offset points", ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": "tab:red"}, color="tab:red")
-    axes.set_xlabel(f"update (epochs of {spe} updates marked)" if run.epochs <= 50 else "update")
+    for _, run in runs:
+        for epoch in run.reductions:
+            step = (epoch + 1) * spe
+            lr = run.lrs[step] if step < len(run.lrs) else run.final_lr
+            axes.annotate("reduced", (step, lr), xytext=(0, 14), textcoords="offset points", ha="center", fontsize=8, arrowprops={"arrowstyle": "->", "color": "tab:red"}, color="tab:red")
+    axes.set_xlabel(f"update (epochs of {spe} updates marked)" if first.epochs <= 50 else "update")
     axes.set_ylabel("learning rate")
     axes.set_title(title, fontsize=9)
     axes.grid(True, which="major", axis="y", color="0.9")
+    if len(runs) > 1:
+        axes.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, format="png")

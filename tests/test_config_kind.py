@@ -87,3 +87,19 @@ def test_what_is_not_an_lr_config_says_so_when_validated_directly() -> None:
     assert problem.hint.startswith("this document has 'name', but also keys a policy entry never has: 'labels', 'numTraining'; expected a component entry")
     (problem,) = lrpol.validate({"train": 3})
     assert (problem.json_path, problem.code, problem.message) == ("$.train", "wrong-type", "expected the train section as an object, got an integer")
+
+
+def test_diff_against_a_train_config_without_lr_policy_compares_with_a_flat_lr0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(CONSTANT_TRAIN_CONFIG))
+    new.write_text(json.dumps({**CONSTANT_TRAIN_CONFIG, "train": {**CONSTANT_TRAIN_CONFIG["train"], "lr_policy": {"name": "ReducePoly", "args": {"poly_power": 1}}}}))
+    assert main(["diff", str(old), str(new)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    # 4 epochs at lr0 2e-4 against ReducePoly(1): 2e-4, 1.5e-4, 1e-4, 5e-5; they part at epoch 1 (-25%), most at epoch 3 (-75%)
+    assert lines[:5] == [
+        f"old: {old}: no lr_policy (the LR stays at lr0)",
+        f"new: {new}: ReducePoly(poly_power=1.0)",
+        "run: lr0=0.0002 epochs=4 steps_per_epoch=1 (4 updates)",
+        "the curves differ: first at update 1 (epoch 1): 2.000000e-04 -> 1.500000e-04",
+        "largest relative difference: -75% at update 3 (epoch 3): 2.000000e-04 -> 5.000000e-05",
+    ]
