@@ -9,6 +9,7 @@
 from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
+from .environment import read_environment
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
@@ -76,6 +77,7 @@ __all__ = [
     "load_group_policies",
     "load_run",
     "load_schedules",
+    "read_environment",
     "register",
     "validate",
 ]
