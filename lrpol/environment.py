@@ -20,13 +20,13 @@ _SCALARS = (str, int, float, bool, type(None))
 def read_environment(file: str | os.PathLike) -> dict:
     """The variables of an environment file (JSON or YAML), by name; raises
     :class:`ConfigError` with the file's line:column for anything that is not a flat
-    object of strings, numbers, booleans and nulls.
+    object of strings, numbers, booleans and nulls. For the API's ``variables=``::
 
-    >>> import json, tempfile
-    >>> with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-    ...     json.dump({"DATA_ROOT": "/data", "epochs": 3}, f)
-    >>> read_environment(f.name)
-    {'DATA_ROOT': '/data', 'epochs': 3}
+        variables = {**lrpol.read_environment("config/environment.json"), "epochs": 3}
+        policy, ctx = lrpol.load_run("config/config_train.json", variables=variables)
+
+    (``environment="config/environment.json"`` on ``validate``, ``load`` and ``load_run``
+    does the same.)
     """
     doc = read_document(file)
     problems = list(doc.problems) + _shape_problems(doc)

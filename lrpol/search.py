@@ -53,8 +53,8 @@ def _check_item(item: object, at: tuple, declared: Mapping[str, Argument] | None
             hint = did_you_mean(key, SEARCH_KEYS) if isinstance(key, str) else ""
             report((*at, key), f"unknown key {show_key(key)} in a search item", hint, code="unknown-key", key=True)
     missing = [key for key in REQUIRED_KEYS if key not in item]
-    for key in missing:
-        report(at, f"a search item needs {key!r}", code="missing-key")
+    if missing:
+        report(at, f"a search item needs {' and '.join(map(repr, missing))}", "an item is {'domain': ..., 'type': ..., 'args': [...], 'targets': [...]}", code="missing-key")
     if "domain" in item:
         _one_of(item["domain"], DOMAINS, (*at, "domain"), "domain", report)
     kind = _one_of(item["type"], SEARCH_TYPES, (*at, "type"), "type", report) if "type" in item else None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import lrpol
+import lrpol.schema
 from lrpol import ConfigError, ReducePoly, load, load_run, validate
 from lrpol.cli import main
 from lrpol.environment import read_environment
@@ -170,6 +171,11 @@ def test_search_is_checked_in_nested_entries_and_yaml(tmp_path: Path):
     ]
 
 
+def test_a_search_item_without_its_keys_names_them_all(mmar):
+    train = mmar(_search({"domain": "lr", "args": "decay_ratio"}))
+    assert problems_of(train) == [(*where(train, '{"domain"'), "$.train.lr_policy.search[0]", "a search item needs 'type' and 'targets'; an item is {'domain': ..., 'type': ..., 'args': [...], 'targets': [...]}", "missing-key")]
+
+
 def test_search_on_an_unimported_path_entry_checks_its_shape_only(mmar):
     entry = {"path": "my_pkg.policies.Poly", "args": {"power": 2}, "search": [{"type": "float", "args": ["power"], "targets": [1, 3], "domain": "lr"}]}
     assert validate(mmar(entry)) == []
@@ -239,9 +245,17 @@ def test_preview_var_sets_the_run_it_shows(mmar, capsys):
 # -- environment.json -------------------------------------------------------------------------
 
 
-def test_read_environment_gives_the_flat_object():
-    assert read_environment  # the documented way in the API
+def test_read_environment_gives_the_flat_object(mmar):
+    environment = mmar(SEARCHED_POLY).parent / "environment.json"
     assert lrpol.read_environment is read_environment
+    assert read_environment(environment) == {
+        "DATA_ROOT": "/workspace/data/Task09_Spleen_nii",
+        "DATASET_JSON": "config/dataset_0.json",
+        "PROCESSING_TASK": "segmentation",
+        "MMAR_EVAL_OUTPUT_PATH": "eval",
+        "MMAR_CKPT_DIR": "models",
+        "POLY_POWER": 0.95,
+    }
 
 
 def test_environment_fills_variables_the_config_names(mmar):
@@ -301,3 +315,13 @@ def test_a_missing_environment_file_is_a_usage_error(mmar, capsys):
     assert main(["validate", "--env", str(missing), str(train)]) == 2
     assert capsys.readouterr().out == f"{missing}: $: cannot read file: No such file or directory\n"
     assert main(["preview", "--env", str(missing), str(train)]) == 2
+
+
+def test_the_published_schema_accepts_a_search_and_refuses_an_unknown_argument_in_it(mmar):
+    validator = lrpol.schema.validator()
+    config = json.loads(mmar(SEARCHED_POLY).read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(config)) == []
+    config["train"]["lr_policy"]["search"][0]["args"] = ["poly_powr"]
+    assert [error.json_path for error in validator.iter_errors(config)] == ["$.train.lr_policy.search[0].args[0]"]
+    both = {"name": "NotRegistered", "path": "my_pkg.Poly", "args": {"anything": 1}}
+    assert list(validator.iter_errors({**config, "train": {"lr_policy": both}})) == []
