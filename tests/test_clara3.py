@@ -171,6 +171,16 @@ def test_search_is_checked_in_nested_entries_and_yaml(tmp_path: Path):
     ]
 
 
+def test_a_float_search_over_a_length_stays_a_fraction_of_the_run(mmar):
+    def warmup(kind: str, targets: list) -> dict:
+        return {"name": "Warmup", "args": {"duration": 0.1}, "search": [{"domain": "lr", "type": kind, "args": ["duration"], "targets": targets}]}
+
+    assert validate(mmar(warmup("float", [0.05, 0.2]))) == []
+    assert validate(mmar(warmup("int", [100, 2000]))) == []  # a count of updates
+    train = mmar(warmup("float", [0.5, 20]))
+    assert problems_of(train) == [(*where(train, "[0.5, 20]"), "$.train.lr_policy.search[0].targets", "a float search over 'duration' must lie within (0, 1), a fraction of the run, got [0.5, 20]", "out-of-range")]
+
+
 def test_a_search_item_without_its_keys_names_them_all(mmar):
     train = mmar(_search({"domain": "lr", "args": "decay_ratio"}))
     assert problems_of(train) == [(*where(train, '{"domain"'), "$.train.lr_policy.search[0]", "a search item needs 'type' and 'targets'; an item is {'domain': ..., 'type': ..., 'args': [...], 'targets': [...]}", "missing-key")]
