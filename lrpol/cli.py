@@ -27,6 +27,7 @@ from .arguments import Argument, ArgumentError
 from .config import DEFAULT_POINTER, build_document, run_settings, validate
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
+from .environment import read_environment
 from .errors import ConfigError, Problem, one_line
 from .reading import JSON_SUFFIXES, YAML_SUFFIXES, parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
@@ -128,7 +129,8 @@ def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pointer", type=_pointer, help=f"JSON pointer to the policy entry (default: {DEFAULT_POINTER} in a train config, else the file itself)")
-    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable (VALUE is read as a JSON scalar when it parses as one, else as a string)")
+    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable, or a top-level value such as epochs or learning_rate (VALUE is read as a JSON scalar when it parses as one, else as a string); wins over --env and the config")
+    parser.add_argument("--env", metavar="FILE", help="read variables from a Clara environment.json (a flat JSON or YAML object); they win over the config's own top-level values")
     parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
 
 
@@ -141,6 +143,13 @@ def _validate(options: argparse.Namespace) -> int:
         print("lrpol validate: no config files found", file=sys.stderr)
         return EXIT_USAGE
     show = _FORMATS[options.format]
+    try:
+        options.variables = _variables(options)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(show(problem))
+        print("the environment file has problems, so no config was checked", file=sys.stderr)
+        return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID
     for problem in unreadable_dirs:
         print(show(problem))
     unreadable = invalid = 0
@@ -161,7 +170,13 @@ def _check(name: str, options: argparse.Namespace) -> list[Problem]:
     source = _read_stdin() if name == STDIN else name
     if isinstance(source, list):
         return source
-    return validate(source, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict)
+    return validate(source, pointer=options.pointer, variables=options.variables, allow_paths=options.allow_path, strict=options.strict)
+
+
+def _variables(options: argparse.Namespace) -> dict:
+    """``--var`` over the variables of the ``--env`` file; a bad file raises :class:`ConfigError`."""
+    environment = read_environment(options.env) if options.env is not None else {}
+    return {**environment, **dict(options.var)}
 
 
 def _read_stdin() -> Document | list[Problem]:
@@ -279,7 +294,7 @@ def _pass_flags(names: Sequence[str]) -> str:
 def _show_preview(options: argparse.Namespace) -> int:
     from . import preview
 
-    variables = dict(options.var)
+    variables = _variables(options)
     doc = read_document(options.file)
     policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
     settings = run_settings(doc, variables)
