@@ -10,6 +10,7 @@ from .compare import compare
 from .config import build, load, load_group_policies, load_run, load_schedules, validate
 from .context import TrainContext
 from .curve import curve
+from .environment import read_environment
 from .errors import ConfigError, Problem
 from .hook import LRHook
 from .policies import (
@@ -78,6 +79,7 @@ __all__ = [
     "load_group_policies",
     "load_run",
     "load_schedules",
+    "read_environment",
     "register",
     "validate",
 ]

@@ -1,8 +1,10 @@
 """Check one component entry of a document and say what it would build.
 
-An entry is ``{"name": ...}`` or ``{"path": ...}``, with optional ``"args"`` and
-``"disabled"``. Checking never imports code named by ``path``; the caller
-decides whether to import (``build``/``load``) or not (``validate``).
+An entry is ``{"name": ...}`` or ``{"path": ...}``, with optional ``"args"``,
+``"disabled"`` and ``"search"`` (Clara's AutoML search space, see :mod:`lrpol.search`).
+With both ``name`` and ``path``, ``path`` is the class, as in Clara's component builder.
+Checking never imports code named by ``path``; the caller decides whether to import
+(``build``/``load``) or not (``validate``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from .errors import (
 )
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
+from .search import check_search
 from .variables import Variables, substitute_tree
 
-ENTRY_KEYS = ("name", "path", "args", "disabled")
+ENTRY_KEYS = ("name", "path", "args", "disabled", "search")
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 
@@ -129,6 +132,10 @@ class EntryChecker:
         args = self._typed(entry, at, "args", dict, default={})
         if cls is not None and args is not None:
             args = self._check_args(cls, label, args, (*at, "args"))
+        if "search" in entry:
+            declared = {argument.name: argument for argument in arguments_of(cls)} if cls is not None else {}
+            # An unimported path, or a user policy without declarations: only the search's shape is known.
+            check_search(entry["search"], (*at, "search"), declared or None, label or "the policy", self.report)
         if self.found > before or args is None:
             return None
         return Plan(at, cls, args, bool(disabled), label)
@@ -155,9 +162,11 @@ class EntryChecker:
 
     def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
         has_name, has_path = "name" in entry, "path" in entry
-        if has_name and has_path:
-            self.report((*at, "path"), "give either 'name' or 'path', not both", code="name-and-path", key=True)
-            return None, ""
+        if has_name and has_path:  # Clara builds the class 'path' names and ignores 'name'
+            self._typed(entry, at, "name", str, default=None)
+            if self.strict:
+                self.report((*at, "name"), "'name' is ignored: with 'path' beside it, the policy is the class 'path' names, as in Clara", "remove one of them", "name-ignored", key=True)
+            has_name = False
         if not (has_name or has_path):
             self.report(at, "a policy entry needs 'name' (a registered policy) or 'path' (a class to import)", code="missing-name")
             return None, ""

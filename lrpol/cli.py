@@ -26,6 +26,7 @@ from .config import DEFAULT_POINTER, build_document, locate, run_settings, valid
 from .config_kind import skip_reason, without_policy
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
+from .environment import read_environment
 from .errors import ConfigError, Problem, one_line
 from .finding import STDIN, Input, find, refuse_irregular
 from .reading import parse_bytes, read_document, unreadable
@@ -129,7 +130,8 @@ def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pointer", type=_pointer, help=f"JSON pointer to the policy entry (default: {DEFAULT_POINTER} in a train config, else the file itself)")
-    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable (VALUE is read as a JSON scalar when it parses as one, else as a string)")
+    parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable, or a top-level value such as epochs or learning_rate (VALUE is read as a JSON scalar when it parses as one, else as a string); wins over --env and the config")
+    parser.add_argument("--env", metavar="FILE", help="read variables from a Clara environment.json (a flat JSON or YAML object); they win over the config's own top-level values")
     parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
 
 
@@ -139,6 +141,13 @@ def _add_source_options(parser: argparse.ArgumentParser) -> None:
 def _validate(options: argparse.Namespace) -> int:
     found = find(options.files, options.exclude)
     show = _FORMATS[options.format]
+    try:
+        options.variables = _variables(options)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(show(problem))
+        print("the environment file has problems, so no config was checked", file=sys.stderr)
+        return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID
     for problem in found.unreadable_dirs:
         print(show(problem))
     checked = unreadable = invalid = skipped = 0
@@ -183,7 +192,7 @@ def _judge(source: Input, options: argparse.Namespace) -> tuple[list[Problem], s
     skip = _not_an_lr_config(doc, options.pointer, source.named)
     if skip:
         return [], skip
-    return validate(doc, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path, strict=options.strict), ""
+    return validate(doc, pointer=options.pointer, variables=options.variables, allow_paths=options.allow_path, strict=options.strict), ""
 
 
 def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
@@ -199,6 +208,12 @@ def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
     except ConfigError:
         return f"nothing at {pointer}"
     return ""
+
+
+def _variables(options: argparse.Namespace) -> dict:
+    """``--var`` over the variables of the ``--env`` file; a bad file raises :class:`ConfigError`."""
+    environment = read_environment(options.env) if options.env is not None else {}
+    return {**environment, **dict(options.var)}
 
 
 def _read_stdin() -> Document | list[Problem]:
@@ -271,7 +286,7 @@ def _pass_flags(names: Sequence[str]) -> str:
 def _show_preview(options: argparse.Namespace) -> int:
     from . import preview
 
-    variables = dict(options.var)
+    variables = _variables(options)
     doc = read_document(options.file)
     policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
     settings = run_settings(doc, variables)

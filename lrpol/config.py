@@ -4,6 +4,11 @@ A source is a bare component entry (``{"name": ..., "args": ...}``) or an MMAR
 train config, whose policy sits at ``/train/lr_policy`` (a train config without one
 trains at a constant lr0); a JSON pointer can name any other place. ``config_kind``
 decides which a document is.
+
+Variables fill ``{VAR}`` and also set the top-level ``learning_rate`` and ``epochs``
+wherever they are read, as Clara's ``--set`` does. Precedence, lowest first: the
+config's own top-level values, an ``environment=`` file (Clara's ``environment.json``),
+``variables=``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from .checking import EntryChecker, Plan, value_at
 from .config_kind import ENTRY, TRAIN_CONFIG, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
+from .environment import read_environment
 from .errors import ConfigError, Invalid, Problem, a_json_type
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
@@ -24,17 +30,18 @@ from .variables import Variables, check_definitions, config_variables
 DEFAULT_POINTER = "/train/lr_policy"
 
 
-def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
+def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
     """Every problem in ``source`` (a file path, a mapping, or a parsed :class:`Document`),
     sorted by position; ``[]`` when valid.
 
     Never imports code named by a ``path`` entry: such an entry is valid when its shape is
     (and it lies under the allowlist, if one is set); with ``strict=True`` it is reported as
     unchecked instead. Registered policies (built in, or from an installed plugin) are
-    constructed, so their own checks run too.
+    constructed, so their own checks run too. The problems of an ``environment`` file
+    are those of that file, and the config is not checked without its variables.
     """
-    definitions = check_definitions(variables)
     try:
+        definitions = _definitions(variables, environment)
         doc = _document(source)
     except ConfigError as error:
         return list(error.problems)
@@ -54,18 +61,21 @@ def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | No
     return build_document(from_mapping(entry), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 
-def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
     """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``, or when
     the file is a train config without ``train.lr_policy`` (Clara then trains at lr0)."""
-    return build_document(read_document(file), pointer=pointer, variables=variables, allow_paths=allow_paths)
+    definitions = _definitions(variables, environment)
+    return build_document(read_document(file), pointer=pointer, variables=definitions, allow_paths=allow_paths)
 
 
-def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
+def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
     """A train config's policy and the context of its run, built from the config's
-    ``learning_rate`` and ``epochs`` (both required here), as Clara reads them::
+    ``learning_rate`` and ``epochs`` (both required here), as Clara reads them; a variable
+    of the same name (from ``environment`` or ``variables``) overrides either::
 
         policy, ctx = lrpol.load_run("configs/reduce_poly.yaml", steps_per_epoch=len(loader))
     """
+    variables = _definitions(variables, environment)
     doc = read_document(file)
     policy = build_document(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
     settings = run_settings(doc, variables)
@@ -188,10 +198,11 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
 
 
 def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
-    """``learning_rate`` and ``epochs`` from the top of a train config, checked; absent ones
-    (and a bare entry, which has neither) give an empty dict."""
-    checker = EntryChecker(doc, _variables(doc, True, check_definitions(variables)))
-    settings = _run_settings(doc, checker)
+    """``learning_rate`` and ``epochs`` from the top of a train config, or from ``variables``
+    of those names, which win; checked. Absent ones give an empty dict."""
+    definitions = check_definitions(variables)
+    checker = EntryChecker(doc, _variables(doc, True, definitions))
+    settings = _run_settings(doc, checker, definitions)
     if checker.problems:
         raise ConfigError(checker.result())
     return settings
@@ -219,7 +230,7 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     checker = EntryChecker(doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
     checker.add(doc)
     if in_config:
-        _run_settings(doc, checker)
+        _run_settings(doc, checker, definitions)
     plan = _CONSTANT if at is None else checker.check(at)
     if pointer is None:  # a train config's other schedules, beside its lr_policy: a config is valid as a whole
         _check_schedules(doc, checker)
@@ -245,17 +256,31 @@ def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:
     return Variables({**defined, **definitions}, doc.budget)
 
 
-def _run_settings(doc: Document, checker: EntryChecker) -> dict:
-    """The :data:`RUN_SETTINGS` at the top of ``doc``, checked; a refused one is reported to ``checker``."""
+def _definitions(variables: Mapping | None, environment: str | os.PathLike | None) -> dict:
+    """The caller's variables over those of the environment file; a bad file raises :class:`ConfigError`."""
+    definitions = check_definitions(variables)
+    return definitions if environment is None else {**read_environment(environment), **definitions}
+
+
+def _run_settings(doc: Document, checker: EntryChecker, overrides: Mapping) -> dict:
+    """The :data:`RUN_SETTINGS` at the top of ``doc``, or from ``overrides`` (the caller's
+    variables), which win; checked. A refused one is reported to ``checker``."""
     settings = {}
+    top = doc.data if isinstance(doc.data, dict) else {}
     for argument in RUN_SETTINGS:
-        if not (isinstance(doc.data, dict) and argument.name in doc.data):
+        name = argument.name
+        overridden = name in overrides
+        if not overridden and name not in top:
             continue
-        value = doc.data[argument.name]
+        value = overrides[name] if overridden else top[name]
+        where = (name,) if name in top else ()
         try:
-            settings[argument.name] = argument.check(checker.variables.substitute(value) if isinstance(value, str) else value)
+            settings[name] = argument.check(checker.variables.substitute(value) if isinstance(value, str) else value)
         except Invalid as error:
-            checker.reject((argument.name,), error)
+            if overridden:  # the config's own value is not what was refused
+                checker.report(where, f"{name} set by a variable: {error.reason}", error.hint, error.code)
+            else:
+                checker.reject(where, error)
     return settings
 
 

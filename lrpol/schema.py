@@ -10,6 +10,10 @@ and a test fails when they drift from the code. The schemas declare JSON Schema
 editors understand. ``name`` is an ``enum`` and each policy's ``args`` hang off an
 ``if``/``then`` on it (not ``oneOf``), so an error names the exact field.
 
+A ``search`` (Clara's AutoML search space) is checked for its shape and for the names
+of the arguments it searches; that its targets lie in those arguments' ranges only
+``lrpol.validate`` checks.
+
 What a schema cannot say, and only ``lrpol.validate`` checks: the values of ``{VAR}``
 references (the schema accepts a whole reference wherever ``args`` or ``disabled`` takes
 a value), numbers too large for a float where a number is expected (an integer argument
@@ -32,6 +36,7 @@ from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
+from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
 from .variables import WHOLE_REFERENCE_PATTERN
 
 if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
@@ -112,29 +117,53 @@ def args_schema(cls: type[LRPolicy]) -> dict:
     return schema
 
 
+def search_schema(names: list[str] | None = None) -> dict:
+    """The schema of an entry's ``search``: a list of items naming the searched arguments
+    (any names, or ``names``), a type and targets."""
+    name: dict = {"type": "string"} if names is None else {"enum": names}
+    # if/then/else rather than anyOf, so an unknown name is reported at the name itself.
+    return {
+        "type": "array",
+        "description": "Clara's AutoML search space: which arguments it searches, and over what",
+        "items": {
+            "type": "object",
+            "properties": {
+                "domain": {"enum": list(DOMAINS), "description": "what the search tunes"},
+                "type": {"enum": list(SEARCH_TYPES), "description": "float and int: targets are [min, max]; enum: a list of choices, each a list with one value per arg"},
+                "args": {"if": {"type": "string"}, "then": name, "else": {"type": "array", "items": name, "minItems": 1}, "description": f"the searched arguments ({DISABLED_ATTRIBUTE.name} is the entry's disabled)"},
+                "targets": {"type": "array", "minItems": 1},
+            },
+            "required": list(REQUIRED_KEYS),
+            "additionalProperties": False,
+        },
+    }
+
+
 def entry_schema(policies: dict[str, type[LRPolicy]]) -> dict:
     """The schema of one component entry, over the given name -> class mapping."""
     per_policy = []
     for name, cls in policies.items():
-        then: dict = {"properties": {"args": {"description": f"arguments of {name}: {cls.summary()}", **args_schema(cls)}}}
+        searchable = [argument.name for argument in arguments_of(cls) if not argument.is_policy] + [DISABLED_ATTRIBUTE.name]
+        then: dict = {"properties": {"args": {"description": f"arguments of {name}: {cls.summary()}", **args_schema(cls)}, "search": search_schema(searchable)}}
         if any(argument.required for argument in arguments_of(cls)):
             then["required"] = ["args"]
-        # Without required: ["name"] the condition would hold, vacuously, for path entries.
-        per_policy.append({"if": {"required": ["name"], "properties": {"name": {"const": name}}}, "then": then})
+        # Without required: ["name"] the condition would hold, vacuously, for path entries; with
+        # a path beside it, the name is ignored (Clara builds the path's class).
+        per_policy.append({"if": {"required": ["name"], "not": {"required": ["path"]}, "properties": {"name": {"const": name}}}, "then": then})
     return {
         "type": "object",
         "properties": {
             "$schema": {"type": "string", "description": "the schema this file follows, for editors; ignored by lrpol"},
-            "name": {"enum": list(policies), "description": "a registered policy (lrpol list shows them)"},
+            "name": {"type": "string", "description": "a registered policy (lrpol list shows them); ignored when 'path' is given, as in Clara"},
             "path": {"type": "string", "pattern": DOTTED_PATTERN, "description": "package.module.Class of a policy to import (allowlisted packages only)"},
             "args": {"type": "object", "description": "keyword arguments of the policy"},
             "disabled": {"type": ["boolean", "string"], "pattern": WHOLE_REFERENCE_PATTERN, "description": "true means no policy (or a whole {VAR} reference)"},
+            "search": search_schema(),
         },
         "additionalProperties": False,
-        # Exactly one of name and path, written with draft-07 keywords.
-        "if": {"required": ["name"]},
-        "then": {"not": {"required": ["path"]}},
-        "else": {"required": ["path"]},
+        # A registered name, or a path (which wins over a name beside it), in draft-07 keywords.
+        "if": {"required": ["path"]},
+        "else": {"required": ["name"], "properties": {"name": {"enum": list(policies)}}},
         "allOf": per_policy,
     }
 

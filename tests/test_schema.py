@@ -87,14 +87,24 @@ VALID = [
     {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 2**53}},  # the largest integer argument
     {"name": "MultiStepDecay", "args": {"milestones": [1, 2**53], "gamma": 0.5}},
     {"name": "CosineRestarts", "args": {"period": 2**53, "period_mult": 2**53}},
+    {"name": "ReducePoly", "args": {"poly_power": 0.99}, "search": [{"type": "float", "args": ["poly_power"], "targets": [0.9, 0.99], "domain": "lr"}]},
+    {"name": "DecayOnStep", "args": {"decay_ratio": 0.5, "decay_freq": 10}, "search": [
+        {"type": "int", "args": "decay_freq", "targets": [5, 50], "domain": "lr"},
+        {"type": "enum", "args": ["decay_ratio", "unit", "@disabled"], "targets": [[0.1, "step", False], [0.5, "epoch", True]], "domain": "lr"},
+    ]},
 ]
 
 INVALID = [
     {},
     {"name": "ReducePloy"},
     {"name": 3},
-    {"name": "ReducePoly", "path": "a.b", "args": {"poly_power": 1}},
+    {"name": 3, "path": "a.b", "args": {"poly_power": 1}},
     {"name": "ReducePoly", "args": [1]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "search": [{"type": "float", "args": ["poly_powr"], "targets": [0.9, 1]}]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "search": [{"type": "float", "args": ["poly_power"], "targets": [0.9, 1], "domian": "lr"}]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "search": [{"type": "flaot", "args": ["poly_power"], "targets": [0.9, 1]}]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "search": [{"type": "float", "args": ["poly_power"]}]},
+    {"name": "ReducePoly", "args": {"poly_power": 1}, "search": {"type": "float", "args": ["poly_power"], "targets": [0.9, 1]}},
     {"name": "ReducePoly", "args": {"poly_power": 1}, "extra": True},
     {"name": "ReducePoly", "args": {"poly_power": 1}, "disabled": "no"},
     {"name": "ReducePoly"},
