@@ -259,6 +259,8 @@ def _preview(options: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         return _show_preview(options)
+    except BrokenPipeError:  # the reader stopped (`| head`): for main to end quietly, not a run error
+        raise
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if any(p.code == "unreadable" for p in error.problems) else EXIT_INVALID

@@ -154,3 +154,12 @@ def test_import_lrpol_loads_no_heavy_modules():
     code = "import sys, lrpol; print(sorted(m for m in ('yaml', 'jsonschema', 'numpy', 'torch') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stdout.strip() == "[]"
+
+
+def test_preview_into_a_reader_that_stops_early_ends_quietly():
+    # `lrpol preview FILE | head -3`: the pipe closes after three lines; no error, no traceback.
+    command = f"{sys.executable} -m lrpol preview {CONFIGS / 'reduce_poly.json'} --steps-per-epoch 1000 | head -3"
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and "reduce_poly.json" in lines[0]
+    assert result.stderr == ""
