@@ -181,6 +181,7 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
         if kind.what == ENTRY:
             return ()
         if kind.constant:
+            _refuse_torch_schedulers(doc)
             return None
         if isinstance(data, dict) and "train" in data and kind.what != TRAIN_CONFIG:
             found = a_json_type(data["train"])
@@ -195,6 +196,25 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
         hint = f"{reason}expected a component entry ({{'name': ..., 'args': ...}}) or a train config (an object with a 'train' object)" if pointer == DEFAULT_POINTER else ""
         raise ConfigError([doc.problem(path, f"{what} at {pointer}", hint, code="missing-entry")]) from None
     return path
+
+
+#: Where Clara 4 train configs (``train.lr_scheduler``) and MONAI bundles (a top-level
+#: ``lr_scheduler``) name a torch scheduler: not read yet, so a config with one is refused
+#: rather than taken for a constant LR.
+_TORCH_SCHEDULER_PATHS = (("train", "lr_scheduler"), ("lr_scheduler",))
+
+
+def _refuse_torch_schedulers(doc: Document) -> None:
+    for path in _TORCH_SCHEDULER_PATHS:
+        try:
+            value_at(doc.data, path)
+        except (KeyError, IndexError, TypeError):
+            continue
+        raise ConfigError([doc.problem(
+            path, "lrpol does not read a torch scheduler entry (Clara 4's train.lr_scheduler, a MONAI bundle's lr_scheduler) yet, so its LRs cannot be checked",
+            "write the schedule as train.lr_policy with lrpol's policies (the README's parity table gives each torch scheduler's), or name an lrpol entry with --pointer",
+            code="not-supported",
+        )])
 
 
 def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
