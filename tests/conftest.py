@@ -122,6 +122,21 @@ def valid_entry(name: str) -> dict:
 
 
 @pytest.fixture
+def saved_figures(monkeypatch):
+    """The matplotlib figures saved while the test runs, in order (needs the 'plot' extra)."""
+    figure_module = requires_extra("plot", "matplotlib.figure")
+    figures: list = []
+    original = figure_module.Figure.savefig
+
+    def keep(figure, *args, **kwargs):
+        figures.append(figure)
+        return original(figure, *args, **kwargs)
+
+    monkeypatch.setattr(figure_module.Figure, "savefig", keep)
+    return figures
+
+
+@pytest.fixture
 def write(tmp_path):
     """write(name, text) -> path of a new file holding text."""
 

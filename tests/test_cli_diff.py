@@ -160,23 +160,12 @@ def test_plot_draws_both_curves_on_one_chart(write, tmp_path, capsys):
     assert f"wrote {out}" in capsys.readouterr().out
 
 
-def test_the_chart_holds_both_curves_with_a_legend(write, tmp_path):
-    matplotlib = requires_extra("plot")
+def test_the_chart_holds_both_curves_with_a_legend(write, tmp_path, saved_figures):
     from lrpol import preview
 
     result = lrpol.compare(write("old.json", poly(1)), write("new.json", poly(2)))
-    figures = []
-    original = matplotlib.figure.Figure.savefig
-
-    def keep(figure, *args, **kwargs):
-        figures.append(figure)
-        return original(figure, *args, **kwargs)
-
-    matplotlib.figure.Figure.savefig = keep
-    try:
-        preview.plot_curves([("old", result.old_curve), ("new", result.new_curve)], tmp_path / "d.png", title="t")
-    finally:
-        matplotlib.figure.Figure.savefig = original
+    preview.plot_curves([("old", result.old_curve), ("new", result.new_curve)], tmp_path / "d.png", title="t")
+    figures = saved_figures
     (axes,) = figures[0].axes
     curves = [line for line in axes.lines if line.get_label() in ("old", "new")]
     assert [list(line.get_ydata()) for line in curves] == [[1, 0.75, 0.5, 0.25], [1, 0.5625, 0.25, 0.0625]]

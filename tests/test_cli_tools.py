@@ -207,8 +207,7 @@ def test_preview_plot_is_a_real_png_of_the_right_size(tmp_path, capsys):
     assert f"wrote {out}" in capsys.readouterr().out
 
 
-def test_plot_marks_reductions_and_names_the_config(tmp_path):
-    matplotlib = requires_extra("plot")
+def test_plot_marks_reductions_and_names_the_config(tmp_path, saved_figures):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from lrpol import preview
@@ -216,18 +215,8 @@ def test_plot_marks_reductions_and_names_the_config(tmp_path):
     policy = load(CONFIGS / "reduce_on_plateau.json")
     curve = simulate(policy, TrainContext(initial_lr=1e-3, total_epochs=20, steps_per_epoch=5), preview.synthetic_metrics(20))
     assert curve.reductions == [15]
-    figures = []
-    original = matplotlib.figure.Figure.savefig
-
-    def keep(figure, *args, **kwargs):
-        figures.append(figure)
-        return original(figure, *args, **kwargs)
-
-    matplotlib.figure.Figure.savefig = keep
-    try:
-        preview.plot(curve, tmp_path / "p.png", title="configs/reduce_on_plateau.json\nReduceOnPlateau(...)")
-    finally:
-        matplotlib.figure.Figure.savefig = original
+    preview.plot(curve, tmp_path / "p.png", title="configs/reduce_on_plateau.json\nReduceOnPlateau(...)")
+    figures = saved_figures
     assert isinstance(figures[0].canvas, FigureCanvasAgg)
     (axes,) = figures[0].axes
     assert axes.get_title() == "configs/reduce_on_plateau.json\nReduceOnPlateau(...)"
