@@ -192,9 +192,12 @@ def hostile_inputs(directory: Path, size: int) -> list[tuple[str, float, float]]
     for name, (suffix, text) in hostile(size).items():
         path = directory / (re.sub(r"\W+", "_", name).strip("_").lower() + suffix)
         path.write_text(text)
-        elapsed, peak, result = run(lrpol_command(str(path)))
+        # Judged as a train config's lr_policy, whatever the file holds: validate would skip most
+        # of these as not LR configs, after reading them whole.
+        command = [*lrpol_command(str(path)), "--pointer", "/train/lr_policy"]
+        elapsed, peak, result = run(command)
         path.write_text(quarter[name][1])
-        smaller, _, _ = run(lrpol_command(str(path)))
+        smaller, _, _ = run(command)
         first = (result.stdout or result.stderr).splitlines()[0] if (result.stdout or result.stderr) else ""
         first = first.replace(str(path), path.name)
         print(f"  {name:30s} {len(text) / 2**20:5.2f} MiB {elapsed:6.3f} s {peak:6.1f} MB | 1/4: {smaller:6.3f} s | exit {result.returncode}  {first[:100]}")
