@@ -167,11 +167,15 @@ def restart_clocks(draw: Callable, policy: CosineRestarts, first: int) -> list[i
         starts = [k * policy.period for k in (0, 1, 2, 3, 10**6, 2**40)]
     else:
         starts = list(period_starts(2**80, policy.period, int(policy.period_mult)))
-    edges = [first + start for start in starts]
+    return draw(clocks_around([first + start for start in starts], first + 40 * policy.period, 2**1000))
+
+
+def clocks_around(edges: list[int], span: int, past_floats: int) -> st.SearchStrategy:
+    """Lists of clocks, in any order: each side of ``edges``, anywhere below ``span``, and far past
+    any run, some from ``past_floats`` on (where the formula raises, and so must a bound function)."""
     near = st.sampled_from(edges).flatmap(lambda edge: st.integers(max(edge - 2, 0), edge + 2))
-    anywhere = st.integers(0, first + 40 * policy.period)
-    far = st.integers(0, 2**80) | st.integers(2**1000, 2**1100)
-    return draw(st.lists(near | anywhere | far, min_size=1, max_size=25))
+    far = st.integers(0, 2**80) | st.integers(past_floats, 2**1100)
+    return st.lists(near | st.integers(0, span) | far, min_size=1, max_size=25)
 
 
 @settings(max_examples=examples(3000), deadline=None)
@@ -322,10 +326,7 @@ def cyclic_clocks(draw: Callable, policy: Cyclic | CyclicMomentum, first: int) -
     up = policy.step_size_up
     length = up + (policy.step_size_down or up)
     edges = [first + k * length + turn for k in (0, 1, 2, 1024, 10**6) for turn in (0, up)]
-    near = st.sampled_from(edges).flatmap(lambda edge: st.integers(max(edge - 2, 0), edge + 2))
-    anywhere = st.integers(0, first + 5 * length)
-    far = st.integers(0, 2**80) | st.integers(2**1030, 2**1100)
-    return draw(st.lists(near | anywhere | far, min_size=1, max_size=25))
+    return draw(clocks_around(edges, first + 5 * length, 2**1030))
 
 
 @settings(max_examples=examples(3000), deadline=None)
