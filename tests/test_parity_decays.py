@@ -82,10 +82,6 @@ def per_update(values: list[float], ctx: TrainContext, count: int, unit: str) ->
     return [values[s // ctx.steps_per_epoch] for s in range(count)]
 
 
-def max_rel_diff(a: list[float], b: list[float]) -> float:
-    return max((abs(x - y) / abs(y) if y else abs(x)) for x, y in zip(a, b))
-
-
 def assert_agree(policy, ctx: TrainContext, theirs: list[float], count: int, tolerance: dict) -> None:
     theirs = per_update(theirs, ctx, count, policy.unit)
     assert len(theirs) == count
@@ -215,10 +211,10 @@ def test_cosine_continues_as_torchs_closed_form_where_its_recursion_drifts():
             closed.append(optimizer.param_groups[0]["lr"])
     lrs = ours(policy, TrainContext(initial_lr=LR0, total_epochs=1, steps_per_epoch=3 * t_max), 3 * t_max)
     for values in lrs.values():
-        assert max_rel_diff([values[t] for t in probes], closed) < 1e-14
-        drift = max_rel_diff(values, stepped)
+        assert parity.relative_difference([values[t] for t in probes], closed) < 1e-14
+        drift = parity.relative_difference(values, stepped)
         assert 1e-12 < drift < 1e-9  # torch's drift, measured: 2.8e-11
-        assert max_rel_diff(values[:t_max], stepped[:t_max]) < 1e-12  # down to T_max, none
+        assert parity.relative_difference(values[:t_max], stepped[:t_max]) < 1e-12  # down to T_max, none
 
 
 @pytest.mark.parametrize("t_max, eta, unit", [(4000, 0.01, "step"), (250, 1e-3, "step"), (7, 0.02, "epoch"), (1, 0.0, "step")])
