@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .arguments import Argument, ArgumentError, arguments_of
 from .context import RunView
@@ -28,8 +28,9 @@ from .errors import (
     with_article,
 )
 from .policy import LRPolicy
-from .registry import RegistryError, allowed_prefixes, check_path, lookup, resolve_path
+from .registry import RegistryError, allowed_prefixes, check_path, known_names, lookup, resolve_path
 from .search import check_search
+from .torch_schedulers import TORCH_SCHEDULERS
 from .variables import Variables, substitute_tree
 
 ENTRY_KEYS = ("name", "path", "args", "disabled", "search")
@@ -65,8 +66,10 @@ def value_at(data: object, path: tuple) -> object:
 class EntryChecker:
     """Collects every problem of one entry, then yields a :class:`Plan` if there were none."""
 
-    def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False):
+    def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False, scheduler_roots: Iterable[tuple] = ()):
         self.doc = doc
+        # Where torch's scheduler names (lrpol.torch_schedulers) are read too, as Clara 4's train.lr_scheduler
+        self.scheduler_roots = tuple(scheduler_roots)
         self.variables = variables
         self.prefixes = allowed_prefixes(allow_paths)
         self.import_paths = import_paths
@@ -175,12 +178,29 @@ class EntryChecker:
         if value is None:
             return None, ""
         try:
+            if has_name and self._under_scheduler_root(at):
+                return self._scheduler_class(value), value
             if has_name:
                 return lookup(value), value
             return self._path_class(value, (*at, key)), f"path {value}"
         except RegistryError as error:
             self.reject((*at, key), error)
             return None, ""
+
+    def _under_scheduler_root(self, at: tuple) -> bool:
+        return any(at[: len(root)] == root for root in self.scheduler_roots)
+
+    def _scheduler_class(self, name: str) -> type[LRPolicy]:
+        """A torch scheduler's class (or, failing that, an lrpol policy's); a typo is matched against both."""
+        if name in TORCH_SCHEDULERS:
+            # Its construction gives a TorchScheduler, not a policy: the caller translates it with native(unit).
+            return cast("type[LRPolicy]", TORCH_SCHEDULERS[name])
+        try:
+            return lookup(name)
+        except RegistryError as error:
+            if error.code != "unknown-policy":
+                raise
+            raise RegistryError(f"unknown scheduler {name!r}", did_you_mean(name, [*TORCH_SCHEDULERS, *known_names()])) from None
 
     def _path_class(self, path: str, where: tuple) -> type[LRPolicy] | None:
         if self.import_paths:

@@ -1,0 +1,289 @@
+"""Torch's schedulers as Clara 4 names them in ``train.lr_scheduler``, and the lrpol policy
+that gives the same LRs: the one translation table.
+
+Each class declares torch's own argument names, defaults and the values lrpol can follow,
+so a config is checked (and typos get "did you mean") against what torch takes. ``native(unit)``
+is the lrpol policy that equals the scheduler stepped once per ``unit``: per epoch, as Clara 4's
+``LrScheduleHandler`` steps it by default, or per update (``"epoch_level": false``). The
+README's "Coming from torch" table states each equality and the test that measures it.
+
+``optimizer`` is the reference Clara resolves to the train optimizer; only ``"@optimizer"``
+is accepted, since lrpol computes the LRs of that one optimizer. ``last_epoch`` must be torch's
+-1 (a fresh start): a resumed run's position comes from its checkpoint, not the config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .arguments import ArgumentError, Component, arg, check_fields
+from .clock import UNITS
+from .policies import (
+    Constant,
+    CosineRestarts,
+    Cyclic,
+    DecayOnStep,
+    ExponentialDecay,
+    LinearDecay,
+    MultiStepDecay,
+    OneCycle,
+    Product,
+    ReduceCosine,
+    ReduceOnPlateau,
+    ReducePoly,
+    Sequential,
+)
+from .policy import LRPolicy
+
+#: The only value of a scheduler's ``optimizer``: Clara's reference to the train optimizer.
+OPTIMIZER_REFERENCE = "@optimizer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TorchScheduler(Component):
+    """A torch scheduler entry; :meth:`native` is the lrpol policy with the same LRs."""
+
+    optimizer: str = arg(default=OPTIMIZER_REFERENCE, choices=(OPTIMIZER_REFERENCE,), doc="the optimizer the scheduler drives: Clara's reference to the train optimizer")
+
+    #: False for the schedulers that cannot run as a phase of SequentialLR or a factor of ChainedScheduler.
+    nestable: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+    def native(self, unit: str) -> LRPolicy:
+        """The lrpol policy giving this scheduler's LRs when it is stepped once per ``unit``."""
+        raise NotImplementedError
+
+    def initial_lr(self, optimizer_lr: float) -> float:
+        """lr0 of :meth:`native`: the optimizer's LR, unless the scheduler sets its own peak."""
+        return optimizer_lr
+
+
+@dataclass(frozen=True, kw_only=True)
+class SteppedScheduler(TorchScheduler):
+    """The arguments torch's ``LRScheduler`` subclasses share (``verbose`` is gone from torch 2.7 on)."""
+
+    last_epoch: int = arg(default=-1, ge=-1, le=-1, doc="torch's -1, a fresh start (a resumed run's position comes from its checkpoint)")
+    verbose: bool = arg(default=False, doc="torch's printing of each LR; no effect on the LRs")
+
+
+def _check_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    return unit
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepLR(SteppedScheduler):
+    step_size: int = arg(doc="how many steps between two decays", ge=1)
+    gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each decay")
+
+    def native(self, unit: str) -> LRPolicy:
+        return DecayOnStep(decay_ratio=self.gamma, decay_freq=self.step_size, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiStepLR(SteppedScheduler):
+    milestones: tuple[int, ...] = arg(doc="the steps at which the LR is multiplied by gamma", ge=1, min_items=1, increasing=True)
+    gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each milestone")
+
+    def native(self, unit: str) -> LRPolicy:
+        return MultiStepDecay(milestones=self.milestones, gamma=self.gamma, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExponentialLR(SteppedScheduler):
+    gamma: float = arg(gt=0, doc="factor applied to the LR at every step")
+
+    def native(self, unit: str) -> LRPolicy:
+        return ExponentialDecay(gamma=self.gamma, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConstantLR(SteppedScheduler):
+    factor: float = arg(default=1 / 3, ge=0, le=1, doc="fraction of the LR used until total_iters")
+    total_iters: int = arg(default=5, ge=1, doc="how many steps run at factor times the LR")
+
+    def native(self, unit: str) -> LRPolicy:
+        return Constant(factor=self.factor, duration=self.total_iters, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinearLR(SteppedScheduler):
+    start_factor: float = arg(default=1 / 3, gt=0, le=1, doc="fraction of the LR at the first step")
+    end_factor: float = arg(default=1.0, ge=0, le=1, doc="fraction of the LR from total_iters on")
+    total_iters: int = arg(default=5, ge=1, doc="how many steps the line from start_factor to end_factor takes")
+
+    def native(self, unit: str) -> LRPolicy:
+        return LinearDecay(start_factor=self.start_factor, end_factor=self.end_factor, duration=self.total_iters, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolynomialLR(SteppedScheduler):
+    total_iters: int = arg(default=5, ge=1, doc="how many steps the decay to 0 takes")
+    power: float = arg(default=1.0, gt=0, doc="the polynomial's power")
+
+    def native(self, unit: str) -> LRPolicy:
+        return ReducePoly(poly_power=self.power, horizon=self.total_iters, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CosineAnnealingLR(SteppedScheduler):
+    T_max: int = arg(ge=1, doc="how many steps the half cosine down to eta_min takes; torch rises again after it")
+    eta_min: float = arg(default=0.0, ge=0, doc="the LR at T_max")
+
+    def native(self, unit: str) -> LRPolicy:
+        # after="torch": torch's own recursion past T_max (the LR rises again), rounding included
+        return ReduceCosine(horizon=self.T_max, min_lr=self.eta_min, after="torch", unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CosineAnnealingWarmRestarts(SteppedScheduler):
+    T_0: int = arg(ge=1, doc="steps before the first restart")
+    T_mult: int = arg(default=1, ge=1, doc="factor by which each period is longer than the one before")
+    eta_min: float = arg(default=0.0, ge=0, doc="the LR at the end of each period")
+
+    def native(self, unit: str) -> LRPolicy:
+        return CosineRestarts(period=self.T_0, period_mult=self.T_mult, min_lr=self.eta_min, arithmetic="torch", unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class OneCycleLR(SteppedScheduler):
+    max_lr: float = arg(gt=0, doc="the peak LR (torch sets the optimizer's LR from it: max_lr / div_factor)")
+    total_steps: int | None = arg(default=None, ge=1, doc="the cycle's length in steps; or give epochs and steps_per_epoch")
+    epochs: int | None = arg(default=None, ge=1, doc="with steps_per_epoch, the cycle's length is their product")
+    steps_per_epoch: int | None = arg(default=None, ge=1, doc="with epochs, the cycle's length is their product")
+    pct_start: float = arg(default=0.3, ge=0, le=1, doc="fraction of the cycle spent rising to max_lr")
+    anneal_strategy: str = arg(default="cos", choices=("cos", "linear"), doc="the shape of the rise and the fall")
+    cycle_momentum: bool = arg(default=True, doc="whether torch also cycles the momentum (lrpol's OneCycleMomentum); no effect on the LRs")
+    base_momentum: float = arg(default=0.85, ge=0, doc="the momentum at the peak LR; no effect on the LRs")
+    max_momentum: float = arg(default=0.95, ge=0, doc="the momentum at the lowest LR; no effect on the LRs")
+    div_factor: float = arg(default=25.0, ge=1, doc="the first LR is max_lr / div_factor")
+    final_div_factor: float = arg(default=1e4, ge=1, doc="the last LR is the first / final_div_factor")
+    three_phase: bool = arg(default=False, doc="whether a third phase anneals below the first LR")
+
+    nestable: ClassVar[bool] = False  # it sets the optimizer's LR itself
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.total_steps is None and (self.epochs is None or self.steps_per_epoch is None):
+            raise ArgumentError("total_steps", "OneCycleLR needs total_steps, or epochs and steps_per_epoch", code="missing-argument")
+
+    @property
+    def cycle_length(self) -> int:
+        if self.total_steps is not None:  # torch ignores epochs and steps_per_epoch then
+            return self.total_steps
+        assert self.epochs is not None and self.steps_per_epoch is not None  # checked at construction
+        return self.epochs * self.steps_per_epoch
+
+    def native(self, unit: str) -> LRPolicy:
+        return OneCycle(
+            pct_start=self.pct_start, anneal=self.anneal_strategy, three_phase=self.three_phase, unit=_check_unit(unit),
+            horizon=self.cycle_length, div_factor=self.div_factor, final_div_factor=self.final_div_factor,
+        )
+
+    def initial_lr(self, optimizer_lr: float) -> float:
+        return self.max_lr
+
+
+@dataclass(frozen=True, kw_only=True)
+class CyclicLR(SteppedScheduler):
+    base_lr: float = arg(ge=0, doc="the LR at the bottom of each cycle (torch sets the optimizer's LR to it)")
+    max_lr: float = arg(gt=0, doc="the LR at the top of each cycle")
+    step_size_up: int = arg(default=2000, ge=1, doc="steps in the rising half of a cycle")
+    step_size_down: int | None = arg(default=None, ge=1, doc="steps in the falling half; null: step_size_up")
+    mode: str = arg(default="triangular", choices=("triangular", "triangular2", "exp_range"), doc="how the amplitude changes from cycle to cycle")
+    gamma: float = arg(default=1.0, gt=0, le=1, doc="exp_range's factor per step")
+    scale_mode: str = arg(default="cycle", choices=("cycle",), doc="torch's 'cycle'; 'iterations' goes with a scale_fn, which is code")
+    cycle_momentum: bool = arg(default=True, doc="whether torch also cycles the momentum (lrpol's CyclicMomentum); no effect on the LRs")
+    base_momentum: float = arg(default=0.8, ge=0, doc="the momentum at the top of each cycle; no effect on the LRs")
+    max_momentum: float = arg(default=0.9, ge=0, doc="the momentum at the bottom of each cycle; no effect on the LRs")
+
+    nestable: ClassVar[bool] = False  # it sets the optimizer's LR itself
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.base_lr > self.max_lr:
+            raise ArgumentError("base_lr", f"base_lr ({self.base_lr!r}) is above max_lr ({self.max_lr!r})", "the cycle runs from base_lr up to max_lr")
+
+    def native(self, unit: str) -> LRPolicy:
+        # Cyclic refuses min_lr 0 as a likely slip; torch's base_lr 0 is said as min_lr_ratio 0
+        floor = {"min_lr": self.base_lr} if self.base_lr > 0 else {"min_lr_ratio": 0.0}
+        return Cyclic(step_size_up=self.step_size_up, step_size_down=self.step_size_down, mode=self.mode, gamma=self.gamma, unit=_check_unit(unit), **floor)
+
+    def initial_lr(self, optimizer_lr: float) -> float:
+        return self.max_lr
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReduceLROnPlateau(TorchScheduler):
+    mode: str = arg(default="min", choices=("min", "max"), doc="whether a lower or a higher validation result is better")
+    factor: float = arg(default=0.1, gt=0, lt=1, doc="factor applied to the LR at each reduction")
+    patience: int = arg(default=10, ge=0, doc="results without improvement tolerated before a reduction")
+    threshold: float = arg(default=1e-4, ge=0, doc="how much better a result must be to count as an improvement")
+    threshold_mode: str = arg(default="rel", choices=("rel", "abs"), doc="whether threshold is relative to the best result or absolute")
+    cooldown: int = arg(default=0, ge=0, doc="results ignored after a reduction")
+    min_lr: float = arg(default=0.0, ge=0, doc="the LR is never reduced below it")
+    eps: float = arg(default=1e-8, ge=0, doc="a reduction smaller than this is skipped")
+    verbose: bool = arg(default=False, doc="torch's printing of each reduction; no effect on the LRs")
+
+    nestable: ClassVar[bool] = False  # torch's SequentialLR and ChainedScheduler do not take it
+
+    def native(self, unit: str) -> LRPolicy:
+        _check_unit(unit)  # it moves on validation results, whatever the stepping
+        return ReduceOnPlateau(
+            plateau_count_trigger=self.patience + 1, reduction_rate=self.factor, mode=self.mode, threshold=self.threshold,
+            threshold_mode={"rel": "rel_signed", "abs": "abs"}[self.threshold_mode], cooldown=self.cooldown, min_lr=self.min_lr, eps=self.eps,
+        )
+
+
+def _nested_native(schedulers: tuple[Any, ...], unit: str) -> tuple[LRPolicy, ...]:
+    """The phases or factors as lrpol policies: a torch one translated, a native one as it is."""
+    return tuple(item.native(unit) if isinstance(item, TorchScheduler) else item for item in schedulers)
+
+
+def _check_nestable(owner: str, schedulers: tuple[Any, ...]) -> None:
+    for index, item in enumerate(schedulers):
+        if isinstance(item, TorchScheduler) and not item.nestable:
+            raise ArgumentError("schedulers", f"{owner} cannot hold {type(item).__name__}", f"torch's {owner} steps each scheduler in it; {type(item).__name__} is run on its own", code="not-supported", index=index)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SequentialLR(SteppedScheduler):
+    schedulers: tuple[Component, ...] = arg(doc="the phases, in order: scheduler (or lrpol policy) entries", min_items=1)
+    milestones: tuple[int, ...] = arg(doc="the step at which each phase after the first starts", ge=1, increasing=True)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_nestable("SequentialLR", self.schedulers)
+        if len(self.milestones) != len(self.schedulers) - 1:
+            raise ArgumentError("milestones", f"{len(self.schedulers)} scheduler(s) need {len(self.schedulers) - 1} milestone(s), got {len(self.milestones)}", "one milestone starts each scheduler after the first", code="conflict")
+
+    def native(self, unit: str) -> LRPolicy:
+        phases = _nested_native(self.schedulers, unit)
+        return phases[0] if not self.milestones else Sequential(policies=phases, milestones=self.milestones, unit=_check_unit(unit))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChainedScheduler(TorchScheduler):
+    schedulers: tuple[Component, ...] = arg(doc="the schedulers whose factors multiply: scheduler (or lrpol policy) entries", min_items=1)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_nestable("ChainedScheduler", self.schedulers)
+
+    def native(self, unit: str) -> LRPolicy:
+        factors = _nested_native(self.schedulers, unit)
+        return factors[0] if len(factors) == 1 else Product(policies=factors)
+
+
+#: Every torch scheduler lrpol reads, by the name Clara 4 gives it.
+TORCH_SCHEDULERS: dict[str, type[TorchScheduler]] = {
+    cls.__name__: cls
+    for cls in (
+        StepLR, MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, CosineAnnealingLR,
+        CosineAnnealingWarmRestarts, OneCycleLR, CyclicLR, ReduceLROnPlateau, SequentialLR, ChainedScheduler,
+    )
+}
