@@ -21,6 +21,7 @@ from .config import build_document, run_settings
 from .config_kind import without_policy
 from .context import EPOCHS, LEARNING_RATE, TrainContext
 from .document import Document
+from .environment import Environment, load_environment
 from .errors import ConfigError, Problem
 from .policy import LRPolicy
 from .preview import Curve, metric_mode, simulate, synthetic_metrics
@@ -140,12 +141,13 @@ def compare(
     metrics: Sequence[float] | None = None,
     pointer: str | None = None,
     variables: Mapping | None = None,
+    environment: str | os.PathLike | Environment | None = None,
     allow_paths: Iterable[str] = (),
 ) -> Comparison:
     """Compare the LR curves of the configs ``old`` and ``new`` (files or parsed documents).
 
     ``lr`` and ``epochs`` override both configs' ``learning_rate`` and ``epochs``; ``pointer``,
-    ``variables`` and ``allow_paths`` apply to both, as in :func:`lrpol.load`. Raises
+    ``variables``, ``environment`` and ``allow_paths`` apply to both, as in :func:`lrpol.load`. Raises
     :class:`ConfigError` with the problems of both configs, and :class:`MissingSettings`
     when neither sets what the run needs.
 
@@ -156,7 +158,8 @@ def compare(
     >>> result.first_difference
     Point(label='first difference', update=1, epoch=1, old=0.75, new=0.5625)
     """
-    old_side, new_side = _sides(old, new, pointer=pointer, variables=variables, allow_paths=tuple(allow_paths))
+    read = None if environment is None else load_environment(environment)
+    old_side, new_side = _sides(old, new, pointer=pointer, variables=variables, environment=read, allow_paths=tuple(allow_paths))
     shape, changes = _shape(old_side, new_side, lr=lr, epochs=epochs)
     ctx = TrainContext(initial_lr=shape[LEARNING_RATE.name], total_epochs=shape[EPOCHS.name], steps_per_epoch=steps_per_epoch)
     given = None if metrics is None else list(metrics)
@@ -167,15 +170,15 @@ def compare(
     return Comparison(old_side, new_side, ctx, curves[0], curves[1], changes, synthetic_metric=metrics is None and bool(readers))
 
 
-def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document, *, pointer: str | None, variables: Mapping | None, allow_paths: Iterable[str]) -> tuple[Side, Side]:
+def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document, *, pointer: str | None, variables: Mapping | None, environment: Environment | None, allow_paths: Iterable[str]) -> tuple[Side, Side]:
     """Both configs read and built; the problems of both at once when either has any."""
     sides: list[Side] = []
     problems: list[Problem] = []
     for source in (old, new):
         try:
             doc = source if isinstance(source, Document) else read_document(source)
-            policy = build_document(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
-            sides.append(Side(doc.file or "<config>", policy, run_settings(doc, variables), without_policy(doc.data, pointer)))
+            policy = build_document(doc, pointer=pointer, variables=variables, environment=environment, allow_paths=allow_paths)
+            sides.append(Side(doc.file or "<config>", policy, run_settings(doc, variables, environment=environment), without_policy(doc.data, pointer)))
         except ConfigError as error:
             problems += error.problems
     if problems:

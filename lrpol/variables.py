@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
 from typing import TypeVar, overload
 
 from .document import Budget, Exhausted
@@ -33,6 +34,12 @@ _SCALARS = (str, int, float, bool, type(None))
 #: Limits that keep a hostile config from expanding without bound ("{a}{a}" doubling per level).
 MAX_EXPANDED_LENGTH = 65_536
 MAX_CHAIN = 32
+#: Items of a list searched for the variables a problem with it names (a problem's value is small).
+MAX_TRACED_VALUES = 10_000
+
+#: Where a variable's value was written, when not in the config itself: ``origin(name)`` gives
+#: ``"config/environment.json:7:17"``, or None for a value the config or the caller gave.
+Origin = Callable[[str], "str | None"]
 
 
 class VariableError(Invalid):
@@ -67,8 +74,9 @@ class Variables:
     more text than it is allowed to.
     """
 
-    def __init__(self, definitions: dict, budget: Budget | None = None):
+    def __init__(self, definitions: dict, budget: Budget | None = None, origin: Origin | None = None):
         self._definitions = dict(definitions)
+        self._origin = origin
         self._resolved: dict[str, object] = {}
         self._budget = budget or Budget()
         self.refusal: VariableError | None = None  # once the budget is spent, why every further string is refused
@@ -99,6 +107,36 @@ class Variables:
             self.refusal = VariableError(str(exhausted), code="too-large")
             raise VariableError(self.refusal.reason, code="too-large") from None
         return "".join(pieces)
+
+    @property
+    def traced(self) -> bool:
+        """Whether some variables came from outside the config, so problems name where."""
+        return self._origin is not None
+
+    def provenance(self, value: object, names: Iterable[str] = ()) -> str:
+        """Where the variables ``value`` refers to (directly, or through other variables) and
+        ``names`` were given, when that was outside the config: ``" (POLY_POWER from
+        config/environment.json:7:17)"``, to end a problem's message; ``""`` otherwise.
+
+        >>> env = {"POWER": "config/environment.json:3:12"}.get
+        >>> Variables({"POWER": -1, "P": "{POWER}"}, origin=env).provenance("{P}")
+        ' (POWER from config/environment.json:3:12)'
+        """
+        if self._origin is None:
+            return ""
+        pending = [*names, *_references(value)]
+        seen: dict[str, None] = {}  # in order of appearance
+        while pending:
+            name = pending.pop(0)
+            if name in seen:
+                continue
+            seen[name] = None
+            defined = self._definitions.get(name)
+            if isinstance(defined, str):
+                pending += _REFERENCE.findall(defined)
+        places = [(name, self._origin(name)) for name in seen]
+        listed = [f"{name} from {place}" for name, place in places if place is not None]
+        return f" ({', '.join(listed)})" if listed else ""
 
     def _value(self, name: str, chain: tuple) -> object:
         if name in self._resolved:
@@ -146,6 +184,14 @@ def substitute_tree(value: object, path: tuple, variables: Variables, on_error: 
     if isinstance(value, list):
         return [substitute_tree(item, (*path, index), variables, on_error) for index, item in enumerate(value)]
     return value
+
+
+def _references(value: object) -> list[str]:
+    """The variables a value names: a string's, or those of the strings in a list (its first
+    :data:`MAX_TRACED_VALUES` items). An object's are not its own: a problem with an object
+    (an entry without a name) is not about the values inside it."""
+    strings = [value] if isinstance(value, str) else islice(value, MAX_TRACED_VALUES) if isinstance(value, list) else ()
+    return [name for text in strings if isinstance(text, str) for name in _REFERENCE.findall(text)]
 
 
 def _spell(name: str, value: object) -> str:
