@@ -1,0 +1,167 @@
+"""Whole MMAR folders, as Clara Train 3 and 4 ship them, under tests/data/mmars/: `lrpol
+validate` and the pre-commit hook judge only the train config among the validation config,
+the AIAA config, the environment file and the Decathlon datalist; a broken train config is
+named alone, at its lines; and ``load_run`` gives the run the config means.
+
+The folders were written for these tests, shaped like NVIDIA's clara-train-examples MMARs:
+``config/`` (config_train.json, config_validation.json, config_aiaa.json, environment.json,
+dataset_0.json), ``commands/*.sh``, ``docs/`` and ``resources/log.config``; no ``models/``,
+which training makes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+
+import lrpol
+from lrpol import ConfigError, ReducePoly, load, load_run, validate
+from lrpol.cli import main
+
+MMARS = ROOT / "tests" / "data" / "mmars"
+HOOK = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
+
+TRAIN = "config/config_train.json"
+ENVIRONMENT = "config/environment.json"
+NO_TRAIN = "not an LR config: no 'train' mapping, and no 'name' or 'path' of a policy entry"
+DATALIST = "not an LR config: has 'name', but also keys a policy entry never has: 'description', 'reference', 'licence', 'release', 'tensorImageSize', ..."
+
+#: Each folder's files that are not LR configs, and why each is skipped; its train config is the one file judged.
+SKIPPED = {
+    "clara3_spleen_automl": {"config/config_aiaa.json": NO_TRAIN, "config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
+    "clara3_liver_constant": {"config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
+    "clara3_spleen_broken": {"config/config_aiaa.json": NO_TRAIN, "config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
+}
+CLARA3_GOOD = ["clara3_spleen_automl", "clara3_liver_constant"]
+
+
+def run(cwd: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], list[str]]:
+    """``lrpol ARGS`` run from ``cwd``: (exit code, stdout lines, stderr lines)."""
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        code = main(args)
+    finally:
+        os.chdir(before)
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err.splitlines()
+
+
+def config_files(mmar: Path) -> list[str]:
+    """Every JSON and YAML file of the folder, by its path from the folder."""
+    return sorted(path.relative_to(mmar).as_posix() for path in mmar.rglob("*") if path.suffix in (".json", ".yaml", ".yml"))
+
+
+def hook_files(mmar: Path) -> list[str]:
+    """The files pre-commit hands the hook in a repository holding the folder: those its pattern matches."""
+    return [name for name in sorted(path.relative_to(mmar).as_posix() for path in mmar.rglob("*") if path.is_file()) if re.search(HOOK["files"], name)]
+
+
+def judged_and_skipped(files: list[str], err: list[str], prefix: str = "") -> tuple[list[str], dict[str, str]]:
+    """From --verbose's stderr: the files judged (those given and not skipped) and each skipped one's reason."""
+    skipped = {}
+    for line in err:
+        name, sep, reason = line.partition(": skipped, ")
+        if sep:
+            skipped[name.removeprefix(prefix)] = reason
+    return [name for name in files if name not in skipped], skipped
+
+
+def at(path: Path, needle: str) -> str:
+    """``line:column`` of the first ``needle`` in the file."""
+    text = path.read_text(encoding="utf-8")
+    offset = text.index(needle)
+    return f"{text.count(chr(10), 0, offset) + 1}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def test_the_folders_are_whole_mmars_without_models():
+    for name in SKIPPED:
+        mmar = MMARS / name
+        assert {path.name for path in mmar.iterdir()} == {"commands", "config", "docs", "resources"}, name
+        assert (mmar / "resources" / "log.config").is_file() and list((mmar / "commands").glob("*.sh")) and list((mmar / "docs").iterdir())
+        assert config_files(mmar) == sorted([TRAIN, *SKIPPED[name]])
+
+
+# -- validate and the hook judge only the train config ----------------------------------------
+
+
+@pytest.mark.parametrize("name", CLARA3_GOOD)
+@pytest.mark.parametrize("env", [False, True], ids=["without-env", "with-env"])
+def test_validate_on_the_folder_judges_only_its_train_config(name: str, env: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    mmar = MMARS / name
+    options = ["--env", f"{name}/{ENVIRONMENT}"] if env else []
+    code, out, err = run(MMARS, ["validate", "--verbose", *options, name], capsys)
+    assert (code, out) == (0, [])
+    judged, skipped = judged_and_skipped(config_files(mmar), err, f"{name}/")
+    assert (judged, skipped) == ([TRAIN], SKIPPED[name])
+    assert err[-1] == f"1 file(s) checked, 0 with problems, {len(SKIPPED[name])} skipped (not LR configs)"
+
+
+@pytest.mark.parametrize("name", CLARA3_GOOD)
+def test_the_hook_passes_the_folder_judging_only_its_train_config(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    mmar = MMARS / name
+    files = hook_files(mmar)
+    assert files == config_files(mmar)  # the pattern hands the hook every file under config/, not only the train config
+    code, out, err = run(mmar, ["validate", "--verbose", *files], capsys)
+    assert (code, out) == (0, [])
+    assert judged_and_skipped(files, err) == ([TRAIN], SKIPPED[name])
+
+
+def test_a_broken_train_config_is_named_alone_at_its_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "clara3_spleen_broken"
+    train = MMARS / name / TRAIN
+    power, searched = at(train, '0\n'), at(train, '"poly_pwer"')
+    expected = [
+        f"{TRAIN}:{power}: $.train.lr_policy.args.poly_power: must be > 0, got 0",
+        f"{TRAIN}:{searched}: $.train.lr_policy.search[0].args[0]: 'poly_pwer' is not an argument of ReducePoly; did you mean 'poly_power'?",
+    ]
+    assert expected[0].startswith(f"{TRAIN}:23:23: ") and expected[1].startswith(f"{TRAIN}:29:20: ")
+    summary = "1 file(s) checked, 1 with problems, 4 skipped (not LR configs)"
+    # walked from the folder above, as `lrpol validate mmars/`, and with --env
+    for options in ([], ["--env", f"{name}/{ENVIRONMENT}"]):
+        code, out, err = run(MMARS, ["validate", *options, name], capsys)
+        assert (code, out, err) == (1, [f"{name}/{line}" for line in expected], [summary])
+    # the hook, from the folder, with every file its pattern matches
+    code, out, err = run(MMARS / name, ["validate", "--verbose", *hook_files(MMARS / name)], capsys)
+    assert (code, out, err[-1]) == (1, expected, summary)
+    assert judged_and_skipped(hook_files(MMARS / name), err)[0] == [TRAIN]
+    # the API says the same
+    assert [(f"{p.line}:{p.column}", p.json_path) for p in validate(train)] == [(power, "$.train.lr_policy.args.poly_power"), (searched, "$.train.lr_policy.search[0].args[0]")]
+    with pytest.raises(ConfigError):
+        load_run(train)
+
+
+# -- the run each config means ----------------------------------------------------------------
+
+
+def test_the_clara3_automl_config_runs_reduce_poly_over_its_epochs():
+    train = MMARS / "clara3_spleen_automl" / TRAIN
+    policy, ctx = load_run(train, steps_per_epoch=3)
+    assert policy == ReducePoly(poly_power=0.9)  # the search's range is checked, not applied
+    assert (ctx.initial_lr, ctx.total_epochs, ctx.total_steps) == (1e-4, 1260, 3780)
+    lrs = lrpol.curve(policy, ctx)
+    # ReducePoly per epoch: lr0 * (1 - e / 1260) ** 0.9 for every update of epoch e
+    for update in (0, 1, 2, 3, 1889, 3000, 3777, 3779):
+        epoch = update // 3
+        assert math.isclose(lrs[update], 1e-4 * (1 - epoch / 1260) ** 0.9, rel_tol=1e-12), update
+    assert lrs[0] == lrs[2] == 1e-4 and lrs[3] < lrs[2]
+    # with the folder's environment file and the --set of commands/train.sh: the same run
+    again, ctx = load_run(train, steps_per_epoch=3, environment=train.parent / "environment.json", variables={"epochs": 1260, "learning_rate": 0.0001})
+    assert (again, ctx.initial_lr, ctx.total_epochs) == (policy, 1e-4, 1260)
+    # AutoML's choice from the searched range, given as Clara's --set would give it
+    _, ctx = load_run(train, steps_per_epoch=3, variables={"learning_rate": 0.0005})
+    assert ctx.initial_lr == 0.0005
+
+
+def test_the_clara3_config_without_lr_policy_runs_at_a_constant_lr():
+    train = MMARS / "clara3_liver_constant" / TRAIN
+    assert load(train) is None
+    policy, ctx = load_run(train, steps_per_epoch=4, environment=train.parent / "environment.json")
+    assert (policy, ctx.initial_lr, ctx.total_epochs) == (None, 2e-4, 500)
+    assert set(lrpol.curve(policy, ctx).tolist()) == {2e-4}
