@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__, compare_report, schema
 from .arguments import Argument, ArgumentError
-from .config import DEFAULT_POINTER, build_document, locate, run_settings, validate
+from .config import DEFAULT_POINTER, build_run, locate, validate
 from .config_kind import skip_reason, without_policy
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
@@ -290,8 +290,7 @@ def _show_preview(options: argparse.Namespace) -> int:
 
     environment, variables = _environment(options), dict(options.var)
     doc = read_document(options.file)
-    policy = build_document(doc, pointer=options.pointer, variables=variables, environment=environment, allow_paths=options.allow_path)
-    settings = run_settings(doc, variables, environment=environment)
+    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, environment=environment, allow_paths=options.allow_path)
     lr0 = options.lr or settings.get(LEARNING_RATE.name)
     epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:

@@ -56,8 +56,8 @@ class TorchScheduler(Component):
         """The lrpol policy giving this scheduler's LRs when it is stepped once per ``unit``."""
         raise NotImplementedError
 
-    def initial_lr(self, optimizer_lr: float) -> float:
-        """lr0 of :meth:`native`: the optimizer's LR, unless the scheduler sets its own peak."""
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
+        """lr0 of :meth:`native`: the optimizer's LR (None: unknown), unless the scheduler sets its own peak."""
         return optimizer_lr
 
 
@@ -184,7 +184,7 @@ class OneCycleLR(SteppedScheduler):
             horizon=self.cycle_length, div_factor=self.div_factor, final_div_factor=self.final_div_factor,
         )
 
-    def initial_lr(self, optimizer_lr: float) -> float:
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
         return self.max_lr
 
 
@@ -213,7 +213,7 @@ class CyclicLR(SteppedScheduler):
         floor = {"min_lr": self.base_lr} if self.base_lr > 0 else {"min_lr_ratio": 0.0}
         return Cyclic(step_size_up=self.step_size_up, step_size_down=self.step_size_down, mode=self.mode, gamma=self.gamma, unit=_check_unit(unit), **floor)
 
-    def initial_lr(self, optimizer_lr: float) -> float:
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
         return self.max_lr
 
 
