@@ -11,14 +11,16 @@ which training makes.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, requires_extra
 
 import lrpol
 from lrpol import ConfigError, ReducePoly, load, load_run, validate
@@ -37,8 +39,10 @@ SKIPPED = {
     "clara3_spleen_automl": {"config/config_aiaa.json": NO_TRAIN, "config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
     "clara3_liver_constant": {"config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
     "clara3_spleen_broken": {"config/config_aiaa.json": NO_TRAIN, "config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
+    "clara4_spleen_steplr": {"config/config_aiaa.json": NO_TRAIN, "config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
+    "clara4_prostate_cosine": {"config/config_validation.json": NO_TRAIN, "config/dataset_0.json": DATALIST, "config/environment.json": NO_TRAIN},
 }
-CLARA3_GOOD = ["clara3_spleen_automl", "clara3_liver_constant"]
+GOOD = ["clara3_spleen_automl", "clara3_liver_constant", "clara4_spleen_steplr", "clara4_prostate_cosine"]
 
 
 def run(cwd: Path, args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], list[str]]:
@@ -91,7 +95,7 @@ def test_the_folders_are_whole_mmars_without_models():
 # -- validate and the hook judge only the train config ----------------------------------------
 
 
-@pytest.mark.parametrize("name", CLARA3_GOOD)
+@pytest.mark.parametrize("name", GOOD)
 @pytest.mark.parametrize("env", [False, True], ids=["without-env", "with-env"])
 def test_validate_on_the_folder_judges_only_its_train_config(name: str, env: bool, capsys: pytest.CaptureFixture[str]) -> None:
     mmar = MMARS / name
@@ -103,7 +107,7 @@ def test_validate_on_the_folder_judges_only_its_train_config(name: str, env: boo
     assert err[-1] == f"1 file(s) checked, 0 with problems, {len(SKIPPED[name])} skipped (not LR configs)"
 
 
-@pytest.mark.parametrize("name", CLARA3_GOOD)
+@pytest.mark.parametrize("name", GOOD)
 def test_the_hook_passes_the_folder_judging_only_its_train_config(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     mmar = MMARS / name
     files = hook_files(mmar)
@@ -137,6 +141,39 @@ def test_a_broken_train_config_is_named_alone_at_its_lines(capsys: pytest.Captur
         load_run(train)
 
 
+@pytest.mark.parametrize("name, mistake, lines", [
+    ("clara4_spleen_steplr", ('"StepLR"', '"StepLr"'), [('"StepLr"', "$.train.lr_scheduler.name: unknown scheduler 'StepLr'; did you mean 'StepLR'?")]),
+    ("clara4_spleen_steplr", ('"step_size"', '"step_sise"'), [
+        ('"args": {\n        "optimizer"', "$.train.lr_scheduler.args.step_size: missing required argument 'step_size' for StepLR (an integer >= 1)"),
+        ('"step_sise"', "$.train.lr_scheduler.args.step_sise: unknown argument for StepLR; did you mean 'step_size'?"),
+    ]),
+    ("clara4_prostate_cosine", ('"epoch_level": false', '"epoch_level": "no"'), [('"no"', '$.train.handlers[1].args.epoch_level: epoch_level must be a boolean, got a string')]),
+], ids=["scheduler-name", "scheduler-argument", "handler"])
+def test_a_broken_clara4_train_config_is_named_alone(tmp_path: Path, name: str, mistake: tuple[str, str], lines: list[tuple[str, str]], capsys: pytest.CaptureFixture[str]) -> None:
+    mmar = tmp_path / name
+    shutil.copytree(MMARS / name, mmar)
+    train = mmar / TRAIN
+    train.write_text(train.read_text(encoding="utf-8").replace(*mistake, 1), encoding="utf-8")
+    code, out, err = run(mmar, ["validate", "--verbose", *hook_files(mmar)], capsys)
+    assert (code, out) == (1, [f"{TRAIN}:{at(train, needle)}: {message}" for needle, message in lines])
+    assert judged_and_skipped(hook_files(mmar), err) == ([TRAIN], SKIPPED[name])
+
+
+def test_an_environment_value_a_clara4_config_uses_is_named_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mmar = tmp_path / "clara4_spleen_steplr"
+    shutil.copytree(MMARS / mmar.name, mmar)
+    environment = mmar / ENVIRONMENT
+    values = json.loads(environment.read_text(encoding="utf-8"))
+    environment.write_text(json.dumps({**values, "learning_rate": -1}, indent=2) + "\n", encoding="utf-8")
+    code, out, _ = run(mmar, ["validate", "--env", ENVIRONMENT, "config/"], capsys)
+    train, env_line, used = mmar / TRAIN, f"{ENVIRONMENT}:{at(environment, '-1')}", '"{learning_rate}"'
+
+    assert (code, out) == (1, [
+        f"config/config_train.json:{at(train, '2e-4')}: $.learning_rate: learning_rate set by a variable: must be > 0, got -1 (learning_rate from {env_line})",
+        f"config/config_train.json:{at(train, used)}: $.train.optimizer.args.lr: must be > 0, got -1 (learning_rate from {env_line})",
+    ])
+
+
 # -- the run each config means ----------------------------------------------------------------
 
 
@@ -165,3 +202,59 @@ def test_the_clara3_config_without_lr_policy_runs_at_a_constant_lr():
     policy, ctx = load_run(train, steps_per_epoch=4, environment=train.parent / "environment.json")
     assert (policy, ctx.initial_lr, ctx.total_epochs) == (None, 2e-4, 500)
     assert set(lrpol.curve(policy, ctx).tolist()) == {2e-4}
+
+
+def torch_lrs(make_scheduler, lr0: float, updates: int, steps_per_epoch: int | None) -> list[float]:
+    """The LR of each update under torch's own scheduler, stepped after every update
+    (``steps_per_epoch`` None) or after every epoch's last one, as the LrScheduleHandler steps it."""
+    torch = requires_extra("torch")
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
+    scheduler = make_scheduler(torch.optim.lr_scheduler, optimizer)
+    lrs = []
+    for update in range(updates):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        if steps_per_epoch is None or (update + 1) % steps_per_epoch == 0:
+            scheduler.step()
+    return lrs
+
+
+def assert_equal_lrs(ours: list[float], theirs: list[float]) -> None:
+    assert len(ours) == len(theirs)
+    worst = max(abs(a - b) / b for a, b in zip(ours, theirs))
+    assert worst <= 1e-12, worst
+
+
+def test_the_clara4_steplr_config_equals_torch_stepped_per_epoch():
+    train = MMARS / "clara4_spleen_steplr" / TRAIN
+    policy, ctx = load_run(train, steps_per_epoch=2, environment=train.parent / "environment.json")
+    assert (ctx.initial_lr, ctx.total_epochs, ctx.total_steps) == (2e-4, 300, 600)  # lr0 is the optimizer's "{learning_rate}"
+    lrs = lrpol.curve(policy, ctx).tolist()
+    assert_equal_lrs(lrs, torch_lrs(lambda schedulers, optimizer: schedulers.StepLR(optimizer, step_size=100, gamma=0.5), 2e-4, 600, steps_per_epoch=2))
+    # halved at epochs 100 and 200, that is at updates 200 and 400
+    assert (lrs[199], lrs[200], lrs[399], lrs[400], lrs[599]) == (2e-4, 1e-4, 1e-4, 5e-5, 5e-5)
+
+
+def test_the_clara4_cosine_config_equals_torch_stepped_per_update():
+    train = MMARS / "clara4_prostate_cosine" / TRAIN
+    policy, ctx = load_run(train, steps_per_epoch=5)
+    assert (ctx.initial_lr, ctx.total_epochs, ctx.total_steps) == (0.01, 40, 200)
+    lrs = lrpol.curve(policy, ctx).tolist()
+    # T_max is "{epochs}", 40, counted in updates (epoch_level false): down by update 40, up again by 80, as torch does
+    assert_equal_lrs(lrs, torch_lrs(lambda schedulers, optimizer: schedulers.CosineAnnealingLR(optimizer, T_max=40, eta_min=1e-4), 0.01, 200, steps_per_epoch=None))
+    assert math.isclose(lrs[40], 1e-4, rel_tol=1e-12) and math.isclose(lrs[80], 0.01, rel_tol=1e-12)
+    # Clara's --set epochs=10 sets T_max too
+    policy, ctx = load_run(train, steps_per_epoch=5, variables={"epochs": 10})
+    assert ctx.total_steps == 50
+    assert_equal_lrs(lrpol.curve(policy, ctx).tolist(), torch_lrs(lambda schedulers, optimizer: schedulers.CosineAnnealingLR(optimizer, T_max=10, eta_min=1e-4), 0.01, 50, steps_per_epoch=None))
+
+
+@pytest.mark.parametrize("name, described, run_line", [
+    ("clara3_spleen_automl", "ReducePoly(poly_power=0.9)", "lr0=0.0001 epochs=1260 steps_per_epoch=2"),
+    ("clara3_liver_constant", "no lr_policy (the LR stays at lr0)", "lr0=0.0002 epochs=500 steps_per_epoch=2"),
+    ("clara4_spleen_steplr", "DecayOnStep(decay_ratio=0.5, decay_freq=100, unit='epoch')", "lr0=0.0002 epochs=300 steps_per_epoch=2"),
+    ("clara4_prostate_cosine", "ReduceCosine(unit='step', min_lr=0.0001, horizon=40, after='torch')", "lr0=0.01 epochs=40 steps_per_epoch=2"),
+])
+def test_preview_shows_the_run_of_each_folder(name: str, described: str, run_line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(MMARS / name, ["preview", "--env", ENVIRONMENT, "--steps-per-epoch", "2", TRAIN], capsys)
+    assert (code, out[:2]) == (0, [f"{TRAIN}: {described}", run_line])
