@@ -430,3 +430,15 @@ def test_prose_python_calls_run(tmp_path, monkeypatch):
     assert '`lrpol.schema.packaged("train_config.schema.json")`' in README and "`lrpol.schema.validator()`" in README
     assert lrpol.schema.packaged("train_config.schema.json")["$id"] == "urn:lrpol:schema:train_config"
     assert list(lrpol.schema.validator().iter_errors({"train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": 0.9}}}})) == []
+
+
+def test_clara4_config_example_validates_and_runs_as_torch_steps_it(tmp_path):
+    import lrpol
+
+    config = tmp_path / "config_train.json"
+    config.write_text(_block("Config format", "json", 1), encoding="utf-8")
+    assert '"lr_scheduler"' in config.read_text(encoding="utf-8")
+    assert lrpol.validate(config) == []
+    policy, ctx = lrpol.load_run(config, steps_per_epoch=10, variables={"learning_rate": 1e-3})
+    assert policy == lrpol.DecayOnStep(decay_ratio=0.1, decay_freq=5000, unit="epoch")  # StepLR, stepped once per epoch
+    assert (ctx.initial_lr, ctx.total_epochs) == (1e-3, 1260)  # the optimizer's "{learning_rate}", after --var
