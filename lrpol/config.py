@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .arguments import ArgumentError
 from .checking import EntryChecker, Plan, value_at
@@ -35,7 +35,7 @@ from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .reading import read_document
 from .torch_schedulers import TorchScheduler
-from .variables import Origin, Variables, check_definitions, config_variables
+from .variables import Origins, Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
 #: Where a Clara 4 train config names its torch scheduler.
@@ -54,11 +54,11 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
     problem with a value the file gave also names the file's line.
     """
     try:
-        definitions, origin = _definitions(variables, environment)
+        definitions, origins = _definitions(variables, environment)
         doc = _document(source)
     except ConfigError as error:
         return list(error.problems)
-    checked = _check(doc, pointer, definitions, origin, allow_paths, import_paths=False, strict=strict)
+    checked = _check(doc, pointer, definitions, origins, allow_paths, import_paths=False, strict=strict)
     if checked.plan is not None and checked.plan.cls is not None:
         checked.build()
     return checked.checker.result()
@@ -171,16 +171,16 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     A disabled entry is built all the same (and then dropped), so it is checked exactly as
     ``validate`` checks it.
     """
-    definitions, origin = _definitions(variables, environment)
-    return _build(_check(doc, pointer, definitions, origin, allow_paths, import_paths=True, strict=False))
+    definitions, origins = _definitions(variables, environment)
+    return _build(_check(doc, pointer, definitions, origins, allow_paths, import_paths=True, strict=False))
 
 
 def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, dict]:
     """:func:`build_document`, and the run's settings (:func:`run_settings`) as the schedule
     starts them: a Clara 4 run's ``learning_rate`` is its optimizer's ``lr``, or the peak its
     torch scheduler sets (OneCycleLR's and CyclicLR's ``max_lr``)."""
-    definitions, origin = _definitions(variables, environment)
-    checked = _check(doc, pointer, definitions, origin, allow_paths, import_paths=True, strict=False)
+    definitions, origins = _definitions(variables, environment)
+    checked = _check(doc, pointer, definitions, origins, allow_paths, import_paths=True, strict=False)
     return _build(checked), checked.settings
 
 
@@ -290,8 +290,8 @@ def run_settings(doc: Document, variables: Mapping | None = None, *, environment
     those names (``environment``'s, then ``variables``), which win; checked. Absent ones give
     an empty dict. (What a Clara 4 scheduler starts from, the optimizer's LR or its own peak,
     is :func:`build_run`'s.)"""
-    definitions, origin = _definitions(variables, environment)
-    checker = EntryChecker(doc, _variables(doc, True, definitions, origin))
+    definitions, origins = _definitions(variables, environment)
+    checker = EntryChecker(doc, _variables(doc, True, definitions, origins))
     settings = _run_settings(doc, checker, definitions)
     if checker.problems:
         raise ConfigError(checker.result())
@@ -308,7 +308,7 @@ def _document(source: str | os.PathLike | Mapping | Document) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def _check(doc: Document, pointer: str | None, definitions: dict, origin: Origin | None, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
+def _check(doc: Document, pointer: str | None, definitions: dict, origins: Origins | None, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
     try:
         at = locate(doc, pointer)
@@ -319,7 +319,7 @@ def _check(doc: Document, pointer: str | None, definitions: dict, origin: Origin
     in_config = at != ()
     clara4 = at == SCHEDULER_PATH
     checker = EntryChecker(
-        doc, _variables(doc, in_config, definitions, origin), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
+        doc, _variables(doc, in_config, definitions, origins), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
         scheduler_roots=(SCHEDULER_PATH,) if clara4 else (),
     )
     checker.add(doc)
@@ -363,10 +363,10 @@ def _check_schedules(doc: Document, checker: EntryChecker) -> None:
                 checker.report(at, *_READS_METRIC)
 
 
-def _variables(doc: Document, in_config: bool, definitions: dict, origin: Origin | None = None) -> Variables:
+def _variables(doc: Document, in_config: bool, definitions: dict, origins: Origins | None = None) -> Variables:
     # A train config's top-level scalars are variables; a bare entry's own keys (name, args) are not.
     defined = config_variables(doc.data) if in_config else {}
-    return Variables({**defined, **definitions}, doc.budget, origin)
+    return Variables({**defined, **definitions}, doc.budget, origins)
 
 
 def _environment(environment: str | os.PathLike | Environment | None) -> Environment | None:
@@ -374,18 +374,15 @@ def _environment(environment: str | os.PathLike | Environment | None) -> Environ
     return None if environment is None else load_environment(environment)
 
 
-def _definitions(variables: Mapping | None, environment: str | os.PathLike | Environment | None) -> tuple[dict, Origin | None]:
-    """The caller's variables over those of the environment file, and where the file's values
-    that are not overridden stand in it; a bad file raises :class:`ConfigError`."""
+def _definitions(variables: Mapping | None, environment: str | os.PathLike | Environment | None) -> tuple[dict, Environment | None]:
+    """The caller's variables over those of the environment file, and the file's values that
+    they leave (which problems name the file's lines for); a bad file raises :class:`ConfigError`."""
     definitions = check_definitions(variables)
     if environment is None:
         return definitions, None
     read = load_environment(environment)
-
-    def origin(name: str) -> str | None:
-        return read.place(name) if name in read.values and name not in definitions else None
-
-    return {**read.values, **definitions}, origin
+    kept = replace(read, values={name: value for name, value in read.values.items() if name not in definitions})
+    return {**read.values, **definitions}, kept
 
 
 def _run_settings(doc: Document, checker: EntryChecker, overrides: Mapping) -> dict:

@@ -9,7 +9,7 @@ own top-level values, and ``variables=`` / ``--var`` override both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .document import Document
 from .errors import ConfigError, Problem, a_json_type, one_line, show_key
@@ -25,7 +25,10 @@ class Environment:
     one of these as well as a file name."""
 
     doc: Document
-    values: dict = field(default_factory=dict)
+    values: dict
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.values
 
     def place(self, name: str) -> str:
         """``"config/environment.json:7:17"``: where the value of ``name`` starts (found only

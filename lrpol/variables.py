@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
-from typing import TypeVar, overload
+from typing import Protocol, TypeVar, overload
 
 from .document import Budget, Exhausted
 from .errors import Invalid, did_you_mean
@@ -37,9 +37,19 @@ MAX_CHAIN = 32
 #: Items of a list searched for the variables a problem with it names (a problem's value is small).
 MAX_TRACED_VALUES = 10_000
 
-#: Where a variable's value was written, when not in the config itself: ``origin(name)`` gives
-#: ``"config/environment.json:7:17"``, or None for a value the config or the caller gave.
-Origin = Callable[[str], "str | None"]
+#: Variables a problem's message names where they were written, at most (then "and N more").
+MAX_NAMED_ORIGINS = 3
+
+
+class Origins(Protocol):
+    """The variables whose values were written outside the config (an environment file's,
+    :class:`lrpol.environment.Environment`), and where each was written."""
+
+    def __contains__(self, name: object) -> bool: ...
+
+    def place(self, name: str) -> str:
+        """``"config/environment.json:7:17"``: where the value of ``name`` starts."""
+        ...
 
 
 class VariableError(Invalid):
@@ -74,9 +84,9 @@ class Variables:
     more text than it is allowed to.
     """
 
-    def __init__(self, definitions: dict, budget: Budget | None = None, origin: Origin | None = None):
+    def __init__(self, definitions: dict, budget: Budget | None = None, origins: Origins | None = None):
         self._definitions = dict(definitions)
-        self._origin = origin
+        self._origins = origins
         self._resolved: dict[str, object] = {}
         self._budget = budget or Budget()
         self.refusal: VariableError | None = None  # once the budget is spent, why every further string is refused
@@ -111,32 +121,36 @@ class Variables:
     @property
     def traced(self) -> bool:
         """Whether some variables came from outside the config, so problems name where."""
-        return self._origin is not None
+        return self._origins is not None
 
     def provenance(self, value: object, names: Iterable[str] = ()) -> str:
         """Where the variables ``value`` refers to (directly, or through other variables) and
         ``names`` were given, when that was outside the config: ``" (POLY_POWER from
-        config/environment.json:7:17)"``, to end a problem's message; ``""`` otherwise.
+        config/environment.json:7:17)"``, to end a problem's message; ``""`` otherwise. At most
+        :data:`MAX_NAMED_ORIGINS` are named, then how many more.
 
-        >>> env = {"POWER": "config/environment.json:3:12"}.get
-        >>> Variables({"POWER": -1, "P": "{POWER}"}, origin=env).provenance("{P}")
-        ' (POWER from config/environment.json:3:12)'
+        >>> from lrpol.document import from_mapping
+        >>> from lrpol.environment import Environment
+        >>> written = Environment(from_mapping({"POWER": -1}), {"POWER": -1})  # a file's would name its line
+        >>> Variables({"POWER": -1, "P": "{POWER}"}, origins=written).provenance("{P}")
+        ' (POWER from <environment>)'
         """
-        if self._origin is None:
+        origins = self._origins
+        if origins is None:
             return ""
-        pending = [*names, *_references(value)]
-        seen: dict[str, None] = {}  # in order of appearance
-        while pending:
-            name = pending.pop(0)
-            if name in seen:
-                continue
-            seen[name] = None
-            defined = self._definitions.get(name)
+        seen = dict.fromkeys([*names, *_references(value)])  # in order of appearance, each once
+        pending = list(seen)
+        while pending:  # the variables their values name in turn, each looked at once
+            defined = self._definitions.get(pending.pop())
             if isinstance(defined, str):
-                pending += _REFERENCE.findall(defined)
-        places = [(name, self._origin(name)) for name in seen]
-        listed = [f"{name} from {place}" for name, place in places if place is not None]
-        return f" ({', '.join(listed)})" if listed else ""
+                for name in _REFERENCE.findall(defined):
+                    if name not in seen:
+                        seen[name] = None
+                        pending.append(name)
+        outside = [name for name in seen if name in origins]
+        listed = [f"{name} from {origins.place(name)}" for name in outside[:MAX_NAMED_ORIGINS]]  # a place is found only when named
+        more = len(outside) - len(listed)
+        return f" ({', '.join(listed)}{f' and {more} more' if more else ''})" if listed else ""
 
     def _value(self, name: str, chain: tuple) -> object:
         if name in self._resolved:
@@ -191,7 +205,7 @@ def _references(value: object) -> list[str]:
     :data:`MAX_TRACED_VALUES` items). An object's are not its own: a problem with an object
     (an entry without a name) is not about the values inside it."""
     strings = [value] if isinstance(value, str) else islice(value, MAX_TRACED_VALUES) if isinstance(value, list) else ()
-    return [name for text in strings if isinstance(text, str) for name in _REFERENCE.findall(text)]
+    return list(dict.fromkeys(name for text in strings if isinstance(text, str) for name in _REFERENCE.findall(text)))
 
 
 def _spell(name: str, value: object) -> str:

@@ -167,3 +167,10 @@ def test_an_undefined_variable_in_search_targets_is_one_problem(mmar):
     assert [(p.json_path, p.message, p.code) for p in validate(config)] == [
         ("$.train.lr_policy.search[0].targets[0]", "undefined variable 'POWER_MIN'", "undefined-variable"),
     ]
+
+
+def test_a_problem_names_at_most_three_environment_values_then_counts_the_rest(mmar):
+    config, env = mmar(_train({"name": "ReduceCosine", "args": {"unit": "{U1}{U2}{U3}{U4}{U5}"}}), {"U1": "e", "U2": "p", "U3": "o", "U4": "c", "U5": "h!"})
+    (problem,) = validate(config, environment=env)
+    places = [f"{name} from {where(env, value)}" for name, value in (("U1", '"e"'), ("U2", '"p"'), ("U3", '"o"'))]
+    assert problem.message.endswith(f" ({', '.join(places)} and 2 more)")
