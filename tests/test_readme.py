@@ -95,6 +95,38 @@ def _block(section: str, language: str, index: int = 0) -> str:
     return _blocks(language, section)[index]
 
 
+#: Every code block of the README, by its section and language, and the tests that run it, in
+#: order. A block added without a test here fails test_every_code_block_is_run_by_a_test.
+BLOCKS = {
+    ("Quick start", "bash"): ["test_quick_start_lrpol_commands_run (and .ci/run, verbatim)"],
+    ("Composition: warmup, phases, plateau over anything", "yaml"): ["test_composition_example_validates_and_builds_what_it_says"],
+    ("Beyond the LR: momentum, weight decay, param groups", "yaml"): ["test_readme_schedules_beyond_the_lr_example_runs"],
+    ("Beyond the LR: momentum, weight decay, param groups", "python"): ["test_readme_schedules_beyond_the_lr_example_runs"],
+    ("Config format", "json"): ["test_config_format_example_validates_and_runs", "test_clara4_config_example_validates_and_runs_as_torch_steps_it"],
+    ("Errors", "text"): ["test_errors_example_is_what_validate_prints"],
+    ("Python API", "python"): ["test_readme_api_example_runs", "test_readme_torch_example_runs"],
+    ("Training integrations", "python"): ["test_ignite_example_runs", "test_keras_example_runs"],
+    ("Resuming a run exactly", "python"): ["test_resume_example_runs"],
+    ("Checking configs in CI", "yaml"): ["test_ci_job_example_runs", "test_pre_commit_example_names_the_hook_this_repository_publishes",
+                                         "test_yaml_schema_line_example_is_a_comment_lrpol_reads_past"],
+    ("Checking configs in CI", "bash"): ["test_check_jsonschema_example_runs"],
+    ("Checking configs in CI", "json"): ["test_editor_settings_example_points_at_the_published_schema"],
+    ("`lrpol preview`", "text"): ["test_preview_usage_lists_real_flags_and_runs_with_all_of_them"],
+    ("Reviewing a schedule change: `lrpol diff`", "text"): ["test_diff_usage_lists_real_flags_and_runs_with_all_of_them"],
+    ("Reviewing a schedule change: `lrpol diff`", "yaml"): ["test_diff_ci_step_example_runs_in_a_git_repository"],
+}
+
+
+def test_every_code_block_is_run_by_a_test():
+    found: dict = {}
+    for section in re.findall(r"^## (.+)$", README, flags=re.M):
+        for language in re.findall(r"^```(\w+)$", README.split(f"## {section}", 1)[1].split("\n## ", 1)[0], flags=re.M):
+            found[(section, language)] = found.get((section, language), 0) + 1
+    assert found == {key: len(tests) for key, tests in BLOCKS.items()}
+    named = {name.split(" ")[0] for tests in BLOCKS.values() for name in tests}
+    assert named <= set(globals()), named - set(globals())
+
+
 def _lrpol(command: str, cwd=None) -> tuple[int, str, str]:
     """A README command line starting with ``lrpol``, run through the CLI's main() from ``cwd``
     (the repository by default): (exit code, stdout, stderr)."""
