@@ -333,3 +333,15 @@ def test_a_chain_holding_a_cosine_is_refused_for_a_run_past_its_t_max(tmp_path):
     (problem,) = validate(clara4_config(chained))
     assert (problem.json_path, problem.code) == ("$.train.lr_scheduler.args", "too-short")
     assert problem.message == "past T_max (10) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give, and stepped once per epoch this run steps it 12 times"
+
+
+def test_diff_sees_a_changed_max_lr_as_a_changed_curve(tmp_path, capsys):
+    old = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.05, "total_steps": 12}}), "old.json")
+    new = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.1, "total_steps": 12}}), "new.json")
+    assert main(["diff", old, new]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[2:5] == [
+        "run: lr0=0.05 -> 0.1 epochs=12 steps_per_epoch=1 (12 updates)",
+        "the configs start from different lr0: old 0.05, new 0.1; each curve starts from its own",
+        "the curves differ: first at update 0 (epoch 0): 2.000000e-03 -> 4.000000e-03",
+    ]
