@@ -212,10 +212,8 @@ def test_errors_example_is_what_validate_prints(tmp_path):
     assert (code, out) == (1, ERRORS_OUTPUT)  # the README's block: test_readme_says_what_lrpol_does
 
 
-#: Where the README says less than lrpol does. Once README.md shows what validate prints and every
-#: flag in the usage lines, this test passes and its xfail marker goes.
-@pytest.mark.xfail(reason="README.md: the Errors example lacks the missing-argument line and has 7:5 for 7:7; the usage lines lack preview's --pointer and --allow-path and diff's --env", strict=True)
 def test_readme_says_what_lrpol_does():
+    """The README's Errors block is what validate prints, and its usage lines name every flag."""
     assert _block("Errors", "text") == ERRORS_OUTPUT
     assert set(_usage_flags("`lrpol preview`")) == _parser_flags("preview")
     assert set(_usage_flags("Reviewing a schedule change: `lrpol diff`")) == _parser_flags("diff")
