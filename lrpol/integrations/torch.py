@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import torch
+from torch.optim.lr_scheduler import LRScheduler
 
 from ..context import RunView, TrainContext
 from ..hook import LRHook
@@ -74,6 +75,111 @@ def attach(
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
     apply = writers[0] if len(writers) == 1 else _all_of(writers)
     return LRHook(policy, ctx, apply, reduce_metric=_reducer(reduce_metric))
+
+
+class LRPolicyScheduler(LRScheduler):
+    """A torch ``LRScheduler`` that runs an lrpol policy, for whatever takes a torch scheduler:
+    Lightning, the Hugging Face Trainer, MONAI's ``LrScheduleHandler``, Accelerate, a plain loop.
+
+    - ``step()`` after each optimizer update advances one update, as :meth:`LRHook.step` does;
+      with ``ctx.steps_per_epoch`` None, for frameworks that step once per epoch, it advances
+      one epoch instead.
+    - ``step(metric)`` reports a validation result, the way torch's ``ReduceLROnPlateau.step``
+      takes one, and applies the LR that follows from it; so does :meth:`report_metric`.
+    - Every param group runs at its ratio to lr0, as with :func:`attach`; ``optimizer.step`` is
+      never wrapped, and nothing warns.
+    - ``state_dict()`` is JSON-ready data (the hook's), so it goes through ``torch.save`` and
+      ``torch.load(weights_only=True)``; a fresh optimizer and scheduler that load it (and the
+      optimizer's state) continue on exactly the same LRs.
+
+    >>> import torch, lrpol
+    >>> optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    >>> scheduler = LRPolicyScheduler(optimizer, lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), lrpol.TrainContext(initial_lr=0.1, total_epochs=1, steps_per_epoch=4))
+    >>> for _ in range(3):
+    ...     optimizer.step()
+    ...     scheduler.step()
+    >>> scheduler.get_last_lr(), scheduler.last_epoch
+    ([0.05], 3)
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        policy: LRPolicy | None,
+        ctx: TrainContext,
+        *,
+        reduce_metric: str | Callable[[float], float] | None = None,
+        schedules: Mapping[str, LRPolicy] | None = None,
+        group_policies: Sequence[LRPolicy | None] | None = None,
+    ):
+        # LRScheduler.__init__ is not called, as torch's own ReduceLROnPlateau does not call it: it
+        # would wrap optimizer.step, take a first step (moving the clock to update 1) and arm
+        # warnings about the order of calls.
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
+        self.optimizer = optimizer
+        self.hook = attach(optimizer, policy, ctx, reduce_metric=reduce_metric, schedules=schedules, group_policies=group_policies)
+        self._per_epoch = ctx.steps_per_epoch is None
+        self._advance = self.hook.next_epoch if self._per_epoch else self.hook.step
+        self.base_lrs = [ctx.initial_lr * group[SCALE_KEY] for group in optimizer.param_groups]
+        for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
+            group.setdefault("initial_lr", group["lr"])
+
+    def step(self, metrics: float | None = None, epoch: None = None) -> None:  # type: ignore[override]
+        """Advance one update (one epoch without ``steps_per_epoch``); with ``metrics``, report it instead."""
+        if epoch is not None:
+            raise TypeError("LRPolicyScheduler.step takes no epoch: the run's position is the hook's, restored with load_state_dict")
+        if metrics is None:
+            self._advance()
+        else:
+            self.hook.report_metric(metrics)
+
+    def report_metric(self, value: float) -> float:
+        """Record a validation result; apply and return the LR that follows from it."""
+        return self.hook.report_metric(value)
+
+    @property
+    def ctx(self) -> TrainContext:
+        return self.hook.ctx
+
+    @property
+    def last_epoch(self) -> int:
+        """torch's count of ``step()`` calls: updates, or epochs without ``steps_per_epoch``."""
+        ctx = self.hook.ctx
+        return ctx.epoch if self._per_epoch else ctx.global_step
+
+    @last_epoch.setter
+    def last_epoch(self, value: int) -> None:
+        # torch's SequentialLR rewinds its schedulers this way; the position is the hook's
+        raise TypeError(f"LRPolicyScheduler's position cannot be set ({_NOT_NESTED})")
+
+    @property
+    def _last_lr(self) -> list[float]:  # type: ignore[override]  # MONAI's LrScheduleHandler reads it directly
+        return self.get_last_lr()
+
+    def get_last_lr(self) -> list[float]:  # type: ignore[override]
+        """Each group's LR now: the LR of the next update."""
+        return [float(group["lr"]) for group in self.optimizer.param_groups]
+
+    def get_lr(self) -> list[float]:  # type: ignore[override]
+        return self.get_last_lr()
+
+    def state_dict(self) -> dict:
+        return {"lrpol": self.hook.state_dict()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore :meth:`state_dict` output and apply the restored update's LR (all or nothing, as :meth:`LRHook.load_state_dict`)."""
+        if not isinstance(state_dict, dict) or set(state_dict) != {"lrpol"}:
+            raise ValueError("not an LRPolicyScheduler state: expected {'lrpol': <hook state>}")
+        self.hook.load_state_dict(state_dict["lrpol"])
+
+    def _initial_step(self) -> None:
+        # torch's SequentialLR restarts its schedulers with this; it would move lrpol's clock
+        raise TypeError(f"LRPolicyScheduler cannot be restarted ({_NOT_NESTED})")
+
+
+#: Why torch's SequentialLR cannot hold an LRPolicyScheduler, and what to do instead.
+_NOT_NESTED = "it cannot be nested in torch's SequentialLR: compose policies in lrpol (Sequential, Warmup, Product); a resumed run's position comes from load_state_dict"
 
 
 def _all_of(writers: list[Callable[[float], None]]) -> Callable[[float], None]:
