@@ -3,7 +3,7 @@
     python benchmarks/bench_hook.py [--steps 200000] [--repeat 7] [--quick]
 
 For each policy it times `hook.step()` of `lrpol.integrations.torch.attach` on SGD with one
-param group, and for the peer its users come from the call their loop makes after each update,
+param group (and, for a few, `LRPolicyScheduler.step()`, what a framework is handed), and for the peer its users come from the call their loop makes after each update,
 on the same kind of optimizer: `scheduler.step()` for torch's schedulers, Hugging Face's
 get_scheduler (a LambdaLR) and MONAI's, `step_update(t)` for timm's. Times are the best of
 --repeat runs, in µs per call; a peer that is not installed is reported as such. It also times
@@ -30,7 +30,7 @@ import torch
 from torch.optim import lr_scheduler
 
 import lrpol
-from lrpol.integrations.torch import attach
+from lrpol.integrations.torch import LRPolicyScheduler, attach
 
 HORIZON = 10**9  # long enough that no run reaches the end of the schedule
 STEPS_PER_EPOCH = 1000
@@ -242,6 +242,14 @@ def main(argv: list[str] | None = None) -> None:
         if peer is None or make is None:
             print(f"{name:<28} {ours:>11.3f}   (no per-update peer)")
             continue
+        theirs = peer_us(stepped(make), optimizer(), options.steps // 4, options.repeat)
+        print(row(name, ours, peer, theirs))
+    # LRPolicyScheduler, what a framework is handed: its step() against torch's scheduler.step(), for
+    # the torch schedulers frameworks are handed most.
+    print(f"{'LRPolicyScheduler':<28} {'.step()':>11}   {'torch scheduler':<32} {'.step()':>8}   ratio")
+    for name, policy, peer, make in pairs[:3] + [pair for pair in pairs if pair[0] in ("LinearDecay", "OneCycle", "Warmup, after")]:
+        assert peer is not None and make is not None
+        ours = per_call_us(LRPolicyScheduler(optimizer(), policy, ctx()).step, options.steps, options.repeat)
         theirs = peer_us(stepped(make), optimizer(), options.steps // 4, options.repeat)
         print(row(name, ours, peer, theirs))
     # The LR and the momentum together, as torch's cycle_momentum writes both: attach(schedules=...)
