@@ -17,6 +17,7 @@ INTEGRATIONS = {
     "lrpol.integrations.torch": ["torch"],
     "lrpol.integrations.ignite": ["torch", "ignite"],
     "lrpol.integrations.keras": ["torch", "keras"],  # Keras runs on the torch backend in these tests
+    "lrpol.integrations.optax": ["optax"],
 }
 
 
