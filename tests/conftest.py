@@ -20,7 +20,7 @@ CONFIGS = ROOT / "configs"
 # -- optional extras ------------------------------------------------------------------------
 
 #: The module that tells whether each optional extra of pyproject.toml is installed.
-EXTRAS = {"torch": "torch", "ignite": "ignite", "keras": "keras", "plot": "matplotlib", "transformers": "transformers", "optax": "optax", "monai": "monai"}
+EXTRAS = {"torch": "torch", "ignite": "ignite", "keras": "keras", "plot": "matplotlib", "transformers": "transformers", "optax": "optax", "monai": "monai", "lightning": "lightning"}
 
 
 def skip_reason(extra: str, module: str | None = None) -> str:

@@ -1,0 +1,60 @@
+"""Lightning: hand an :class:`~lrpol.integrations.torch.LRPolicyScheduler` to a
+``LightningModule`` and let validation results reach a plateau policy through a callback.
+
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(self.parameters(), lr=ctx.initial_lr)
+        scheduler = LRPolicyScheduler(optimizer, policy, ctx)   # ctx.steps_per_epoch: per update
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    trainer = lightning.Trainer(callbacks=[LRPolicyCallback(monitor="val_loss")], ...)
+
+- ``interval: "step"`` with a run that knows ``steps_per_epoch`` (Lightning's
+  ``trainer.estimated_stepping_batches // max_epochs``) steps once per optimizer update;
+  ``interval: "epoch"`` with ``steps_per_epoch=None`` once per epoch.
+- :class:`LRPolicyCallback` reports the logged ``monitor`` after every validation, before any
+  checkpoint is saved, so a run resumed with ``ckpt_path`` continues on exactly the same LRs.
+  Lightning's own ``reduce_on_plateau`` route steps after the epoch's checkpoint and skips the
+  epoch a run resumes in (Lightning issue 14699), so a resumed run would miss a result there:
+  use the callback.
+"""
+
+from __future__ import annotations
+
+import math
+
+import lightning.pytorch as pl
+
+from .torch import LRPolicyScheduler
+
+
+class LRPolicyCallback(pl.Callback):
+    """Reports ``trainer.callback_metrics[monitor]`` to every :class:`LRPolicyScheduler` the
+    module configured (or to ``scheduler``) after each validation; the sanity check's is not a
+    result. A missing monitor is an error that names the metrics there are."""
+
+    def __init__(self, monitor: str, scheduler: LRPolicyScheduler | None = None):
+        self.monitor = monitor
+        self.scheduler = scheduler
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        schedulers = [self.scheduler] if self.scheduler is not None else _schedulers(trainer)
+        if not schedulers:
+            return
+        if self.monitor not in trainer.callback_metrics:
+            raise KeyError(f"LRPolicyCallback: no logged metric {self.monitor!r} after validation; logged: {sorted(trainer.callback_metrics)}")
+        value = float(trainer.callback_metrics[self.monitor])
+        if not math.isfinite(value):
+            raise ValueError(f"LRPolicyCallback: {self.monitor} is {value}, not a result a plateau policy can read")
+        for scheduler in schedulers:
+            scheduler.report_metric(value)
+
+
+def _schedulers(trainer: pl.Trainer) -> list[LRPolicyScheduler]:
+    """Each LRPolicyScheduler the module configured, once (a module may list one twice)."""
+    found: list[LRPolicyScheduler] = []
+    for config in trainer.lr_scheduler_configs:
+        if isinstance(config.scheduler, LRPolicyScheduler) and all(config.scheduler is not seen for seen in found):
+            found.append(config.scheduler)
+    return found
