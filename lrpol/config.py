@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
+from .bundle_check import BundleCheck, check_bundle
 from .checking import EntryChecker, Plan, value_at
-from .config_kind import ENTRY, TRAIN_CONFIG, kind_of
+from .config_kind import BUNDLE, ENTRY, TRAIN_CONFIG, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
 from .environment import read_environment
@@ -154,6 +155,8 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     A disabled entry is built all the same (and then dropped), so it is checked exactly as
     ``validate`` checks it.
     """
+    if pointer is None and kind_of(doc.data).what == BUNDLE:
+        return _bundle_run(doc, check_definitions(variables), allow_paths)[0]
     checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
     if plan is _CONSTANT:
         return None
@@ -221,6 +224,8 @@ def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
     """``learning_rate`` and ``epochs`` from the top of a train config, or from ``variables``
     of those names, which win; checked. Absent ones give an empty dict."""
     definitions = check_definitions(variables)
+    if kind_of(doc.data).what == BUNDLE:
+        return _bundle_run(doc, definitions, ())[1]
     checker = EntryChecker(doc, _variables(doc, True, definitions))
     settings = _run_settings(doc, checker, definitions)
     if checker.problems:
@@ -238,8 +243,21 @@ def _document(source: str | os.PathLike | Mapping | Document) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
+def _bundle_run(doc: Document, definitions: dict, allow_paths: Iterable[str]) -> tuple[LRPolicy | None, dict]:
+    """A MONAI bundle's policy (None when its scheduler is disabled) and run settings; its
+    problems raise :class:`ConfigError`."""
+    found: BundleCheck = check_bundle(doc, definitions, allow_paths=allow_paths, import_paths=True)
+    scheduler = found.checker.construct(found.plan) if found.plan is not None else None
+    if found.plan is None or scheduler is None:
+        raise ConfigError(found.checker.result())
+    return found.policy(scheduler), found.settings(scheduler)
+
+
 def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
+    if pointer is None and kind_of(doc.data).what == BUNDLE:
+        found = check_bundle(doc, definitions, allow_paths=allow_paths, import_paths=import_paths, strict=strict)
+        return found.checker, found.plan
     try:
         at = locate(doc, pointer)
     except ConfigError as error:

@@ -19,12 +19,17 @@ POLICY_KEY = "lr_policy"
 
 TRAIN_CONFIG = "train config"
 ENTRY = "policy entry"
+BUNDLE = "MONAI bundle"
 NOT_LR_CONFIG = "not an LR config"
+
+#: A MONAI bundle's scheduler, at its top level, and the key that marks its components.
+BUNDLE_SCHEDULER_KEY = "lr_scheduler"
+BUNDLE_TARGET_KEY = "_target_"
 
 
 @dataclass(frozen=True)
 class Kind:
-    """``what`` is one of TRAIN_CONFIG, ENTRY, NOT_LR_CONFIG; ``reason`` says why a document
+    """``what`` is one of TRAIN_CONFIG, ENTRY, BUNDLE, NOT_LR_CONFIG; ``reason`` says why a document
     is not an LR config; ``constant`` marks a train config without ``train.lr_policy``, which
     Clara trains at lr0 throughout."""
 
@@ -40,6 +45,9 @@ class Kind:
 def kind_of(data: object) -> Kind:
     """What ``data`` (a parsed document) is.
 
+    - A MONAI bundle config with a top-level ``lr_scheduler``: a mapping holding components
+      (mappings with ``_target_``) among its values or theirs. One without ``lr_scheduler``
+      (``inference.json``, an overlay such as ``multi_gpu_train.json``) schedules no LR.
     - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``.
     - A policy entry: a mapping with ``name`` or ``path`` whose keys are all entry keys, or
       near misses of one (``arsg``), so that a typo is reported rather than the file skipped.
@@ -50,9 +58,15 @@ def kind_of(data: object) -> Kind:
     True
     >>> kind_of({"name": "Spleen", "labels": {}, "training": []}).reason
     "has 'name', but also keys a policy entry never has: 'labels', 'training'"
+    >>> kind_of({"network": {"_target_": "UNet"}, "train": {"trainer": {}}}).reason
+    'a MONAI bundle config without an lr_scheduler'
     """
     if not isinstance(data, dict):
         return Kind(NOT_LR_CONFIG, "not a mapping")
+    if is_bundle(data):
+        if BUNDLE_SCHEDULER_KEY in data:
+            return Kind(BUNDLE)
+        return Kind(NOT_LR_CONFIG, f"a MONAI bundle config without an {BUNDLE_SCHEDULER_KEY}")
     if TRAIN_KEY in data:
         train = data[TRAIN_KEY]
         if isinstance(train, dict):
@@ -66,6 +80,25 @@ def kind_of(data: object) -> Kind:
         which = "name" if "name" in data else "path"
         return Kind(NOT_LR_CONFIG, f"has {which!r}, but also keys a policy entry never has: {listed}")
     return Kind(ENTRY)
+
+
+def is_bundle(data: dict) -> bool:
+    """Whether ``data`` is written as a MONAI bundle: its ``lr_scheduler``, or one of its values
+    or their values (or items), is a component with ``_target_``. Clara's components have
+    ``name`` instead, so no Clara config is one."""
+    if _component(data.get(BUNDLE_SCHEDULER_KEY)):
+        return True
+    for value in data.values():
+        if _component(value):
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if any(_component(child) or (isinstance(child, list) and any(map(_component, child))) for child in children):
+            return True
+    return False
+
+
+def _component(value: object) -> bool:
+    return isinstance(value, dict) and BUNDLE_TARGET_KEY in value
 
 
 def without_policy(data: object, pointer: str | None) -> str:

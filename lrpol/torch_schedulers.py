@@ -69,7 +69,7 @@ class SteppedScheduler(TorchScheduler):
     verbose: bool = arg(default=False, doc="torch's printing of each LR; no effect on the LRs")
 
 
-def _check_unit(unit: str) -> str:
+def check_unit(unit: str) -> str:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     return unit
@@ -81,7 +81,7 @@ class StepLR(SteppedScheduler):
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each decay")
 
     def native(self, unit: str) -> LRPolicy:
-        return DecayOnStep(decay_ratio=self.gamma, decay_freq=self.step_size, unit=_check_unit(unit))
+        return DecayOnStep(decay_ratio=self.gamma, decay_freq=self.step_size, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,7 +90,7 @@ class MultiStepLR(SteppedScheduler):
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each milestone")
 
     def native(self, unit: str) -> LRPolicy:
-        return MultiStepDecay(milestones=self.milestones, gamma=self.gamma, unit=_check_unit(unit))
+        return MultiStepDecay(milestones=self.milestones, gamma=self.gamma, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +98,7 @@ class ExponentialLR(SteppedScheduler):
     gamma: float = arg(gt=0, doc="factor applied to the LR at every step")
 
     def native(self, unit: str) -> LRPolicy:
-        return ExponentialDecay(gamma=self.gamma, unit=_check_unit(unit))
+        return ExponentialDecay(gamma=self.gamma, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +107,7 @@ class ConstantLR(SteppedScheduler):
     total_iters: int = arg(default=5, ge=1, doc="how many steps run at factor times the LR")
 
     def native(self, unit: str) -> LRPolicy:
-        return Constant(factor=self.factor, duration=self.total_iters, unit=_check_unit(unit))
+        return Constant(factor=self.factor, duration=self.total_iters, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +117,7 @@ class LinearLR(SteppedScheduler):
     total_iters: int = arg(default=5, ge=1, doc="how many steps the line from start_factor to end_factor takes")
 
     def native(self, unit: str) -> LRPolicy:
-        return LinearDecay(start_factor=self.start_factor, end_factor=self.end_factor, duration=self.total_iters, unit=_check_unit(unit))
+        return LinearDecay(start_factor=self.start_factor, end_factor=self.end_factor, duration=self.total_iters, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +126,7 @@ class PolynomialLR(SteppedScheduler):
     power: float = arg(default=1.0, gt=0, doc="the polynomial's power")
 
     def native(self, unit: str) -> LRPolicy:
-        return ReducePoly(poly_power=self.power, horizon=self.total_iters, unit=_check_unit(unit))
+        return ReducePoly(poly_power=self.power, horizon=self.total_iters, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,7 +136,7 @@ class CosineAnnealingLR(SteppedScheduler):
 
     def native(self, unit: str) -> LRPolicy:
         # after="torch": torch's own recursion past T_max (the LR rises again), rounding included
-        return ReduceCosine(horizon=self.T_max, min_lr=self.eta_min, after="torch", unit=_check_unit(unit))
+        return ReduceCosine(horizon=self.T_max, min_lr=self.eta_min, after="torch", unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,7 +146,7 @@ class CosineAnnealingWarmRestarts(SteppedScheduler):
     eta_min: float = arg(default=0.0, ge=0, doc="the LR at the end of each period")
 
     def native(self, unit: str) -> LRPolicy:
-        return CosineRestarts(period=self.T_0, period_mult=self.T_mult, min_lr=self.eta_min, arithmetic="torch", unit=_check_unit(unit))
+        return CosineRestarts(period=self.T_0, period_mult=self.T_mult, min_lr=self.eta_min, arithmetic="torch", unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,7 +180,7 @@ class OneCycleLR(SteppedScheduler):
 
     def native(self, unit: str) -> LRPolicy:
         return OneCycle(
-            pct_start=self.pct_start, anneal=self.anneal_strategy, three_phase=self.three_phase, unit=_check_unit(unit),
+            pct_start=self.pct_start, anneal=self.anneal_strategy, three_phase=self.three_phase, unit=check_unit(unit),
             horizon=self.cycle_length, div_factor=self.div_factor, final_div_factor=self.final_div_factor,
         )
 
@@ -211,7 +211,7 @@ class CyclicLR(SteppedScheduler):
     def native(self, unit: str) -> LRPolicy:
         # Cyclic refuses min_lr 0 as a likely slip; torch's base_lr 0 is said as min_lr_ratio 0
         floor = {"min_lr": self.base_lr} if self.base_lr > 0 else {"min_lr_ratio": 0.0}
-        return Cyclic(step_size_up=self.step_size_up, step_size_down=self.step_size_down, mode=self.mode, gamma=self.gamma, unit=_check_unit(unit), **floor)
+        return Cyclic(step_size_up=self.step_size_up, step_size_down=self.step_size_down, mode=self.mode, gamma=self.gamma, unit=check_unit(unit), **floor)
 
     def initial_lr(self, optimizer_lr: float) -> float:
         return self.max_lr
@@ -232,7 +232,7 @@ class ReduceLROnPlateau(TorchScheduler):
     nestable: ClassVar[bool] = False  # torch's SequentialLR and ChainedScheduler do not take it
 
     def native(self, unit: str) -> LRPolicy:
-        _check_unit(unit)  # it moves on validation results, whatever the stepping
+        check_unit(unit)  # it moves on validation results, whatever the stepping
         return ReduceOnPlateau(
             plateau_count_trigger=self.patience + 1, reduction_rate=self.factor, mode=self.mode, threshold=self.threshold,
             threshold_mode={"rel": "rel_signed", "abs": "abs"}[self.threshold_mode], cooldown=self.cooldown, min_lr=self.min_lr, eps=self.eps,
@@ -263,7 +263,7 @@ class SequentialLR(SteppedScheduler):
 
     def native(self, unit: str) -> LRPolicy:
         phases = _nested_native(self.schedulers, unit)
-        return phases[0] if not self.milestones else Sequential(policies=phases, milestones=self.milestones, unit=_check_unit(unit))
+        return phases[0] if not self.milestones else Sequential(policies=phases, milestones=self.milestones, unit=check_unit(unit))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -110,7 +110,6 @@ def test_diff_against_a_train_config_without_lr_policy_compares_with_a_flat_lr0(
     "config, line",
     [
         ('{"epochs": 10,\n "train": {"lr_scheduler": {"name": "StepLR", "args": {"optimizer": "@optimizer", "step_size": 5000}}}}', 2),
-        ('{"epochs": 10,\n "train": {"trainer": {}},\n "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5}}', 3),
     ],
 )
 def test_a_torch_scheduler_not_read_yet_is_refused_not_taken_for_a_constant_lr(write, config, line):

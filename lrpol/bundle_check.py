@@ -1,0 +1,88 @@
+"""A MONAI bundle checked and built: its ``lr_scheduler`` read through the view
+(:mod:`lrpol.bundle`) by the one entry checker, with torch's and MONAI's scheduler names
+(:data:`~lrpol.monai_schedulers.BUNDLE_SCHEDULERS`), and its run (:mod:`lrpol.bundle_run`):
+the stepping, the epochs and lr0.
+
+Variables (``--var``, ``variables=``) replace the values of the ids they name, as MONAI's own
+command line does (``--epochs 3``); ``{VAR}`` in a string is filled in as in a train config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from . import bundle_run
+from .bundle import SCHEDULER_KEY, TARGET_KEY, BundleView, read_view
+from .checking import EntryChecker, Plan
+from .context import EPOCHS, LEARNING_RATE
+from .document import Document
+from .errors import Invalid, Path
+from .monai_schedulers import BUNDLE_SCHEDULERS
+from .policy import LRPolicy
+from .torch_schedulers import TorchScheduler
+from .variables import Variables
+
+
+@dataclass
+class BundleCheck:
+    """What checking a bundle found: the checker holding every problem, the scheduler's plan
+    when there are none, and the run: ``unit`` (how the handler steps it), ``epochs``, ``lr0``."""
+
+    checker: EntryChecker
+    plan: Plan | None
+    unit: str | None
+    epochs: int | None
+    lr0: float | None
+
+    def policy(self, scheduler: object) -> LRPolicy | None:
+        """The lrpol policy of the built scheduler (None when it is disabled)."""
+        if self.plan is None or self.plan.disabled or not isinstance(scheduler, TorchScheduler):
+            return None
+        assert self.unit is not None  # a plan comes only with no problem, and a missing unit is one
+        return scheduler.native(self.unit)
+
+    def settings(self, scheduler: object) -> dict:
+        """``learning_rate`` and ``epochs`` of the run, those the bundle gives; lr0 is the
+        scheduler's own peak where it sets one (OneCycleLR's and CyclicLR's max_lr)."""
+        settings: dict = {}
+        if self.lr0 is not None:
+            settings[LEARNING_RATE.name] = scheduler.initial_lr(self.lr0) if isinstance(scheduler, TorchScheduler) else self.lr0
+        if self.epochs is not None:
+            settings[EPOCHS.name] = self.epochs
+        return settings
+
+
+def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False) -> BundleCheck:
+    """Check the bundle ``doc``'s ``lr_scheduler`` and its run, every problem at its place."""
+    view = read_view(doc, definitions)
+    checker = EntryChecker(
+        view, Variables(dict(definitions), doc.budget), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
+        scheduler_roots=[()], schedulers=BUNDLE_SCHEDULERS, native_names=False,
+    )
+    checker.add(doc)
+    checker.add(view)
+    plan = _check_scheduler(view, checker)
+    run = EntryChecker(doc, Variables({}))
+    disabled = plan is not None and plan.disabled
+    unit = None if disabled else bundle_run.scheduler_unit(doc.data, definitions, _reporter(run))
+    epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
+    lr0 = bundle_run.initial_lr(doc.data, view, definitions, _reporter(run))
+    checker.problems += run.problems  # one list, sorted by position when read
+    checker.unlisted += run.unlisted
+    return BundleCheck(checker, plan if not checker.problems else None, unit, epochs, lr0)
+
+
+def _check_scheduler(view: BundleView, checker: EntryChecker) -> Plan | None:
+    if () not in view.entries:  # the view is no component: say it in the bundle's words
+        if () not in view.places:
+            checker.report((), f"{SCHEDULER_KEY} must be a component: an object with {TARGET_KEY!r} naming the scheduler class", f"for example {{{TARGET_KEY!r}: 'torch.optim.lr_scheduler.StepLR', 'optimizer': '@optimizer', 'step_size': 10}}", code="wrong-type")
+        return None
+    return checker.check(())
+
+
+def _reporter(checker: EntryChecker) -> bundle_run.Report:
+    def report(at: Path, error: Invalid) -> None:
+        checker.reject(at, error)
+
+    return report

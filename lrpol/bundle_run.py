@@ -1,0 +1,137 @@
+"""How a MONAI bundle runs its ``lr_scheduler``, besides the scheduler itself: how often it is
+stepped, how many epochs the run lasts, and the LR it starts from. Nothing is run: values are
+read, references followed, and a ``$`` expression that one of them needs is a problem.
+
+- The stepping comes from the ``LrScheduleHandler`` whose ``lr_scheduler`` refers to the
+  scheduler, wherever the bundle lists it (``train#handlers`` in model-zoo bundles): once per
+  epoch unless it says ``"epoch_level": false`` (then once per update). Without one, nothing
+  steps the scheduler, which is a problem.
+- The epochs: the trainer's ``max_epochs`` (what the trainer runs), else the top-level ``epochs``.
+- lr0: the ``lr`` of the optimizer the scheduler drives, else the top-level ``learning_rate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from . import bundle_refs as refs
+from .bundle import DISABLED_KEY, SCHEDULER_KEY, TARGET_KEY, BundleView
+from .context import EPOCHS, LEARNING_RATE
+from .errors import Invalid, Path, a_json_type
+
+HANDLER_TARGETS = ("LrScheduleHandler", "monai.handlers.LrScheduleHandler", "monai.handlers.lr_schedule_handler.LrScheduleHandler")
+#: What ends the ``_target_`` of a trainer, whose ``max_epochs`` is the run's length: MONAI's
+#: SupervisedTrainer, GanTrainer and the like.
+TRAINER_SUFFIX = "Trainer"
+
+Report = Callable[[Path, Invalid], None]
+
+
+def scheduler_unit(data: object, overrides: Mapping[str, object], report: Report) -> str | None:
+    """"epoch" or "step", from the first enabled LrScheduleHandler that steps the scheduler;
+    None, reported, without one or when its ``epoch_level`` cannot be read."""
+    for at, handler in _components(data, HANDLER_TARGETS):
+        if not _steps_the_scheduler(data, handler.get(SCHEDULER_KEY), overrides) or _disabled(data, handler, at, overrides, report):
+            continue
+        if "epoch_level" not in handler:
+            return "epoch"  # MONAI's default
+        level = _resolved(data, handler["epoch_level"], (*at, "epoch_level"), overrides, report)
+        if level is _UNKNOWN:
+            return None
+        if not isinstance(level, bool):
+            report((*at, "epoch_level"), Invalid(f"epoch_level must be a boolean, got {a_json_type(level)}", code="wrong-type"))
+            return None
+        return "epoch" if level else "step"
+    report((SCHEDULER_KEY,), Invalid(
+        "no LrScheduleHandler steps this scheduler, so its LR never changes",
+        f'add {{"{TARGET_KEY}": "LrScheduleHandler", "lr_scheduler": "@{SCHEDULER_KEY}"}} to the trainer\'s handlers (train#handlers)',
+        code="no-handler",
+    ))
+    return None
+
+
+def epochs(data: object, overrides: Mapping[str, object], report: Report) -> int | None:
+    """The trainer's ``max_epochs``, else the top-level ``epochs``; None when neither gives one.
+    A value that is there but refused is reported; a ``$`` expression is passed over."""
+    value: object = None
+    trainers = (((*at, "max_epochs"), trainer["max_epochs"]) for at, trainer in _components(data, None) if "max_epochs" in trainer)
+    found = next(trainers, None)
+    if found is not None:
+        value = _setting(data, found[1], found[0], overrides, report, EPOCHS.check, quiet=True)
+    elif EPOCHS.name in overrides or (isinstance(data, dict) and EPOCHS.name in data):
+        value = _setting(data, "@" + EPOCHS.name, (EPOCHS.name,), overrides, report, EPOCHS.check, quiet=True)
+    return value if isinstance(value, int) else None
+
+
+def initial_lr(data: object, view: BundleView, overrides: Mapping[str, object], report: Report) -> float | None:
+    """The ``lr`` of the optimizer the scheduler drives, else the top-level ``learning_rate``."""
+    if view.optimizer is not None:
+        try:
+            _, optimizer = refs.find_id(data, refs.SEPARATOR.join(map(str, view.optimizer)), {})
+        except Invalid:
+            optimizer = None
+        if isinstance(optimizer, dict) and "lr" in optimizer:
+            return _number(_setting(data, optimizer["lr"], (*view.optimizer, "lr"), overrides, report, LEARNING_RATE.check, quiet=False))
+    if LEARNING_RATE.name in overrides or (isinstance(data, dict) and LEARNING_RATE.name in data):
+        return _number(_setting(data, "@" + LEARNING_RATE.name, (LEARNING_RATE.name,), overrides, report, LEARNING_RATE.check, quiet=True))
+    return None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+_UNKNOWN = object()  # a value only running code would give, or one that could not be found
+
+
+def _setting(data: object, value: object, at: Path, overrides: Mapping[str, object], report: Report, check: Callable[[object], object], *, quiet: bool) -> object:
+    """``value`` resolved and checked; None when refused (reported) or, with ``quiet``, when it is
+    a ``$`` expression (passed over: only a run needs it, and then it is missing)."""
+    resolved = _resolved(data, value, at, overrides, report, quiet=quiet)
+    if resolved is _UNKNOWN:
+        return None
+    try:
+        return check(resolved)
+    except Invalid as error:
+        report(at, error)
+        return None
+
+
+def _resolved(data: object, value: object, at: Path, overrides: Mapping[str, object], report: Report, *, quiet: bool = False) -> object:
+    """``value`` with references followed; _UNKNOWN when that fails (reported, unless ``quiet``
+    and the value is a ``$`` expression)."""
+    try:
+        return refs.resolve_value(data, value, overrides)[0]
+    except Invalid as error:
+        if not (quiet and error.code == "needs-code"):
+            report(at, error)
+        return _UNKNOWN
+
+
+def _steps_the_scheduler(data: object, reference: object, overrides: Mapping[str, object]) -> bool:
+    id_ = refs.reference_id(reference)
+    return id_ is not None and refs.normalized(id_) == SCHEDULER_KEY
+
+
+def _disabled(data: object, component: dict, at: Path, overrides: Mapping[str, object], report: Report) -> bool:
+    if DISABLED_KEY not in component:
+        return False
+    value = _resolved(data, component[DISABLED_KEY], (*at, DISABLED_KEY), overrides, report)
+    if isinstance(value, str):
+        return value.strip().lower() == "true"  # MONAI's reading of a string
+    return value is True
+
+
+def _components(data: object, targets: tuple[str, ...] | None) -> Iterator[tuple[Path, dict]]:
+    """The components in ``data`` whose ``_target_`` is one of ``targets`` (None: a trainer), in
+    document order; walked without recursion."""
+    stack: list[tuple[Path, object]] = [((), data)]
+    while stack:
+        at, node = stack.pop()
+        if isinstance(node, dict):
+            target = node.get(TARGET_KEY)
+            if isinstance(target, str) and (target in targets if targets is not None else target.endswith(TRAINER_SUFFIX)):
+                yield at, node
+            stack.extend(((*at, key), value) for key, value in reversed(node.items()) if isinstance(value, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(((*at, index), value) for index, value in reversed(list(enumerate(node))) if isinstance(value, (dict, list)))
