@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import bundle_refs as refs
-from .document import Document, Exhausted
+from .document import Budget, Document, Exhausted
 from .errors import Invalid, Path, Problem
 from .torch_schedulers import OPTIMIZER_REFERENCE
 
@@ -95,6 +95,7 @@ class _Builder:
     def __init__(self, view: BundleView, overrides: dict):
         self.view = view
         self.overrides = overrides
+        self.exhausted = False
 
     def report(self, at: Path, error: Invalid) -> None:
         self.view.places.add(at)
@@ -110,10 +111,13 @@ class _Builder:
 
     def convert(self, raw: object, at: Path, chain: tuple[str, ...]) -> object:
         if chain:  # a value copied through a reference: counted, as YAML aliases are
+            if self.exhausted:
+                return None
             try:
                 self.view.budget.spend(values=1)
-            except Exhausted as exhausted:
-                self.report(at, Invalid(f"references {exhausted}", code="too-large"))
+            except Exhausted:
+                self.exhausted = True  # reported once, where it ran out; nothing more is copied
+                self.report(at, Invalid(f"references repeat more than {Budget.MAX_VALUES:,} values", "refer to a value, not to lists of references to lists", code="too-large"))
                 return None
         if isinstance(raw, str):
             return self.string(raw, at, chain)

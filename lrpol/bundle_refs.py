@@ -78,11 +78,17 @@ def find_id(data: object, id_: str, overrides: Mapping[str, object]) -> tuple[tu
     return tuple(path), node
 
 
+#: Beside no close match, the ids there are listed when there are at most this many.
+_LISTED_IDS = 12
+
+
 def _closest(path: list, node: object, part: str) -> str:
     """"did you mean" over the ids beside the one that was not found."""
     prefix = "".join(f"{key}{OLD_SEPARATOR}" for key in path)
     if isinstance(node, dict):
-        return did_you_mean(prefix + part, [prefix + key for key in node if isinstance(key, str)], listing="ids here")
+        ids = [prefix + key for key in node if isinstance(key, str)]
+        hint = did_you_mean(prefix + part, ids, listing="ids here")
+        return hint if hint.startswith("did you mean") or len(ids) <= _LISTED_IDS else ""
     if isinstance(node, list):
         return f"{prefix.rstrip(OLD_SEPARATOR)} is a list of {len(node)} item(s), indexed from 0"
     return f"{prefix.rstrip(OLD_SEPARATOR) or 'the bundle'} holds no ids below it"

@@ -1,0 +1,207 @@
+"""A MONAI bundle's lr_scheduler read through its view: references (``@id``, ``@a#b``, ``@a#0``,
+``%id``) followed, every problem placed back in the bundle at file:line:column with the bundle's
+JSON path, ``$`` expressions never evaluated (a problem only where the schedule needs one), and
+the run read from the LrScheduleHandler, the trainer and the optimizer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lrpol import load, load_run, validate
+from lrpol.bundle import read_view
+from lrpol.config_kind import BUNDLE, NOT_LR_CONFIG, TRAIN_CONFIG, kind_of
+from lrpol.document import Budget
+from lrpol.errors import ConfigError
+from lrpol.reading import parse_bytes
+from lrpol.torch_schedulers import OPTIMIZER_REFERENCE
+
+HEAD = """{
+    "epochs": 40,
+    "lo": "@hi",
+    "hi": "@lo",
+    "steps": [10, 20],
+    "optimizer": {"_target_": "torch.optim.SGD", "params": "$@network.parameters()", "lr": 0.1},
+"""
+TAIL = """    "train": {
+        "handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}],
+        "trainer": {"_target_": "SupervisedTrainer", "max_epochs": "@epochs"}
+    }
+}
+"""
+
+
+def problems(write, scheduler: str, tail: str = TAIL) -> list[tuple]:
+    """The problems of a bundle whose lr_scheduler (from line 7 on) is ``scheduler``."""
+    path = write("train.json", HEAD + '    "lr_scheduler": ' + scheduler + ",\n" + tail)
+    found = validate(path)
+    assert all(p.file == str(path) for p in found)
+    return [(p.line, p.column, p.json_path, p.message, p.hint, p.code) for p in found]
+
+
+CODE_HINT = "lrpol never runs a bundle's code: write the value itself, or a reference (@id) to one"
+
+
+def test_a_valid_bundle_has_no_problems_and_builds_the_schedulers_policy(write):
+    text = HEAD + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.MultiStepLR", "optimizer": "@optimizer", "milestones": ["@steps#0", "@steps::1"]},\n' + TAIL
+    path = write("train.json", text)
+    assert validate(path) == []
+    assert repr(load(path)) == "MultiStepDecay(milestones=(10, 20), gamma=0.1, unit='epoch')"
+
+
+def test_a_typo_in_target_gets_the_closest_scheduler(write):
+    assert problems(write, '{\n        "_target_": "torch.optim.lr_scheduler.StepLr",\n        "optimizer": "@optimizer",\n        "step_size": 5\n    }') == [
+        (8, 21, "$.lr_scheduler._target_", "unknown scheduler 'torch.optim.lr_scheduler.StepLr'", "did you mean 'torch.optim.lr_scheduler.StepLR'?", "unknown-policy"),
+    ]
+
+
+def test_a_class_lrpol_does_not_know_is_refused_with_the_table(write):
+    assert problems(write, '{"_target_": "torch.optim.lr_scheduler.LambdaLR", "optimizer": "@optimizer", "lr_lambda": "$lambda e: 0.9 ** e"}') == [
+        (7, 34, "$.lr_scheduler._target_", "unknown scheduler 'torch.optim.lr_scheduler.LambdaLR'", "did you mean 'torch.optim.lr_scheduler.LinearLR'?", "unknown-policy"),
+        (7, 111, "$.lr_scheduler.lr_lambda", "'$lambda e: 0.9 ** e' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
+    ]
+
+
+def test_a_python_expression_in_an_argument_cannot_be_checked(write):
+    assert problems(write, '{\n        "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",\n        "optimizer": "@optimizer",\n        "T_max": "$@epochs // 2"\n    }') == [
+        (10, 18, "$.lr_scheduler.T_max", "'$@epochs // 2' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
+    ]
+
+
+def test_a_python_expression_reached_through_a_reference_is_placed_at_the_reference(write):
+    tail = '    "half": "$@epochs // 2",\n' + TAIL
+    assert problems(write, '{\n        "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",\n        "optimizer": "@optimizer",\n        "T_max": "@half"\n    }', tail) == [
+        (10, 18, "$.lr_scheduler.T_max", "'$@epochs // 2' is a Python expression, so the value cannot be checked without running code (through @half)", CODE_HINT, "needs-code"),
+    ]
+
+
+def test_a_missing_reference_gets_the_closest_id(write):
+    assert problems(write, '{\n        "_target_": "torch.optim.lr_scheduler.CosineAnnealingLR",\n        "optimizer": "@optimizer",\n        "T_max": "@epoch"\n    }') == [
+        (10, 18, "$.lr_scheduler.T_max", "no id 'epoch' in this bundle", "did you mean 'epochs'?", "unknown-reference"),
+    ]
+
+
+def test_an_index_past_a_lists_end_says_how_long_the_list_is(write):
+    assert problems(write, '{"_target_": "torch.optim.lr_scheduler.MultiStepLR", "optimizer": "@optimizer", "milestones": ["@steps#0", "@steps#2"]}') == [
+        (7, 128, "$.lr_scheduler.milestones[1]", "no id 'steps#2' in this bundle", "steps is a list of 2 item(s), indexed from 0", "unknown-reference"),
+    ]
+
+
+def test_references_that_go_round_in_a_circle(write):
+    assert problems(write, '{\n        "_target_": "torch.optim.lr_scheduler.StepLR",\n        "optimizer": "@optimizer",\n        "step_size": 5,\n        "gamma": "@lo"\n    }') == [
+        (11, 18, "$.lr_scheduler.gamma", "references go round in a circle: @lo -> @hi -> @lo (through @lo)", "one of them must hold a value", "reference-cycle"),
+    ]
+
+
+def test_a_value_refused_through_a_reference_names_the_reference(write):
+    tail = '    "decay": 1.5,\n' + TAIL
+    assert problems(write, '{"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "gamma": "@decay"}', tail) == [
+        (7, 121, "$.lr_scheduler.gamma", "must be > 0 and <= 1, got 1.5 (through @decay)", "", "out-of-range"),
+    ]
+
+
+def test_a_macro_from_another_file_is_refused_and_one_from_this_file_is_a_copy(write):
+    tail = '    "base": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5},\n' + TAIL
+    assert problems(write, '"%configs/common.json#base"', tail) == [
+        (7, 21, "$.lr_scheduler", "'%configs/common.json#base' copies a value from another file, which lrpol does not read", "write the value here, or a reference (@id) to a value in this file", "not-supported"),
+    ]
+    assert problems(write, '"%base"', tail) == []
+    assert repr(load(write("train.json", HEAD + '    "lr_scheduler": "%base",\n' + tail))) == "DecayOnStep(decay_ratio=0.1, decay_freq=5, unit='epoch')"
+
+
+def test_a_mode_that_leaves_building_to_code_is_refused(write):
+    assert problems(write, '{"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 5, "_mode_": "partial", "_desc_": "built later", "_requires_": "@epochs"}') == [
+        (7, 95, "$.lr_scheduler._mode_", "_mode_ 'partial' leaves building the scheduler to code, so its LRs cannot be checked", "lrpol reads a scheduler the bundle builds itself: _mode_ 'default', or no _mode_", "not-supported"),
+    ]
+
+
+def test_an_optimizer_reference_that_leads_nowhere(write):
+    assert problems(write, '{"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimiser", "step_size": 5}') == [
+        (7, 82, "$.lr_scheduler.optimizer", "no id 'optimiser' in this bundle", "did you mean 'optimizer'?", "unknown-reference"),
+    ]
+
+
+def test_an_lr_scheduler_that_is_no_component(write):
+    assert problems(write, '{"name": "StepLR", "args": {"step_size": 5}}') == [
+        (7, 21, "$.lr_scheduler", "lr_scheduler must be a component: an object with '_target_' naming the scheduler class", "for example {'_target_': 'torch.optim.lr_scheduler.StepLR', 'optimizer': '@optimizer', 'step_size': 10}", "wrong-type"),
+    ]
+
+
+STEP = '{"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5}'
+
+
+def test_without_a_handler_nothing_steps_the_scheduler(write):
+    tail = TAIL.replace('{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}', '{"_target_": "StatsHandler"}')
+    assert problems(write, STEP, tail) == [
+        (7, 21, "$.lr_scheduler", "no LrScheduleHandler steps this scheduler, so its LR never changes", 'add {"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"} to the trainer\'s handlers (train#handlers)', "no-handler"),
+    ]
+
+
+def test_the_handlers_epoch_level_decides_the_stepping_and_a_python_expression_there_is_a_problem(write):
+    per_update = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "epoch_level": "@per_epoch"}').replace('    "train"', '    "per_epoch": false,\n    "train"')
+    assert repr(load(write("train.json", HEAD + '    "lr_scheduler": ' + STEP + ",\n" + per_update))) == "DecayOnStep(decay_ratio=0.1, decay_freq=5)"
+    expression = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "epoch_level": "$@fast"}')
+    assert problems(write, STEP, expression) == [
+        (9, 104, "$.train.handlers[0].epoch_level", "'$@fast' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
+    ]
+
+
+def test_a_disabled_handler_steps_nothing_and_a_disabled_scheduler_is_no_policy(write):
+    disabled_handler = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "_disabled_": "True"}')
+    assert [found[5] for found in problems(write, STEP, disabled_handler)] == ["no-handler"]
+    path = write("train.json", HEAD + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "_disabled_": "true"},\n' + TAIL)
+    assert validate(path) == []
+    assert load(path) is None
+
+
+def test_python_expressions_elsewhere_in_the_bundle_are_never_looked_at(write):
+    # HEAD's optimizer takes "$@network.parameters()", and @network is nowhere: it is not the schedule's business
+    assert problems(write, STEP) == []
+
+
+def test_a_refused_optimizer_lr_is_reported_at_it(write):
+    path = write("train.json", HEAD.replace('"lr": 0.1', '"lr": -1') + '    "lr_scheduler": ' + STEP + ",\n" + TAIL)
+    assert [(p.line, p.column, p.json_path, p.message) for p in validate(path)] == [(6, 92, "$.optimizer.lr", "must be > 0, got -1")]
+
+
+def test_load_run_needs_the_epochs_and_says_so(write):
+    path = write("train.json", HEAD.replace('    "epochs": 40,\n', "") + '    "lr_scheduler": ' + STEP + ",\n" + TAIL.replace('"max_epochs": "@epochs"', '"max_epochs": "$int(@n)"'))
+    assert validate(path) == []
+    with pytest.raises(ConfigError) as raised:
+        load_run(path)
+    assert [(p.json_path, p.message) for p in raised.value.problems] == [("$.epochs", "missing 'epochs', which the run needs (the run's length in epochs)")]
+
+
+def test_references_that_expand_past_the_budget_are_refused():
+    # each level doubles: 2**20 values from a few lines, as a YAML billion laughs would make
+    levels = {f"l{i}": [f"@l{i + 1}", f"@l{i + 1}"] for i in range(20)}
+    data = {**levels, "l20": 1, "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.MultiStepLR", "milestones": "@l0"}}
+    view = read_view(parse_bytes(json.dumps(data).encode(), "train.json"))
+    assert Budget.MAX_VALUES < 2**20
+    (refused,) = view.problems  # once, where the budget ran out: the rest is not expanded
+    assert refused.json_path.startswith("$.lr_scheduler.milestones[0]") and refused.code == "too-large"
+    assert refused.message == "references repeat more than 100,000 values (through @l0)"
+
+
+def test_the_view_is_the_entry_lrpol_checks():
+    doc = parse_bytes((HEAD + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": "@epochs", "_desc_": "x"},\n' + TAIL).encode(), "train.json")
+    view = read_view(doc, {"epochs": 7})
+    assert view.data == {"name": "torch.optim.lr_scheduler.StepLR", "args": {"optimizer": OPTIMIZER_REFERENCE, "step_size": 7}}
+    assert view.optimizer == ("optimizer",)
+    assert view.place(("args", "step_size")) == (("lr_scheduler", "step_size"), (7, 109), "@epochs")
+    assert view.place(("name",)) == (("lr_scheduler", "_target_"), (7, 34), "")
+
+
+@pytest.mark.parametrize(
+    "data, what",
+    [
+        ({"lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR"}}, BUNDLE),
+        ({"optimizer": {"_target_": "torch.optim.Adam"}, "lr_scheduler": "@sched", "train": {"trainer": {}}}, BUNDLE),
+        ({"network_def": {"_target_": "UNet"}, "train": {"handlers": [{"_target_": "StatsHandler"}]}}, NOT_LR_CONFIG),
+        ({"epochs": 3, "train": {"lr_scheduler": {"name": "StepLR", "args": {"step_size": 2}}}}, TRAIN_CONFIG),
+        ({"epochs": 3, "train": {"model": {"name": "SegAhnet"}}}, TRAIN_CONFIG),
+    ],
+)
+def test_a_bundle_is_told_from_a_clara_config_by_its_components(data, what):
+    assert kind_of(data).what == what
