@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from . import bundle_run
 from .bundle import SCHEDULER_KEY, TARGET_KEY, BundleView, read_view
 from .checking import EntryChecker, Plan
-from .context import EPOCHS, LEARNING_RATE
 from .document import Document
 from .errors import Invalid, Path
 from .monai_schedulers import BUNDLE_SCHEDULERS
-from .policy import LRPolicy
-from .torch_schedulers import TorchScheduler
 from .variables import Variables
 
 
@@ -35,23 +32,6 @@ class BundleCheck:
     epochs: int | None
     lr0: float | None
 
-    def policy(self, scheduler: object) -> LRPolicy | None:
-        """The lrpol policy of the built scheduler (None when it is disabled)."""
-        if self.plan is None or self.plan.disabled or not isinstance(scheduler, TorchScheduler):
-            return None
-        assert self.unit is not None  # a plan comes only with no problem, and a missing unit is one
-        return scheduler.native(self.unit)
-
-    def settings(self, scheduler: object) -> dict:
-        """``learning_rate`` and ``epochs`` of the run, those the bundle gives; lr0 is the
-        scheduler's own peak where it sets one (OneCycleLR's and CyclicLR's max_lr)."""
-        settings: dict = {}
-        if self.lr0 is not None:
-            settings[LEARNING_RATE.name] = scheduler.initial_lr(self.lr0) if isinstance(scheduler, TorchScheduler) else self.lr0
-        if self.epochs is not None:
-            settings[EPOCHS.name] = self.epochs
-        return settings
-
 
 def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False) -> BundleCheck:
     """Check the bundle ``doc``'s ``lr_scheduler`` and its run, every problem at its place."""
@@ -65,7 +45,8 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
     plan = _check_scheduler(view, checker)
     run = EntryChecker(doc, Variables({}))
     disabled = plan is not None and plan.disabled
-    unit = None if disabled else bundle_run.scheduler_unit(doc.data, definitions, _reporter(run))
+    # A disabled scheduler is built (so it is checked) and dropped: nothing needs to step it
+    unit = bundle_run.scheduler_unit(doc.data, definitions, _ignored if disabled else _reporter(run)) or ("epoch" if disabled else None)
     epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
     lr0 = bundle_run.initial_lr(doc.data, view, definitions, _reporter(run))
     checker.problems += run.problems  # one list, sorted by position when read
@@ -79,6 +60,10 @@ def _check_scheduler(view: BundleView, checker: EntryChecker) -> Plan | None:
             checker.report((), f"{SCHEDULER_KEY} must be a component: an object with {TARGET_KEY!r} naming the scheduler class", f"for example {{{TARGET_KEY!r}: 'torch.optim.lr_scheduler.StepLR', 'optimizer': '@optimizer', 'step_size': 10}}", code="wrong-type")
         return None
     return checker.check(())
+
+
+def _ignored(at: Path, error: Invalid) -> None:
+    pass
 
 
 def _reporter(checker: EntryChecker) -> bundle_run.Report:
