@@ -26,6 +26,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from .arguments import MAX_INTEGER, Argument, arguments_of
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
+from .monai_schedulers import BUNDLE_SCHEDULERS
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
@@ -47,6 +49,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
+BUNDLE = "bundle.schema.json"
 
 _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
@@ -212,9 +215,90 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
     }
 
 
+# -- MONAI bundles ----------------------------------------------------------------------------
+
+#: A bundle's reference to another place (``@id``, ``@a#b``, ``@a::0``) or a copy of it (``%id``);
+#: a ``$`` expression never matches, so the schema refuses one where the scheduler takes a value.
+BUNDLE_REFERENCE_PATTERN = r"^(?!.*\n)[@%][A-Za-z0-9_]*((#|::)[A-Za-z0-9_]*)*$"
+_BUNDLE_REFERENCE = {"$ref": "#/$defs/reference"}
+#: ``_disabled_`` as MONAI reads a string: "true" or "false", in any case, around spaces.
+_TRUE_OR_FALSE = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
+
+
+def bundle_argument_schema(argument: Argument) -> dict:
+    """The schema of one argument of a bundle's scheduler, written flat beside ``_target_``: as
+    in a train config, with a bundle reference where a ``{VAR}`` may go, and a scheduler
+    component (or a reference to one) where an entry goes."""
+    rewritten = _in_bundle_terms(argument_schema(argument))
+    assert isinstance(rewritten, dict)  # a dict stays a dict
+    return rewritten
+
+
+def _in_bundle_terms(schema: object) -> object:
+    if isinstance(schema, list):
+        return [_in_bundle_terms(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema == {"$ref": "#/$defs/entry"}:
+        return {"$ref": "#/$defs/component"}
+    if schema == _VARIABLE_REF:
+        return _BUNDLE_REFERENCE
+    rewritten = {key: _in_bundle_terms(value) for key, value in schema.items()}
+    if rewritten.get("pattern") == WHOLE_REFERENCE_PATTERN:
+        rewritten["pattern"] = BUNDLE_REFERENCE_PATTERN
+    properties = rewritten.get("properties")
+    if isinstance(properties, dict) and "disabled" in properties:  # a nested component's is _disabled_
+        rewritten["properties"] = {"_disabled_" if key == "disabled" else key: value for key, value in properties.items()}
+    return rewritten
+
+
+def bundle_scheduler_schema(schedulers: Mapping[str, type]) -> dict:
+    """The schema of a bundle's scheduler component: ``_target_`` one of ``schedulers``, each
+    one's arguments flat beside it, and MONAI's own keys."""
+    own = {
+        "_target_": {"type": "string", "description": "the scheduler class"},
+        "_disabled_": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _TRUE_OR_FALSE}, _BUNDLE_REFERENCE], "description": "true: MONAI builds no scheduler"},
+        "_desc_": {"description": "a description, ignored"},
+        "_requires_": {"description": "components built first, ignored"},
+        "_mode_": {"const": "default", "description": "'default' builds the scheduler; 'callable' and 'partial' leave that to code, which lrpol does not run"},
+    }
+    per_target = []
+    for target, cls in schedulers.items():
+        arguments = arguments_of(cls)
+        then: dict = {"properties": {**own, **{argument.name: bundle_argument_schema(argument) for argument in arguments}}, "additionalProperties": False}
+        required = [argument.name for argument in arguments if argument.required]
+        if required:
+            then["required"] = required
+        per_target.append({"if": {"properties": {"_target_": {"const": target}}}, "then": then})
+    return {
+        "type": "object",
+        "properties": {**own, "_target_": {"enum": list(schedulers), "description": "the scheduler class: torch's by its module, MONAI's"}},
+        "required": ["_target_"],
+        "allOf": per_target,
+    }
+
+
+def bundle_schema() -> dict:
+    """The schema of a MONAI bundle config, as lrpol reads its ``lr_scheduler``."""
+    return {
+        "$schema": DIALECT,
+        "$id": ID_PREFIX + "bundle",
+        "title": "MONAI bundle config, as lrpol reads its lr_scheduler",
+        "description": "Checks the top-level lr_scheduler: _target_ one of the schedulers lrpol reads, its arguments flat beside it, each a value or a reference (@id, %id); a $ expression there cannot be checked without running code. Every other key is allowed.",
+        "type": "object",
+        "properties": {"lr_scheduler": {"$ref": "#/$defs/component"}},
+        "$defs": {
+            "scheduler": bundle_scheduler_schema(BUNDLE_SCHEDULERS),
+            # if/then/else rather than anyOf, so errors inside the component keep their exact path.
+            "component": {"if": {"type": "string"}, "then": _BUNDLE_REFERENCE, "else": {"$ref": "#/$defs/scheduler"}},
+            "reference": {"type": "string", "pattern": BUNDLE_REFERENCE_PATTERN, "description": "a reference to another place in the bundle (@id, @a#b, %id), whose value lrpol checks"},
+        },
+    }
+
+
 def generate(policies: dict[str, type[LRPolicy]] | None = None) -> dict[str, dict]:
     """File name -> schema, for every published schema."""
-    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies)}
+    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies), BUNDLE: bundle_schema()}
 
 
 def render(schema: dict) -> str:
