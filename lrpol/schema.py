@@ -327,21 +327,23 @@ def validator(name: str = TRAIN_CONFIG) -> Draft202012Validator:
 
 # -- the `lrpol schema` command (also `python -m lrpol.schema`) ------------------------------
 
-COMMAND_DESCRIPTION = "Print the train-config schema, or write both schemas into directories."
+COMMAND_DESCRIPTION = "Print the train-config schema (or another one), or write every schema into directories."
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``lrpol schema``, declared here so that ``python -m lrpol.schema`` has them too."""
-    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
-    parser.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json, train_config.schema.json and bundle.schema.json into each DIR")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    which.add_argument("--bundle", action="store_true", help="print the schema of a MONAI bundle's lr_scheduler (bundle.schema.json) instead")
     parser.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
 
 
 def command(options: argparse.Namespace) -> int:
-    """Print one schema, or write both into each ``--write`` directory; the exit code (0)."""
+    """Print one schema, or write every one into each ``--write`` directory; the exit code (0)."""
     schemas = generate(registered() if options.with_plugins else builtin())
     if not options.write:
-        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
+        sys.stdout.write(render(schemas[LR_POLICY if options.entry else BUNDLE if options.bundle else TRAIN_CONFIG]))
         return 0
     for directory in map(Path, options.write):
         directory.mkdir(parents=True, exist_ok=True)

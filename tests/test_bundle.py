@@ -205,3 +205,50 @@ def test_the_view_is_the_entry_lrpol_checks():
 )
 def test_a_bundle_is_told_from_a_clara_config_by_its_components(data, what):
     assert kind_of(data).what == what
+
+
+YAML_BUNDLE = """\
+epochs: 40
+learning_rate: 0.001
+optimizer:
+  _target_: torch.optim.Adam
+  params: $@network.parameters()
+  lr: '@learning_rate'
+lr_scheduler:
+  _target_: torch.optim.lr_scheduler.StepLR
+  optimizer: '@optimizer'
+  step_size: '@decay_every'
+  gama: 0.5
+train:
+  handlers:
+  - _target_: LrScheduleHandler
+    lr_scheduler: '@lr_scheduler'
+  trainer: {_target_: SupervisedTrainer, max_epochs: '@epochs'}
+"""
+
+
+def test_a_yaml_bundle_is_read_the_same_way(write):
+    path = write("train.yaml", YAML_BUNDLE)
+    assert [(p.line, p.column, p.json_path, p.message, p.hint) for p in validate(path)] == [
+        (10, 14, "$.lr_scheduler.step_size", "no id 'decay_every' in this bundle", "ids here: 'epochs', 'learning_rate', 'lr_scheduler', 'optimizer', 'train'"),
+        (11, 3, "$.lr_scheduler.gama", "unknown argument for torch.optim.lr_scheduler.StepLR", "did you mean 'gamma'?"),
+    ]
+    fixed = write("train.yaml", YAML_BUNDLE.replace("gama", "gamma").replace("@decay_every", "@epochs"))
+    policy, ctx = load_run(fixed, steps_per_epoch=10)
+    assert repr(policy) == "DecayOnStep(decay_ratio=0.5, decay_freq=40, unit='epoch')"
+    assert (ctx.initial_lr, ctx.total_epochs) == (0.001, 40)
+
+
+def test_diff_compares_two_bundles_curves(write, capsys):
+    from lrpol.cli import main
+
+    old = write("old.yaml", YAML_BUNDLE.replace("gama", "gamma").replace("'@decay_every'", "10"))
+    new = write("new.yaml", YAML_BUNDLE.replace("gama", "gamma").replace("'@decay_every'", "20"))
+    assert main(["diff", str(old), str(new)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [
+        f"old: {old}: DecayOnStep(decay_ratio=0.5, decay_freq=10, unit='epoch')",
+        f"new: {new}: DecayOnStep(decay_ratio=0.5, decay_freq=20, unit='epoch')",
+        "run: lr0=0.001 epochs=40 steps_per_epoch=1 (40 updates)",
+    ]
+    assert out[3] == "the curves differ: first at update 10 (epoch 10): 5.000000e-04 -> 1.000000e-03"

@@ -305,3 +305,10 @@ def test_the_bundle_folder_passes_check_jsonschema(path):
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lrpol_schema_bundle_prints_the_published_bundle_schema(capsys):
+    from lrpol.cli import main
+
+    assert main(["schema", "--bundle"]) == 0
+    assert capsys.readouterr().out == (ROOT / "schemas" / BUNDLE).read_text(encoding="utf-8")
