@@ -99,6 +99,9 @@ class _Builder:
 
     def report(self, at: Path, error: Invalid) -> None:
         self.view.places.add(at)
+        if self.view.listing_full:  # as a reader does: past the listing, problems are counted
+            self.view.unlisted += 1
+            return
         self.view.problems.append(self.view.problem(at, error.reason, error.hint, code=error.code))
 
     def value(self, data: object, path: Path, at: Path, chain: tuple[str, ...]) -> object:

@@ -49,7 +49,11 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
     unit = bundle_run.scheduler_unit(doc.data, definitions, _ignored if disabled else _reporter(run)) or ("epoch" if disabled else None)
     epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
     lr0 = bundle_run.initial_lr(doc.data, view, definitions, _reporter(run))
-    checker.problems += run.problems  # one list, sorted by position when read
+    for problem in run.problems:  # one list, sorted by position when read, listed up to its limit
+        if checker.listing_full:
+            checker.unlisted += 1
+        else:
+            checker.problems.append(problem)
     checker.unlisted += run.unlisted
     return BundleCheck(checker, plan if not checker.problems else None, unit, epochs, lr0)
 

@@ -252,3 +252,10 @@ def test_diff_compares_two_bundles_curves(write, capsys):
         "run: lr0=0.001 epochs=40 steps_per_epoch=1 (40 updates)",
     ]
     assert out[3] == "the curves differ: first at update 10 (epoch 10): 5.000000e-04 -> 1.000000e-03"
+
+
+def test_a_bundle_with_a_hundred_thousand_expressions_lists_the_first_hundred():
+    data = {"optimizer": {"_target_": "torch.optim.SGD", "lr": 0.1}, "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.MultiStepLR", "optimizer": "@optimizer", "milestones": ["$1"] * 100_000}}
+    found = validate(data)
+    assert len(found) == 101 and found[-1].code == "too-many-problems"
+    assert found[-1].message.startswith("99,90")
