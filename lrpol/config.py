@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .arguments import ArgumentError
-from .bundle_check import check_bundle
 from .checking import EntryChecker, Plan, value_at
 from .clara4_run import HANDLER_NAME, optimizer_lr, scheduler_unit
 from .config_kind import BUNDLE, BUNDLE_SCHEDULER_KEY, ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
@@ -324,6 +323,8 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
 def _check_bundle(doc: Document, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
     """A MONAI bundle's lr_scheduler, through its view (:mod:`lrpol.bundle_check`): the run's
     epochs, and lr0 from the optimizer the scheduler drives, are its settings."""
+    from .bundle_check import check_bundle  # imported by the bundles that need it: import lrpol stays quick
+
     found = check_bundle(doc, definitions, allow_paths=allow_paths, import_paths=import_paths, strict=strict)
     settings = {name: value for name, value in ((EPOCHS.name, found.epochs), (LEARNING_RATE.name, found.lr0)) if value is not None}
     return _Checked(found.checker, found.plan, settings, found.unit)
