@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from . import bundle_refs as refs
 from .document import Budget, Document, Exhausted
 from .errors import Invalid, Path, Problem
+from .monai_schedulers import BUNDLE_SCHEDULERS, unknown_target
 from .torch_schedulers import OPTIMIZER_REFERENCE
 
 SCHEDULER_KEY = "lr_scheduler"
@@ -173,7 +174,10 @@ class _Builder:
     def entry(self, raw: dict, at: Path, chain: tuple[str, ...]) -> dict:
         """A component (``_target_`` and its arguments beside it) as an entry: name, args, disabled."""
         self.view.entries.add(at)
-        entry: dict = {"name": raw[TARGET_KEY]}
+        target = raw[TARGET_KEY]
+        if isinstance(target, str) and target not in BUNDLE_SCHEDULERS:  # said here, in the bundle's words
+            self.report((*at, "name"), unknown_target(target))
+        entry: dict = {"name": target}
         args: dict = {}
         for key, item in raw.items():
             if key == TARGET_KEY or key in IGNORED_KEYS:

@@ -35,20 +35,23 @@ class BundleCheck:
 
 def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False) -> BundleCheck:
     """Check the bundle ``doc``'s ``lr_scheduler`` and its run, every problem at its place."""
-    view = read_view(doc, definitions)
+    run = EntryChecker(doc, Variables({}))
+    root, unit = bundle_run.stepping(doc.data, definitions, _reporter(run))
+    view = read_view(doc, definitions, root=root) if root is not None else None
     checker = EntryChecker(
-        view, Variables(dict(definitions), doc.budget), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
+        view or doc, Variables(dict(definitions), doc.budget), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
         scheduler_roots=[()], schedulers=BUNDLE_SCHEDULERS, native_names=False,
     )
     checker.add(doc)
-    checker.add(view)
-    plan = _check_scheduler(view, checker)
-    run = EntryChecker(doc, Variables({}))
-    disabled = plan is not None and plan.disabled
-    # A disabled scheduler is built (so it is checked) and dropped: nothing needs to step it
-    unit = bundle_run.scheduler_unit(doc.data, definitions, _ignored if disabled else _reporter(run)) or ("epoch" if disabled else None)
+    plan = None
+    if view is not None:
+        checker.add(view)
+        plan = _check_scheduler(view, checker)
+    if plan is not None and plan.disabled and unit is None:  # built (so checked) and dropped: nothing steps it
+        unit = "epoch"
+        run.problems = [problem for problem in run.problems if problem.code != "no-handler"]
     epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
-    lr0 = bundle_run.initial_lr(doc.data, view, definitions, _reporter(run))
+    lr0 = bundle_run.initial_lr(doc.data, view.optimizer if view is not None else None, definitions, _reporter(run))
     for problem in run.problems:  # one list, sorted by position when read, listed up to its limit
         if checker.listing_full:
             checker.unlisted += 1
@@ -64,10 +67,6 @@ def _check_scheduler(view: BundleView, checker: EntryChecker) -> Plan | None:
             checker.report((), f"{SCHEDULER_KEY} must be a component: an object with {TARGET_KEY!r} naming the scheduler class", f"for example {{{TARGET_KEY!r}: 'torch.optim.lr_scheduler.StepLR', 'optimizer': '@optimizer', 'step_size': 10}}", code="wrong-type")
         return None
     return checker.check(())
-
-
-def _ignored(at: Path, error: Invalid) -> None:
-    pass
 
 
 def _reporter(checker: EntryChecker) -> bundle_run.Report:

@@ -2,10 +2,11 @@
 stepped, how many epochs the run lasts, and the LR it starts from. Nothing is run: values are
 read, references followed, and a ``$`` expression that one of them needs is a problem.
 
-- The stepping comes from the ``LrScheduleHandler`` whose ``lr_scheduler`` refers to the
-  scheduler, wherever the bundle lists it (``train#handlers`` in model-zoo bundles): once per
-  epoch unless it says ``"epoch_level": false`` (then once per update). Without one, nothing
-  steps the scheduler, which is a problem.
+- The scheduler and its stepping come from the first ``LrScheduleHandler`` (not disabled),
+  wherever the bundle lists it (``train#handlers`` in model-zoo bundles): the scheduler is where
+  its ``lr_scheduler`` refers to (``@lr_scheduler``, or ``@lr_schedule#lr_scheduler``), stepped
+  once per epoch unless it says ``"epoch_level": false`` (then once per update). Without a
+  handler, the top-level ``lr_scheduler`` is the scheduler, and that nothing steps it is a problem.
 - The epochs: the trainer's ``max_epochs`` (what the trainer runs), else the top-level ``epochs``.
 - lr0: the ``lr`` of the optimizer the scheduler drives, else the top-level ``learning_rate``.
 """
@@ -15,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from . import bundle_refs as refs
-from .bundle import DISABLED_KEY, SCHEDULER_KEY, TARGET_KEY, BundleView
+from .bundle import DISABLED_KEY, SCHEDULER_KEY, TARGET_KEY
+from .config_kind import HANDLER_TARGETS
 from .context import EPOCHS, LEARNING_RATE
 from .errors import Invalid, Path, a_json_type
 
-HANDLER_TARGETS = ("LrScheduleHandler", "monai.handlers.LrScheduleHandler", "monai.handlers.lr_schedule_handler.LrScheduleHandler")
 #: What ends the ``_target_`` of a trainer, whose ``max_epochs`` is the run's length: MONAI's
 #: SupervisedTrainer, GanTrainer and the like.
 TRAINER_SUFFIX = "Trainer"
@@ -27,27 +28,67 @@ TRAINER_SUFFIX = "Trainer"
 Report = Callable[[Path, Invalid], None]
 
 
-def scheduler_unit(data: object, overrides: Mapping[str, object], report: Report) -> str | None:
-    """"epoch" or "step", from the first enabled LrScheduleHandler that steps the scheduler;
-    None, reported, without one or when its ``epoch_level`` cannot be read."""
+def stepping(data: object, overrides: Mapping[str, object], report: Report) -> tuple[Path | None, str | None]:
+    """Where the scheduler is written, and "epoch" or "step": from the first LrScheduleHandler
+    that is not disabled, whose ``lr_scheduler`` refers to the scheduler (or holds it). Without
+    one, the top-level ``lr_scheduler``, which nothing steps (reported). None where a value
+    cannot be read (reported)."""
+    found = _handler(data, overrides, report)
+    if found is None:
+        if not (isinstance(data, dict) and SCHEDULER_KEY in data):
+            return None, None
+        report((SCHEDULER_KEY,), Invalid(
+            "no LrScheduleHandler steps this scheduler, so its LR never changes",
+            f'add {{"{TARGET_KEY}": "LrScheduleHandler", "lr_scheduler": "@{SCHEDULER_KEY}"}} to the trainer\'s handlers (train#handlers)',
+            code="no-handler",
+        ))
+        return (SCHEDULER_KEY,), None
+    at, handler = found
+    return _stepped(data, handler, at, report), _unit(data, handler, at, overrides, report)
+
+
+def _handler(data: object, overrides: Mapping[str, object], report: Report) -> tuple[Path, dict] | None:
+    """The first LrScheduleHandler not disabled; one whose ``_disabled_`` only code can tell is
+    reported, and taken as enabled."""
     for at, handler in _components(data, HANDLER_TARGETS):
-        if not _steps_the_scheduler(data, handler.get(SCHEDULER_KEY), overrides) or _disabled(data, handler, at, overrides, report):
-            continue
-        if "epoch_level" not in handler:
-            return "epoch"  # MONAI's default
-        level = _resolved(data, handler["epoch_level"], (*at, "epoch_level"), overrides, report)
-        if level is _UNKNOWN:
-            return None
-        if not isinstance(level, bool):
-            report((*at, "epoch_level"), Invalid(f"epoch_level must be a boolean, got {a_json_type(level)}", code="wrong-type"))
-            return None
-        return "epoch" if level else "step"
-    report((SCHEDULER_KEY,), Invalid(
-        "no LrScheduleHandler steps this scheduler, so its LR never changes",
-        f'add {{"{TARGET_KEY}": "LrScheduleHandler", "lr_scheduler": "@{SCHEDULER_KEY}"}} to the trainer\'s handlers (train#handlers)',
-        code="no-handler",
-    ))
+        if not _disabled(data, handler, at, overrides, report):
+            return at, handler
     return None
+
+
+def _stepped(data: object, handler: dict, at: Path, report: Report) -> Path | None:
+    """Where the scheduler the handler steps is written: where its reference leads (or, with
+    the component written in the handler, there)."""
+    value = handler.get(SCHEDULER_KEY)
+    if isinstance(value, dict):
+        return (*at, SCHEDULER_KEY)
+    id_ = refs.reference_id(value)
+    if id_ is None:
+        try:
+            refs.resolve_value(data, value, {})  # a $ expression, or a macro: say which
+        except Invalid as error:
+            report((*at, SCHEDULER_KEY), error)
+            return None
+        found = "nothing" if SCHEDULER_KEY not in handler else a_json_type(value)
+        report((*at, SCHEDULER_KEY), Invalid(f"the LrScheduleHandler's lr_scheduler must refer to the scheduler (@{SCHEDULER_KEY}), got {found}", code="wrong-type"))
+        return None
+    try:
+        return refs.find_id(data, id_, {})[0]
+    except Invalid as error:
+        report((*at, SCHEDULER_KEY), error)
+        return None
+
+
+def _unit(data: object, handler: dict, at: Path, overrides: Mapping[str, object], report: Report) -> str | None:
+    if "epoch_level" not in handler:
+        return "epoch"  # MONAI's default
+    level = _resolved(data, handler["epoch_level"], (*at, "epoch_level"), overrides, report)
+    if level is _UNKNOWN:
+        return None
+    if not isinstance(level, bool):
+        report((*at, "epoch_level"), Invalid(f"epoch_level must be a boolean, got {a_json_type(level)}", code="wrong-type"))
+        return None
+    return "epoch" if level else "step"
 
 
 def epochs(data: object, overrides: Mapping[str, object], report: Report) -> int | None:
@@ -63,15 +104,16 @@ def epochs(data: object, overrides: Mapping[str, object], report: Report) -> int
     return value if isinstance(value, int) else None
 
 
-def initial_lr(data: object, view: BundleView, overrides: Mapping[str, object], report: Report) -> float | None:
-    """The ``lr`` of the optimizer the scheduler drives, else the top-level ``learning_rate``."""
-    if view.optimizer is not None:
+def initial_lr(data: object, optimizer_at: Path | None, overrides: Mapping[str, object], report: Report) -> float | None:
+    """The ``lr`` of the optimizer the scheduler drives (at ``optimizer_at``), else the
+    top-level ``learning_rate``."""
+    if optimizer_at is not None:
         try:
-            _, optimizer = refs.find_id(data, refs.SEPARATOR.join(map(str, view.optimizer)), {})
+            _, optimizer = refs.find_id(data, refs.SEPARATOR.join(map(str, optimizer_at)), {})
         except Invalid:
             optimizer = None
         if isinstance(optimizer, dict) and "lr" in optimizer:
-            return _number(_setting(data, optimizer["lr"], (*view.optimizer, "lr"), overrides, report, LEARNING_RATE.check, quiet=False))
+            return _number(_setting(data, optimizer["lr"], (*optimizer_at, "lr"), overrides, report, LEARNING_RATE.check, quiet=False))
     if LEARNING_RATE.name in overrides or (isinstance(data, dict) and LEARNING_RATE.name in data):
         return _number(_setting(data, "@" + LEARNING_RATE.name, (LEARNING_RATE.name,), overrides, report, LEARNING_RATE.check, quiet=True))
     return None
@@ -106,11 +148,6 @@ def _resolved(data: object, value: object, at: Path, overrides: Mapping[str, obj
         if not (quiet and error.code == "needs-code"):
             report(at, error)
         return _UNKNOWN
-
-
-def _steps_the_scheduler(data: object, reference: object, overrides: Mapping[str, object]) -> bool:
-    id_ = refs.reference_id(reference)
-    return id_ is not None and refs.normalized(id_) == SCHEDULER_KEY
 
 
 def _disabled(data: object, component: dict, at: Path, overrides: Mapping[str, object], report: Report) -> bool:

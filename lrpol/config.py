@@ -327,7 +327,9 @@ def _check_bundle(doc: Document, definitions: dict, allow_paths: Iterable[str], 
 
     found = check_bundle(doc, definitions, allow_paths=allow_paths, import_paths=import_paths, strict=strict)
     settings = {name: value for name, value in ((EPOCHS.name, found.epochs), (LEARNING_RATE.name, found.lr0)) if value is not None}
-    return _Checked(found.checker, found.plan, settings, found.unit)
+    # Nothing to build, and nothing wrong: no handler steps a scheduler (each is disabled), so the LR stays lr0
+    plan = _CONSTANT if found.plan is None and not found.checker.problems else found.plan
+    return _Checked(found.checker, plan, settings, found.unit)
 
 
 def _clara4_stepping(doc: Document, plan: Plan | None, checker: EntryChecker) -> tuple[str | None, float | None]:

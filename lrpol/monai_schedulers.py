@@ -8,9 +8,11 @@ schedulers are always written with their module.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from .arguments import arg
+from .errors import Invalid
 from .policies import Clip, CosineRestarts, ReduceCosine, Warmup
 from .policies.restarts import MAX_PERIODS
 from .policy import LRPolicy
@@ -60,3 +62,20 @@ BUNDLE_SCHEDULERS: dict[str, type[TorchScheduler]] = {
     **{f"torch.optim.lr_scheduler.{name}": cls for name, cls in TORCH_SCHEDULERS.items()},
     **_monai_names(WarmupCosineSchedule),
 }
+
+
+def unknown_target(target: str) -> Invalid:
+    """The refusal of a ``_target_`` not in :data:`BUNDLE_SCHEDULERS`: a near miss of a class
+    lrpol reads (its name, or its module) gets that class; anything else is code lrpol does not run."""
+    name = target.rsplit(".", 1)[-1]
+    names = {known.rsplit(".", 1)[-1] for known in BUNDLE_SCHEDULERS}
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    if close:
+        candidates = [known for known in BUNDLE_SCHEDULERS if known.rsplit(".", 1)[-1] == close[0]]
+        best = difflib.get_close_matches(target, candidates, n=1, cutoff=0.0)[0]
+        return Invalid(f"unknown scheduler {target!r}", f"did you mean {best!r}?", code="unknown-policy")
+    return Invalid(
+        f"lrpol does not know the scheduler {target!r}, so its LRs cannot be checked",
+        "lrpol reads torch's schedulers (torch.optim.lr_scheduler.*) and MONAI's WarmupCosineSchedule (lrpol schema --bundle lists them); a class of the bundle's own would have to run",
+        code="unknown-policy",
+    )

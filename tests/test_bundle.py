@@ -41,6 +41,7 @@ def problems(write, scheduler: str, tail: str = TAIL) -> list[tuple]:
 
 
 CODE_HINT = "lrpol never runs a bundle's code: write the value itself, or a reference (@id) to one"
+UNKNOWN_HINT = "lrpol reads torch's schedulers (torch.optim.lr_scheduler.*) and MONAI's WarmupCosineSchedule (lrpol schema --bundle lists them); a class of the bundle's own would have to run"
 
 
 def test_a_valid_bundle_has_no_problems_and_builds_the_schedulers_policy(write):
@@ -58,7 +59,7 @@ def test_a_typo_in_target_gets_the_closest_scheduler(write):
 
 def test_a_class_lrpol_does_not_know_is_refused_with_the_table(write):
     assert problems(write, '{"_target_": "torch.optim.lr_scheduler.LambdaLR", "optimizer": "@optimizer", "lr_lambda": "$lambda e: 0.9 ** e"}') == [
-        (7, 34, "$.lr_scheduler._target_", "unknown scheduler 'torch.optim.lr_scheduler.LambdaLR'", "did you mean 'torch.optim.lr_scheduler.LinearLR'?", "unknown-policy"),
+        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'torch.optim.lr_scheduler.LambdaLR', so its LRs cannot be checked", UNKNOWN_HINT, "unknown-policy"),
         (7, 111, "$.lr_scheduler.lr_lambda", "'$lambda e: 0.9 ** e' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
     ]
 
@@ -259,3 +260,83 @@ def test_a_bundle_with_a_hundred_thousand_expressions_lists_the_first_hundred():
     found = validate(data)
     assert len(found) == 101 and found[-1].code == "too-many-problems"
     assert found[-1].message.startswith("99,90")
+
+
+def test_a_scheduler_class_of_the_bundles_own_code_cannot_be_checked(write):
+    tail = '    "after": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 100},\n' + TAIL
+    assert problems(write, '{"_target_": "scripts.warmup.GradualWarmupScheduler", "optimizer": "@optimizer", "multiplier": 1, "after_scheduler": "@after"}', tail) == [
+        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'scripts.warmup.GradualWarmupScheduler', so its LRs cannot be checked", UNKNOWN_HINT, "unknown-policy"),
+    ]
+
+
+def test_a_misspelt_module_gets_the_class_it_names():
+    data = {"lr_scheduler": {"_target_": "torch.optim.lr_schedular.StepLR", "step_size": 2}, "train": {"handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}]}}
+    assert [(p.json_path, p.message, p.hint) for p in validate(data)] == [
+        ("$.lr_scheduler._target_", "unknown scheduler 'torch.optim.lr_schedular.StepLR'", "did you mean 'torch.optim.lr_scheduler.StepLR'?"),
+    ]
+
+
+# -- where the handler says the scheduler is -------------------------------------------------
+
+NESTED = """{
+    "epochs": 30,
+    "optimizer": {"_target_": "torch.optim.AdamW", "params": "$@network.parameters()", "lr": 0.0002},
+    "lr_schedule": {
+        "activate": true,
+        "lr_scheduler": {"_target_": "monai.optimizers.WarmupCosineSchedule", "optimizer": "@optimizer", "warmup_steps": 3, "t_total": "@epochs"}
+    },
+    "train": {
+        "handlers": [
+            {"_target_": "StatsHandler"},
+            {"_target_": "LrScheduleHandler", "_disabled_": "@off", "lr_scheduler": "@lr_schedule#lr_scheduler"}
+        ],
+        "trainer": {"_target_": "SupervisedTrainer", "max_epochs": "@epochs"}
+    },
+    "off": false
+}
+"""
+
+
+def test_the_scheduler_is_where_the_handler_refers(write):
+    path = write("train.json", NESTED)
+    assert validate(path) == []
+    policy, ctx = load_run(path)
+    assert (ctx.initial_lr, ctx.total_epochs) == (0.0002, 30)
+    assert repr(policy).startswith("Warmup(duration=3, policy=Clip(policy=ReduceCosine(horizon=27, after='continue')")
+
+
+def test_problems_of_a_scheduler_found_through_the_handler_are_at_its_own_place(write):
+    path = write("train.json", NESTED.replace('"t_total": "@epochs"', '"t_total": "$@epochs"').replace('"@off"', '"$not @lr_schedule#activate"'))
+    assert [(p.line, p.column, p.json_path, p.message) for p in validate(path)] == [
+        (6, 136, "$.lr_schedule.lr_scheduler.t_total", "'$@epochs' is a Python expression, so the value cannot be checked without running code"),
+        (11, 61, "$.train.handlers[1]._disabled_", "'$not @lr_schedule#activate' is a Python expression, so the value cannot be checked without running code"),
+    ]
+
+
+def test_a_handler_whose_scheduler_cannot_be_read_is_a_problem(write):
+    for written, expected in (
+        ('"@lr_schedule#scheduler"', ("$.train.handlers[1].lr_scheduler", "no id 'lr_schedule#scheduler' in this bundle", "did you mean 'lr_schedule#lr_scheduler'?")),
+        ('"$@lr_schedule.get(0)"', ("$.train.handlers[1].lr_scheduler", "'$@lr_schedule.get(0)' is a Python expression, so the value cannot be checked without running code", CODE_HINT)),
+    ):
+        path = write("train.json", NESTED.replace('"@lr_schedule#lr_scheduler"', written))
+        assert [(p.json_path, p.message, p.hint) for p in validate(path)] == [expected]
+
+
+def test_a_disabled_handler_is_passed_over_for_the_next(write):
+    path = write("train.json", NESTED.replace('"off": false', '"off": true'))
+    assert kind_of(json.loads(path.read_text())).what == BUNDLE
+    assert [p.code for p in validate(path)] == []  # no handler steps anything, and no lr_scheduler at the top: nothing to check
+    assert load(path) is None
+
+
+def test_a_scheduler_written_in_the_handler_itself(write):
+    inline = NESTED.replace('"@lr_schedule#lr_scheduler"', '{"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": "@epochs", "gama": 0.5}')
+    path = write("train.json", inline)
+    assert [(p.line, p.json_path, p.message) for p in validate(path)] == [(11, "$.train.handlers[1].lr_scheduler.gama", "unknown argument for torch.optim.lr_scheduler.StepLR")]
+    assert repr(load(write("train.json", inline.replace("gama", "gamma")))) == "DecayOnStep(decay_ratio=0.5, decay_freq=30, unit='epoch')"
+
+
+def test_a_partial_config_merged_onto_another_is_not_judged():
+    overlay = {"optimizer#lr": "$0.025 * dist.get_world_size()", "lr_scheduler#step_size": "$80 * dist.get_world_size()", "train#handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}]}
+    kind = kind_of(overlay)
+    assert (kind.what, kind.reason) == (NOT_LR_CONFIG, "a partial MONAI bundle config: its key 'optimizer#lr' sets an id of the config it is merged onto")

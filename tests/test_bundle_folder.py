@@ -33,9 +33,9 @@ def test_the_bundle_folder_is_laid_out_as_the_model_zoo_lays_out_bundles():
     "name, what, reason",
     [
         ("train.json", BUNDLE, ""),
-        ("inference.json", NOT_LR_CONFIG, "a MONAI bundle config without an lr_scheduler"),
-        ("evaluate.json", NOT_LR_CONFIG, "a MONAI bundle config without an lr_scheduler"),
-        ("multi_gpu_train.json", NOT_LR_CONFIG, "a MONAI bundle config without an lr_scheduler"),
+        ("inference.json", NOT_LR_CONFIG, "a MONAI bundle config without an lr_scheduler or an LrScheduleHandler"),
+        ("evaluate.json", NOT_LR_CONFIG, "a partial MONAI bundle config: its key 'validate#handlers' sets an id of the config it is merged onto"),
+        ("multi_gpu_train.json", NOT_LR_CONFIG, "a partial MONAI bundle config: its key 'train#sampler' sets an id of the config it is merged onto"),
         ("metadata.json", NOT_LR_CONFIG, "has 'name', but also keys a policy entry never has: 'schema', 'version', 'changelog', 'monai_version', 'pytorch_version', ..."),
     ],
 )
@@ -49,9 +49,10 @@ def test_validate_passes_the_bundle_and_judges_only_its_train_config(capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        *(f"{CONFIGS / name}: skipped, not an LR config: a MONAI bundle config without an lr_scheduler" for name in ("evaluate.json", "inference.json")),
+        f"{CONFIGS / 'evaluate.json'}: skipped, not an LR config: a partial MONAI bundle config: its key 'validate#handlers' sets an id of the config it is merged onto",
+        f"{CONFIGS / 'inference.json'}: skipped, not an LR config: a MONAI bundle config without an lr_scheduler or an LrScheduleHandler",
         f"{CONFIGS / 'metadata.json'}: skipped, not an LR config: has 'name', but also keys a policy entry never has: 'schema', 'version', 'changelog', 'monai_version', 'pytorch_version', ...",
-        f"{CONFIGS / 'multi_gpu_train.json'}: skipped, not an LR config: a MONAI bundle config without an lr_scheduler",
+        f"{CONFIGS / 'multi_gpu_train.json'}: skipped, not an LR config: a partial MONAI bundle config: its key 'train#sampler' sets an id of the config it is merged onto",
         "1 file(s) checked, 0 with problems, 4 skipped (not LR configs)",
     ]
 
