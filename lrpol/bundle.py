@@ -104,6 +104,7 @@ class _Builder:
             self.view.unlisted += 1
             return
         self.view.problems.append(self.view.problem(at, error.reason, error.hint, code=error.code))
+        self.view.problem_paths.append(at)
 
     def value(self, data: object, path: Path, at: Path, chain: tuple[str, ...]) -> object:
         """The view of the value at bundle ``path``, which the view holds at ``at``; ``chain``

@@ -159,6 +159,13 @@ def _disabled(data: object, component: dict, at: Path, overrides: Mapping[str, o
     return value is True
 
 
+def read_places(data: object, root: Path | None, optimizer: Path | None) -> list[Path]:
+    """Where lrpol reads a bundle: the scheduler, the optimizer it drives, the handlers and the
+    trainers (and, :func:`lrpol.checking.EntryChecker.add` adds, every top-level value)."""
+    places = [at for at, _ in _components(data, HANDLER_TARGETS)] + [at for at, _ in _components(data, None)]
+    return [*places, *(place for place in (root, optimizer) if place is not None)]
+
+
 def _components(data: object, targets: tuple[str, ...] | None) -> Iterator[tuple[Path, dict]]:
     """The components in ``data`` whose ``_target_`` is one of ``targets`` (None: a trainer), in
     document order; walked without recursion."""

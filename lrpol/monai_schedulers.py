@@ -16,7 +16,7 @@ from .errors import Invalid
 from .policies import Clip, CosineRestarts, ReduceCosine, Warmup
 from .policies.restarts import MAX_PERIODS
 from .policy import LRPolicy
-from .torch_schedulers import TORCH_SCHEDULERS, SteppedScheduler, TorchScheduler, check_unit
+from .torch_schedulers import TORCH_SCHEDULERS, SteppedScheduler, TorchScheduler
 
 #: MONAI's own cosine has half a wave over the run (Hugging Face's num_cycles).
 _HALF_WAVE = 0.5
@@ -39,12 +39,12 @@ class WarmupCosineSchedule(SteppedScheduler):
         length = max(1, self.t_total - warmup)  # MONAI's max(1, ...) guards an empty cosine
         cosine: LRPolicy
         if self.cycles == _HALF_WAVE:  # past t_total MONAI's cosine rises again: after="continue"
-            cosine = ReduceCosine(unit=check_unit(unit), horizon=length, after="continue")
+            cosine = ReduceCosine(unit=unit, horizon=length, after="continue")
         else:
             # Whole waves of length / cycles, on and on: CosineRestarts holds its last LR past its
             # horizon, so the horizon is as many waves on as it may count.
             waves = max(1, int(MAX_PERIODS // self.cycles))
-            cosine = CosineRestarts(periods=self.cycles * waves, wave="full", unit=check_unit(unit), horizon=length * waves)
+            cosine = CosineRestarts(periods=self.cycles * waves, wave="full", unit=unit, horizon=length * waves)
         decay = Clip(policy=cosine, min_lr=self.end_lr)
         if warmup == 0:
             return decay

@@ -340,3 +340,9 @@ def test_a_partial_config_merged_onto_another_is_not_judged():
     overlay = {"optimizer#lr": "$0.025 * dist.get_world_size()", "lr_scheduler#step_size": "$80 * dist.get_world_size()", "train#handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}]}
     kind = kind_of(overlay)
     assert (kind.what, kind.reason) == (NOT_LR_CONFIG, "a partial MONAI bundle config: its key 'optimizer#lr' sets an id of the config it is merged onto")
+
+
+def test_a_repeated_key_is_reported_where_lrpol_reads_and_left_alone_elsewhere(write):
+    text = HEAD.replace('    "steps": [10, 20],\n', '    "network_def": {"_target_": "UNet", "channels": [16, 32], "channels": [8, 16]},\n')
+    path = write("train.json", text + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "step_size": 6},\n' + TAIL)
+    assert [(p.line, p.json_path, p.message, p.hint) for p in validate(path)] == [(7, "$.lr_scheduler.step_size", "duplicate key 'step_size'", "first defined at line 7:96")]
