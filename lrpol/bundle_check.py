@@ -50,7 +50,7 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
         plan = _check_scheduler(view, checker)
     if plan is not None and plan.disabled and unit is None:  # built (so checked) and dropped: nothing steps it
         unit = "epoch"
-        run.problems = [problem for problem in run.problems if problem.code != "no-handler"]
+        run.problems = [problem for problem in run.problems if problem.code != "missing-handler"]
     epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
     lr0 = bundle_run.initial_lr(doc.data, view.optimizer if view is not None else None, definitions, _reporter(run))
     for problem in run.problems:  # one list, sorted by position when read, listed up to its limit

@@ -19,7 +19,7 @@ from . import bundle_refs as refs
 from .bundle import DISABLED_KEY, SCHEDULER_KEY, TARGET_KEY
 from .config_kind import HANDLER_TARGETS
 from .context import EPOCHS, LEARNING_RATE
-from .errors import Invalid, Path, a_json_type
+from .errors import Invalid, Path, a_json_type, format_path
 
 #: What ends the ``_target_`` of a trainer, whose ``max_epochs`` is the run's length: MONAI's
 #: SupervisedTrainer, GanTrainer and the like.
@@ -32,28 +32,44 @@ def stepping(data: object, overrides: Mapping[str, object], report: Report) -> t
     """Where the scheduler is written, and "epoch" or "step": from the first LrScheduleHandler
     that is not disabled, whose ``lr_scheduler`` refers to the scheduler (or holds it). Without
     one, the top-level ``lr_scheduler``, which nothing steps (reported). None where a value
-    cannot be read (reported)."""
-    found = _handler(data, overrides, report)
-    if found is None:
+    cannot be read (reported). A second handler stepping the same scheduler is reported."""
+    handlers = _handlers(data, overrides, report)
+    if not handlers:
         if not (isinstance(data, dict) and SCHEDULER_KEY in data):
             return None, None
-        report((SCHEDULER_KEY,), Invalid(
-            "no LrScheduleHandler steps this scheduler, so its LR never changes",
-            f'add {{"{TARGET_KEY}": "LrScheduleHandler", "lr_scheduler": "@{SCHEDULER_KEY}"}} to the trainer\'s handlers (train#handlers)',
-            code="no-handler",
-        ))
+        report((SCHEDULER_KEY,), Invalid("nothing steps this scheduler: no LrScheduleHandler refers to it, so its LR never changes", _missing_hint(data), code="missing-handler"))
         return (SCHEDULER_KEY,), None
-    at, handler = found
-    return _stepped(data, handler, at, report), _unit(data, handler, at, overrides, report)
+    at, handler = handlers[0]
+    root = _stepped(data, handler, at, report)
+    for again, other in handlers[1:]:
+        if root is not None and _stepped(data, other, again, _ignore) == root:
+            report((*again, TARGET_KEY), Invalid(
+                f"a second LrScheduleHandler steps this scheduler (the first is at {format_path(at)}), so it would move twice as fast",
+                "keep one", code="conflict",
+            ))
+    return root, _unit(data, handler, at, overrides, report)
 
 
-def _handler(data: object, overrides: Mapping[str, object], report: Report) -> tuple[Path, dict] | None:
-    """The first LrScheduleHandler not disabled; one whose ``_disabled_`` only code can tell is
+def _handlers(data: object, overrides: Mapping[str, object], report: Report) -> list[tuple[Path, dict]]:
+    """The LrScheduleHandlers not disabled; one whose ``_disabled_`` only code can tell is
     reported, and taken as enabled."""
-    for at, handler in _components(data, HANDLER_TARGETS):
-        if not _disabled(data, handler, at, overrides, report):
-            return at, handler
-    return None
+    return [(at, handler) for at, handler in _components(data, HANDLER_TARGETS) if not _disabled(data, handler, at, overrides, report)]
+
+
+def _missing_hint(data: object) -> str:
+    """Why no handler was found: one disabled, or one whose ``_target_`` differs only in case."""
+    disabled = next(_components(data, HANDLER_TARGETS), None)  # each there is disabled, or none would be missing
+    if disabled is not None:
+        return f"the LrScheduleHandler at {format_path(disabled[0])} is disabled"
+    for at, component in _components(data, ()):
+        target = component[TARGET_KEY]
+        if isinstance(target, str) and target.lower() in {name.lower() for name in HANDLER_TARGETS}:
+            return f"{format_path(at)} names {target!r}; did you mean {HANDLER_TARGETS[0]!r}?"
+    return f'add {{"{TARGET_KEY}": "LrScheduleHandler", "lr_scheduler": "@{SCHEDULER_KEY}"}} to the trainer\'s handlers (train#handlers); it steps once per epoch, or per update with "epoch_level": false'
+
+
+def _ignore(at: Path, error: Invalid) -> None:
+    """A report that drops the problem: a second handler's reference is checked at its own turn."""
 
 
 def _stepped(data: object, handler: dict, at: Path, report: Report) -> Path | None:
@@ -167,14 +183,14 @@ def read_places(data: object, root: Path | None, optimizer: Path | None) -> list
 
 
 def _components(data: object, targets: tuple[str, ...] | None) -> Iterator[tuple[Path, dict]]:
-    """The components in ``data`` whose ``_target_`` is one of ``targets`` (None: a trainer), in
-    document order; walked without recursion."""
+    """The components in ``data`` whose ``_target_`` is one of ``targets`` (None: a trainer; ():
+    any), in document order; walked without recursion."""
     stack: list[tuple[Path, object]] = [((), data)]
     while stack:
         at, node = stack.pop()
         if isinstance(node, dict):
             target = node.get(TARGET_KEY)
-            if isinstance(target, str) and (target in targets if targets is not None else target.endswith(TRAINER_SUFFIX)):
+            if isinstance(target, str) and (target.endswith(TRAINER_SUFFIX) if targets is None else target in targets or not targets):
                 yield at, node
             stack.extend(((*at, key), value) for key, value in reversed(node.items()) if isinstance(value, (dict, list)))
         elif isinstance(node, list):

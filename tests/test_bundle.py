@@ -135,7 +135,19 @@ STEP = '{"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer
 def test_without_a_handler_nothing_steps_the_scheduler(write):
     tail = TAIL.replace('{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}', '{"_target_": "StatsHandler"}')
     assert problems(write, STEP, tail) == [
-        (7, 21, "$.lr_scheduler", "no LrScheduleHandler steps this scheduler, so its LR never changes", 'add {"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"} to the trainer\'s handlers (train#handlers)', "no-handler"),
+        (7, 21, "$.lr_scheduler", "nothing steps this scheduler: no LrScheduleHandler refers to it, so its LR never changes", MISSING_HINT, "missing-handler"),
+    ]
+    near = TAIL.replace('"LrScheduleHandler"', '"LRScheduleHandler"')
+    assert problems(write, STEP, near)[0][3:] == ("nothing steps this scheduler: no LrScheduleHandler refers to it, so its LR never changes", "$.train.handlers[0] names 'LRScheduleHandler'; did you mean 'LrScheduleHandler'?", "missing-handler")
+
+
+MISSING_HINT = 'add {"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"} to the trainer\'s handlers (train#handlers); it steps once per epoch, or per update with "epoch_level": false'
+
+
+def test_a_second_handler_stepping_the_same_scheduler_would_double_its_pace(write):
+    twice = TAIL.replace('{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}', '{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"},\n            {"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler", "epoch_level": false}')
+    assert problems(write, STEP, twice) == [
+        (10, 26, "$.train.handlers[1]._target_", "a second LrScheduleHandler steps this scheduler (the first is at $.train.handlers[0]), so it would move twice as fast", "keep one", "conflict"),
     ]
 
 
@@ -150,7 +162,7 @@ def test_the_handlers_epoch_level_decides_the_stepping_and_a_python_expression_t
 
 def test_a_disabled_handler_steps_nothing_and_a_disabled_scheduler_is_no_policy(write):
     disabled_handler = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "_disabled_": "True"}')
-    assert [found[5] for found in problems(write, STEP, disabled_handler)] == ["no-handler"]
+    assert [found[4:] for found in problems(write, STEP, disabled_handler)] == [("the LrScheduleHandler at $.train.handlers[0] is disabled", "missing-handler")]
     path = write("train.json", HEAD + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "_disabled_": "true"},\n' + TAIL)
     assert validate(path) == []
     assert load(path) is None
