@@ -358,3 +358,29 @@ def test_a_repeated_key_is_reported_where_lrpol_reads_and_left_alone_elsewhere(w
     text = HEAD.replace('    "steps": [10, 20],\n', '    "network_def": {"_target_": "UNet", "channels": [16, 32], "channels": [8, 16]},\n')
     path = write("train.json", text + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "step_size": 6},\n' + TAIL)
     assert [(p.line, p.json_path, p.message, p.hint) for p in validate(path)] == [(7, "$.lr_scheduler.step_size", "duplicate key 'step_size'", "first defined at line 7:96")]
+
+
+#: The README's bundle example ("MONAI bundles" in Config format), as it is written there.
+README_EXAMPLE = """\
+{
+  "epochs": 300,
+  "learning_rate": 1e-4,
+  "network": "$@network_def.to(@device)",
+  "optimizer": {"_target_": "torch.optim.Adam", "params": "$@network.parameters()", "lr": "@learning_rate"},
+  "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.CosineAnnealingLR", "optimizer": "@optimizer", "T_max": "@epochs"},
+  "train": {
+    "handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler", "print_lr": true}],
+    "trainer": {"_target_": "SupervisedTrainer", "max_epochs": "@epochs", "train_handlers": "@train#handlers"}
+  }
+}
+"""
+
+
+def test_the_readme_bundle_example(write):
+    path = write("train.json", README_EXAMPLE)
+    assert validate(path) == []
+    policy, ctx = load_run(path, steps_per_epoch=50, variables={"epochs": 3})
+    assert repr(policy) == "ReduceCosine(horizon=3, after='torch')"
+    assert (ctx.initial_lr, ctx.total_epochs, ctx.steps_per_epoch) == (1e-4, 3, 50)
+    typo = write("train.json", README_EXAMPLE.replace('"T_max": "@epochs"', '"T_max": "@epoch"'))
+    assert [str(p) for p in validate(typo)] == [f"{typo}:6:114: $.lr_scheduler.T_max: no id 'epoch' in this bundle; did you mean 'epochs'?"]
