@@ -26,7 +26,12 @@ _HALF_WAVE = 0.5
 class WarmupCosineSchedule(SteppedScheduler):
     """MONAI's linear warmup then cosine: for t < W, lr0 * (m + (1 - m) * t / W); after it,
     max(end_lr, lr0 * max(0, (1 + cos(2 * pi * cycles * p)) / 2)) with p = (t - W) / max(1, T - W),
-    which goes on past t_total as the cosine does. W is warmup_steps clipped into [0, t_total]."""
+    which goes on past t_total as the cosine does. W is warmup_steps clipped into [0, t_total].
+    lrpol's :class:`~lrpol.policies.Warmup` into a :class:`~lrpol.policies.Clip` of the cosine.
+
+    >>> WarmupCosineSchedule(warmup_steps=100, t_total=1000, end_lr=1e-6, warmup_multiplier=0.1).native("step")
+    Warmup(duration=100, policy=Clip(policy=ReduceCosine(unit='step', horizon=900, after='continue'), min_lr=1e-06), start_factor=0.1)
+    """
 
     warmup_steps: int = arg(ge=0, doc="steps of the linear warmup (MONAI clips it to t_total)")
     t_total: int = arg(ge=1, doc="the step at which the cosine reaches its end (cycles 0.5)")
