@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from . import bundle_refs as refs
 from .document import Budget, Document, Exhausted
-from .errors import Invalid, Path, Problem
+from .errors import Invalid, Path, Problem, a_json_type
 from .monai_schedulers import BUNDLE_SCHEDULERS, unknown_target
 from .torch_schedulers import OPTIMIZER_REFERENCE
 
@@ -213,13 +213,15 @@ class _Builder:
     def optimizer(self, raw: object, at: Path, chain: tuple[str, ...]) -> object:
         """The train optimizer, for the checker: a reference that resolves is ``"@optimizer"``
         (and, for the outermost scheduler, where lr0 comes from)."""
-        id_ = refs.reference_id(raw)
-        if id_ is None:
+        if refs.reference_id(raw) is None:
             return self.convert(raw, at, chain)
-        try:
-            path, _ = refs.find_id(self.view.bundle.data, id_, {})
+        try:  # a chain of references (@opt -> @optimizer) ends at the optimizer
+            path, optimizer = refs.resolve_place(self.view.bundle.data, raw, {})
         except Invalid as error:
             self.report(at, error)
+            return raw
+        if not (isinstance(optimizer, dict) and TARGET_KEY in optimizer) and not refs.is_expression(optimizer):
+            self.report(at, Invalid(f"{raw!r} leads to {a_json_type(optimizer)}, not an optimizer component", f"an optimizer is an object with {TARGET_KEY!r}, such as torch.optim.Adam", code="wrong-type"))
             return raw
         if at == ("args", "optimizer"):
             self.view.optimizer = path

@@ -36,7 +36,7 @@ class BundleCheck:
 def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False) -> BundleCheck:
     """Check the bundle ``doc``'s ``lr_scheduler`` and its run, every problem at its place."""
     run = EntryChecker(doc, Variables({}))
-    root, unit = bundle_run.stepping(doc.data, definitions, _reporter(run))
+    root, unit, handler_at = bundle_run.stepping(doc.data, definitions, _reporter(run))
     view = read_view(doc, definitions, root=root) if root is not None else None
     checker = EntryChecker(
         view or doc, Variables(dict(definitions), doc.budget), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
@@ -51,7 +51,9 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
     if plan is not None and plan.disabled and unit is None:  # built (so checked) and dropped: nothing steps it
         unit = "epoch"
         run.problems = [problem for problem in run.problems if problem.code != "missing-handler"]
-    epochs = bundle_run.epochs(doc.data, definitions, _reporter(run))
+    elif plan is not None and plan.disabled and handler_at is not None:  # MONAI would call step() on None
+        run.reject(handler_at, Invalid("this LrScheduleHandler steps a scheduler that is disabled, so MONAI would fail at its first step", "disable the handler too, or enable the scheduler", code="conflict"))
+    epochs = bundle_run.epochs(doc.data, handler_at, definitions, _reporter(run))
     lr0 = bundle_run.initial_lr(doc.data, view.optimizer if view is not None else None, definitions, _reporter(run))
     for problem in run.problems:  # one list, sorted by position when read, listed up to its limit
         if checker.listing_full:

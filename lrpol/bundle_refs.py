@@ -98,6 +98,23 @@ def _closest(path: list, node: object, part: str) -> str:
 MAX_CHAIN = 32
 
 
+def resolve_place(data: object, value: object, overrides: Mapping[str, object]) -> tuple[tuple | None, object]:
+    """Where a chain of whole references from ``value`` ends (None when ``value`` is no
+    reference) and what is there; raises :class:`Invalid` as :func:`resolve_value` does."""
+    place = None
+    seen: list[str] = []
+    while True:
+        id_ = reference_id(value)
+        if id_ is None:
+            return place, value
+        if normalized(id_) in seen:
+            raise Invalid(f"references go round in a circle: {' -> '.join('@' + step for step in (*seen, normalized(id_)))}", "one of them must hold a value", code="reference-cycle")
+        if len(seen) >= MAX_CHAIN:
+            raise Invalid(f"references lead to references more than {MAX_CHAIN} levels deep", code="too-deep")
+        seen.append(normalized(id_))
+        place, value = find_id(data, id_, overrides)
+
+
 def resolve_value(data: object, value: object, overrides: Mapping[str, object]) -> tuple[object, str]:
     """``value`` with whole references (``@id``, ``%id``) followed to what they lead to, and the
     first reference ("" when ``value`` is none); raises :class:`Invalid` for a missing id, a

@@ -28,26 +28,60 @@ TRAINER_SUFFIX = "Trainer"
 Report = Callable[[Path, Invalid], None]
 
 
-def stepping(data: object, overrides: Mapping[str, object], report: Report) -> tuple[Path | None, str | None]:
-    """Where the scheduler is written, and "epoch" or "step": from the first LrScheduleHandler
-    that is not disabled, whose ``lr_scheduler`` refers to the scheduler (or holds it). Without
-    one, the top-level ``lr_scheduler``, which nothing steps (reported). None where a value
-    cannot be read (reported). A second handler stepping the same scheduler is reported."""
+def stepping(data: object, overrides: Mapping[str, object], report: Report) -> tuple[Path | None, str | None, Path | None]:
+    """Where the scheduler is written, "epoch" or "step", and where the handler is: from the
+    first LrScheduleHandler that is not disabled, whose ``lr_scheduler`` refers to the scheduler
+    (or holds it). Without one, the top-level ``lr_scheduler``, which nothing steps (reported).
+    None where a value cannot be read (reported). A second handler is reported: stepping the
+    same scheduler, it would step it twice; stepping another (a GAN's), lrpol reads one only."""
     handlers = _handlers(data, overrides, report)
     if not handlers:
         if not (isinstance(data, dict) and SCHEDULER_KEY in data):
-            return None, None
+            return None, None, None
         report((SCHEDULER_KEY,), Invalid("nothing steps this scheduler: no LrScheduleHandler refers to it, so its LR never changes", _missing_hint(data), code="missing-handler"))
-        return (SCHEDULER_KEY,), None
+        return (SCHEDULER_KEY,), None, None
     at, handler = handlers[0]
     root = _stepped(data, handler, at, report)
     for again, other in handlers[1:]:
-        if root is not None and _stepped(data, other, again, _ignore) == root:
+        other_root = _stepped(data, other, again, _ignore)
+        if root is not None and other_root == root:
             report((*again, TARGET_KEY), Invalid(
                 f"a second LrScheduleHandler steps this scheduler (the first is at {format_path(at)}), so it would move twice as fast",
                 "keep one", code="conflict",
             ))
-    return root, _unit(data, handler, at, overrides, report)
+        elif root is not None and other_root is not None and _unit(data, other, again, overrides, _ignore) is not None and "step_transform" not in other:
+            report((*again, TARGET_KEY), Invalid(
+                f"a second LrScheduleHandler steps another scheduler (the first is at {format_path(at)}): lrpol reads one schedule per config",
+                "check each scheduler in a config of its own", code="not-supported",
+            ))
+    if root is not None:
+        _check_step_transform(data, handler, at, root, report)
+    return root, _unit(data, handler, at, overrides, report), at
+
+
+#: What a plateau scheduler's ``_target_`` ends with: torch's ReduceLROnPlateau, stepped with a result.
+PLATEAU_SUFFIX = "ReduceLROnPlateau"
+
+
+def _check_step_transform(data: object, handler: dict, at: Path, root: Path, report: Report) -> None:
+    """The handler hands ``step_transform(engine)`` to the scheduler's ``step()``: a plateau needs
+    it (its validation result), and for any other scheduler it is code lrpol cannot follow."""
+    try:
+        scheduler = refs.find_id(data, refs.SEPARATOR.join(map(str, root)), {})[1] if root else data
+    except Invalid:
+        return
+    target = scheduler.get(TARGET_KEY) if isinstance(scheduler, dict) else None
+    plateau = isinstance(target, str) and target.endswith(PLATEAU_SUFFIX)
+    if plateau and "step_transform" not in handler:
+        report(at, Invalid(
+            "the LrScheduleHandler steps a ReduceLROnPlateau without a step_transform, so MONAI calls its step() with no validation result and it fails",
+            "add a step_transform that gives the metric, on a handler of the evaluator: \"step_transform\": \"$lambda x: x.state.metrics['val_mean_dice']\"", code="missing-metric",
+        ))
+    elif not plateau and "step_transform" in handler:
+        report((*at, "step_transform"), Invalid(
+            "step_transform hands its value to the scheduler's step(), which only running code would give, so the LRs cannot be checked",
+            "remove it: a scheduler other than ReduceLROnPlateau is stepped with no argument", code="needs-code",
+        ))
 
 
 def _handlers(data: object, overrides: Mapping[str, object], report: Report) -> list[tuple[Path, dict]]:
@@ -107,12 +141,13 @@ def _unit(data: object, handler: dict, at: Path, overrides: Mapping[str, object]
     return "epoch" if level else "step"
 
 
-def epochs(data: object, overrides: Mapping[str, object], report: Report) -> int | None:
-    """The trainer's ``max_epochs``, else the top-level ``epochs``; None when neither gives one.
-    A value that is there but refused is reported; a ``$`` expression is passed over."""
+def epochs(data: object, handler_at: Path | None, overrides: Mapping[str, object], report: Report) -> int | None:
+    """The ``max_epochs`` of the trainer the handler at ``handler_at`` belongs to (the one written
+    nearest it: ``train#trainer`` for ``train#handlers``), else the top-level ``epochs``; None when
+    neither gives one. A value that is there but refused is reported; a ``$`` expression is passed over."""
     value: object = None
-    trainers = (((*at, "max_epochs"), trainer["max_epochs"]) for at, trainer in _components(data, None) if "max_epochs" in trainer)
-    found = next(trainers, None)
+    trainers = [((*at, "max_epochs"), trainer["max_epochs"]) for at, trainer in _components(data, None) if "max_epochs" in trainer]
+    found = max(trainers, key=lambda trainer: _shared(trainer[0], handler_at or ()), default=None)  # the first of the nearest
     if found is not None:
         value = _setting(data, found[1], found[0], overrides, report, EPOCHS.check, quiet=True)
     elif EPOCHS.name in overrides or (isinstance(data, dict) and EPOCHS.name in data):
@@ -122,17 +157,29 @@ def epochs(data: object, overrides: Mapping[str, object], report: Report) -> int
 
 def initial_lr(data: object, optimizer_at: Path | None, overrides: Mapping[str, object], report: Report) -> float | None:
     """The ``lr`` of the optimizer the scheduler drives (at ``optimizer_at``), else the
-    top-level ``learning_rate``."""
+    top-level ``learning_rate``. An optimizer that gives no ``lr`` lrpol can read (torch's
+    default for its class, or code) gives None: the run's lr0 is then not known."""
     if optimizer_at is not None:
         try:
             _, optimizer = refs.find_id(data, refs.SEPARATOR.join(map(str, optimizer_at)), {})
         except Invalid:
-            optimizer = None
+            return None
         if isinstance(optimizer, dict) and "lr" in optimizer:
             return _number(_setting(data, optimizer["lr"], (*optimizer_at, "lr"), overrides, report, LEARNING_RATE.check, quiet=False))
+        return None
     if LEARNING_RATE.name in overrides or (isinstance(data, dict) and LEARNING_RATE.name in data):
         return _number(_setting(data, "@" + LEARNING_RATE.name, (LEARNING_RATE.name,), overrides, report, LEARNING_RATE.check, quiet=True))
     return None
+
+
+def _shared(one: Path, other: Path) -> int:
+    """How many leading keys two paths share."""
+    count = 0
+    for a, b in zip(one, other):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def _number(value: object) -> float | None:

@@ -188,6 +188,9 @@ def _judge(source: Input, options: argparse.Namespace) -> tuple[list[Problem], s
     try:
         doc = _read_stdin() if source.name == STDIN else read_document(source.name)
     except ConfigError as error:
+        if options.pointer is None and all(problem.code == "multiple-documents" for problem in error.problems):
+            # a stream of YAML documents (Kubernetes manifests, say): no train config is one
+            return [], "not an LR config: a YAML file of several documents"
         return list(error.problems), ""
     if isinstance(doc, list):
         return doc, ""

@@ -274,7 +274,7 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
             found = a_json_type(data["train"])
             raise ConfigError([doc.problem(("train",), f"expected the train section as an object, got {found}", "a train config holds its lr_policy in a 'train' object", code="wrong-type")])
         pointer = DEFAULT_POINTER
-        reason = f"this document {kind.reason}; " if kind.reason else ""
+        reason = f"this document is not a train config ({kind.reason}); " if kind.reason else ""
     path = _parse_pointer(doc, pointer)
     try:
         value_at(data, path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .arguments import arg
 from .errors import Invalid
-from .policies import Clip, CosineRestarts, ReduceCosine, Warmup
+from .policies import Clip, CosineRestarts, LinearDecay, ReduceCosine, Sequential
 from .policies.restarts import MAX_PERIODS
 from .policy import LRPolicy
 from .torch_schedulers import TORCH_SCHEDULERS, SteppedScheduler, TorchScheduler
@@ -27,10 +27,12 @@ class WarmupCosineSchedule(SteppedScheduler):
     """MONAI's linear warmup then cosine: for t < W, lr0 * (m + (1 - m) * t / W); after it,
     max(end_lr, lr0 * max(0, (1 + cos(2 * pi * cycles * p)) / 2)) with p = (t - W) / max(1, T - W),
     which goes on past t_total as the cosine does. W is warmup_steps clipped into [0, t_total].
-    lrpol's :class:`~lrpol.policies.Warmup` into a :class:`~lrpol.policies.Clip` of the cosine.
+    lrpol's :class:`~lrpol.policies.Sequential`: the ramp (a :class:`~lrpol.policies.LinearDecay`
+    to lr0), then a :class:`~lrpol.policies.Clip` of the cosine, whose floor end_lr MONAI applies
+    after the warmup only.
 
     >>> WarmupCosineSchedule(warmup_steps=100, t_total=1000, end_lr=1e-6, warmup_multiplier=0.1).native("step")
-    Warmup(duration=100, policy=Clip(policy=ReduceCosine(unit='step', horizon=900, after='continue'), min_lr=1e-06), start_factor=0.1)
+    Sequential(policies=(LinearDecay(start_factor=0.1, end_factor=1.0, duration=100), Clip(policy=ReduceCosine(unit='step', horizon=900, after='continue'), min_lr=1e-06)), milestones=(100,))
     """
 
     warmup_steps: int = arg(ge=0, doc="steps of the linear warmup (MONAI clips it to t_total)")
@@ -53,7 +55,9 @@ class WarmupCosineSchedule(SteppedScheduler):
         decay = Clip(policy=cosine, min_lr=self.end_lr)
         if warmup == 0:
             return decay
-        return Warmup(duration=warmup, start_factor=self.warmup_multiplier, policy=decay, unit=unit)
+        # MONAI's floor end_lr holds after the warmup only: the ramp is a phase of its own, to lr0
+        ramp = LinearDecay(start_factor=self.warmup_multiplier, end_factor=1.0, duration=warmup, unit=unit)
+        return Sequential(policies=(ramp, decay), milestones=(warmup,), unit=unit)
 
 
 def _monai_names(cls: type[TorchScheduler]) -> dict[str, type[TorchScheduler]]:

@@ -231,7 +231,10 @@ def bundle_argument_schema(argument: Argument) -> dict:
     component (or a reference to one) where an entry goes."""
     rewritten = _in_bundle_terms(argument_schema(argument))
     assert isinstance(rewritten, dict)  # a dict stays a dict
-    return rewritten
+    # A whole reference (or {VAR}) may stand for any value, a list of milestones or of phases too;
+    # if/then/else rather than anyOf, so errors inside a value keep their exact path.
+    whole_reference = {"type": "string", "anyOf": [{"pattern": BUNDLE_REFERENCE_PATTERN}, {"pattern": WHOLE_REFERENCE_PATTERN}]}
+    return {"if": whole_reference, "then": True, "else": rewritten}
 
 
 def _in_bundle_terms(schema: object) -> object:

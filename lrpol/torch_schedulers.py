@@ -441,8 +441,10 @@ class ChainedScheduler(TorchScheduler):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        # A chain of one is that scheduler; of more, a product only of schedulers that multiply the LR
-        _check_nested("ChainedScheduler", self.schedulers, lambda item: item.not_a_phase or (item.not_a_factor() if len(self.schedulers) > 1 else ""))
+        # A chain steps each scheduler as it is (no restart): one alone is that scheduler, unless it
+        # takes a validation result; beside others, only those whose step multiplies the LR.
+        alone = len(self.schedulers) == 1
+        _check_nested("ChainedScheduler", self.schedulers, lambda item: (ReduceLROnPlateau.chain_refusal if isinstance(item, ReduceLROnPlateau) else "") if alone else item.not_a_factor())
 
     def step_limit(self) -> StepLimit | None:
         nested = [item.factor_limit() if len(self.schedulers) > 1 else item.step_limit() for item in self.schedulers if isinstance(item, TorchScheduler)]

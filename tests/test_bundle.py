@@ -163,9 +163,13 @@ def test_the_handlers_epoch_level_decides_the_stepping_and_a_python_expression_t
 def test_a_disabled_handler_steps_nothing_and_a_disabled_scheduler_is_no_policy(write):
     disabled_handler = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "_disabled_": "True"}')
     assert [found[4:] for found in problems(write, STEP, disabled_handler)] == [("the LrScheduleHandler at $.train.handlers[0] is disabled", "missing-handler")]
-    path = write("train.json", HEAD + '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "_disabled_": "true"},\n' + TAIL)
+    disabled_scheduler = '    "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5, "_disabled_": "true"},\n'
+    path = write("train.json", HEAD + disabled_scheduler + disabled_handler)
     assert validate(path) == []
     assert load(path) is None
+    # an enabled handler stepping a disabled scheduler: MONAI calls step() on None
+    path = write("train.json", HEAD + disabled_scheduler + TAIL)
+    assert [(p.json_path, p.message, p.code) for p in validate(path)] == [("$.train.handlers[0]", "this LrScheduleHandler steps a scheduler that is disabled, so MONAI would fail at its first step", "conflict")]
 
 
 def test_python_expressions_elsewhere_in_the_bundle_are_never_looked_at(write):
@@ -314,7 +318,7 @@ def test_the_scheduler_is_where_the_handler_refers(write):
     assert validate(path) == []
     policy, ctx = load_run(path)
     assert (ctx.initial_lr, ctx.total_epochs) == (0.0002, 30)
-    assert repr(policy).startswith("Warmup(duration=3, policy=Clip(policy=ReduceCosine(horizon=27, after='continue')")
+    assert repr(policy).startswith("Sequential(policies=(LinearDecay(start_factor=0.0, end_factor=1.0, duration=3, unit='epoch'), Clip(policy=ReduceCosine(horizon=27, after='continue')")
 
 
 def test_problems_of_a_scheduler_found_through_the_handler_are_at_its_own_place(write):
@@ -384,3 +388,52 @@ def test_the_readme_bundle_example(write):
     assert (ctx.initial_lr, ctx.total_epochs, ctx.steps_per_epoch) == (1e-4, 3, 50)
     typo = write("train.json", README_EXAMPLE.replace('"T_max": "@epochs"', '"T_max": "@epoch"'))
     assert [str(p) for p in validate(typo)] == [f"{typo}:6:114: $.lr_scheduler.T_max: no id 'epoch' in this bundle; did you mean 'epochs'?"]
+
+
+# -- the run, as MONAI runs it (each found by a red-team pass against MONAI's own ConfigParser) ----
+
+
+def test_lr0_is_the_optimizers_at_the_end_of_a_chain_of_references(write):
+    head = HEAD.replace('"epochs": 40,', '"epochs": 40,\n    "learning_rate": 0.5,\n    "opt": "@optimizer",')
+    path = write("train.json", head + '    "lr_scheduler": ' + STEP.replace('"@optimizer"', '"@opt"') + ",\n" + TAIL)
+    assert validate(path) == []
+    assert load_run(path)[1].initial_lr == 0.1  # the optimizer's lr, not learning_rate
+
+
+def test_an_optimizer_without_a_readable_lr_leaves_lr0_unknown_rather_than_taking_learning_rate(write):
+    head = HEAD.replace('"epochs": 40,', '"epochs": 40,\n    "learning_rate": 0.5,').replace(', "lr": 0.1}', "}")
+    path = write("train.json", head + '    "lr_scheduler": ' + STEP + ",\n" + TAIL)
+    assert validate(path) == []
+    with pytest.raises(ConfigError, match="learning_rate"):  # torch's default for the class is not lrpol's to guess
+        load_run(path)
+
+
+def test_the_run_lasts_the_max_epochs_of_the_trainer_the_handler_belongs_to(write):
+    head = HEAD.replace('"epochs": 40,', '"epochs": 40,\n    "pretrain": {"trainer": {"_target_": "SupervisedTrainer", "max_epochs": 5}},')
+    path = write("train.json", head + '    "lr_scheduler": ' + STEP + ",\n" + TAIL)
+    assert load_run(path)[1].total_epochs == 40
+
+
+def test_the_optimizer_must_lead_to_an_optimizer_component(write):
+    ((*_, json_path, message, _, code),) = problems(write, STEP.replace('"@optimizer"', '"@epochs"'))
+    assert (json_path, message, code) == ("$.lr_scheduler.optimizer", "'@epochs' leads to an integer, not an optimizer component", "wrong-type")
+
+
+def test_step_transform_feeds_a_plateau_and_is_code_for_any_other_scheduler(write):
+    plateau = '{"_target_": "torch.optim.lr_scheduler.ReduceLROnPlateau", "optimizer": "@optimizer", "patience": 2}'
+    ((*_, json_path, message, _, code),) = problems(write, plateau)
+    assert (json_path, code) == ("$.train.handlers[0]", "missing-metric")
+    assert message.startswith("the LrScheduleHandler steps a ReduceLROnPlateau without a step_transform")
+    fed = TAIL.replace('"lr_scheduler": "@lr_scheduler"}', '"lr_scheduler": "@lr_scheduler", "step_transform": "$lambda x: x.state.metrics[\'val_mean_dice\']"}')
+    assert problems(write, plateau, fed) == []
+    ((*_, json_path, message, _, code),) = problems(write, STEP, fed)
+    assert (json_path, code) == ("$.train.handlers[0].step_transform", "needs-code")
+
+
+def test_two_handlers_stepping_two_schedulers_are_not_read_as_one(write):
+    second = TAIL.replace('"lr_scheduler": "@lr_scheduler"}]', '"lr_scheduler": "@lr_scheduler"}, {"_target_": "LrScheduleHandler", "lr_scheduler": "@other"}]')
+    head = HEAD.replace('"epochs": 40,', '"epochs": 40,\n    "other": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 2},')
+    path = write("train.json", head + '    "lr_scheduler": ' + STEP + ",\n" + second)
+    ((problem),) = validate(path)
+    assert (problem.json_path, problem.code) == ("$.train.handlers[1]._target_", "not-supported")
+    assert problem.message.startswith("a second LrScheduleHandler steps another scheduler")

@@ -84,7 +84,7 @@ def test_preview_shows_a_flat_curve_at_lr0(tmp_path: Path, capsys: pytest.Captur
 def test_what_is_not_an_lr_config_says_so_when_validated_directly() -> None:
     (problem,) = lrpol.validate({"name": "Spleen", "labels": {}, "numTraining": 41})
     assert (problem.json_path, problem.message) == ("$.train.lr_policy", "no policy entry at /train/lr_policy")
-    assert problem.hint.startswith("this document has 'name', but also keys a policy entry never has: 'labels', 'numTraining'; expected a component entry")
+    assert problem.hint.startswith("this document is not a train config (has 'name', but also keys a policy entry never has: 'labels', 'numTraining'); expected a component entry")
     (problem,) = lrpol.validate({"train": 3})
     assert (problem.json_path, problem.code, problem.message) == ("$.train", "wrong-type", "expected the train section as an object, got an integer")
 

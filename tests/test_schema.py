@@ -10,7 +10,7 @@ import pytest
 from conftest import CONFIGS, ROOT, VALID_ENTRIES, requires_extra, valid_entry
 
 from lrpol import ConfigError, build, validate
-from lrpol.schema import BUNDLE, LR_POLICY, TRAIN_CONFIG, generate, packaged, render
+from lrpol.schema import BUNDLE, LR_POLICY, TRAIN_CONFIG, generate, packaged, render, validator
 
 SCHEMAS = generate()
 
@@ -312,3 +312,15 @@ def test_lrpol_schema_bundle_prints_the_published_bundle_schema(capsys):
 
     assert main(["schema", "--bundle"]) == 0
     assert capsys.readouterr().out == (ROOT / "schemas" / BUNDLE).read_text(encoding="utf-8")
+
+
+def test_the_bundle_schema_takes_a_whole_reference_or_variable_for_any_argument_as_validate_does():
+    bundle = {
+        "ms": [5, 10], "n": 3, "optimizer": {"_target_": "torch.optim.SGD", "lr": 0.1},
+        "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.MultiStepLR", "optimizer": "@optimizer", "milestones": "@ms", "gamma": "{GAMMA}"},
+        "train": {"handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}], "trainer": {"_target_": "SupervisedTrainer", "max_epochs": 20}},
+    }
+    assert list(validator(BUNDLE).iter_errors(bundle)) == []
+    assert validate(bundle, variables={"GAMMA": 0.5}) == []
+    bundle["lr_scheduler"]["milestones"] = "ms"  # not a reference: a string where a list goes
+    assert [error.json_path for error in validator(BUNDLE).iter_errors(bundle)] == ["$.lr_scheduler.milestones"]
