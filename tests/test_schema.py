@@ -10,7 +10,10 @@ import pytest
 from conftest import CONFIGS, ROOT, VALID_ENTRIES, requires_extra, valid_entry
 
 from lrpol import ConfigError, build, validate
+from lrpol.checking import EntryChecker
+from lrpol.document import from_mapping
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
+from lrpol.variables import Variables, config_variables
 
 SCHEMAS = generate()
 
@@ -226,3 +229,103 @@ def test_python_m_lrpol_schema_writes_the_committed_files(tmp_path):
     subprocess.run([sys.executable, "-m", "lrpol.schema", "--write", str(tmp_path)], check=True, capture_output=True, timeout=60)
     for name in (LR_POLICY, TRAIN_CONFIG):
         assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "schemas" / name).read_text(encoding="utf-8")
+
+
+# -- Clara 4's train.lr_scheduler: torch's names and arguments, or lrpol entries ----------------
+
+def _torch(name, **args):
+    return {"name": name, "args": {"optimizer": "@optimizer", **args}}
+
+
+SCHEDULERS_VALID = [
+    _torch("StepLR", step_size=5000, gamma=0.1),
+    {"name": "StepLR", "args": {"step_size": 2}},  # optimizer left out: the train optimizer
+    _torch("MultiStepLR", milestones=[30, 80], gamma=0.5),
+    _torch("ExponentialLR", gamma=0.95),
+    _torch("ConstantLR", factor=0.5, total_iters=4),
+    _torch("LinearLR", start_factor=0.1, end_factor=1.0, total_iters=5),
+    _torch("PolynomialLR", total_iters="{epochs}", power=0.9),
+    _torch("CosineAnnealingLR", T_max="{epochs}", eta_min=1e-6),
+    _torch("CosineAnnealingWarmRestarts", T_0=10, T_mult=2, eta_min=0, last_epoch=-1, verbose=False),
+    _torch("OneCycleLR", max_lr=0.01, total_steps=1000, pct_start=0.25, anneal_strategy="linear", three_phase=True),
+    _torch("OneCycleLR", max_lr=0.01, epochs=10, steps_per_epoch=100),
+    _torch("CyclicLR", base_lr=0.001, max_lr=0.01, step_size_up=20, mode="exp_range", gamma=0.99, cycle_momentum=False),
+    _torch("ReduceLROnPlateau", mode="max", factor=0.5, patience=3, threshold=0.01, threshold_mode="abs", cooldown=2, min_lr=1e-6, eps=1e-9),
+    _torch("SequentialLR", milestones=[5], schedulers=[_torch("LinearLR", start_factor=0.1, total_iters=5), {"name": "ReduceCosine", "args": {"unit": "step"}}]),
+    _torch("ChainedScheduler", schedulers=[_torch("ExponentialLR", gamma=0.9), _torch("SequentialLR", milestones=[2], schedulers=[_torch("ConstantLR"), _torch("StepLR", step_size=3)])]),
+    {"name": "StepLR", "args": {"step_size": 10}, "search": [{"type": "float", "args": ["gamma"], "targets": [0.1, 0.5], "domain": "lr"}]},
+    {"name": "StepLR", "args": {"step_size": 10}, "disabled": True},
+    valid_entry("DecayOnStep"),  # lrpol's names are read there too
+    valid_entry("Warmup"),
+    {"path": "my_pkg.policies.Warmup", "args": {"anything": 1}},
+]
+
+SCHEDULERS_INVALID = [
+    {"name": "StepLr", "args": {"step_size": 5}},
+    {"name": "StepLR"},
+    {"name": "StepLR", "args": [5]},
+    {"name": "StepLR", "args": {"step_size": 5}, "extra": 1},
+    _torch("StepLR", step_size=0),
+    _torch("StepLR", step_size=5, gamma=1.5),
+    _torch("StepLR", step_size=5, gamma="0.1"),
+    _torch("StepLR", step_size=5, last_epoch=3),
+    {"name": "StepLR", "args": {"optimizer": "@other", "step_size": 2}},
+    _torch("CosineAnnealingLR", T_max=10, eta_mn=0.001),
+    _torch("CosineAnnealingLR", T_max="x{epochs}"),
+    _torch("MultiStepLR", milestones=[0, 5]),
+    _torch("OneCycleLR", max_lr=0.01),
+    _torch("OneCycleLR", max_lr=0.01, total_steps=None, epochs=3),
+    _torch("CyclicLR", base_lr=0.001, max_lr=0.01, scale_mode="iterations"),
+    _torch("ReduceLROnPlateau", mode="Max"),
+    _torch("ReduceLROnPlateau", patience=-1),
+    _torch("SequentialLR", milestones=[5], schedulers=[_torch("OneCycleLR", max_lr=0.1, total_steps=10), _torch("StepLR", step_size=3)]),
+    _torch("ChainedScheduler", schedulers=[_torch("ReduceLROnPlateau")]),
+    _torch("SequentialLR", milestones=[5], schedulers=[_torch("LinearLr"), _torch("StepLR", step_size=3)]),
+    _torch("SequentialLR", milestones=[5], schedulers=[{**_torch("ConstantLR"), "disabled": True}, _torch("StepLR", step_size=3)]),
+    _torch("ChainedScheduler", schedulers=[]),
+    {"name": "StepLR", "args": {"step_size": 10}, "search": [{"type": "float", "args": ["gama"], "targets": [0.1, 0.5]}]},
+    _broken("DecayOnStep", "decay_ratio", 0),
+]
+
+
+def _clara4(scheduler):
+    return {"epochs": 40, "learning_rate": 0.1, "train": {"optimizer": {"name": "Adam", "args": {"lr": "{learning_rate}"}}, "lr_scheduler": scheduler}}
+
+
+def _scheduler_problems(config):
+    # what validate does at train.lr_scheduler (config.py does not read it yet)
+    doc = from_mapping(config)
+    checker = EntryChecker(doc, Variables(config_variables(config)), scheduler_roots=[("train", "lr_scheduler")])
+    plan = checker.check(("train", "lr_scheduler"))
+    if plan is not None and plan.cls is not None:
+        checker.construct(plan)
+    return checker.result()
+
+
+def _train_schema_errors(config):
+    return list(jsonschema.Draft202012Validator(SCHEMAS[TRAIN_CONFIG]).iter_errors(config))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS_VALID, ids=lambda e: json.dumps(e)[:70])
+def test_clara_4_schedulers_valid_everywhere(scheduler):
+    config = _clara4(scheduler)
+    assert _scheduler_problems(config) == []
+    assert _train_schema_errors(config) == []
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS_INVALID, ids=lambda e: json.dumps(e)[:70])
+def test_clara_4_schedulers_invalid_everywhere_at_the_same_place(scheduler):
+    config = _clara4(scheduler)
+    problems = _scheduler_problems(config)
+    errors = _train_schema_errors(config)
+    assert problems and errors
+    ours = {p.json_path for p in problems}
+    theirs = {e.json_path for e in errors}
+    assert any(t in (o, _parent(o), _parent(_parent(o))) for o in ours for t in theirs), (ours, theirs)
+
+
+def test_torch_names_are_read_only_under_lr_scheduler():
+    # lr_policy stays Clara 3's: lrpol's names only, in the schema as in validate
+    config = {"epochs": 3, "train": {"lr_policy": _torch("StepLR", step_size=2)}}
+    assert _train_schema_errors(config) and validate(config)
+    assert list(jsonschema.Draft202012Validator(SCHEMAS[LR_POLICY]).iter_errors(_torch("StepLR", step_size=2)))
