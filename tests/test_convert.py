@@ -1,0 +1,80 @@
+"""to_entry: every built-in policy, composites and random trees included, back to the entry
+that builds it: the same repr, the same value and the same curve, to the bit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import yaml
+from conftest import VALID_ENTRIES, examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_policy_trees import trees
+
+from lrpol import LRPolicy, ReduceCosine, Sequential, TrainContext, Warmup, build, curve
+from lrpol.config import build_document
+from lrpol.convert import Unconvertible, to_entry
+from lrpol.reading import parse_bytes
+
+METRICS = [0.5, 0.4, 0.4, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]
+
+
+def _curve(policy, epochs=10, steps_per_epoch=7):
+    return curve(policy, TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=steps_per_epoch), metrics=METRICS)
+
+
+def _rebuilt(entry: dict) -> list[LRPolicy]:
+    """The entry built as it is, and read back from JSON and YAML text as a config holds it."""
+    policies = [build(entry)]
+    for name, text in (("e.json", json.dumps(entry)), ("e.yaml", yaml.safe_dump(entry, sort_keys=False))):
+        policies.append(build_document(parse_bytes(text.encode(), name)))
+    return policies
+
+
+def _assert_same(policy: LRPolicy, epochs=10, steps_per_epoch=7) -> None:
+    expected = _curve(policy, epochs, steps_per_epoch)
+    for rebuilt in _rebuilt(to_entry(policy)):
+        assert repr(rebuilt) == repr(policy)
+        assert rebuilt == policy
+        assert np.array_equal(_curve(rebuilt, epochs, steps_per_epoch), expected)
+
+
+@pytest.mark.parametrize("name", sorted(VALID_ENTRIES))
+def test_every_valid_entry_comes_back_as_the_same_policy(name):
+    _assert_same(build(VALID_ENTRIES[name]))
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(policy=trees(), epochs=st.integers(1, 6), steps_per_epoch=st.integers(1, 4))
+def test_any_tree_comes_back_as_the_same_policy(policy, epochs, steps_per_epoch):
+    _assert_same(policy, epochs, steps_per_epoch)
+
+
+def test_only_arguments_that_differ_from_their_defaults_in_declaration_order():
+    policy = Warmup(clock="global", duration=5, policy=ReduceCosine(min_lr=0.01, unit="step", rate=0.5))
+    assert to_entry(policy) == {"name": "Warmup", "args": {"duration": 5, "policy": {"name": "ReduceCosine", "args": {"unit": "step", "min_lr": 0.01}}, "clock": "global"}}
+    assert list(to_entry(policy)["args"]) == ["duration", "policy", "clock"]
+    assert to_entry(ReduceCosine()) == {"name": "ReduceCosine"}
+
+
+def test_lists_are_json_lists():
+    entry = to_entry(Sequential(policies=(ReduceCosine(), ReduceCosine(rate=0.25)), milestones=(3,), unit="epoch"))
+    assert entry == {"name": "Sequential", "args": {"policies": [{"name": "ReduceCosine"}, {"name": "ReduceCosine", "args": {"rate": 0.25}}], "milestones": [3], "unit": "epoch"}}
+    assert json.loads(json.dumps(entry)) == entry
+
+
+@dataclass(frozen=True)
+class _UserPolicy(LRPolicy):
+    def evaluate(self, ctx):
+        return ctx.initial_lr
+
+
+def test_an_unregistered_policy_is_said_exactly_and_where():
+    with pytest.raises(Unconvertible) as caught:
+        to_entry(Warmup(duration=3, policy=_UserPolicy()))
+    assert caught.value.reason == "test_convert._UserPolicy is not a registered policy, so no 'name' builds it"
+    assert caught.value.at == ("args", "policy")
+    assert caught.value.code == "not-convertible"
