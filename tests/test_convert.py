@@ -13,6 +13,7 @@ from conftest import VALID_ENTRIES, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_policy_trees import trees
+from test_torch_schedulers import CASES
 
 from lrpol import LRPolicy, ReduceCosine, Sequential, TrainContext, Warmup, build, curve
 from lrpol.config import build_document
@@ -78,3 +79,9 @@ def test_an_unregistered_policy_is_said_exactly_and_where():
     assert caught.value.reason == "test_convert._UserPolicy is not a registered policy, so no 'name' builds it"
     assert caught.value.at == ("args", "policy")
     assert caught.value.code == "not-convertible"
+
+
+@pytest.mark.parametrize("unit", ["step", "epoch"])
+@pytest.mark.parametrize("spec", CASES, ids=repr)
+def test_every_torch_schedulers_native_policy_comes_back_as_itself(spec, unit):
+    _assert_same(spec.native(unit), epochs=30, steps_per_epoch=3)

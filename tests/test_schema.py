@@ -329,3 +329,29 @@ def test_torch_names_are_read_only_under_lr_scheduler():
     config = {"epochs": 3, "train": {"lr_policy": _torch("StepLR", step_size=2)}}
     assert _train_schema_errors(config) and validate(config)
     assert list(jsonschema.Draft202012Validator(SCHEMAS[LR_POLICY]).iter_errors(_torch("StepLR", step_size=2)))
+
+
+CLARA_4 = """{
+  "epochs": 1250,
+  "learning_rate": 1e-4,
+  "train": {
+    "optimizer": {"name": "Adam", "args": {"params": "#@model.parameters()", "lr": "{learning_rate}"}},
+    "lr_scheduler": {"name": "StepLR", "args": {"optimizer": "@optimizer", "step_size": 5000, "gamma": 0.1}},
+    "handlers": [{"name": "LrScheduleHandler", "args": {"print_lr": true}}]
+  }
+}
+"""
+
+
+def _check_jsonschema(path):
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(ROOT / "schemas" / TRAIN_CONFIG), str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_check_jsonschema_reads_a_clara_4_config_and_its_typos(write):
+    requires_extra("dev", "check_jsonschema")
+    assert _check_jsonschema(write("config_train.json", CLARA_4)).returncode == 0
+    result = _check_jsonschema(write("typo.json", CLARA_4.replace('"gamma"', '"gama"')))
+    assert result.returncode == 1 and "gama" in result.stdout + result.stderr
