@@ -355,3 +355,40 @@ def test_check_jsonschema_reads_a_clara_4_config_and_its_typos(write):
     assert _check_jsonschema(write("config_train.json", CLARA_4)).returncode == 0
     result = _check_jsonschema(write("typo.json", CLARA_4.replace('"gamma"', '"gama"')))
     assert result.returncode == 1 and "gama" in result.stdout + result.stderr
+
+
+def _mutations():
+    from hypothesis import strategies as st
+
+    values = st.one_of(
+        st.none(), st.booleans(), st.integers(-3, 50), st.floats(-1, 2, allow_nan=False), st.sampled_from(["@optimizer", "{epochs}", "min", "max", "cos", "abs", "exp_range", "x"]),
+        st.lists(st.integers(0, 30), max_size=3), st.sampled_from([_torch("StepLR", step_size=2), _torch("OneCycleLR", max_lr=0.1, total_steps=9), valid_entry("ReducePoly"), {"name": "LinearLR"}]),
+    )
+    names = st.sampled_from(["name", "args", "disabled", "path", "optimizer", "step_size", "gamma", "T_max", "eta_min", "total_steps", "epochs", "steps_per_epoch", "schedulers", "milestones", "mode", "patience", "last_epoch", "max_lr", "base_lr", "extra"])
+
+    @st.composite
+    def mutated(draw):
+        entry = json.loads(json.dumps(draw(st.sampled_from(SCHEDULERS_VALID))))
+        for _ in range(draw(st.integers(1, 3))):
+            holder = entry["args"] if isinstance(entry.get("args"), dict) and draw(st.booleans()) else entry
+            if holder and draw(st.booleans()):
+                holder.pop(draw(st.sampled_from(sorted(holder))))
+            else:
+                holder[draw(names)] = json.loads(json.dumps(draw(values)))  # a copy: the samples are shared
+        return entry
+
+    return mutated()
+
+
+def test_the_schema_never_refuses_a_scheduler_validate_accepts():
+    from conftest import examples
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_mutations())
+    def check(scheduler):
+        config = _clara4(scheduler)
+        if _scheduler_problems(config) == []:
+            assert _train_schema_errors(config) == [], scheduler
+
+    check()
