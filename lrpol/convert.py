@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .arguments import arguments_of
+from .checking import value_at
 from .config import build_document, locate, validate
 from .config_kind import without_policy
 from .document import Document
@@ -27,6 +28,9 @@ from .registry import RegistryError, lookup
 
 #: The code of a problem that is no mistake in the config: lrpol has no native entry for it.
 NOT_CONVERTIBLE = "not-convertible"
+
+#: What convert says of an entry's ``search``, which names the source's own arguments.
+SEARCH_LEFT_OUT = "the entry's search (Clara's AutoML search space) is left out: it does not change the LRs, and names the arguments of the entry converted"
 
 #: The entry of a schedule that keeps lr0 (no lr_policy, or a disabled one).
 CONSTANT_ENTRY = {"name": "Constant"}
@@ -56,12 +60,13 @@ def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | N
     policy = build_document(doc, pointer=pointer, variables=variables)
     if policy is None:
         return Conversion(dict(CONSTANT_ENTRY), notes=(f"{without_policy(doc.data, pointer)}: Constant keeps lr0 too",))
+    at = locate(doc, pointer) or ()
     try:
         entry = to_entry(policy)
     except Unconvertible as error:  # a plugin policy registered under another name than its class's
-        at = locate(doc, pointer) or ()
         raise ConfigError([doc.problem(at, error.reason, error.hint, code=error.code)]) from None
-    return Conversion(entry)
+    searched = isinstance(source := value_at(doc.data, at), dict) and "search" in source
+    return Conversion(entry, notes=(SEARCH_LEFT_OUT,) if searched else ())
 
 
 def render(entry: dict, format: str) -> str:

@@ -107,3 +107,10 @@ def test_the_yaml_printed_reads_back_exactly(write, capsys):
     code, out, _ = convert(capsys, config, "--format", "yaml")
     assert code == 0 and yaml.safe_load(out)["args"]["min_lr"] == 1e-07
     assert repr(lrpol.build(yaml.safe_load(out))) == repr(lrpol.load(config))
+
+
+def test_a_search_is_left_out_and_said(write, capsys):
+    config = write("train.json", '{"epochs": 3, "train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": 0.99}, "search": [{"type": "float", "args": ["poly_power"], "targets": [0.9, 0.99], "domain": "lr"}]}}}')
+    code, out, err = convert(capsys, config)
+    assert (code, json.loads(out)) == (0, {"name": "ReducePoly", "args": {"poly_power": 0.99}})
+    assert err == "lrpol convert: the entry's search (Clara's AutoML search space) is left out: it does not change the LRs, and names the arguments of the entry converted\n"
