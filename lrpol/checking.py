@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from .arguments import Argument, ArgumentError, arguments_of
+from .arguments import Argument, ArgumentError, Component, arguments_of
 from .context import RunView
 from .document import MAX_LISTED_PROBLEMS, Document
 from .errors import (
@@ -30,7 +30,7 @@ from .errors import (
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, known_names, lookup, resolve_path
 from .search import check_search
-from .torch_schedulers import TORCH_SCHEDULERS
+from .torch_schedulers import TORCH_SCHEDULERS, TorchScheduler
 from .variables import Variables, substitute_tree
 
 ENTRY_KEYS = ("name", "path", "args", "disabled", "search")
@@ -44,12 +44,14 @@ _T = TypeVar("_T")
 class Plan:
     """What a valid entry builds: ``cls(**args)``, unless ``disabled``.
 
-    ``cls`` is None for a ``path`` entry that was checked without importing it. ``args``
-    may hold the plans of nested entries (a Plan, or a tuple of them).
+    ``cls`` is a policy class, a torch scheduler's (where the checker reads torch's names:
+    the caller translates what it builds with ``native(unit)``), or None for a ``path`` entry
+    that was checked without importing it. ``args`` may hold the plans of nested entries (a
+    Plan, or a tuple of them).
     """
 
     at: tuple
-    cls: type[LRPolicy] | None
+    cls: type[Component] | None
     args: dict[str, object]
     disabled: bool
     label: str  # "ReducePoly" or "path my_pkg.Policy", for messages
@@ -68,8 +70,10 @@ class EntryChecker:
 
     def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False, scheduler_roots: Iterable[tuple] = ()):
         self.doc = doc
-        # Where torch's scheduler names (lrpol.torch_schedulers) are read too, as Clara 4's train.lr_scheduler
+        # Where torch's scheduler names (lrpol.torch_schedulers) are read too, as Clara 4's train.lr_scheduler,
+        # and, below a torch scheduler, the arguments that hold its nested schedulers (SequentialLR's)
         self.scheduler_roots = tuple(scheduler_roots)
+        self._nested_scheduler_places: set[tuple] = set()
         self.variables = variables
         self.prefixes = allowed_prefixes(allow_paths)
         self.import_paths = import_paths
@@ -163,7 +167,7 @@ class EntryChecker:
         else:  # only possible in a mapping built in code
             self.report(path, f"keys must be strings, got {found_value(key)}", code="non-string-key", key=True)
 
-    def _policy_class(self, entry: dict, at: tuple) -> tuple[type[LRPolicy] | None, str]:
+    def _policy_class(self, entry: dict, at: tuple) -> tuple[type[Component] | None, str]:
         has_name, has_path = "name" in entry, "path" in entry
         if has_name and has_path:  # Clara builds the class 'path' names and ignores 'name'
             self._typed(entry, at, "name", str, default=None)
@@ -181,20 +185,34 @@ class EntryChecker:
             if has_name and self._under_scheduler_root(at):
                 return self._scheduler_class(value), value
             if has_name:
-                return lookup(value), value
+                return self._registered_class(value), value
             return self._path_class(value, (*at, key)), f"path {value}"
         except RegistryError as error:
             self.reject((*at, key), error)
             return None, ""
 
     def _under_scheduler_root(self, at: tuple) -> bool:
-        return any(at[: len(root)] == root for root in self.scheduler_roots)
+        """Whether torch's names are read at ``at``: a root, or a scheduler nested in a torch one (not
+        in a native policy, which holds only policies)."""
+        return at in self.scheduler_roots or at in self._nested_scheduler_places or at[:-1] in self._nested_scheduler_places
 
-    def _scheduler_class(self, name: str) -> type[LRPolicy]:
+    def _registered_class(self, name: str) -> type[LRPolicy]:
+        """A registered policy's class; a torch scheduler's name where only policies go says where it goes."""
+        try:
+            return lookup(name)
+        except RegistryError as error:
+            if error.code != "unknown-policy" or name not in TORCH_SCHEDULERS:
+                raise
+            where = (
+                "name it in lr_scheduler itself, or in a SequentialLR or ChainedScheduler there" if self.scheduler_roots
+                else "Clara 4's train.lr_scheduler reads it; the README's \"Coming from torch\" table gives the lrpol policy with its LRs"
+            )
+            raise RegistryError(f"unknown policy {name!r}", f"{name} is a torch scheduler: {where}") from None
+
+    def _scheduler_class(self, name: str) -> type[Component]:
         """A torch scheduler's class (or, failing that, an lrpol policy's); a typo is matched against both."""
         if name in TORCH_SCHEDULERS:
-            # Its construction gives a TorchScheduler, not a policy: the caller translates it with native(unit).
-            return cast("type[LRPolicy]", TORCH_SCHEDULERS[name])
+            return TORCH_SCHEDULERS[name]
         try:
             return lookup(name)
         except RegistryError as error:
@@ -211,7 +229,7 @@ class EntryChecker:
             self.report(where, f"path {path!r} was not checked: validation never imports code", "its arguments are checked when the policy is built", "unchecked-path")
         return None
 
-    def _check_args(self, cls: type[LRPolicy], label: str, args: dict, at: tuple) -> dict[str, object]:
+    def _check_args(self, cls: type[Component], label: str, args: dict, at: tuple) -> dict[str, object]:
         declared = {argument.name: argument for argument in arguments_of(cls)}
         if not declared:  # an undeclared signature: the constructor itself judges the arguments
             return substitute_tree(args, at, self.variables, self.reject)
@@ -224,6 +242,8 @@ class EntryChecker:
             elif argument is None:
                 self._unknown_key((*at, key), f"unknown argument for {label}", list(declared), "unknown-argument")
             elif argument.is_policy:
+                if issubclass(cls, TorchScheduler):
+                    self._nested_scheduler_places.add((*at, key))
                 checked[key] = self._nested(argument, value, (*at, key))
             else:
                 try:
@@ -254,7 +274,7 @@ class EntryChecker:
             self.report((*at, "disabled"), f"a policy in {argument.name!r} cannot be disabled", "remove it instead", "cannot-disable")
         return plan
 
-    def construct(self, plan: Plan) -> LRPolicy | None:
+    def construct(self, plan: Plan) -> Component | None:
         """``plan.cls(**plan.args)``, nested plans built first; a refusal is reported, not raised.
 
         None when it cannot be built (refused). A nested ``path`` entry that was checked

@@ -19,20 +19,22 @@ import inspect
 import io
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, compare_report, schema
 from .arguments import Argument, ArgumentError
-from .config import DEFAULT_POINTER, build_document, locate, run_settings, validate
+from .config import DEFAULT_POINTER, build_run, locate, validate
 from .config_kind import skip_reason, without_policy
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
 from .environment import read_environment
-from .errors import ConfigError, Problem, one_line
+from .errors import ConfigError, Problem, did_you_mean, one_line
 from .finding import STDIN, Input, find, refuse_irregular
 from .reading import parse_bytes, read_document, unreadable
 from .registry import RegistryError, builtin, lookup, registered
+from .torch_schedulers import TORCH_SCHEDULERS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -312,8 +314,7 @@ def _show_preview(options: argparse.Namespace) -> int:
 
     variables = _variables(options)
     doc = read_document(options.file)
-    policy = build_document(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
-    settings = run_settings(doc, variables)
+    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
     lr0 = options.lr or settings.get(LEARNING_RATE.name)
     epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:
@@ -430,15 +431,24 @@ def _list(options: argparse.Namespace) -> int:
             cls = policies[name]
             origin = "" if name in builtin() else f"  [{cls.__module__}]"
             print(f"  {name:<{width}}  {cls.summary()}{origin}")
+    print(f"\n{TORCH_SECTION}:")
+    print(textwrap.fill(", ".join(TORCH_SCHEDULERS), width=100, initial_indent="  ", subsequent_indent="  "))
     return EXIT_OK
+
+
+#: The title under which ``lrpol list`` names the torch schedulers Clara 4 configs may hold.
+TORCH_SECTION = "Torch schedulers, read in Clara 4's train.lr_scheduler (lrpol describe NAME)"
 
 
 def _describe(options: argparse.Namespace) -> int:
     from .arguments import arguments_of
 
+    cls: type
     try:
-        cls = lookup(options.name)
+        cls = TORCH_SCHEDULERS[options.name] if options.name in TORCH_SCHEDULERS else lookup(options.name)
     except RegistryError as error:
+        if error.code == "unknown-policy":
+            error = RegistryError(f"unknown policy or torch scheduler {options.name!r}", did_you_mean(options.name, [*registered(), *TORCH_SCHEDULERS]))
         print(f"lrpol describe: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{options.name}  ({cls.__module__}.{cls.__qualname__}, {_source(cls)})")

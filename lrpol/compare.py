@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .config import build_document, run_settings
+from .config import build_run
 from .config_kind import without_policy
 from .context import EPOCHS, LEARNING_RATE, TrainContext
 from .document import Document
@@ -174,8 +174,8 @@ def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document,
     for source in (old, new):
         try:
             doc = source if isinstance(source, Document) else read_document(source)
-            policy = build_document(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
-            sides.append(Side(doc.file or "<config>", policy, run_settings(doc, variables), without_policy(doc.data, pointer)))
+            policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
+            sides.append(Side(doc.file or "<config>", policy, settings, without_policy(doc.data, pointer)))
         except ConfigError as error:
             problems += error.problems
     if problems:

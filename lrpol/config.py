@@ -1,9 +1,15 @@
 """The three ways in from a config: ``validate``, ``build`` and ``load``.
 
 A source is a bare component entry (``{"name": ..., "args": ...}``) or an MMAR
-train config, whose policy sits at ``/train/lr_policy`` (a train config without one
-trains at a constant lr0); a JSON pointer can name any other place. ``config_kind``
-decides which a document is.
+train config, whose policy sits at ``/train/lr_policy`` (Clara 3) or whose torch
+scheduler sits at ``/train/lr_scheduler`` (Clara 4; a train config with neither trains
+at a constant lr0); a JSON pointer can name any other place. ``config_kind`` decides
+which a document is.
+
+A Clara 4 scheduler is checked with torch's names and arguments
+(:mod:`lrpol.torch_schedulers`) and built as the lrpol policy with the same LRs, stepped
+as the config's ``LrScheduleHandler`` steps it (:mod:`lrpol.clara4_run`); its lr0 is the
+optimizer's ``lr``, unless the scheduler sets its own peak (OneCycleLR, CyclicLR).
 
 Variables fill ``{VAR}`` and also set the top-level ``learning_rate`` and ``epochs``
 wherever they are read, as Clara's ``--set`` does. Precedence, lowest first: the
@@ -15,9 +21,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+from .arguments import ArgumentError
 from .checking import EntryChecker, Plan, value_at
-from .config_kind import ENTRY, TRAIN_CONFIG, kind_of
+from .clara4_run import HANDLER_NAME, optimizer_lr, scheduler_unit
+from .config_kind import ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
 from .environment import read_environment
@@ -25,9 +34,12 @@ from .errors import ConfigError, Invalid, Problem, a_json_type
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .reading import read_document
+from .torch_schedulers import TorchScheduler
 from .variables import Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
+#: Where a Clara 4 train config names its torch scheduler.
+SCHEDULER_PATH = (TRAIN_KEY, SCHEDULER_KEY)
 
 
 def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
@@ -45,10 +57,10 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
         doc = _document(source)
     except ConfigError as error:
         return list(error.problems)
-    checker, plan = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
-    if plan is not None and plan.cls is not None:
-        checker.construct(plan)
-    return checker.result()
+    checked = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
+    if checked.plan is not None and checked.plan.cls is not None:
+        checked.build()
+    return checked.checker.result()
 
 
 def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
@@ -71,14 +83,14 @@ def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapp
 def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
     """A train config's policy and the context of its run, built from the config's
     ``learning_rate`` and ``epochs`` (both required here), as Clara reads them; a variable
-    of the same name (from ``environment`` or ``variables``) overrides either::
+    of the same name (from ``environment`` or ``variables``) overrides either. A Clara 4
+    config starts from its optimizer's ``lr`` (or the peak its scheduler sets)::
 
         policy, ctx = lrpol.load_run("configs/reduce_poly.yaml", steps_per_epoch=len(loader))
     """
     variables = _definitions(variables, environment)
     doc = read_document(file)
-    policy = build_document(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
-    settings = run_settings(doc, variables)
+    policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
     missing = [argument for argument in RUN_SETTINGS if argument.name not in settings]
     if missing:
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
@@ -154,25 +166,70 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     A disabled entry is built all the same (and then dropped), so it is checked exactly as
     ``validate`` checks it.
     """
-    checker, plan = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    return _build(_check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False))
+
+
+def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, dict]:
+    """:func:`build_document`, and the run's settings (:func:`run_settings`) as the schedule
+    starts them: a Clara 4 run's ``learning_rate`` is its optimizer's ``lr``, or the peak its
+    torch scheduler sets (OneCycleLR's and CyclicLR's ``max_lr``)."""
+    checked = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    return _build(checked), checked.settings
+
+
+def _build(checked: _Checked) -> LRPolicy | None:
+    plan = checked.plan
     if plan is _CONSTANT:
         return None
-    policy = checker.construct(plan) if plan is not None else None
+    policy = checked.build() if plan is not None else None
     if plan is None or policy is None:
-        raise ConfigError(checker.result())
+        raise ConfigError(checked.checker.result())
     return None if plan.disabled else policy
 
 
-#: The plan of a train config without ``train.lr_policy``: nothing to build, the LR stays lr0.
-_CONSTANT = Plan(at=("train", "lr_policy"), cls=None, args={}, disabled=True, label="no lr_policy (constant lr0)")
+#: The plan of a train config without ``train.lr_policy`` (or ``lr_scheduler``): nothing to build, the LR stays lr0.
+_CONSTANT = Plan(at=(TRAIN_KEY, POLICY_KEY), cls=None, args={}, disabled=True, label="no lr_policy (constant lr0)")
+
+
+@dataclass
+class _Checked:
+    """What checking a document found: its problems (``checker``), the plan of its entry when
+    there are none, the run settings at its top, and for a Clara 4 scheduler how often it is
+    stepped (``unit``) and the optimizer's LR."""
+
+    checker: EntryChecker
+    plan: Plan | None
+    settings: dict = field(default_factory=dict)
+    unit: str | None = None
+    optimizer_lr: float | None = None
+
+    def build(self) -> LRPolicy | None:
+        """The plan's policy, a torch scheduler translated to its lrpol equal; None when refused
+        (reported to ``checker``). A Clara 4 run's learning_rate is set as it starts."""
+        assert self.plan is not None
+        built = self.checker.construct(self.plan)
+        if self.optimizer_lr is not None:  # what torch starts from, whatever learning_rate says
+            self.settings[LEARNING_RATE.name] = self.optimizer_lr
+        if built is None or isinstance(built, LRPolicy):
+            return built
+        if not isinstance(built, TorchScheduler) or self.unit is None:  # _check reports a scheduler nothing steps
+            raise TypeError(f"{self.plan.label} built {type(built).__name__}, not a policy")
+        peak = built.initial_lr(self.settings.get(LEARNING_RATE.name))
+        if peak is not None:
+            self.settings[LEARNING_RATE.name] = peak
+        try:
+            return built.native(self.unit)
+        except ArgumentError as error:
+            self.checker.reject((*self.plan.at, "args", *error.path), error)
+            return None
 
 
 def locate(doc: Document, pointer: str | None) -> tuple | None:
     """The path of the policy entry in ``doc``; raises :class:`ConfigError` if nothing is there.
 
     Without a pointer: ``/train/lr_policy`` in a train config (a mapping whose ``train`` is a
-    mapping), or None when it has no ``lr_policy`` (the LR stays lr0); the document itself
-    when it is an entry. See :func:`lrpol.config_kind.kind_of`.
+    mapping), ``/train/lr_scheduler`` in a Clara 4 one, or None when it has neither (the LR
+    stays lr0); the document itself when it is an entry. See :func:`lrpol.config_kind.kind_of`.
     """
     data = doc.data
     reason = ""
@@ -180,6 +237,11 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
         kind = kind_of(data)
         if kind.what == ENTRY:
             return ()
+        train = _train(doc)
+        if train is not None and SCHEDULER_KEY in train:
+            if POLICY_KEY in train:
+                raise ConfigError([doc.problem(SCHEDULER_PATH, "train has both lr_policy and lr_scheduler, so which one sets the LR is unclear", "keep one: lr_policy (Clara 3, lrpol's policies) or lr_scheduler (Clara 4, torch's schedulers)", code="conflict", key=True)])
+            return SCHEDULER_PATH
         if kind.constant:
             _refuse_torch_schedulers(doc)
             return None
@@ -198,10 +260,9 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
     return path
 
 
-#: Where Clara 4 train configs (``train.lr_scheduler``) and MONAI bundles (a top-level
-#: ``lr_scheduler``) name a torch scheduler: not read yet, so a config with one is refused
-#: rather than taken for a constant LR.
-_TORCH_SCHEDULER_PATHS = (("train", "lr_scheduler"), ("lr_scheduler",))
+#: Where MONAI bundles name a torch scheduler (a top-level ``lr_scheduler``): not read yet, so a
+#: config with one is refused rather than taken for a constant LR.
+_TORCH_SCHEDULER_PATHS = ((SCHEDULER_KEY,),)
 
 
 def _refuse_torch_schedulers(doc: Document) -> None:
@@ -211,7 +272,7 @@ def _refuse_torch_schedulers(doc: Document) -> None:
         except (KeyError, IndexError, TypeError):
             continue
         raise ConfigError([doc.problem(
-            path, "lrpol does not read a torch scheduler entry (Clara 4's train.lr_scheduler, a MONAI bundle's lr_scheduler) yet, so its LRs cannot be checked",
+            path, "lrpol does not read a MONAI bundle's lr_scheduler yet, so its LRs cannot be checked",
             "write the schedule as train.lr_policy with lrpol's policies (the README's parity table gives each torch scheduler's), or name an lrpol entry with --pointer",
             code="not-supported",
         )])
@@ -219,7 +280,8 @@ def _refuse_torch_schedulers(doc: Document) -> None:
 
 def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
     """``learning_rate`` and ``epochs`` from the top of a train config, or from ``variables``
-    of those names, which win; checked. Absent ones give an empty dict."""
+    of those names, which win; checked. Absent ones give an empty dict. (What a Clara 4
+    scheduler starts from, the optimizer's LR or its own peak, is :func:`build_run`'s.)"""
     definitions = check_definitions(variables)
     checker = EntryChecker(doc, _variables(doc, True, definitions))
     settings = _run_settings(doc, checker, definitions)
@@ -238,23 +300,46 @@ def _document(source: str | os.PathLike | Mapping | Document) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> tuple[EntryChecker, Plan | None]:
+def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
     try:
         at = locate(doc, pointer)
     except ConfigError as error:
         checker = EntryChecker(doc, Variables({}))
         checker.add(doc, *error.problems)
-        return checker, None
+        return _Checked(checker, None)
     in_config = at != ()
-    checker = EntryChecker(doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict)
+    clara4 = at == SCHEDULER_PATH
+    checker = EntryChecker(
+        doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
+        scheduler_roots=(SCHEDULER_PATH,) if clara4 else (),
+    )
     checker.add(doc)
-    if in_config:
-        _run_settings(doc, checker, definitions)
+    checked = _Checked(checker, None, _run_settings(doc, checker, definitions) if in_config else {})
     plan = _CONSTANT if at is None else checker.check(at)
+    if clara4:
+        checked.unit, checked.optimizer_lr = _clara4_stepping(doc, plan, checker)
     if pointer is None:  # a train config's other schedules, beside its lr_policy: a config is valid as a whole
         _check_schedules(doc, checker)
-    return checker, (plan if not checker.problems else None)
+    checked.plan = plan if not checker.problems else None
+    return checked
+
+
+def _clara4_stepping(doc: Document, plan: Plan | None, checker: EntryChecker) -> tuple[str | None, float | None]:
+    """How often Clara 4 steps the scheduler, and the optimizer's LR; a torch scheduler that no
+    LrScheduleHandler steps is reported (Clara would leave the LR at its first value throughout)."""
+    train = _train(doc)
+    assert train is not None  # locate found the scheduler in it
+    before = checker.found
+    unit = scheduler_unit(train, checker)
+    stepped = plan is not None and not plan.disabled and plan.cls is not None and issubclass(plan.cls, TorchScheduler)
+    if unit is None and stepped and checker.found == before:
+        checker.report(
+            SCHEDULER_PATH, f"nothing steps this scheduler: train.handlers has no {HANDLER_NAME}",
+            f'add {{"name": "{HANDLER_NAME}"}} to train.handlers (it steps once per epoch; "args": {{"epoch_level": false}} for once per update), as Clara 4 does',
+            code="missing-handler", key=True,
+        )
+    return unit, optimizer_lr(train, checker)
 
 
 def _check_schedules(doc: Document, checker: EntryChecker) -> None:
@@ -266,7 +351,7 @@ def _check_schedules(doc: Document, checker: EntryChecker) -> None:
         plan = checker.check(at)
         if plan is not None and plan.cls is not None:
             schedule = checker.construct(plan)
-            if schedule is not None and not plan.disabled and schedule.reads_metric:
+            if isinstance(schedule, LRPolicy) and not plan.disabled and schedule.reads_metric:
                 checker.report(at, *_READS_METRIC)
 
 

@@ -16,6 +16,7 @@ from .document import Document
 
 TRAIN_KEY = "train"
 POLICY_KEY = "lr_policy"
+SCHEDULER_KEY = "lr_scheduler"  # Clara 4's train.lr_scheduler, a torch scheduler
 
 TRAIN_CONFIG = "train config"
 ENTRY = "policy entry"
@@ -25,8 +26,8 @@ NOT_LR_CONFIG = "not an LR config"
 @dataclass(frozen=True)
 class Kind:
     """``what`` is one of TRAIN_CONFIG, ENTRY, NOT_LR_CONFIG; ``reason`` says why a document
-    is not an LR config; ``constant`` marks a train config without ``train.lr_policy``, which
-    Clara trains at lr0 throughout."""
+    is not an LR config; ``constant`` marks a train config without ``train.lr_policy`` (or
+    Clara 4's ``train.lr_scheduler``), which Clara trains at lr0 throughout."""
 
     what: str
     reason: str = ""
@@ -40,7 +41,8 @@ class Kind:
 def kind_of(data: object) -> Kind:
     """What ``data`` (a parsed document) is.
 
-    - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``.
+    - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``
+      (or ``lr_scheduler``).
     - A policy entry: a mapping with ``name`` or ``path`` whose keys are all entry keys, or
       near misses of one (``arsg``), so that a typo is reported rather than the file skipped.
       A Decathlon datalist has a top-level ``name`` too, beside keys no entry has.
@@ -56,7 +58,7 @@ def kind_of(data: object) -> Kind:
     if TRAIN_KEY in data:
         train = data[TRAIN_KEY]
         if isinstance(train, dict):
-            return Kind(TRAIN_CONFIG, constant=POLICY_KEY not in train)
+            return Kind(TRAIN_CONFIG, constant=POLICY_KEY not in train and SCHEDULER_KEY not in train)
         return Kind(NOT_LR_CONFIG, "its 'train' is not a mapping")
     if "name" not in data and "path" not in data:
         return Kind(NOT_LR_CONFIG, "no 'train' mapping, and no 'name' or 'path' of a policy entry")

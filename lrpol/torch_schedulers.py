@@ -56,8 +56,8 @@ class TorchScheduler(Component):
         """The lrpol policy giving this scheduler's LRs when it is stepped once per ``unit``."""
         raise NotImplementedError
 
-    def initial_lr(self, optimizer_lr: float) -> float:
-        """lr0 of :meth:`native`: the optimizer's LR, unless the scheduler sets its own peak."""
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
+        """lr0 of :meth:`native`: the optimizer's LR (None: unknown), unless the scheduler sets its own peak."""
         return optimizer_lr
 
 
@@ -77,6 +77,13 @@ def _check_unit(unit: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class StepLR(SteppedScheduler):
+    """torch's StepLR: ``lr = lr0 * gamma ** floor(t / step_size)``, t the steps taken (epochs or
+    updates, as the handler steps it). lrpol's :class:`~lrpol.policies.DecayOnStep`.
+
+    >>> StepLR(step_size=30).native("epoch")
+    DecayOnStep(decay_ratio=0.1, decay_freq=30, unit='epoch')
+    """
+
     step_size: int = arg(doc="how many steps between two decays", ge=1)
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each decay")
 
@@ -86,6 +93,13 @@ class StepLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class MultiStepLR(SteppedScheduler):
+    """torch's MultiStepLR: ``lr = lr0 * gamma ** (milestones <= t)``, the count of milestones
+    passed. lrpol's :class:`~lrpol.policies.MultiStepDecay`.
+
+    >>> MultiStepLR(milestones=[30, 80], gamma=0.5).native("epoch")
+    MultiStepDecay(milestones=(30, 80), gamma=0.5, unit='epoch')
+    """
+
     milestones: tuple[int, ...] = arg(doc="the steps at which the LR is multiplied by gamma", ge=1, min_items=1, increasing=True)
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each milestone")
 
@@ -95,6 +109,12 @@ class MultiStepLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class ExponentialLR(SteppedScheduler):
+    """torch's ExponentialLR: ``lr = lr0 * gamma ** t``. lrpol's :class:`~lrpol.policies.ExponentialDecay`.
+
+    >>> ExponentialLR(gamma=0.95).native("step")
+    ExponentialDecay(gamma=0.95)
+    """
+
     gamma: float = arg(gt=0, doc="factor applied to the LR at every step")
 
     def native(self, unit: str) -> LRPolicy:
@@ -103,6 +123,13 @@ class ExponentialLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class ConstantLR(SteppedScheduler):
+    """torch's ConstantLR: ``lr = lr0 * factor`` while ``t < total_iters``, then lr0.
+    lrpol's :class:`~lrpol.policies.Constant` with a duration.
+
+    >>> ConstantLR(factor=0.5, total_iters=3).native("epoch")
+    Constant(factor=0.5, duration=3, unit='epoch')
+    """
+
     factor: float = arg(default=1 / 3, ge=0, le=1, doc="fraction of the LR used until total_iters")
     total_iters: int = arg(default=5, ge=1, doc="how many steps run at factor times the LR")
 
@@ -112,6 +139,13 @@ class ConstantLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class LinearLR(SteppedScheduler):
+    """torch's LinearLR: ``lr = lr0 * (start_factor + (end_factor - start_factor) * min(t, total_iters)
+    / total_iters)``, then held at ``lr0 * end_factor``. lrpol's :class:`~lrpol.policies.LinearDecay`.
+
+    >>> LinearLR(start_factor=0.1, total_iters=10).native("step")
+    LinearDecay(start_factor=0.1, end_factor=1.0, duration=10)
+    """
+
     start_factor: float = arg(default=1 / 3, gt=0, le=1, doc="fraction of the LR at the first step")
     end_factor: float = arg(default=1.0, ge=0, le=1, doc="fraction of the LR from total_iters on")
     total_iters: int = arg(default=5, ge=1, doc="how many steps the line from start_factor to end_factor takes")
@@ -122,6 +156,13 @@ class LinearLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class PolynomialLR(SteppedScheduler):
+    """torch's PolynomialLR: ``lr = lr0 * (1 - min(t, total_iters) / total_iters) ** power``: 0 from
+    total_iters on. lrpol's :class:`~lrpol.policies.ReducePoly` over a horizon.
+
+    >>> PolynomialLR(total_iters=100, power=2.0).native("step")
+    ReducePoly(poly_power=2.0, unit='step', horizon=100)
+    """
+
     total_iters: int = arg(default=5, ge=1, doc="how many steps the decay to 0 takes")
     power: float = arg(default=1.0, gt=0, doc="the polynomial's power")
 
@@ -131,6 +172,15 @@ class PolynomialLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class CosineAnnealingLR(SteppedScheduler):
+    """torch's CosineAnnealingLR: ``lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * t / T_max)) / 2``
+    up to T_max; past it torch's recursion goes on and the LR rises back towards lr0 over the
+    next T_max steps (a cosine of period 2 * T_max), which lrpol replays as torch computes it.
+    lrpol's :class:`~lrpol.policies.ReduceCosine` with ``after="torch"``.
+
+    >>> CosineAnnealingLR(T_max=50, eta_min=1e-6).native("epoch")
+    ReduceCosine(min_lr=1e-06, horizon=50, after='torch')
+    """
+
     T_max: int = arg(ge=1, doc="how many steps the half cosine down to eta_min takes; torch rises again after it")
     eta_min: float = arg(default=0.0, ge=0, doc="the LR at T_max")
 
@@ -141,6 +191,14 @@ class CosineAnnealingLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class CosineAnnealingWarmRestarts(SteppedScheduler):
+    """torch's CosineAnnealingWarmRestarts: ``lr = eta_min + (lr0 - eta_min) * (1 + cos(pi * t_cur /
+    T_i)) / 2``, t_cur the steps since the last restart, periods ``T_i = T_0 * T_mult ** i``.
+    lrpol's :class:`~lrpol.policies.CosineRestarts` with torch's arithmetic.
+
+    >>> CosineAnnealingWarmRestarts(T_0=10, T_mult=2).native("epoch")
+    CosineRestarts(period=10, period_mult=2.0, arithmetic='torch', unit='epoch')
+    """
+
     T_0: int = arg(ge=1, doc="steps before the first restart")
     T_mult: int = arg(default=1, ge=1, doc="factor by which each period is longer than the one before")
     eta_min: float = arg(default=0.0, ge=0, doc="the LR at the end of each period")
@@ -151,6 +209,16 @@ class CosineAnnealingWarmRestarts(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class OneCycleLR(SteppedScheduler):
+    """torch's OneCycleLR: from ``max_lr / div_factor`` up to max_lr over the first ``pct_start``
+    of the cycle's steps (cosine or linear), then down to ``max_lr / div_factor /
+    final_div_factor`` at its last step (three_phase: back to the start first, then down). torch
+    refuses a step past the cycle; lrpol holds the last LR. lr0 is max_lr, which torch sets on
+    the optimizer. lrpol's :class:`~lrpol.policies.OneCycle` over a horizon.
+
+    >>> OneCycleLR(max_lr=0.1, total_steps=1000).native("step")
+    OneCycle(horizon=1000)
+    """
+
     max_lr: float = arg(gt=0, doc="the peak LR (torch sets the optimizer's LR from it: max_lr / div_factor)")
     total_steps: int | None = arg(default=None, ge=1, doc="the cycle's length in steps; or give epochs and steps_per_epoch")
     epochs: int | None = arg(default=None, ge=1, doc="with steps_per_epoch, the cycle's length is their product")
@@ -184,12 +252,20 @@ class OneCycleLR(SteppedScheduler):
             horizon=self.cycle_length, div_factor=self.div_factor, final_div_factor=self.final_div_factor,
         )
 
-    def initial_lr(self, optimizer_lr: float) -> float:
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
         return self.max_lr
 
 
 @dataclass(frozen=True, kw_only=True)
 class CyclicLR(SteppedScheduler):
+    """torch's CyclicLR: a triangle from base_lr up to max_lr in ``step_size_up`` steps and back in
+    ``step_size_down``; triangular2 halves the height every cycle, exp_range scales it by
+    ``gamma ** t``. lr0 is max_lr. lrpol's :class:`~lrpol.policies.Cyclic` with ``min_lr`` base_lr.
+
+    >>> CyclicLR(base_lr=0.001, max_lr=0.01, step_size_up=4).native("step")
+    Cyclic(step_size_up=4, min_lr=0.001)
+    """
+
     base_lr: float = arg(ge=0, doc="the LR at the bottom of each cycle (torch sets the optimizer's LR to it)")
     max_lr: float = arg(gt=0, doc="the LR at the top of each cycle")
     step_size_up: int = arg(default=2000, ge=1, doc="steps in the rising half of a cycle")
@@ -213,12 +289,22 @@ class CyclicLR(SteppedScheduler):
         floor = {"min_lr": self.base_lr} if self.base_lr > 0 else {"min_lr_ratio": 0.0}
         return Cyclic(step_size_up=self.step_size_up, step_size_down=self.step_size_down, mode=self.mode, gamma=self.gamma, unit=_check_unit(unit), **floor)
 
-    def initial_lr(self, optimizer_lr: float) -> float:
+    def initial_lr(self, optimizer_lr: float | None) -> float | None:
         return self.max_lr
 
 
 @dataclass(frozen=True, kw_only=True)
 class ReduceLROnPlateau(TorchScheduler):
+    """torch's ReduceLROnPlateau: the LR is multiplied by ``factor`` once ``patience + 1`` results in
+    a row failed to beat the best by ``threshold`` (relative to the best, or absolute), then
+    ``cooldown`` results are ignored; never below ``min_lr``, and a change smaller than ``eps`` is
+    skipped. lrpol's :class:`~lrpol.policies.ReduceOnPlateau` with a trigger one higher than
+    torch's patience and its ``rel_signed`` margin for torch's ``rel``.
+
+    >>> ReduceLROnPlateau(patience=3, factor=0.5).native("epoch")
+    ReduceOnPlateau(plateau_count_trigger=4, reduction_rate=0.5, mode='min', threshold=0.0001, threshold_mode='rel_signed', eps=1e-08)
+    """
+
     mode: str = arg(default="min", choices=("min", "max"), doc="whether a lower or a higher validation result is better")
     factor: float = arg(default=0.1, gt=0, lt=1, doc="factor applied to the LR at each reduction")
     patience: int = arg(default=10, ge=0, doc="results without improvement tolerated before a reduction")
@@ -252,6 +338,13 @@ def _check_nestable(owner: str, schedulers: tuple[Any, ...]) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class SequentialLR(SteppedScheduler):
+    """torch's SequentialLR: ``schedulers[i]`` from ``milestones[i - 1]`` on, each counting its steps
+    from 0 at its milestone. lrpol's :class:`~lrpol.policies.Sequential`; phases may be lrpol entries.
+
+    >>> SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=5), ExponentialLR(gamma=0.9)], milestones=[5]).native("epoch")
+    Sequential(policies=(LinearDecay(start_factor=0.1, end_factor=1.0, duration=5, unit='epoch'), ExponentialDecay(gamma=0.9, unit='epoch')), milestones=(5,), unit='epoch')
+    """
+
     schedulers: tuple[Component, ...] = arg(doc="the phases, in order: scheduler (or lrpol policy) entries", min_items=1)
     milestones: tuple[int, ...] = arg(doc="the step at which each phase after the first starts", ge=1, increasing=True)
 
@@ -268,6 +361,13 @@ class SequentialLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class ChainedScheduler(TorchScheduler):
+    """torch's ChainedScheduler: every scheduler stepped together, their factors multiplied. lrpol's
+    :class:`~lrpol.policies.Product`; factors may be lrpol entries.
+
+    >>> ChainedScheduler(schedulers=[ConstantLR(factor=0.5, total_iters=2), ExponentialLR(gamma=0.9)]).native("step")
+    Product(policies=(Constant(factor=0.5, duration=2), ExponentialDecay(gamma=0.9)))
+    """
+
     schedulers: tuple[Component, ...] = arg(doc="the schedulers whose factors multiply: scheduler (or lrpol policy) entries", min_items=1)
 
     def __post_init__(self) -> None:

@@ -12,11 +12,12 @@ from conftest import CONFIGS, ROOT, requires_extra
 
 import lrpol
 from lrpol import ReduceCosine, ReduceOnPlateau, Sequential, TrainContext, curve, load
-from lrpol.cli import main
+from lrpol.cli import TORCH_SECTION, main
 from lrpol.policies import GROUPS
 from lrpol.preview import plateau_reductions, reduction_epochs, simulate
 from lrpol.registry import builtin
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, render
+from lrpol.torch_schedulers import TORCH_SCHEDULERS
 
 BAD_YAML = "train:\n  lr_policy:\n    name: DecayOnStep\n    args: {decay_ratio: 2, decay_freq: 3}\n"
 
@@ -95,9 +96,11 @@ def test_list_names_every_policy_with_a_summary_in_groups(capsys):
         "",
     ]
     titles = [line[:-1] for line in lines if line and not line.startswith(" ")]
-    assert titles == list(GROUPS)
-    listed = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert titles == [*GROUPS, TORCH_SECTION]
+    torch_part = lines.index(TORCH_SECTION + ":")
+    listed = [line.split()[0] for line in lines[:torch_part] if line.startswith("  ")]
     assert sorted(listed) == sorted(builtin())
+    assert " ".join(lines[torch_part + 1 :]).replace(",", " ").split() == list(TORCH_SCHEDULERS)
 
 
 def test_every_built_in_policy_is_in_exactly_one_group():
@@ -119,9 +122,21 @@ def test_describe_prints_formula_base_arguments_and_origin(capsys):
     assert ">>>" not in out
 
 
+def test_describe_a_torch_scheduler_gives_torchs_formula_its_lrpol_equal_and_torchs_arguments(capsys):
+    assert main(["describe", "StepLR"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("StepLR  (lrpol.torch_schedulers.StepLR, ")
+    assert "torch's StepLR: lr = lr0 * gamma ** floor(t / step_size)" in out
+    assert "DecayOnStep" in out
+    assert "  step_size: an integer >= 1; required\n      how many steps between two decays" in out
+    assert "  gamma: a number > 0 and <= 1; default 0.1" in out
+    assert main(["describe", "StepLr"]) == 2
+    assert "unknown policy or torch scheduler 'StepLr'; did you mean 'StepLR'?" in capsys.readouterr().err
+
+
 def test_describe_unknown_policy_suggests_and_exits_2(capsys):
     assert main(["describe", "ReduceCosin"]) == 2
-    assert "unknown policy 'ReduceCosin'; did you mean 'ReduceCosine'?" in capsys.readouterr().err
+    assert "unknown policy or torch scheduler 'ReduceCosin'; did you mean 'ReduceCosine'?" in capsys.readouterr().err
 
 
 # -- preview: CSV and PNG ---------------------------------------------------------------------
