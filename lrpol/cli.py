@@ -132,11 +132,13 @@ problems (listed as validate lists them) or another error.
 
 _CONVERT_DESCRIPTION = """\
 Print the native lrpol entry ({"name": ..., "args": ...}) that gives the same LR at every
-update as the config's schedule, for train.lr_policy: a native entry comes back normalised
-(variables filled in, arguments at their defaults left out).
+update as the config's schedule, to use as train.lr_policy: Clara 4's train.lr_scheduler
+(torch's scheduler names, stepped as its LrScheduleHandler says) or a native entry, which
+comes back normalised (variables filled in, arguments at their defaults left out).
 
-The entry runs from lr0, the config's learning_rate. When it needs another (torch's
-OneCycleLR and CyclicLR set their own peak), standard error says which learning_rate to set.
+The entry runs from lr0, the config's learning_rate. When the schedule starts from another
+(an optimizer lr of its own, or the peak torch's OneCycleLR and CyclicLR set), standard
+error says which learning_rate to set; standard output holds the entry only.
 
 Exit codes: 0 printed, 1 the config has problems (listed on standard error), 2 the schedule
 has no native entry (a 'path' entry: user code), unreadable input or a usage error.

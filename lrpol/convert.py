@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from .arguments import arguments_of
 from .checking import value_at
-from .config import build_document, locate, validate
+from .config import build_run, locate, run_settings, validate
 from .config_kind import without_policy
+from .context import LEARNING_RATE
 from .document import Document
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
@@ -31,6 +32,9 @@ NOT_CONVERTIBLE = "not-convertible"
 
 #: What convert says of an entry's ``search``, which names the source's own arguments.
 SEARCH_LEFT_OUT = "the entry's search (Clara's AutoML search space) is left out: it does not change the LRs, and names the arguments of the entry converted"
+
+#: The torch schedulers that set the optimizer's LR themselves, from their ``max_lr``.
+PEAK_SETTERS = ("OneCycleLR", "CyclicLR")
 
 #: The entry of a schedule that keeps lr0 (no lr_policy, or a disabled one).
 CONSTANT_ENTRY = {"name": "Constant"}
@@ -57,16 +61,32 @@ def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | N
     problems = [_unconvertible(p) if p.code == "unchecked-path" else p for p in validate(doc, pointer=pointer, variables=variables, strict=True) if p.code != "name-ignored"]
     if problems:
         raise ConfigError(problems)
-    policy = build_document(doc, pointer=pointer, variables=variables)
-    if policy is None:
-        return Conversion(dict(CONSTANT_ENTRY), notes=(f"{without_policy(doc.data, pointer)}: Constant keeps lr0 too",))
+    policy, settings = build_run(doc, pointer=pointer, variables=variables)
     at = locate(doc, pointer) or ()
+    source = value_at(doc.data, at) if policy is not None else None
+    notes = []
+    lr0, configured = settings.get(LEARNING_RATE.name), run_settings(doc, variables).get(LEARNING_RATE.name)
+    learning_rate = lr0 if lr0 is not None and lr0 != configured else None
+    if learning_rate is not None:
+        notes.append(_learning_rate_note(learning_rate, configured, source))
+    if policy is None:
+        notes.append(f"{without_policy(doc.data, pointer)}: Constant keeps lr0 too")
+        return Conversion(dict(CONSTANT_ENTRY), learning_rate, tuple(notes))
     try:
         entry = to_entry(policy)
     except Unconvertible as error:  # a plugin policy registered under another name than its class's
         raise ConfigError([doc.problem(at, error.reason, error.hint, code=error.code)]) from None
-    searched = isinstance(source := value_at(doc.data, at), dict) and "search" in source
-    return Conversion(entry, notes=(SEARCH_LEFT_OUT,) if searched else ())
+    if isinstance(source, dict) and "search" in source:
+        notes.append(SEARCH_LEFT_OUT)
+    return Conversion(entry, learning_rate, tuple(notes))
+
+
+def _learning_rate_note(learning_rate: float, configured: float | None, source: object) -> str:
+    """Which learning_rate the entry runs from, and why it is not the config's."""
+    name = source.get("name") if isinstance(source, dict) else None
+    why = f"{name}'s max_lr, the peak it sets" if name in PEAK_SETTERS else "the optimizer's lr"
+    instead = f"not the config's {configured!r}" if configured is not None else "the config sets none"
+    return f"set learning_rate to {learning_rate!r} ({why}), {instead}: the entry's LRs are relative to lr0"
 
 
 def render(entry: dict, format: str) -> str:

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import numpy as np
+import pytest
 import yaml
-from conftest import CONFIGS
+from conftest import CONFIGS, requires_extra
+from parity import assert_matches
+from test_clara4_configs import CASES as CLARA4_CASES
+from test_clara4_configs import EPOCHS, clara4_config, lrpol_per_update, torch_per_update, write_config
 
 import lrpol
 from lrpol.cli import main
@@ -114,3 +119,84 @@ def test_a_search_is_left_out_and_said(write, capsys):
     code, out, err = convert(capsys, config)
     assert (code, json.loads(out)) == (0, {"name": "ReducePoly", "args": {"poly_power": 0.99}})
     assert err == "lrpol convert: the entry's search (Clara's AutoML search space) is left out: it does not change the LRs, and names the arguments of the entry converted\n"
+
+
+# -- Clara 4: torch's scheduler names under train.lr_scheduler ---------------------------------------
+
+PLATEAU = ("ReduceLROnPlateau", {"optimizer": "@optimizer", "mode": "max", "factor": 0.5, "patience": 1, "threshold": 0.01, "cooldown": 1}, None)
+METRICS = [0.5, 0.6, 0.6, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
+
+
+def converted(tmp_path, write, capsys, config: dict) -> tuple[str, object]:
+    """A Clara 4 config converted: its file, and a Clara 3 config with the entry as lr_policy and
+    the learning_rate convert says (the config's own when it says none)."""
+    original = write_config(tmp_path, config)
+    code, out, err = convert(capsys, original)
+    assert code == 0, err
+    said = re.search(r"set learning_rate to (\S+) ", err)
+    learning_rate = float(said.group(1)) if said else config["learning_rate"]
+    return original, as_lr_policy(write, json.loads(out), learning_rate, config["epochs"])
+
+
+@pytest.mark.parametrize("name, args, epoch_level", [*CLARA4_CASES, PLATEAU], ids=lambda v: v if isinstance(v, str) else None)
+def test_the_entry_in_a_clara_3_config_gives_the_clara_4_configs_lrs_and_torchs(tmp_path, write, capsys, name, args, epoch_level):
+    requires_extra("torch")
+    config = clara4_config({"name": name, "args": args}, epoch_level=epoch_level)
+    original, clara3 = converted(tmp_path, write, capsys, config)
+    metrics = METRICS if name == "ReduceLROnPlateau" else None
+    ours = lrpol_per_update(str(clara3), metrics=metrics)
+    assert ours == lrpol_per_update(original, metrics=metrics)  # to the bit: the same policy from the same lr0
+    torch_args = {key: EPOCHS if value == "{epochs}" else value for key, value in args.items() if key != "optimizer"}
+    theirs = torch_per_update(name, torch_args, config["learning_rate"], per_epoch=epoch_level is not False, metrics=metrics)
+    assert_matches(ours, theirs, 1e-12, what=f"converted {name}")
+
+
+def test_step_lr_per_epoch_converts_to_decay_on_step_per_epoch(tmp_path, capsys):
+    config = clara4_config({"name": "StepLR", "args": {"optimizer": "@optimizer", "step_size": 5000, "gamma": 0.1}})
+    code, out, err = convert(capsys, write_config(tmp_path, config))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"name": "DecayOnStep", "args": {"decay_ratio": 0.1, "decay_freq": 5000, "unit": "epoch"}}
+
+
+def test_per_update_stepping_converts_with_unit_step(tmp_path, capsys):
+    config = clara4_config({"name": "CosineAnnealingLR", "args": {"optimizer": "@optimizer", "T_max": "{epochs}"}}, epoch_level=False)
+    code, out, _ = convert(capsys, write_config(tmp_path, config))
+    assert (code, json.loads(out)) == (0, {"name": "ReduceCosine", "args": {"unit": "step", "horizon": 12, "after": "torch"}})
+
+
+def test_sequential_lr_converts_to_sequential_with_torch_phases_translated(tmp_path, capsys):
+    scheduler = {"name": "SequentialLR", "args": {"milestones": [3], "schedulers": [
+        {"name": "LinearLR", "args": {"start_factor": 0.1, "total_iters": 3}}, {"name": "ReduceCosine", "args": {"horizon": 9}}]}}
+    code, out, _ = convert(capsys, write_config(tmp_path, clara4_config(scheduler)))
+    assert (code, json.loads(out)) == (0, {"name": "Sequential", "args": {
+        "policies": [{"name": "LinearDecay", "args": {"start_factor": 0.1, "end_factor": 1.0, "duration": 3, "unit": "epoch"}}, {"name": "ReduceCosine", "args": {"horizon": 9}}],
+        "milestones": [3], "unit": "epoch",
+    }})
+
+
+def test_one_cycle_says_which_learning_rate_to_set_on_stderr_only(tmp_path, capsys):
+    config = clara4_config({"name": "OneCycleLR", "args": {"optimizer": "@optimizer", "max_lr": 0.01, "total_steps": 36}}, epoch_level=False)
+    code, out, err = convert(capsys, write_config(tmp_path, config))
+    assert (code, json.loads(out)) == (0, {"name": "OneCycle", "args": {"horizon": 36}})
+    assert err == "lrpol convert: set learning_rate to 0.01 (OneCycleLR's max_lr, the peak it sets), not the config's 0.0002: the entry's LRs are relative to lr0\n"
+
+
+def test_an_optimizer_lr_other_than_learning_rate_is_said(tmp_path, capsys):
+    config = clara4_config({"name": "ExponentialLR", "args": {"gamma": 0.9}}, lr=0.001)
+    code, out, err = convert(capsys, write_config(tmp_path, config))
+    assert (code, json.loads(out)) == (0, {"name": "ExponentialDecay", "args": {"gamma": 0.9, "unit": "epoch"}})
+    assert err == "lrpol convert: set learning_rate to 0.001 (the optimizer's lr), not the config's 0.0002: the entry's LRs are relative to lr0\n"
+
+
+def test_a_clara_4_typo_is_a_problem_with_the_torch_name_exit_1(tmp_path, capsys):
+    config = clara4_config({"name": "StepLr", "args": {"step_size": 5}})
+    code, out, err = convert(capsys, write_config(tmp_path, config))
+    assert (code, out) == (1, "")
+    assert "$.train.lr_scheduler.name: unknown scheduler 'StepLr'; did you mean 'StepLR'?" in err
+
+
+def test_a_path_nested_in_sequential_lr_is_not_convertible_exit_2(tmp_path, capsys):
+    scheduler = {"name": "SequentialLR", "args": {"milestones": [3], "schedulers": [{"name": "ConstantLR"}, {"path": "my_pkg.Schedule"}]}}
+    code, out, err = convert(capsys, write_config(tmp_path, clara4_config(scheduler)))
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r".*config_train\.json:\d+:\d+: \$\.train\.lr_scheduler\.args\.schedulers\[1\]\.path: a 'path' entry names user code, which no native entry can say; .*\n", err)

@@ -10,10 +10,7 @@ import pytest
 from conftest import CONFIGS, ROOT, VALID_ENTRIES, requires_extra, valid_entry
 
 from lrpol import ConfigError, build, validate
-from lrpol.checking import EntryChecker
-from lrpol.document import from_mapping
 from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
-from lrpol.variables import Variables, config_variables
 
 SCHEMAS = generate()
 
@@ -289,17 +286,14 @@ SCHEDULERS_INVALID = [
 
 
 def _clara4(scheduler):
-    return {"epochs": 40, "learning_rate": 0.1, "train": {"optimizer": {"name": "Adam", "args": {"lr": "{learning_rate}"}}, "lr_scheduler": scheduler}}
+    return {
+        "epochs": 40, "learning_rate": 0.1,
+        "train": {"optimizer": {"name": "Adam", "args": {"lr": "{learning_rate}"}}, "lr_scheduler": scheduler, "handlers": [{"name": "LrScheduleHandler"}]},
+    }
 
 
 def _scheduler_problems(config):
-    # what validate does at train.lr_scheduler (config.py does not read it yet)
-    doc = from_mapping(config)
-    checker = EntryChecker(doc, Variables(config_variables(config)), scheduler_roots=[("train", "lr_scheduler")])
-    plan = checker.check(("train", "lr_scheduler"))
-    if plan is not None and plan.cls is not None:
-        checker.construct(plan)
-    return checker.result()
+    return validate(config)
 
 
 def _train_schema_errors(config):
@@ -322,6 +316,13 @@ def test_clara_4_schedulers_invalid_everywhere_at_the_same_place(scheduler):
     ours = {p.json_path for p in problems}
     theirs = {e.json_path for e in errors}
     assert any(t in (o, _parent(o), _parent(_parent(o))) for o in ours for t in theirs), (ours, theirs)
+
+
+def test_lr_policy_and_lr_scheduler_together_are_a_conflict_in_both():
+    config = _clara4(_torch("StepLR", step_size=2))
+    config["train"]["lr_policy"] = valid_entry("ReducePoly")
+    assert [p.json_path for p in validate(config)] == ["$.train.lr_scheduler"]
+    assert [e.json_path for e in _train_schema_errors(config)] == ["$.train"]
 
 
 def test_torch_names_are_read_only_under_lr_scheduler():
