@@ -63,7 +63,7 @@ def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | N
         raise ConfigError(problems)
     policy, settings = build_run(doc, pointer=pointer, variables=variables)
     at = locate(doc, pointer) or ()
-    source = value_at(doc.data, at) if policy is not None else None
+    source = _entry_data(doc, at) if policy is not None else None
     notes = []
     lr0, configured = settings.get(LEARNING_RATE.name), run_settings(doc, variables).get(LEARNING_RATE.name)
     learning_rate = lr0 if lr0 is not None and lr0 != configured else None
@@ -81,9 +81,20 @@ def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | N
     return Conversion(entry, learning_rate, tuple(notes))
 
 
+def _entry_data(doc: Document, at: tuple) -> object:
+    """The entry as the document writes it (None where the document holds no such path)."""
+    try:
+        return value_at(doc.data, at)
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def _learning_rate_note(learning_rate: float, configured: float | None, source: object) -> str:
     """Which learning_rate the entry runs from, and why it is not the config's."""
-    name = source.get("name") if isinstance(source, dict) else None
+    name = None
+    if isinstance(source, dict):  # Clara's "name", or a MONAI bundle's "_target_" (a dotted class path)
+        target = source.get("name", source.get("_target_"))
+        name = target.rpartition(".")[2] if isinstance(target, str) else None
     why = f"{name}'s max_lr, the peak it sets" if name in PEAK_SETTERS else "the optimizer's lr"
     instead = f"not the config's {configured!r}" if configured is not None else "the config sets none"
     return f"set learning_rate to {learning_rate!r} ({why}), {instead}: the entry's LRs are relative to lr0"
