@@ -200,3 +200,62 @@ def test_a_path_nested_in_sequential_lr_is_not_convertible_exit_2(tmp_path, caps
     code, out, err = convert(capsys, write_config(tmp_path, clara4_config(scheduler)))
     assert (code, out) == (2, "")
     assert re.fullmatch(r".*config_train\.json:\d+:\d+: \$\.train\.lr_scheduler\.args\.schedulers\[1\]\.path: a 'path' entry names user code, which no native entry can say; .*\n", err)
+
+
+def test_a_disabled_torch_scheduler_needs_no_handler_and_sets_no_peak(tmp_path, capsys):
+    config = clara4_config({"name": "OneCycleLR", "disabled": True, "args": {"max_lr": 0.01, "total_steps": 36}}, lr=0.001)
+    config["train"]["handlers"] = []
+    path = write_config(tmp_path, config)
+    assert lrpol.validate(path) == []
+    policy, ctx = lrpol.load_run(path)
+    assert (policy, ctx.initial_lr) == (None, 0.001)  # torch without the scheduler: the optimizer's lr throughout
+    code, out, err = convert(capsys, path)
+    assert (code, json.loads(out)) == (0, {"name": "Constant"})
+    assert err.splitlines() == [
+        "lrpol convert: set learning_rate to 0.001 (the optimizer's lr), not the config's 0.0002: the entry's LRs are relative to lr0",
+        "lrpol convert: disabled (the LR stays at lr0): Constant keeps lr0 too",
+    ]
+
+
+README_CLARA_4 = """\
+{
+  "epochs": 1250,
+  "learning_rate": 2e-4,
+  "train": {
+    "optimizer": {"name": "Adam", "args": {"lr": "{learning_rate}"}},
+    "lr_scheduler": {"name": "SequentialLR", "args": {"optimizer": "@optimizer", "milestones": [10], "schedulers": [
+      {"name": "LinearLR", "args": {"optimizer": "@optimizer", "start_factor": 0.1, "total_iters": 10}},
+      {"name": "CosineAnnealingLR", "args": {"optimizer": "@optimizer", "T_max": 1240, "eta_min": 1e-6}}]}},
+    "handlers": [{"name": "LrScheduleHandler", "args": {"print_lr": true}}]
+  }
+}
+"""
+
+README_CONVERTED = """\
+name: Sequential
+args:
+  policies:
+  - name: LinearDecay
+    args:
+      start_factor: 0.1
+      end_factor: 1.0
+      duration: 10
+      unit: epoch
+  - name: ReduceCosine
+    args:
+      min_lr: 1.0e-06
+      horizon: 1240
+      after: torch
+  milestones:
+  - 10
+  unit: epoch
+"""
+
+
+def test_the_readme_example(write, capsys):
+    """What the README shows: a Clara 4 warmup into a cosine, converted to YAML, runs the same LRs as lr_policy."""
+    original = write("config_train.json", README_CLARA_4)
+    code, out, err = convert(capsys, original, "--format", "yaml")
+    assert (code, out, err) == (0, README_CONVERTED, "")
+    clara3 = write("config_train.yaml", "epochs: 1250\nlearning_rate: 2e-4\ntrain:\n  lr_policy:\n" + "".join(f"    {line}\n" for line in out.splitlines()))
+    assert np.array_equal(run_curve(clara3, 2)[1], run_curve(original, 2)[1])
