@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
+from .clara4_run import HANDLER_NAME
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
@@ -233,6 +234,23 @@ def torch_scheduler_schema() -> dict:
     }
 
 
+def stepping_schema() -> dict:
+    """For a ``train`` section: a torch scheduler in ``lr_scheduler`` (not disabled) needs an
+    LrScheduleHandler in ``handlers`` to step it, as Clara 4 does. Whether that handler is
+    itself disabled (by a variable, say) only ``lrpol.validate`` can tell."""
+    torch_scheduler = {**_names_without_path(list(TORCH_SCHEDULERS)), "properties": {"name": {"enum": list(TORCH_SCHEDULERS)}, "disabled": {"const": False}}}
+    return {
+        "if": {"required": ["lr_scheduler"], "properties": {"lr_scheduler": torch_scheduler}},
+        "then": {
+            "required": ["handlers"],
+            "properties": {"handlers": {
+                "type": "array", "contains": {"type": "object", "required": ["name"], "properties": {"name": {"const": HANDLER_NAME}}},
+                "description": f"Clara 4's handlers: a torch scheduler needs the {HANDLER_NAME} that steps it (per epoch, or per update with epoch_level false)",
+            }},
+        },
+    }
+
+
 def _torch_constraints(cls: type[TorchScheduler]) -> list[dict]:
     """What a torch scheduler's constructor checks that a schema can say too, about its ``args``."""
     if cls is OneCycleLR:  # the cycle's length: total_steps, or epochs and steps_per_epoch
@@ -288,6 +306,7 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
                     GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
                 },
                 "not": {"required": ["lr_policy", "lr_scheduler"], "description": "one schedule: train.lr_policy (Clara 3) or train.lr_scheduler (Clara 4), not both"},
+                **stepping_schema(),
             },
         },
         "required": ["train"],

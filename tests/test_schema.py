@@ -36,7 +36,7 @@ def test_schemas_are_valid_in_2020_12_and_draft_07(name, validator):
 DRAFT_07_KEYWORDS = {
     "$schema", "$id", "$ref", "$defs", "title", "description", "default", "type", "properties", "required",
     "additionalProperties", "enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum",
-    "exclusiveMaximum", "if", "then", "else", "not", "allOf", "anyOf", "items", "minItems",
+    "exclusiveMaximum", "if", "then", "else", "not", "allOf", "anyOf", "items", "minItems", "contains",
 }
 
 
@@ -323,6 +323,23 @@ def test_lr_policy_and_lr_scheduler_together_are_a_conflict_in_both():
     config["train"]["lr_policy"] = valid_entry("ReducePoly")
     assert [p.json_path for p in validate(config)] == ["$.train.lr_scheduler"]
     assert [e.json_path for e in _train_schema_errors(config)] == ["$.train"]
+
+
+@pytest.mark.parametrize("handlers, where", [(None, "$.train"), ([], "$.train.handlers"), ([{"name": "StatsHandler"}], "$.train.handlers")])
+def test_a_torch_scheduler_without_its_handler_is_refused_by_both(handlers, where):
+    config = _clara4(_torch("StepLR", step_size=2))
+    del config["train"]["handlers"]
+    if handlers is not None:
+        config["train"]["handlers"] = handlers
+    assert [(p.json_path, p.code) for p in validate(config)] == [("$.train.lr_scheduler", "missing-handler")]
+    assert [e.json_path for e in _train_schema_errors(config)] == [where]
+
+
+@pytest.mark.parametrize("scheduler", [{**_torch("StepLR", step_size=2), "disabled": True}, valid_entry("DecayOnStep")], ids=["disabled", "native"])
+def test_a_scheduler_nothing_needs_to_step_needs_no_handler_in_both(scheduler):
+    config = _clara4(scheduler)
+    del config["train"]["handlers"]
+    assert validate(config) == [] and _train_schema_errors(config) == []
 
 
 def test_torch_names_are_read_only_under_lr_scheduler():
