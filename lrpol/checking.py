@@ -9,7 +9,7 @@ Checking never imports code named by ``path``; the caller decides whether to imp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,6 +34,8 @@ from .torch_schedulers import TORCH_SCHEDULERS, TorchScheduler
 from .variables import Variables, substitute_tree
 
 ENTRY_KEYS = ("name", "path", "args", "disabled", "search")
+#: What reading reports that json.loads accepts: problems only where lrpol reads the value.
+_HARMLESS_ELSEWHERE = ("duplicate-key", "non-finite")
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 
@@ -103,10 +105,20 @@ class EntryChecker:
             return
         self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
 
-    def add(self, doc: Document, *more: Problem) -> None:
-        """Take the problems found while reading ``doc`` (and ``more``) as already reported."""
-        self._places.update(doc.places)
-        self.problems += [*doc.problems, *more]
+    def add(self, doc: Document, *more: Problem, reads: Callable[[tuple], bool] | None = None) -> None:
+        """Take the problems found while reading ``doc`` (and ``more``) as already reported.
+
+        With ``reads`` (whether lrpol reads the value at a path), a repeated key or a NaN where
+        lrpol reads nothing is left alone: ``json.loads``, and so Clara, takes them there without
+        complaint (real configs repeat comment keys such as ``"//"``).
+        """
+        if reads is None:
+            self._places.update(doc.places)
+            self.problems += [*doc.problems, *more]
+        else:
+            kept = [(problem, path) for problem, path in zip(doc.problems, doc.problem_paths, strict=True) if problem.code not in _HARMLESS_ELSEWHERE or reads(path)]
+            self._places.update(path for _, path in kept)
+            self.problems += [*(problem for problem, _ in kept), *more]
         self.unlisted += doc.unlisted
 
     def result(self) -> list[Problem]:

@@ -316,7 +316,7 @@ def _show_preview(options: argparse.Namespace) -> int:
 
     variables = _variables(options)
     doc = read_document(options.file)
-    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path)
+    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path, steps_per_epoch=options.steps_per_epoch)
     lr0 = options.lr or settings.get(LEARNING_RATE.name)
     epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:

@@ -1,12 +1,13 @@
 """Two configs' LR curves side by side, for reviewing a schedule change: where they first
 part, how far apart they get, and the LR at the start, the quarters and the end of both.
 
-Both curves are worked out on one run shape, so that update s of one is update s of the
-other. A setting that a flag (an argument here) gives is used for both; otherwise each
-setting comes from NEW, the run the change will train, and from OLD when NEW lacks it. When
-the two configs set different values, the comparison says so (:attr:`Comparison.shape_changes`)
-and counts as a difference even where the two policies agree on NEW's shape: a changed
-``learning_rate`` or ``epochs`` changes what training does.
+Both curves are worked out on one run length, so that update s of one is update s of the
+other: ``epochs`` from a flag (an argument here), else from NEW, the run the change will
+train, else from OLD. Each curve starts from its own config's lr0 (its ``learning_rate``; a
+Clara 4 optimizer's ``lr`` or its scheduler's ``max_lr``), the other's when it sets none, or
+the flag's for both. When the two configs set different values, the comparison says so
+(:attr:`Comparison.shape_changes`), and a changed ``epochs`` counts as a difference even where
+the two policies agree on NEW's length.
 """
 
 from __future__ import annotations
@@ -76,11 +77,12 @@ class Comparison:
 
     old: Side
     new: Side
-    ctx: TrainContext  # the shape both were worked out on
+    ctx: TrainContext  # NEW's run: the length both were worked out on, and NEW's lr0
     old_curve: Curve
     new_curve: Curve
     shape_changes: list[ShapeChange] = field(default_factory=list)
     synthetic_metric: bool = False  # a policy reads metrics and none were given: the preview's stand-in was used
+    old_lr0: float | None = None  # OLD's lr0, where the old curve starts from (None: NEW's)
 
     @property
     def curves_identical(self) -> bool:
@@ -88,8 +90,8 @@ class Comparison:
 
     @property
     def identical(self) -> bool:
-        """The same LR at every update, and the same run settings."""
-        return self.curves_identical and not self.shape_changes
+        """The same LR at every update, and the same run length."""
+        return self.curves_identical and not any(change.setting == EPOCHS.name for change in self.shape_changes)
 
     @cached_property
     def first_difference(self) -> Point | None:
@@ -158,13 +160,13 @@ def compare(
     """
     old_side, new_side = _sides(old, new, pointer=pointer, variables=variables, allow_paths=tuple(allow_paths))
     shape, changes = _shape(old_side, new_side, lr=lr, epochs=epochs)
-    ctx = TrainContext(initial_lr=shape[LEARNING_RATE.name], total_epochs=shape[EPOCHS.name], steps_per_epoch=steps_per_epoch)
+    old_ctx, ctx = (TrainContext(initial_lr=lr0, total_epochs=shape[EPOCHS.name], steps_per_epoch=steps_per_epoch) for lr0 in shape[LEARNING_RATE.name])
     given = None if metrics is None else list(metrics)
     readers = [side.policy for side in (old_side, new_side) if side.policy is not None and side.policy.reads_metric]
     if given is None and readers:  # both see the same results: the stand-in in the first reader's mode
         given = synthetic_metrics(ctx.total_epochs, metric_mode(readers[0]))
-    curves = [simulate(side.policy, ctx, given) for side in (old_side, new_side)]
-    return Comparison(old_side, new_side, ctx, curves[0], curves[1], changes, synthetic_metric=metrics is None and bool(readers))
+    curves = [simulate(side.policy, run, given) for side, run in ((old_side, old_ctx), (new_side, ctx))]
+    return Comparison(old_side, new_side, ctx, curves[0], curves[1], changes, synthetic_metric=metrics is None and bool(readers), old_lr0=old_ctx.initial_lr)
 
 
 def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document, *, pointer: str | None, variables: Mapping | None, allow_paths: Iterable[str]) -> tuple[Side, Side]:
@@ -184,7 +186,8 @@ def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document,
 
 
 def _shape(old: Side, new: Side, *, lr: float | None, epochs: int | None) -> tuple[dict, list[ShapeChange]]:
-    """The run settings both curves use, and those the configs set differently (unless an argument overrides it)."""
+    """The run settings the curves use (lr0 as an (old, new) pair: each its own), and those the
+    configs set differently (unless an argument overrides it)."""
     shape: dict = {}
     changes = []
     for setting, given in ((LEARNING_RATE, lr), (EPOCHS, epochs)):
@@ -192,6 +195,8 @@ def _shape(old: Side, new: Side, *, lr: float | None, epochs: int | None) -> tup
         if given is None and was != now:
             changes.append(ShapeChange(setting.name, was, now))
         value = given if given is not None else now if now is not None else was
+        if value is not None and setting is LEARNING_RATE:
+            value = (value, value) if given is not None else (was if was is not None else now, value)
         if value is not None:
             shape[setting.name] = value
     missing = [setting.name for setting in (LEARNING_RATE, EPOCHS) if setting.name not in shape]

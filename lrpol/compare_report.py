@@ -21,9 +21,15 @@ def percent(relative: float) -> str:
 def sentences(result: Comparison) -> list[str]:
     """What the comparison found, in words: the run shape, changed settings and where the curves part."""
     ctx = result.ctx
-    lines = [f"run: lr0={ctx.initial_lr:g} epochs={ctx.total_epochs} steps_per_epoch={ctx.steps_per_epoch} ({len(result.old_curve.lrs)} updates)" + (" (synthetic metric)" if result.synthetic_metric else "")]
+    old_lr0 = ctx.initial_lr if result.old_lr0 is None else result.old_lr0
+    lr0 = f"{ctx.initial_lr:g}" if old_lr0 == ctx.initial_lr else f"{old_lr0:g} -> {ctx.initial_lr:g}"
+    lines = [f"run: lr0={lr0} epochs={ctx.total_epochs} steps_per_epoch={ctx.steps_per_epoch} ({len(result.old_curve.lrs)} updates)" + (" (synthetic metric)" if result.synthetic_metric else "")]
     for change in result.shape_changes:
-        lines.append(f"the configs set {change.setting} differently: old {_setting(change.old)}, new {_setting(change.new)}; both curves use {ctx.initial_lr if change.setting == 'learning_rate' else ctx.total_epochs:g}")
+        values = f"old {_setting(change.old)}, new {_setting(change.new)}"
+        if change.setting == "learning_rate":
+            lines.append(f"the configs start from different lr0: {values}; each curve starts from its own")
+        else:
+            lines.append(f"the configs set {change.setting} differently: {values}; both curves use {ctx.total_epochs}")
     first, largest = result.first_difference, result.largest_difference
     if first is None or largest is None:
         lines.append("the curves are identical")
@@ -64,7 +70,7 @@ def as_json(result: Comparison) -> str:
         "old": {"file": result.old.file, "policy": result.old.described()},
         "new": {"file": result.new.file, "policy": result.new.described()},
         "identical": result.identical,
-        "run": {"learning_rate": ctx.initial_lr, "epochs": ctx.total_epochs, "steps_per_epoch": ctx.steps_per_epoch, "updates": len(result.old_curve.lrs), "synthetic_metric": result.synthetic_metric},
+        "run": {"learning_rate": ctx.initial_lr, "old_learning_rate": ctx.initial_lr if result.old_lr0 is None else result.old_lr0, "epochs": ctx.total_epochs, "steps_per_epoch": ctx.steps_per_epoch, "updates": len(result.old_curve.lrs), "synthetic_metric": result.synthetic_metric},
         "shape_changes": [{"setting": change.setting, "old": change.old, "new": change.new} for change in result.shape_changes],
         "first_difference": point(result.first_difference),
         "largest_difference": point(result.largest_difference),

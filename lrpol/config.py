@@ -20,12 +20,12 @@ config's own top-level values, an ``environment=`` file (Clara's ``environment.j
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .arguments import ArgumentError
 from .checking import EntryChecker, Plan, value_at
-from .clara4_run import HANDLER_NAME, optimizer_lr, scheduler_unit
+from .clara4_run import optimizer_lr, scheduler_unit
 from .config_kind import ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
@@ -90,7 +90,7 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
     """
     variables = _definitions(variables, environment)
     doc = read_document(file)
-    policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
+    policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths, steps_per_epoch=steps_per_epoch)
     missing = [argument for argument in RUN_SETTINGS if argument.name not in settings]
     if missing:
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
@@ -169,11 +169,13 @@ def build_document(doc: Document, *, pointer: str | None = None, variables: Mapp
     return _build(_check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False))
 
 
-def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, dict]:
+def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), steps_per_epoch: int | None = None) -> tuple[LRPolicy | None, dict]:
     """:func:`build_document`, and the run's settings (:func:`run_settings`) as the schedule
     starts them: a Clara 4 run's ``learning_rate`` is its optimizer's ``lr``, or the peak its
-    torch scheduler sets (OneCycleLR's and CyclicLR's ``max_lr``)."""
+    torch scheduler sets (OneCycleLR's and CyclicLR's ``max_lr``). With ``steps_per_epoch``, a
+    torch scheduler stepped per update is also checked to take as many steps as the run has."""
     checked = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    checked.steps_per_epoch = steps_per_epoch
     return _build(checked), checked.settings
 
 
@@ -202,6 +204,7 @@ class _Checked:
     settings: dict = field(default_factory=dict)
     unit: str | None = None
     optimizer_lr: float | None = None
+    steps_per_epoch: int | None = None  # when known, a torch scheduler stepped per update is checked against the run's length
 
     def build(self) -> LRPolicy | None:
         """The plan's policy, a torch scheduler translated to its lrpol equal; None when refused
@@ -218,11 +221,25 @@ class _Checked:
         peak = built.initial_lr(self.settings.get(LEARNING_RATE.name))
         if peak is not None and not self.plan.disabled:  # a disabled scheduler sets no peak: the optimizer's lr stays
             self.settings[LEARNING_RATE.name] = peak
+        if not self._takes_every_step(built):
+            return None
         try:
             return built.native(self.unit or "epoch")  # the unit of a disabled one is never used
         except ArgumentError as error:
             self.checker.reject((*self.plan.at, "args", *error.path), error)
             return None
+
+    def _takes_every_step(self, scheduler: TorchScheduler) -> bool:
+        """Whether lrpol gives ``scheduler``'s LRs, as torch runs it, for as many steps as the run
+        takes (the handler steps it after the last epoch, or update, too); reported when not."""
+        limit, epochs = scheduler.step_limit(), self.settings.get(EPOCHS.name)
+        steps = None if epochs is None else epochs if self.unit == "epoch" else None if self.steps_per_epoch is None else epochs * self.steps_per_epoch
+        if limit is None or steps is None or steps <= limit.steps:
+            return True
+        assert self.plan is not None
+        every = "epoch" if self.unit == "epoch" else f"update ({epochs} epochs of {self.steps_per_epoch})"
+        self.checker.report((*self.plan.at, "args"), f"{limit.reason}, and stepped once per {every} this run steps it {steps} times", limit.hint, code="too-short")
+        return False
 
 
 def locate(doc: Document, pointer: str | None) -> tuple | None:
@@ -315,7 +332,7 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
         doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
         scheduler_roots=(SCHEDULER_PATH,) if clara4 else (),
     )
-    checker.add(doc)
+    checker.add(doc, reads=_reader_of(doc, at) if pointer is None and in_config else None)
     checked = _Checked(checker, None, _run_settings(doc, checker, definitions) if in_config else {})
     plan = _CONSTANT if at is None else checker.check(at)
     if clara4:
@@ -326,21 +343,26 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     return checked
 
 
+def _reader_of(doc: Document, at: tuple | None) -> Callable[[tuple], bool]:
+    """Whether lrpol reads the value at a path of ``doc``, a train config whose schedule is at ``at``:
+    every top-level key (a variable, a run setting), the schedules and what runs them."""
+    read = [*([at] if at is not None else []), *_schedule_paths(doc), (TRAIN_KEY, GROUP_POLICIES_KEY)]
+    if at == SCHEDULER_PATH:
+        read += [(TRAIN_KEY, "handlers"), (TRAIN_KEY, "optimizer")]
+
+    def reads(path: tuple) -> bool:
+        return len(path) <= 1 or any(path[: len(place)] == place or place[: len(path)] == path for place in read)
+
+    return reads
+
+
 def _clara4_stepping(doc: Document, plan: Plan | None, checker: EntryChecker) -> tuple[str | None, float | None]:
-    """How often Clara 4 steps the scheduler, and the optimizer's LR; a torch scheduler that no
-    LrScheduleHandler steps is reported (Clara would leave the LR at its first value throughout)."""
+    """How often Clara 4 steps the scheduler, and the optimizer's LR; what is wrong with either is
+    reported (a torch scheduler needs a handler to step it)."""
     train = _train(doc)
     assert train is not None  # locate found the scheduler in it
-    before = checker.found
-    unit = scheduler_unit(train, checker)
     stepped = plan is not None and not plan.disabled and plan.cls is not None and issubclass(plan.cls, TorchScheduler)
-    if unit is None and stepped and checker.found == before:
-        checker.report(
-            SCHEDULER_PATH, f"nothing steps this scheduler: train.handlers has no {HANDLER_NAME}",
-            f'add {{"name": "{HANDLER_NAME}"}} to train.handlers (it steps once per epoch; "args": {{"epoch_level": false}} for once per update), as Clara 4 does',
-            code="missing-handler", key=True,
-        )
-    return unit, optimizer_lr(train, checker)
+    return scheduler_unit(train, checker, required=stepped), optimizer_lr(train, checker)
 
 
 def _check_schedules(doc: Document, checker: EntryChecker) -> None:

@@ -82,6 +82,7 @@ class Document:
     budget: Budget = field(default_factory=Budget)
     unlisted: int = 0  # problems found past MAX_LISTED_PROBLEMS, counted only
     places: set[Path] = field(default_factory=set)  # the paths problems were reported at
+    problem_paths: list[Path] = field(default_factory=list)  # the path of each of ``problems``, in order
 
     @property
     def listing_full(self) -> bool:
@@ -96,6 +97,7 @@ class Document:
             self.unlisted += 1
             return
         self.problems.append(Problem.at(self.file, mark, path, message, hint, code=code))
+        self.problem_paths.append(path)
 
     def mark(self, path: Path, *, key: bool = False) -> Mark | None:
         """Where the value at ``path`` starts (where its key starts, with ``key=True``).

@@ -14,7 +14,10 @@ is accepted, since lrpol computes the LRs of that one optimizer. ``last_epoch`` 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, ClassVar
 
 from .arguments import ArgumentError, Component, arg, check_fields
@@ -46,8 +49,12 @@ class TorchScheduler(Component):
 
     optimizer: str = arg(default=OPTIMIZER_REFERENCE, choices=(OPTIMIZER_REFERENCE,), doc="the optimizer the scheduler drives: Clara's reference to the train optimizer")
 
-    #: False for the schedulers that cannot run as a phase of SequentialLR or a factor of ChainedScheduler.
-    nestable: ClassVar[bool] = True
+    #: Why torch's SequentialLR cannot run this scheduler as a phase ("" when it can).
+    not_a_phase: ClassVar[str] = ""
+    #: Why it is no factor of torch's ChainedScheduler beside others ("" when it is): a chain
+    #: applies each step to the LR the others have just set, a product only for schedulers
+    #: whose step multiplies the LR.
+    chain_refusal: ClassVar[str] = "its step sets the LR from its own formula instead of multiplying it, so in a chain the LRs are no product lrpol can give"
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -59,6 +66,27 @@ class TorchScheduler(Component):
     def initial_lr(self, optimizer_lr: float | None) -> float | None:
         """lr0 of :meth:`native`: the optimizer's LR (None: unknown), unless the scheduler sets its own peak."""
         return optimizer_lr
+
+    def not_a_factor(self) -> str:
+        """Why it is no factor of a ChainedScheduler beside others ("" when it is)."""
+        return self.chain_refusal
+
+    def step_limit(self) -> StepLimit | None:
+        """The most steps whose LRs lrpol gives as torch does, and why no more (None: no limit)."""
+        return None
+
+    def factor_limit(self) -> StepLimit | None:
+        """As :meth:`step_limit`, as a factor of a ChainedScheduler."""
+        return self.step_limit()
+
+
+@dataclass(frozen=True)
+class StepLimit:
+    """The most steps a scheduler takes as torch runs it (``steps``), why no more (``reason``), and what to change (``hint``)."""
+
+    steps: int
+    reason: str
+    hint: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +115,8 @@ class StepLR(SteppedScheduler):
     step_size: int = arg(doc="how many steps between two decays", ge=1)
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each decay")
 
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
+
     def native(self, unit: str) -> LRPolicy:
         return DecayOnStep(decay_ratio=self.gamma, decay_freq=self.step_size, unit=_check_unit(unit))
 
@@ -103,6 +133,8 @@ class MultiStepLR(SteppedScheduler):
     milestones: tuple[int, ...] = arg(doc="the steps at which the LR is multiplied by gamma", ge=1, min_items=1, increasing=True)
     gamma: float = arg(default=0.1, gt=0, le=1, doc="factor applied to the LR at each milestone")
 
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
+
     def native(self, unit: str) -> LRPolicy:
         return MultiStepDecay(milestones=self.milestones, gamma=self.gamma, unit=_check_unit(unit))
 
@@ -117,8 +149,11 @@ class ExponentialLR(SteppedScheduler):
 
     gamma: float = arg(gt=0, doc="factor applied to the LR at every step")
 
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
+
     def native(self, unit: str) -> LRPolicy:
-        return ExponentialDecay(gamma=self.gamma, unit=_check_unit(unit))
+        # torch lets a growing LR (gamma > 1) grow without a ceiling; lrpol's needs one, here the largest float
+        return ExponentialDecay(gamma=self.gamma, unit=_check_unit(unit), max_lr=sys.float_info.max if self.gamma > 1 else None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,8 +165,10 @@ class ConstantLR(SteppedScheduler):
     Constant(factor=0.5, duration=3, unit='epoch')
     """
 
-    factor: float = arg(default=1 / 3, ge=0, le=1, doc="fraction of the LR used until total_iters")
+    factor: float = arg(default=1 / 3, gt=0, le=1, doc="fraction of the LR used until total_iters (not 0: torch divides by it there)")
     total_iters: int = arg(default=5, ge=1, doc="how many steps run at factor times the LR")
+
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
 
     def native(self, unit: str) -> LRPolicy:
         return Constant(factor=self.factor, duration=self.total_iters, unit=_check_unit(unit))
@@ -150,6 +187,8 @@ class LinearLR(SteppedScheduler):
     end_factor: float = arg(default=1.0, ge=0, le=1, doc="fraction of the LR from total_iters on")
     total_iters: int = arg(default=5, ge=1, doc="how many steps the line from start_factor to end_factor takes")
 
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
+
     def native(self, unit: str) -> LRPolicy:
         return LinearDecay(start_factor=self.start_factor, end_factor=self.end_factor, duration=self.total_iters, unit=_check_unit(unit))
 
@@ -165,6 +204,8 @@ class PolynomialLR(SteppedScheduler):
 
     total_iters: int = arg(default=5, ge=1, doc="how many steps the decay to 0 takes")
     power: float = arg(default=1.0, gt=0, doc="the polynomial's power")
+
+    chain_refusal: ClassVar[str] = ""  # its step multiplies the LR by a factor
 
     def native(self, unit: str) -> LRPolicy:
         return ReducePoly(poly_power=self.power, horizon=self.total_iters, unit=_check_unit(unit))
@@ -183,6 +224,14 @@ class CosineAnnealingLR(SteppedScheduler):
 
     T_max: int = arg(ge=1, doc="how many steps the half cosine down to eta_min takes; torch rises again after it")
     eta_min: float = arg(default=0.0, ge=0, doc="the LR at T_max")
+
+    def not_a_factor(self) -> str:
+        # Without a floor, its step multiplies the LR by a ratio of cosines, up to T_max
+        return "" if self.eta_min == 0 else "with an eta_min its step adds to the LR instead of multiplying it, so in a chain the LRs are no product lrpol can give"
+
+    def factor_limit(self) -> StepLimit | None:
+        # The run's last step (after its last update) sets an LR nothing uses: T_max + 1 steps stay exact
+        return StepLimit(self.T_max + 1, f"past T_max ({self.T_max}) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give", "make T_max at least the run's steps, or write the schedule with lrpol's policies")
 
     def native(self, unit: str) -> LRPolicy:
         # after="torch": torch's own recursion past T_max (the LR rises again), rounding included
@@ -232,12 +281,21 @@ class OneCycleLR(SteppedScheduler):
     final_div_factor: float = arg(default=1e4, ge=1, doc="the last LR is the first / final_div_factor")
     three_phase: bool = arg(default=False, doc="whether a third phase anneals below the first LR")
 
-    nestable: ClassVar[bool] = False  # it sets the optimizer's LR itself
+    not_a_phase: ClassVar[str] = "it sets the optimizer's LR itself, from its own max_lr"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.total_steps is None and (self.epochs is None or self.steps_per_epoch is None):
             raise ArgumentError("total_steps", "OneCycleLR needs total_steps, or epochs and steps_per_epoch", code="missing-argument")
+        # torch divides by each phase's length, in float, as it computes them: a phase of length 0 fails there
+        rise = float(self.pct_start * self.cycle_length) - 1
+        ends = [0.0, rise, 2 * rise, float(self.cycle_length - 1)] if self.three_phase else [0.0, rise, float(self.cycle_length - 1)]
+        if any(end == begin for begin, end in pairwise(ends)):
+            raise ArgumentError("pct_start", f"pct_start {self.pct_start!r} over {self.cycle_length} steps gives a phase of no steps, which torch divides by", "change pct_start or the cycle's length")
+
+    def step_limit(self) -> StepLimit | None:
+        # torch raises on the step after the last of its cycle
+        return StepLimit(self.cycle_length, f"torch's OneCycleLR refuses to be stepped more than {self.cycle_length} times", "make the cycle as long as the run's steps")
 
     @property
     def cycle_length(self) -> int:
@@ -277,7 +335,7 @@ class CyclicLR(SteppedScheduler):
     base_momentum: float = arg(default=0.8, ge=0, doc="the momentum at the top of each cycle; no effect on the LRs")
     max_momentum: float = arg(default=0.9, ge=0, doc="the momentum at the bottom of each cycle; no effect on the LRs")
 
-    nestable: ClassVar[bool] = False  # it sets the optimizer's LR itself
+    not_a_phase: ClassVar[str] = "it sets the optimizer's LR itself, from its own max_lr"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -315,7 +373,8 @@ class ReduceLROnPlateau(TorchScheduler):
     eps: float = arg(default=1e-8, ge=0, doc="a reduction smaller than this is skipped")
     verbose: bool = arg(default=False, doc="torch's printing of each reduction; no effect on the LRs")
 
-    nestable: ClassVar[bool] = False  # torch's SequentialLR and ChainedScheduler do not take it
+    not_a_phase: ClassVar[str] = "torch steps it with validation results, not inside another scheduler"
+    chain_refusal: ClassVar[str] = not_a_phase
 
     def native(self, unit: str) -> LRPolicy:
         _check_unit(unit)  # it moves on validation results, whatever the stepping
@@ -330,10 +389,12 @@ def _nested_native(schedulers: tuple[Any, ...], unit: str) -> tuple[LRPolicy, ..
     return tuple(item.native(unit) if isinstance(item, TorchScheduler) else item for item in schedulers)
 
 
-def _check_nestable(owner: str, schedulers: tuple[Any, ...]) -> None:
+def _check_nested(owner: str, schedulers: tuple[Any, ...], reason: Callable[[TorchScheduler], str]) -> None:
+    """Refuse a nested torch scheduler whose LRs lrpol cannot give inside ``owner``, saying why."""
     for index, item in enumerate(schedulers):
-        if isinstance(item, TorchScheduler) and not item.nestable:
-            raise ArgumentError("schedulers", f"{owner} cannot hold {type(item).__name__}", f"torch's {owner} steps each scheduler in it; {type(item).__name__} is run on its own", code="not-supported", index=index)
+        why = reason(item) if isinstance(item, TorchScheduler) else ""
+        if why:
+            raise ArgumentError("schedulers", f"{owner} cannot hold {type(item).__name__}: {why}", f"run {type(item).__name__} on its own, or write the schedule with lrpol's policies", code="not-supported", index=index)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -348,9 +409,12 @@ class SequentialLR(SteppedScheduler):
     schedulers: tuple[Component, ...] = arg(doc="the phases, in order: scheduler (or lrpol policy) entries", min_items=1)
     milestones: tuple[int, ...] = arg(doc="the step at which each phase after the first starts", ge=1, increasing=True)
 
+    # torch restarts a phase with step(0), which a SequentialLR or ChainedScheduler does not take
+    not_a_phase: ClassVar[str] = "torch restarts each phase with step(0), which SequentialLR does not take (it raises)"
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_nestable("SequentialLR", self.schedulers)
+        _check_nested("SequentialLR", self.schedulers, lambda item: item.not_a_phase)
         if len(self.milestones) != len(self.schedulers) - 1:
             raise ArgumentError("milestones", f"{len(self.schedulers)} scheduler(s) need {len(self.schedulers) - 1} milestone(s), got {len(self.milestones)}", "one milestone starts each scheduler after the first", code="conflict")
 
@@ -361,8 +425,11 @@ class SequentialLR(SteppedScheduler):
 
 @dataclass(frozen=True, kw_only=True)
 class ChainedScheduler(TorchScheduler):
-    """torch's ChainedScheduler: every scheduler stepped together, their factors multiplied. lrpol's
-    :class:`~lrpol.policies.Product`; factors may be lrpol entries.
+    """torch's ChainedScheduler: every scheduler stepped together, each step applied to the LR the
+    others have set, which is the product of their factors when each step multiplies the LR
+    (StepLR, MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, and CosineAnnealingLR
+    without eta_min up to T_max). A chain holding any other with others is refused, and a run past
+    its cosine's T_max too. lrpol's :class:`~lrpol.policies.Product`; factors may be lrpol entries.
 
     >>> ChainedScheduler(schedulers=[ConstantLR(factor=0.5, total_iters=2), ExponentialLR(gamma=0.9)]).native("step")
     Product(policies=(Constant(factor=0.5, duration=2), ExponentialDecay(gamma=0.9)))
@@ -370,9 +437,16 @@ class ChainedScheduler(TorchScheduler):
 
     schedulers: tuple[Component, ...] = arg(doc="the schedulers whose factors multiply: scheduler (or lrpol policy) entries", min_items=1)
 
+    not_a_phase: ClassVar[str] = "torch restarts each phase with step(0), which ChainedScheduler does not take (it raises)"
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_nestable("ChainedScheduler", self.schedulers)
+        # A chain of one is that scheduler; of more, a product only of schedulers that multiply the LR
+        _check_nested("ChainedScheduler", self.schedulers, lambda item: item.not_a_phase or (item.not_a_factor() if len(self.schedulers) > 1 else ""))
+
+    def step_limit(self) -> StepLimit | None:
+        nested = [item.factor_limit() if len(self.schedulers) > 1 else item.step_limit() for item in self.schedulers if isinstance(item, TorchScheduler)]
+        return min((limit for limit in nested if limit is not None), key=lambda limit: limit.steps, default=None)
 
     def native(self, unit: str) -> LRPolicy:
         factors = _nested_native(self.schedulers, unit)

@@ -126,6 +126,8 @@ CASES = [
     ("CyclicLR", {"base_lr": 1e-5, "max_lr": 1e-3, "step_size_up": 4, "mode": "triangular2"}, False),
     ("SequentialLR", {"schedulers": [{"name": "LinearLR", "args": {"start_factor": 0.1, "total_iters": 3}}, {"name": "CosineAnnealingLR", "args": {"T_max": 9}}], "milestones": [3]}, None),
     ("ChainedScheduler", {"schedulers": [{"name": "ConstantLR", "args": {"factor": 0.5, "total_iters": 2}}, {"name": "ExponentialLR", "args": {"gamma": 0.9}}]}, False),
+    ("ChainedScheduler", {"schedulers": [{"name": "StepLR", "args": {"step_size": 3}}, {"name": "CosineAnnealingLR", "args": {"T_max": EPOCHS - 1}}]}, None),  # up to T_max
+    ("ExponentialLR", {"gamma": 1.1}, False),  # growing, without a ceiling, as torch lets it
 ]
 
 
@@ -224,7 +226,7 @@ def test_a_torch_scheduler_nothing_steps_is_a_problem_at_the_scheduler(tmp_path)
     config["train"]["handlers"] = config["train"]["handlers"][:1]
     ((line, _, json_path, message, hint, code),) = problems_of(tmp_path, config)
     assert (line, json_path, code) == (scheduler_line(config, '"lr_scheduler"'), "$.train.lr_scheduler", "missing-handler")
-    assert message == "nothing steps this scheduler: train.handlers has no LrScheduleHandler"
+    assert message == "nothing steps this scheduler: train.handlers has no enabled LrScheduleHandler"
     assert hint.startswith('add {"name": "LrScheduleHandler"} to train.handlers')
 
 
@@ -284,3 +286,62 @@ def test_the_readme_clara_4_example_is_read_as_it_says():
     policy, settings = build_run(from_mapping(example))
     assert repr(policy) == "DecayOnStep(decay_ratio=0.1, decay_freq=5000, unit='epoch')"
     assert settings == {"learning_rate": 2e-4, "epochs": 1260}
+
+
+def test_a_one_cycle_shorter_than_the_run_is_refused_as_torch_refuses_its_extra_steps(tmp_path):
+    # The handler steps after the last epoch too: 12 epochs take 12 steps, and torch raises past total_steps
+    short = clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.01, "total_steps": 11}})
+    ((line, _, json_path, message, _, code),) = problems_of(tmp_path, short)
+    assert (line, json_path, code) == (scheduler_line(short, '"max_lr"') - 1, "$.train.lr_scheduler.args", "too-short")
+    assert message == "torch's OneCycleLR refuses to be stepped more than 11 times, and stepped once per epoch this run steps it 12 times"
+    assert validate(clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.01, "total_steps": 12}})) == []
+    per_update = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.01, "total_steps": 35}}, epoch_level=False), "per_update.json")
+    assert validate(per_update) == []  # the run's updates are not known without steps_per_epoch
+    with pytest.raises(ConfigError) as caught:
+        load_run(per_update, steps_per_epoch=STEPS_PER_EPOCH)
+    assert caught.value.problems[0].message == "torch's OneCycleLR refuses to be stepped more than 35 times, and stepped once per update (12 epochs of 3) this run steps it 36 times"
+    assert load_run(per_update, steps_per_epoch=2)[0] is not None
+
+
+def test_the_torch_check_of_the_one_cycle_length_reaches_preview(tmp_path, capsys):
+    path = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.01, "total_steps": 20}}, epoch_level=False))
+    assert main(["preview", path, "--steps-per-epoch", "2"]) == 1
+    assert "refuses to be stepped more than 20 times" in capsys.readouterr().err
+
+
+def test_a_repeated_key_or_a_nan_where_lrpol_reads_nothing_is_left_alone_as_json_loads_leaves_it(tmp_path):
+    config = clara4_config({"name": "StepLR", "args": {"step_size": 4}})
+    text = json.dumps(config, indent=4)
+    # Comment keys repeated, and a NaN, in sections Clara reads with json.loads and lrpol does not read
+    text = text.replace('"loss": {', '"//": "loss", "//": "again", "loss": {"weight": NaN, ')
+    path = tmp_path / "config_train.json"
+    path.write_text(text)
+    assert validate(str(path)) == []
+    # The same in the scheduler, the handlers or a top-level value is a problem at its place
+    for where, repeated in (('"step_size": 4', '"step_size": 4, "step_size": 5'), ('"print_lr": true', '"print_lr": true, "print_lr": true'), ('"epochs": 12', '"epochs": 12, "epochs": 13')):
+        path.write_text(text.replace(where, repeated))
+        ((problem),) = validate(str(path))
+        assert (problem.code, problem.message) == ("duplicate-key", f"duplicate key {repeated.split(':')[0].strip(chr(34))!r}")
+
+
+def test_a_chain_holding_a_cosine_is_refused_for_a_run_past_its_t_max(tmp_path):
+    chained = {"name": "ChainedScheduler", "args": {"schedulers": [{"name": "StepLR", "args": {"step_size": 3}}, {"name": "CosineAnnealingLR", "args": {"T_max": "{epochs}"}}]}}
+    assert validate(clara4_config(chained)) == []
+    problems = validate(clara4_config(chained), variables={"epochs": 13, "T": 12})  # T_max follows epochs: still valid
+    assert problems == []
+    chained["args"]["schedulers"][1]["args"]["T_max"] = 10
+    (problem,) = validate(clara4_config(chained))
+    assert (problem.json_path, problem.code) == ("$.train.lr_scheduler.args", "too-short")
+    assert problem.message == "past T_max (10) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give, and stepped once per epoch this run steps it 12 times"
+
+
+def test_diff_sees_a_changed_max_lr_as_a_changed_curve(tmp_path, capsys):
+    old = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.05, "total_steps": 12}}), "old.json")
+    new = write_config(tmp_path, clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.1, "total_steps": 12}}), "new.json")
+    assert main(["diff", old, new]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[2:5] == [
+        "run: lr0=0.05 -> 0.1 epochs=12 steps_per_epoch=1 (12 updates)",
+        "the configs start from different lr0: old 0.05, new 0.1; each curve starts from its own",
+        "the curves differ: first at update 0 (epoch 0): 2.000000e-03 -> 4.000000e-03",
+    ]

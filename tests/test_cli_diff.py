@@ -85,20 +85,24 @@ def test_json_is_one_object(write, capsys):
     assert main(["diff", str(old), str(new), "--format", "json"]) == 1
     record = json.loads(capsys.readouterr().out)
     assert record["identical"] is False
-    assert record["run"] == {"learning_rate": 1.0, "epochs": 4, "steps_per_epoch": 1, "updates": 4, "synthetic_metric": False}
+    assert record["run"] == {"learning_rate": 1.0, "old_learning_rate": 1.0, "epochs": 4, "steps_per_epoch": 1, "updates": 4, "synthetic_metric": False}
     assert record["first_difference"] == {"update": 1, "epoch": 1, "old": 0.75, "new": 0.5625, "relative": -0.25}
     assert record["largest_difference"] == {"update": 3, "epoch": 3, "old": 0.25, "new": 0.0625, "relative": -0.75}
     assert list(record["points"]) == ["start", "25%", "50%", "75%", "end"]
 
 
-def test_different_shapes_are_named_and_compared_on_news(write, capsys):
+def test_different_shapes_are_named_and_compared_on_news_length_each_from_its_own_lr0(write, capsys):
     old, new = write("old.json", poly(1, epochs=4, lr=1.0)), write("new.json", poly(1, epochs=8, lr=0.5))
     assert main(["diff", str(old), str(new)]) == 1  # the same policy, but the run changed
     out = capsys.readouterr().out
-    assert "run: lr0=0.5 epochs=8 steps_per_epoch=1 (8 updates)" in out
-    assert "the configs set learning_rate differently: old 1, new 0.5; both curves use 0.5" in out
+    assert "run: lr0=1 -> 0.5 epochs=8 steps_per_epoch=1 (8 updates)" in out
+    assert "the configs start from different lr0: old 1, new 0.5; each curve starts from its own" in out
     assert "the configs set epochs differently: old 4, new 8; both curves use 8" in out
-    assert "the curves are identical" in out
+    assert "the curves differ: first at update 0 (epoch 0): 1.000000e+00 -> 5.000000e-01" in out
+    old_same_lr = write("old_same_lr.json", poly(1, epochs=4, lr=0.5))
+    assert main(["diff", str(old_same_lr), str(new)]) == 1  # the same curve on NEW's length, but the run is longer
+    out = capsys.readouterr().out
+    assert "the curves are identical" in out and "the configs set epochs differently: old 4, new 8; both curves use 8" in out
     # the flags give both the same shape: nothing differs
     assert main(["diff", str(old), str(new), "--epochs", "8", "--lr", "0.5"]) == 0
 

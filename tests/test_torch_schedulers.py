@@ -78,6 +78,7 @@ CASES = [
     SequentialLR(schedulers=(StepLR(step_size=3),), milestones=()),
     ChainedScheduler(schedulers=(LinearLR(start_factor=0.2, total_iters=8), ExponentialLR(gamma=0.98))),
     ChainedScheduler(schedulers=(StepLR(step_size=10),)),
+    ChainedScheduler(schedulers=(LinearLR(start_factor=0.1, total_iters=10), CosineAnnealingLR(T_max=90))),  # a cosine without a floor multiplies, up to T_max
 ]
 
 
@@ -124,8 +125,41 @@ def test_native_policies_pass_through_sequential_and_chained_unchanged():
     (lambda: SequentialLR(schedulers=(StepLR(step_size=2), ExponentialLR(gamma=0.9)), milestones=()), "milestones: 2 scheduler(s) need 1 milestone(s), got 0"),
     (lambda: SequentialLR(schedulers=(StepLR(step_size=2), OneCycleLR(max_lr=0.1, total_steps=9)), milestones=(3,)), "schedulers[1]: SequentialLR cannot hold OneCycleLR"),
     (lambda: ChainedScheduler(schedulers=(ReduceLROnPlateau(),)), "schedulers[0]: ChainedScheduler cannot hold ReduceLROnPlateau"),
+    # torch applies a cosine's step to the LR the others set: no product of factors
+    (lambda: ChainedScheduler(schedulers=(LinearLR(), CosineAnnealingLR(T_max=9, eta_min=1e-6))), "schedulers[1]: ChainedScheduler cannot hold CosineAnnealingLR: with an eta_min its step adds to the LR"),
+    (lambda: ChainedScheduler(schedulers=(CosineAnnealingWarmRestarts(T_0=4), ExponentialLR(gamma=0.9))), "schedulers[0]: ChainedScheduler cannot hold CosineAnnealingWarmRestarts"),
+    (lambda: ChainedScheduler(schedulers=(StepLR(step_size=2), SequentialLR(schedulers=(StepLR(step_size=3),), milestones=()))), "schedulers[1]: ChainedScheduler cannot hold SequentialLR"),
+    # torch restarts a later phase with step(0), which these refuse (NotImplementedError)
+    (lambda: SequentialLR(schedulers=(StepLR(step_size=2), ChainedScheduler(schedulers=(StepLR(step_size=3),))), milestones=(3,)), "schedulers[1]: SequentialLR cannot hold ChainedScheduler: torch restarts"),
+    (lambda: SequentialLR(schedulers=(SequentialLR(schedulers=(StepLR(step_size=3),), milestones=()), StepLR(step_size=2)), milestones=(3,)), "schedulers[0]: SequentialLR cannot hold SequentialLR"),
+    (lambda: ConstantLR(factor=0.0), "factor: must be > 0 and <= 1, got 0"),  # torch divides by it at total_iters
+    (lambda: OneCycleLR(max_lr=0.1, total_steps=4, pct_start=0.25), "pct_start: pct_start 0.25 over 4 steps gives a phase of no steps"),
+    (lambda: OneCycleLR(max_lr=0.1, total_steps=10, pct_start=1.0), "pct_start: pct_start 1.0 over 10 steps gives a phase of no steps"),
 ])
 def test_arguments_torch_would_refuse_or_lrpol_cannot_follow_are_refused_by_name(make, message):
     with pytest.raises(ArgumentError) as caught:
         make()
     assert str(caught.value).startswith(message)
+
+
+def test_a_chain_of_one_is_that_scheduler_whatever_it_is():
+    requires_extra("torch")
+    spec = ChainedScheduler(schedulers=(CosineAnnealingLR(T_max=9, eta_min=1e-4),))
+    theirs = torch_lrs(lambda optimizer: torch_scheduler(spec, optimizer), 30, LR0)
+    assert_matches(lrpol_lrs(spec.native("step"), TrainContext(initial_lr=LR0, total_epochs=1, steps_per_epoch=30), 30), theirs, 1e-12)
+
+
+def test_a_growing_exponential_lr_grows_as_torch_does_without_a_ceiling():
+    requires_extra("torch")
+    spec = ExponentialLR(gamma=1.05)
+    theirs = torch_lrs(lambda optimizer: torch_scheduler(spec, optimizer), 200, LR0)
+    assert_matches(lrpol_lrs(spec.native("step"), TrainContext(initial_lr=LR0, total_epochs=1, steps_per_epoch=200), 200), theirs, 1e-12)
+    assert theirs[-1] > 100 * LR0
+
+
+def test_a_chain_follows_torch_only_up_to_its_cosines_t_max():
+    spec = ChainedScheduler(schedulers=(StepLR(step_size=4), CosineAnnealingLR(T_max=30)))
+    limit = spec.step_limit()
+    assert limit is not None and limit.steps == 31 and limit.reason.startswith("past T_max (30) torch's CosineAnnealingLR adds to the LR")
+    assert ChainedScheduler(schedulers=(CosineAnnealingLR(T_max=30),)).step_limit() is None  # alone, it is itself
+    assert OneCycleLR(max_lr=0.1, total_steps=50).step_limit().steps == 50  # type: ignore[union-attr]
