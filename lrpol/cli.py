@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     converting = commands.add_parser("convert", help="print the native lrpol entry that gives a config's LRs", description=_CONVERT_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     converting.add_argument("file", metavar="FILE", help="a train config or a policy entry, or - for standard input")
     converting.add_argument("--format", choices=("json", "yaml"), help="how to print the entry (default: the file's own, json for standard input)")
+    converting.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), help="optimizer updates per epoch: with it, a torch scheduler stepped per update is also checked to last the run, as load_run checks it (OneCycleLR's total_steps)")
     _add_source_options(converting, paths=False)
     converting.set_defaults(command=_convert)
 
@@ -406,7 +407,7 @@ def _convert(options: argparse.Namespace) -> int:
         doc = _read_stdin() if options.file == STDIN else read_document(options.file)
         if isinstance(doc, list):  # standard input that did not parse
             raise ConfigError(doc)
-        conversion = convert(doc, pointer=options.pointer, variables=variables)
+        conversion = convert(doc, pointer=options.pointer, variables=variables, steps_per_epoch=options.steps_per_epoch)
     except ConfigError as error:
         print(error, file=sys.stderr)  # standard output holds entries only
         return EXIT_USAGE if any(p.code in ("unreadable", NOT_CONVERTIBLE) for p in error.problems) else EXIT_INVALID

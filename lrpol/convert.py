@@ -54,14 +54,16 @@ class Conversion:
     notes: tuple[str, ...] = ()
 
 
-def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None) -> Conversion:
+def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, steps_per_epoch: int | None = None) -> Conversion:
     """The native entry that gives ``doc``'s LRs; raises :class:`ConfigError` with its problems,
-    those of code :data:`NOT_CONVERTIBLE` for what no native entry can say. Never imports code."""
+    those of code :data:`NOT_CONVERTIBLE` for what no native entry can say. Never imports code.
+    With ``steps_per_epoch``, a torch scheduler stepped per update is also checked to last the
+    run, as :func:`lrpol.load_run` checks it (torch's OneCycleLR refuses to step past its end)."""
     # strict: every path entry is reported (unchecked-path), at its place, without importing it
     problems = [_unconvertible(p) if p.code == "unchecked-path" else p for p in validate(doc, pointer=pointer, variables=variables, strict=True) if p.code != "name-ignored"]
     if problems:
         raise ConfigError(problems)
-    policy, settings = build_run(doc, pointer=pointer, variables=variables)
+    policy, settings = build_run(doc, pointer=pointer, variables=variables, steps_per_epoch=steps_per_epoch)
     at = locate(doc, pointer) or ()
     source = _entry_data(doc, at) if policy is not None else None
     notes = []

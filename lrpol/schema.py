@@ -38,7 +38,7 @@ from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
-from .torch_schedulers import TORCH_SCHEDULERS, OneCycleLR, TorchScheduler
+from .torch_schedulers import TORCH_SCHEDULERS, ChainedScheduler, CosineAnnealingLR, OneCycleLR, SequentialLR, TorchScheduler
 from .variables import WHOLE_REFERENCE_PATTERN
 
 if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
@@ -259,10 +259,30 @@ def _torch_constraints(cls: type[TorchScheduler]) -> list[dict]:
             {"required": ["total_steps"], "properties": {"total_steps": given}},
             {"required": ["epochs", "steps_per_epoch"], "properties": {"epochs": given, "steps_per_epoch": given}},
         ]}]
-    if any(argument.is_policy and argument.many for argument in arguments_of(cls)):  # SequentialLR, ChainedScheduler
-        alone = [name for name, scheduler in TORCH_SCHEDULERS.items() if not scheduler.nestable]
-        return [{"properties": {"schedulers": {"items": {"not": _names_without_path(alone)}}}}]
+    no_phase = [name for name, scheduler in TORCH_SCHEDULERS.items() if scheduler.not_a_phase]
+    if cls is SequentialLR:
+        return [_schedulers_are_not(_names_without_path(no_phase))]
+    if cls is ChainedScheduler:
+        # Beside others, a chain holds only schedulers whose step multiplies the LR; a cosine
+        # does so without an eta_min (whether a {VAR} is 0 only validate can tell).
+        no_factor = [
+            name for name, scheduler in TORCH_SCHEDULERS.items()
+            if scheduler.chain_refusal and not scheduler.not_a_phase and scheduler.not_a_factor is TorchScheduler.not_a_factor
+        ]
+        cosine_with_floor = {
+            "required": ["name", "args"], "not": {"required": ["path"]},
+            "properties": {"name": {"const": CosineAnnealingLR.__name__}, "args": {"required": ["eta_min"], "properties": {"eta_min": {"type": "number", "not": {"const": 0}}}}},
+        }
+        return [
+            _schedulers_are_not(_names_without_path(no_phase)),
+            {"if": {"properties": {"schedulers": {"minItems": 2}}}, "then": _schedulers_are_not({"anyOf": [_names_without_path(no_factor), cosine_with_floor]})},
+        ]
     return []
+
+
+def _schedulers_are_not(schema: dict) -> dict:
+    """``args`` whose nested ``schedulers`` match none of ``schema``."""
+    return {"properties": {"schedulers": {"items": {"not": schema}}}}
 
 
 def _retarget(schema: Any, old: str, new: str) -> Any:

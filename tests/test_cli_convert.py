@@ -259,3 +259,15 @@ def test_the_readme_example(write, capsys):
     assert (code, out, err) == (0, README_CONVERTED, "")
     clara3 = write("config_train.yaml", "epochs: 1250\nlearning_rate: 2e-4\ntrain:\n  lr_policy:\n" + "".join(f"    {line}\n" for line in out.splitlines()))
     assert np.array_equal(run_curve(clara3, 2)[1], run_curve(original, 2)[1])
+
+
+def test_with_steps_per_epoch_a_one_cycle_shorter_than_the_run_is_refused_as_load_run_refuses_it(tmp_path, capsys):
+    config = clara4_config({"name": "OneCycleLR", "args": {"max_lr": 0.01, "total_steps": 36}}, epoch_level=False)
+    path = write_config(tmp_path, config)
+    assert convert(capsys, path, "--steps-per-epoch", "3")[0] == 0  # 12 epochs of 3: 36 updates, as long as the cycle
+    code, out, err = convert(capsys, path, "--steps-per-epoch", "4")
+    assert (code, out) == (1, "")
+    with pytest.raises(lrpol.ConfigError) as caught:
+        lrpol.load_run(path, steps_per_epoch=4)
+    assert err == str(caught.value) + "\n"
+    assert [p.code for p in caught.value.problems] == ["too-short"]

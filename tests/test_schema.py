@@ -249,7 +249,9 @@ SCHEDULERS_VALID = [
     _torch("CyclicLR", base_lr=0.001, max_lr=0.01, step_size_up=20, mode="exp_range", gamma=0.99, cycle_momentum=False),
     _torch("ReduceLROnPlateau", mode="max", factor=0.5, patience=3, threshold=0.01, threshold_mode="abs", cooldown=2, min_lr=1e-6, eps=1e-9),
     _torch("SequentialLR", milestones=[5], schedulers=[_torch("LinearLR", start_factor=0.1, total_iters=5), {"name": "ReduceCosine", "args": {"unit": "step"}}]),
-    _torch("ChainedScheduler", schedulers=[_torch("ExponentialLR", gamma=0.9), _torch("SequentialLR", milestones=[2], schedulers=[_torch("ConstantLR"), _torch("StepLR", step_size=3)])]),
+    _torch("ChainedScheduler", schedulers=[_torch("ExponentialLR", gamma=0.9), _torch("CosineAnnealingLR", T_max="{epochs}"), {"name": "ReduceCosine"}]),
+    _torch("ChainedScheduler", schedulers=[_torch("ExponentialLR", gamma=0.9), _torch("CosineAnnealingLR", T_max=40, eta_min=0)]),
+    _torch("ChainedScheduler", schedulers=[_torch("CosineAnnealingWarmRestarts", T_0=5)]),  # a chain of one is that scheduler
     {"name": "StepLR", "args": {"step_size": 10}, "search": [{"type": "float", "args": ["gamma"], "targets": [0.1, 0.5], "domain": "lr"}]},
     {"name": "StepLR", "args": {"step_size": 10}, "disabled": True},
     valid_entry("DecayOnStep"),  # lrpol's names are read there too
@@ -277,6 +279,10 @@ SCHEDULERS_INVALID = [
     _torch("ReduceLROnPlateau", patience=-1),
     _torch("SequentialLR", milestones=[5], schedulers=[_torch("OneCycleLR", max_lr=0.1, total_steps=10), _torch("StepLR", step_size=3)]),
     _torch("ChainedScheduler", schedulers=[_torch("ReduceLROnPlateau")]),
+    _torch("ChainedScheduler", schedulers=[_torch("ExponentialLR", gamma=0.9), _torch("SequentialLR", milestones=[2], schedulers=[_torch("ConstantLR"), _torch("StepLR", step_size=3)])]),
+    _torch("SequentialLR", milestones=[2], schedulers=[_torch("ChainedScheduler", schedulers=[_torch("StepLR", step_size=3)]), _torch("StepLR", step_size=3)]),
+    _torch("ChainedScheduler", schedulers=[_torch("StepLR", step_size=3), _torch("CosineAnnealingWarmRestarts", T_0=5)]),
+    _torch("ChainedScheduler", schedulers=[_torch("StepLR", step_size=3), _torch("CosineAnnealingLR", T_max=50, eta_min=1e-3)]),
     _torch("SequentialLR", milestones=[5], schedulers=[_torch("LinearLr"), _torch("StepLR", step_size=3)]),
     _torch("SequentialLR", milestones=[5], schedulers=[{**_torch("ConstantLR"), "disabled": True}, _torch("StepLR", step_size=3)]),
     _torch("ChainedScheduler", schedulers=[]),
