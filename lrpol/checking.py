@@ -29,7 +29,7 @@ from .errors import (
 )
 from .policy import LRPolicy
 from .registry import RegistryError, allowed_prefixes, check_path, known_names, lookup, resolve_path
-from .search import check_search
+from .search import UNRESOLVED, check_search
 from .torch_schedulers import TORCH_SCHEDULERS, TorchScheduler
 from .variables import Variables, substitute_tree
 
@@ -93,7 +93,10 @@ class EntryChecker:
     def listing_full(self) -> bool:
         return len(self.problems) >= MAX_LISTED_PROBLEMS
 
-    def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False) -> None:
+    def report(self, path: tuple, message: str, hint: str = "", code: str = "invalid", *, key: bool = False, used: tuple[str, ...] = ()) -> None:
+        """Record a problem at ``path``. A value that came through variables from outside the
+        config (an environment file) also names where they were written; so do the variables
+        ``used``, for a value a variable set without the config naming it."""
         # One problem per place: a NaN or an undefined variable is not also "the wrong type".
         if path in self._places:
             return
@@ -103,7 +106,16 @@ class EntryChecker:
             if self._first_unlisted is None:
                 self._first_unlisted = self.doc.problem(path, message, code=code, key=key)
             return
+        if self.variables.traced:
+            message += self.variables.provenance(None if key or used else self._raw(path), used)
         self.problems.append(self.doc.problem(path, message, hint, code=code, key=key))
+
+    def _raw(self, path: tuple) -> object:
+        """The value at ``path`` as the config writes it (None where there is none)."""
+        try:
+            return value_at(self.doc.data, path)
+        except (KeyError, IndexError, TypeError):
+            return None
 
     def add(self, doc: Document, *more: Problem, reads: Callable[[tuple], bool] | None = None) -> None:
         """Take the problems found while reading ``doc`` (and ``more``) as already reported.
@@ -154,13 +166,19 @@ class EntryChecker:
         if "search" in entry:
             declared = {argument.name: argument for argument in arguments_of(cls)} if cls is not None else {}
             # An unimported path, or a user policy without declarations: only the search's shape is known.
-            check_search(entry["search"], (*at, "search"), declared or None, label or "the policy", self.report)
+            check_search(entry["search"], (*at, "search"), declared or None, label or "the policy", self.report, self._substitute_whole)
         if self.found > before or args is None:
             return None
         return Plan(at, cls, args, bool(disabled), label)
 
     def _substitute(self, value: object, path: tuple) -> object:
         return substitute_tree(value, path, self.variables, self.reject)
+
+    def _substitute_whole(self, value: object, path: tuple) -> object:
+        """``value`` substituted, or UNRESOLVED when a variable in it was refused (and reported)."""
+        before = self.found
+        substituted = self._substitute(value, path)
+        return substituted if self.found == before else UNRESOLVED
 
     def _typed(self, entry: dict, at: tuple, key: str, kind: type[_T], *, default: _T | None) -> _T | None:
         if key not in entry:

@@ -29,7 +29,7 @@ from .config import DEFAULT_POINTER, build_run, locate, validate
 from .config_kind import skip_reason, without_policy
 from .context import EPOCHS, LEARNING_RATE, STEPS_PER_EPOCH, TrainContext
 from .document import MAX_FILE_BYTES, Document
-from .environment import read_environment
+from .environment import Environment, load_environment
 from .errors import ConfigError, Problem, did_you_mean, one_line
 from .finding import STDIN, Input, find, refuse_irregular
 from .reading import parse_bytes, read_document, unreadable
@@ -169,7 +169,7 @@ def _validate(options: argparse.Namespace) -> int:
     found = find(options.files, options.exclude)
     show = _FORMATS[options.format]
     try:
-        options.variables = _variables(options)
+        options.environment = _environment(options)
     except ConfigError as error:
         for problem in error.problems:
             print(show(problem))
@@ -219,7 +219,7 @@ def _judge(source: Input, options: argparse.Namespace) -> tuple[list[Problem], s
     skip = _not_an_lr_config(doc, options.pointer, source.named)
     if skip:
         return [], skip
-    return validate(doc, pointer=options.pointer, variables=options.variables, allow_paths=options.allow_path, strict=options.strict), ""
+    return validate(doc, pointer=options.pointer, variables=dict(options.var), environment=options.environment, allow_paths=options.allow_path, strict=options.strict), ""
 
 
 def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
@@ -237,10 +237,10 @@ def _not_an_lr_config(doc: Document, pointer: str | None, named: bool) -> str:
     return ""
 
 
-def _variables(options: argparse.Namespace) -> dict:
-    """``--var`` over the variables of the ``--env`` file; a bad file raises :class:`ConfigError`."""
-    environment = read_environment(options.env) if options.env is not None else {}
-    return {**environment, **dict(options.var)}
+def _environment(options: argparse.Namespace) -> Environment | None:
+    """The ``--env`` file, read once for every config (``--var`` wins over it); a bad file
+    raises :class:`ConfigError`."""
+    return None if options.env is None else load_environment(options.env)
 
 
 def _read_stdin() -> Document | list[Problem]:
@@ -315,9 +315,9 @@ def _pass_flags(names: Sequence[str]) -> str:
 def _show_preview(options: argparse.Namespace) -> int:
     from . import preview
 
-    variables = _variables(options)
+    environment, variables = _environment(options), dict(options.var)
     doc = read_document(options.file)
-    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, allow_paths=options.allow_path, steps_per_epoch=options.steps_per_epoch)
+    policy, settings = build_run(doc, pointer=options.pointer, variables=variables, environment=environment, allow_paths=options.allow_path, steps_per_epoch=options.steps_per_epoch)
     lr0 = options.lr or settings.get(LEARNING_RATE.name)
     epochs = options.epochs or settings.get(EPOCHS.name)
     if lr0 is None or epochs is None:
@@ -361,7 +361,7 @@ def _diff(options: argparse.Namespace) -> int:
     if isinstance(new, list):
         return _diff_problems(new, options.format)
     try:
-        result = compare(old, new, lr=options.lr, epochs=options.epochs, steps_per_epoch=options.steps_per_epoch, metrics=options.metrics, pointer=options.pointer, variables=dict(options.var), allow_paths=options.allow_path)
+        result = compare(old, new, lr=options.lr, epochs=options.epochs, steps_per_epoch=options.steps_per_epoch, metrics=options.metrics, pointer=options.pointer, variables=dict(options.var), environment=options.env, allow_paths=options.allow_path)
     except ConfigError as error:
         return _diff_problems(error.problems, options.format)
     except MissingSettings as error:

@@ -22,6 +22,7 @@ from .config import build_run
 from .config_kind import without_policy
 from .context import EPOCHS, LEARNING_RATE, TrainContext
 from .document import Document
+from .environment import Environment, load_environment
 from .errors import ConfigError, Problem
 from .policy import LRPolicy
 from .preview import Curve, metric_mode, simulate, synthetic_metrics
@@ -142,12 +143,13 @@ def compare(
     metrics: Sequence[float] | None = None,
     pointer: str | None = None,
     variables: Mapping | None = None,
+    environment: str | os.PathLike | Environment | None = None,
     allow_paths: Iterable[str] = (),
 ) -> Comparison:
     """Compare the LR curves of the configs ``old`` and ``new`` (files or parsed documents).
 
     ``lr`` and ``epochs`` override both configs' ``learning_rate`` and ``epochs``; ``pointer``,
-    ``variables`` and ``allow_paths`` apply to both, as in :func:`lrpol.load`. Raises
+    ``variables``, ``environment`` and ``allow_paths`` apply to both, as in :func:`lrpol.load`. Raises
     :class:`ConfigError` with the problems of both configs, and :class:`MissingSettings`
     when neither sets what the run needs.
 
@@ -158,7 +160,8 @@ def compare(
     >>> result.first_difference
     Point(label='first difference', update=1, epoch=1, old=0.75, new=0.5625)
     """
-    old_side, new_side = _sides(old, new, pointer=pointer, variables=variables, allow_paths=tuple(allow_paths))
+    read = None if environment is None else load_environment(environment)
+    old_side, new_side = _sides(old, new, pointer=pointer, variables=variables, environment=read, allow_paths=tuple(allow_paths))
     shape, changes = _shape(old_side, new_side, lr=lr, epochs=epochs)
     old_ctx, ctx = (TrainContext(initial_lr=lr0, total_epochs=shape[EPOCHS.name], steps_per_epoch=steps_per_epoch) for lr0 in shape[LEARNING_RATE.name])
     given = None if metrics is None else list(metrics)
@@ -169,14 +172,14 @@ def compare(
     return Comparison(old_side, new_side, ctx, curves[0], curves[1], changes, synthetic_metric=metrics is None and bool(readers), old_lr0=old_ctx.initial_lr)
 
 
-def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document, *, pointer: str | None, variables: Mapping | None, allow_paths: Iterable[str]) -> tuple[Side, Side]:
+def _sides(old: str | os.PathLike | Document, new: str | os.PathLike | Document, *, pointer: str | None, variables: Mapping | None, environment: Environment | None, allow_paths: Iterable[str]) -> tuple[Side, Side]:
     """Both configs read and built; the problems of both at once when either has any."""
     sides: list[Side] = []
     problems: list[Problem] = []
     for source in (old, new):
         try:
             doc = source if isinstance(source, Document) else read_document(source)
-            policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths)
+            policy, settings = build_run(doc, pointer=pointer, variables=variables, environment=environment, allow_paths=allow_paths)
             sides.append(Side(doc.file or "<config>", policy, settings, without_policy(doc.data, pointer)))
         except ConfigError as error:
             problems += error.problems

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .arguments import ArgumentError
 from .checking import EntryChecker, Plan, value_at
@@ -29,20 +29,20 @@ from .clara4_run import optimizer_lr, scheduler_unit
 from .config_kind import ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
-from .environment import read_environment
+from .environment import Environment, load_environment
 from .errors import ConfigError, Invalid, Problem, a_json_type
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
 from .policy import LRPolicy
 from .reading import read_document
 from .torch_schedulers import TorchScheduler
-from .variables import Variables, check_definitions, config_variables
+from .variables import Origins, Variables, check_definitions, config_variables
 
 DEFAULT_POINTER = "/train/lr_policy"
 #: Where a Clara 4 train config names its torch scheduler.
 SCHEDULER_PATH = (TRAIN_KEY, SCHEDULER_KEY)
 
 
-def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
+def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = (), strict: bool = False) -> list[Problem]:
     """Every problem in ``source`` (a file path, a mapping, or a parsed :class:`Document`),
     sorted by position; ``[]`` when valid.
 
@@ -50,14 +50,15 @@ def validate(source: str | os.PathLike | Mapping | Document, *, pointer: str | N
     (and it lies under the allowlist, if one is set); with ``strict=True`` it is reported as
     unchecked instead. Registered policies (built in, or from an installed plugin) are
     constructed, so their own checks run too. The problems of an ``environment`` file
-    are those of that file, and the config is not checked without its variables.
+    are those of that file, and the config is not checked without its variables; a
+    problem with a value the file gave also names the file's line.
     """
     try:
-        definitions = _definitions(variables, environment)
+        definitions, origins = _definitions(variables, environment)
         doc = _document(source)
     except ConfigError as error:
         return list(error.problems)
-    checked = _check(doc, pointer, definitions, allow_paths, import_paths=False, strict=strict)
+    checked = _check(doc, pointer, definitions, origins, allow_paths, import_paths=False, strict=strict)
     if checked.plan is not None and checked.plan.cls is not None:
         checked.build()
     return checked.checker.result()
@@ -73,14 +74,14 @@ def build(entry: Mapping, *, pointer: str | None = None, variables: Mapping | No
     return build_document(from_mapping(entry), pointer=pointer, variables=variables, allow_paths=allow_paths)
 
 
-def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+def load(file: str | os.PathLike, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
     """A JSON or YAML file to a policy; None when the entry is ``"disabled": true``, or when
     the file is a train config without ``train.lr_policy`` (Clara then trains at lr0)."""
-    definitions = _definitions(variables, environment)
-    return build_document(read_document(file), pointer=pointer, variables=definitions, allow_paths=allow_paths)
+    read = _environment(environment)
+    return build_document(read_document(file), pointer=pointer, variables=variables, environment=read, allow_paths=allow_paths)
 
 
-def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
+def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> tuple[LRPolicy | None, TrainContext]:
     """A train config's policy and the context of its run, built from the config's
     ``learning_rate`` and ``epochs`` (both required here), as Clara reads them; a variable
     of the same name (from ``environment`` or ``variables``) overrides either. A Clara 4
@@ -88,9 +89,9 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
 
         policy, ctx = lrpol.load_run("configs/reduce_poly.yaml", steps_per_epoch=len(loader))
     """
-    variables = _definitions(variables, environment)
+    read = _environment(environment)
     doc = read_document(file)
-    policy, settings = build_run(doc, pointer=pointer, variables=variables, allow_paths=allow_paths, steps_per_epoch=steps_per_epoch)
+    policy, settings = build_run(doc, pointer=pointer, variables=variables, environment=read, allow_paths=allow_paths, steps_per_epoch=steps_per_epoch)
     missing = [argument for argument in RUN_SETTINGS if argument.name not in settings]
     if missing:
         raise ConfigError([doc.problem((a.name,), f"missing {a.name!r}, which the run needs ({a.doc})", code="missing-setting") for a in missing])
@@ -98,25 +99,29 @@ def load_run(file: str | os.PathLike, *, steps_per_epoch: int | None = None, poi
     return policy, ctx
 
 
-def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> dict[str, LRPolicy]:
+def load_schedules(file: str | os.PathLike, *, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> dict[str, LRPolicy]:
     """A train config's schedules for other hyperparameters, by name (``"momentum"``,
     ``"weight_decay"``): those of ``train.momentum_policy`` and ``train.weight_decay_policy``
-    that are present and not disabled. See :mod:`lrpol.hyperparameters`."""
+    that are present and not disabled. See :mod:`lrpol.hyperparameters`. ``variables`` and
+    ``environment`` as for :func:`load`."""
+    read = _environment(environment)
     doc = read_document(file)
     schedules = {}
     for name, key in CONFIG_KEYS.items():
         if ("train", key) in _schedule_paths(doc):  # present, in a train config lrpol reads
-            policy = _schedule(doc, ("train", key), variables, allow_paths)
+            policy = _schedule(doc, ("train", key), variables, read, allow_paths)
             if policy is not None:
                 schedules[name] = policy
     return schedules
 
 
-def load_group_policies(file: str | os.PathLike, *, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> list[LRPolicy | None]:
+def load_group_policies(file: str | os.PathLike, *, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> list[LRPolicy | None]:
     """A train config's ``train.group_lr_policies``: a policy (or None, to follow ``lr_policy``)
-    per param group, for ``attach(group_policies=...)``; ``[]`` without it."""
+    per param group, for ``attach(group_policies=...)``; ``[]`` without it. ``variables`` and
+    ``environment`` as for :func:`load`."""
+    read = _environment(environment)
     doc = read_document(file)
-    return [None if at is None else _schedule(doc, at, variables, allow_paths) for at in _group_paths(doc)]
+    return [None if at is None else _schedule(doc, at, variables, read, allow_paths) for at in _group_paths(doc)]
 
 
 #: The problem of a schedule beside lr_policy that reads validation results: (message, hint, code).
@@ -127,9 +132,9 @@ _READS_METRIC = (
 )
 
 
-def _schedule(doc: Document, at: tuple, variables: Mapping | None, allow_paths: Iterable[str]) -> LRPolicy | None:
+def _schedule(doc: Document, at: tuple, variables: Mapping | None, environment: Environment | None, allow_paths: Iterable[str]) -> LRPolicy | None:
     """The schedule at ``at`` (None when disabled); one that reads validation results is a :class:`ConfigError`."""
-    policy = build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, allow_paths=allow_paths)
+    policy = build_document(doc, pointer="/" + "/".join(map(str, at)), variables=variables, environment=environment, allow_paths=allow_paths)
     if policy is not None and policy.reads_metric:
         message, hint, code = _READS_METRIC
         raise ConfigError([doc.problem(at, message, hint, code=code)])
@@ -160,21 +165,23 @@ def _group_paths(doc: Document) -> list[tuple | None]:
     return [None if entry is None else ("train", GROUP_POLICIES_KEY, index) for index, entry in enumerate(groups)]
 
 
-def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
+def build_document(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = ()) -> LRPolicy | None:
     """What :func:`load` does once the file is read: check, import if allowed, construct.
 
     A disabled entry is built all the same (and then dropped), so it is checked exactly as
     ``validate`` checks it.
     """
-    return _build(_check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False))
+    definitions, origins = _definitions(variables, environment)
+    return _build(_check(doc, pointer, definitions, origins, allow_paths, import_paths=True, strict=False))
 
 
-def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, allow_paths: Iterable[str] = (), steps_per_epoch: int | None = None) -> tuple[LRPolicy | None, dict]:
+def build_run(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: str | os.PathLike | Environment | None = None, allow_paths: Iterable[str] = (), steps_per_epoch: int | None = None) -> tuple[LRPolicy | None, dict]:
     """:func:`build_document`, and the run's settings (:func:`run_settings`) as the schedule
     starts them: a Clara 4 run's ``learning_rate`` is its optimizer's ``lr``, or the peak its
     torch scheduler sets (OneCycleLR's and CyclicLR's ``max_lr``). With ``steps_per_epoch``, a
     torch scheduler stepped per update is also checked to take as many steps as the run has."""
-    checked = _check(doc, pointer, check_definitions(variables), allow_paths, import_paths=True, strict=False)
+    definitions, origins = _definitions(variables, environment)
+    checked = _check(doc, pointer, definitions, origins, allow_paths, import_paths=True, strict=False)
     checked.steps_per_epoch = steps_per_epoch
     return _build(checked), checked.settings
 
@@ -296,12 +303,13 @@ def _refuse_torch_schedulers(doc: Document) -> None:
         )])
 
 
-def run_settings(doc: Document, variables: Mapping | None = None) -> dict:
-    """``learning_rate`` and ``epochs`` from the top of a train config, or from ``variables``
-    of those names, which win; checked. Absent ones give an empty dict. (What a Clara 4
-    scheduler starts from, the optimizer's LR or its own peak, is :func:`build_run`'s.)"""
-    definitions = check_definitions(variables)
-    checker = EntryChecker(doc, _variables(doc, True, definitions))
+def run_settings(doc: Document, variables: Mapping | None = None, *, environment: str | os.PathLike | Environment | None = None) -> dict:
+    """``learning_rate`` and ``epochs`` from the top of a train config, or from variables of
+    those names (``environment``'s, then ``variables``), which win; checked. Absent ones give
+    an empty dict. (What a Clara 4 scheduler starts from, the optimizer's LR or its own peak,
+    is :func:`build_run`'s.)"""
+    definitions, origins = _definitions(variables, environment)
+    checker = EntryChecker(doc, _variables(doc, True, definitions, origins))
     settings = _run_settings(doc, checker, definitions)
     if checker.problems:
         raise ConfigError(checker.result())
@@ -318,7 +326,7 @@ def _document(source: str | os.PathLike | Mapping | Document) -> Document:
     raise TypeError(f"expected a file path or a mapping, not {type(source).__name__}")
 
 
-def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
+def _check(doc: Document, pointer: str | None, definitions: dict, origins: Origins | None, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
     try:
         at = locate(doc, pointer)
@@ -329,7 +337,7 @@ def _check(doc: Document, pointer: str | None, definitions: dict, allow_paths: I
     in_config = at != ()
     clara4 = at == SCHEDULER_PATH
     checker = EntryChecker(
-        doc, _variables(doc, in_config, definitions), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
+        doc, _variables(doc, in_config, definitions, origins), allow_paths=allow_paths, import_paths=import_paths, strict=strict,
         scheduler_roots=(SCHEDULER_PATH,) if clara4 else (),
     )
     checker.add(doc, reads=_reader_of(doc, at) if pointer is None and in_config else None)
@@ -378,16 +386,26 @@ def _check_schedules(doc: Document, checker: EntryChecker) -> None:
                 checker.report(at, *_READS_METRIC)
 
 
-def _variables(doc: Document, in_config: bool, definitions: dict) -> Variables:
+def _variables(doc: Document, in_config: bool, definitions: dict, origins: Origins | None = None) -> Variables:
     # A train config's top-level scalars are variables; a bare entry's own keys (name, args) are not.
     defined = config_variables(doc.data) if in_config else {}
-    return Variables({**defined, **definitions}, doc.budget)
+    return Variables({**defined, **definitions}, doc.budget, origins)
 
 
-def _definitions(variables: Mapping | None, environment: str | os.PathLike | None) -> dict:
-    """The caller's variables over those of the environment file; a bad file raises :class:`ConfigError`."""
+def _environment(environment: str | os.PathLike | Environment | None) -> Environment | None:
+    """The environment file read (once, for all that a call builds); a bad one raises :class:`ConfigError`."""
+    return None if environment is None else load_environment(environment)
+
+
+def _definitions(variables: Mapping | None, environment: str | os.PathLike | Environment | None) -> tuple[dict, Environment | None]:
+    """The caller's variables over those of the environment file, and the file's values that
+    they leave (which problems name the file's lines for); a bad file raises :class:`ConfigError`."""
     definitions = check_definitions(variables)
-    return definitions if environment is None else {**read_environment(environment), **definitions}
+    if environment is None:
+        return definitions, None
+    read = load_environment(environment)
+    kept = replace(read, values={name: value for name, value in read.values.items() if name not in definitions})
+    return {**read.values, **definitions}, kept
 
 
 def _run_settings(doc: Document, checker: EntryChecker, overrides: Mapping) -> dict:
@@ -406,7 +424,7 @@ def _run_settings(doc: Document, checker: EntryChecker, overrides: Mapping) -> d
             settings[name] = argument.check(checker.variables.substitute(value) if isinstance(value, str) else value)
         except Invalid as error:
             if overridden:  # the config's own value is not what was refused
-                checker.report(where, f"{name} set by a variable: {error.reason}", error.hint, error.code)
+                checker.report(where, f"{name} set by a variable: {error.reason}", error.hint, error.code, used=(name,))
             else:
                 checker.reject(where, error)
     return settings

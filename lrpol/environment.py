@@ -9,12 +9,45 @@ own top-level values, and ``variables=`` / ``--var`` override both.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from .document import Document
-from .errors import ConfigError, Problem, a_json_type, show_key
+from .errors import ConfigError, Problem, a_json_type, one_line, show_key
 from .reading import read_document
 
 _SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Environment:
+    """An environment file read once: its variables, and a way to say where each one's value
+    stands in it, so a problem with a value it gave can name its line. ``environment=`` takes
+    one of these as well as a file name."""
+
+    doc: Document
+    values: dict
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.values
+
+    def place(self, name: str) -> str:
+        """``"config/environment.json:7:17"``: where the value of ``name`` starts (found only
+        when a problem asks, as every position is)."""
+        file = one_line(self.doc.file or "<environment>")
+        mark = self.doc.mark((name,))
+        return f"{file}:{mark[0]}:{mark[1]}" if mark else file
+
+
+def load_environment(file: str | os.PathLike | Environment) -> Environment:
+    """The :class:`Environment` of an environment file (one already read is returned as it
+    is); raises :class:`ConfigError` as :func:`read_environment` does."""
+    if isinstance(file, Environment):
+        return file
+    doc = read_document(file)
+    problems = list(doc.problems) + _shape_problems(doc)
+    if problems or not isinstance(doc.data, dict):
+        raise ConfigError(problems)
+    return Environment(doc, dict(doc.data))
 
 
 def read_environment(file: str | os.PathLike) -> dict:
@@ -25,14 +58,11 @@ def read_environment(file: str | os.PathLike) -> dict:
         variables = {**lrpol.read_environment("config/environment.json"), "epochs": 3}
         policy, ctx = lrpol.load_run("config/config_train.json", variables=variables)
 
-    (``environment="config/environment.json"`` on ``validate``, ``load`` and ``load_run``
-    does the same.)
+    (``environment="config/environment.json"`` on ``validate``, ``load``, ``load_run``,
+    ``load_schedules``, ``load_group_policies`` and ``compare`` does the same, and a problem
+    with a value the file gave then names its line there.)
     """
-    doc = read_document(file)
-    problems = list(doc.problems) + _shape_problems(doc)
-    if problems or not isinstance(doc.data, dict):
-        raise ConfigError(problems)
-    return dict(doc.data)
+    return load_environment(file).values
 
 
 def _shape_problems(doc: Document) -> list[Problem]:

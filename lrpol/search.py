@@ -8,6 +8,8 @@ Each item names its ``args`` (one name or a list; ``@disabled`` is the entry's o
 ``disabled``), a ``type`` and the ``targets``: ``[min, max]`` for ``float`` and ``int``,
 and for ``enum`` a list of choices, each a list with one value per arg. lrpol never
 searches; it checks that every value the search could give is one the policy takes.
+``{VAR}`` in the targets is filled in first, as in ``args``, so a range an environment file
+gives is checked as Clara would search it.
 """
 
 from __future__ import annotations
@@ -28,23 +30,31 @@ DISABLED_ATTRIBUTE = Argument("@disabled", bool, "the entry's 'disabled'")
 
 #: How a problem is reported: (path, message, hint, code, key=...).
 Report = Callable[..., None]
+#: How ``{VAR}`` is filled in: (value, its path) -> the value substituted, or :data:`UNRESOLVED`.
+Substitute = Callable[[object, tuple], object]
+#: What a :data:`Substitute` gives for a value whose variables it could not fill in (and reported).
+UNRESOLVED = object()
 
 
-def check_search(search: object, at: tuple, declared: Mapping[str, Argument] | None, label: str, report: Report) -> None:
+def _as_written(value: object, at: tuple) -> object:
+    return value
+
+
+def check_search(search: object, at: tuple, declared: Mapping[str, Argument] | None, label: str, report: Report, substitute: Substitute = _as_written) -> None:
     """Report every problem of the ``search`` value at ``at``.
 
     ``declared`` holds the policy's arguments by name, or is None when they are not known
     (a ``path`` entry that is not imported): then only the shape is checked. ``label``
-    names the policy in messages.
+    names the policy in messages. ``substitute`` fills in the variables of each item's targets.
     """
     if not isinstance(search, list):
         report(at, f"'search' must be a list of search items, got {a_json_type(search)}", code="wrong-type")
         return
     for index, item in enumerate(search):
-        _check_item(item, (*at, index), declared, label, report)
+        _check_item(item, (*at, index), declared, label, report, substitute)
 
 
-def _check_item(item: object, at: tuple, declared: Mapping[str, Argument] | None, label: str, report: Report) -> None:
+def _check_item(item: object, at: tuple, declared: Mapping[str, Argument] | None, label: str, report: Report, substitute: Substitute) -> None:
     if not isinstance(item, dict):
         report(at, f"a search item must be an object with 'type', 'args' and 'targets', got {a_json_type(item)}", code="wrong-type")
         return
@@ -61,10 +71,13 @@ def _check_item(item: object, at: tuple, declared: Mapping[str, Argument] | None
     arguments = _arguments(item["args"], (*at, "args"), declared, label, report) if "args" in item else None
     if kind is None or arguments is None or "targets" not in item:
         return
+    targets = substitute(item["targets"], (*at, "targets"))
+    if targets is UNRESOLVED:
+        return
     if kind == "enum":
-        _check_choices(item["targets"], (*at, "targets"), arguments, report)
+        _check_choices(targets, (*at, "targets"), arguments, report)
     else:
-        _check_range(item["targets"], (*at, "targets"), kind, arguments, (*at, "args"), report)
+        _check_range(targets, (*at, "targets"), kind, arguments, (*at, "args"), report)
 
 
 def _one_of(value: object, choices: tuple[str, ...], at: tuple, key: str, report: Report) -> str | None:

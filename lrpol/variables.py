@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from typing import TypeVar, overload
+from collections.abc import Callable, Iterable, Mapping
+from itertools import islice
+from typing import Protocol, TypeVar, overload
 
 from .document import Budget, Exhausted
 from .errors import Invalid, did_you_mean
@@ -33,6 +34,22 @@ _SCALARS = (str, int, float, bool, type(None))
 #: Limits that keep a hostile config from expanding without bound ("{a}{a}" doubling per level).
 MAX_EXPANDED_LENGTH = 65_536
 MAX_CHAIN = 32
+#: Items of a list searched for the variables a problem with it names (a problem's value is small).
+MAX_TRACED_VALUES = 10_000
+
+#: Variables a problem's message names where they were written, at most (then "and N more").
+MAX_NAMED_ORIGINS = 3
+
+
+class Origins(Protocol):
+    """The variables whose values were written outside the config (an environment file's,
+    :class:`lrpol.environment.Environment`), and where each was written."""
+
+    def __contains__(self, name: object) -> bool: ...
+
+    def place(self, name: str) -> str:
+        """``"config/environment.json:7:17"``: where the value of ``name`` starts."""
+        ...
 
 
 class VariableError(Invalid):
@@ -67,8 +84,9 @@ class Variables:
     more text than it is allowed to.
     """
 
-    def __init__(self, definitions: dict, budget: Budget | None = None):
+    def __init__(self, definitions: dict, budget: Budget | None = None, origins: Origins | None = None):
         self._definitions = dict(definitions)
+        self._origins = origins
         self._resolved: dict[str, object] = {}
         self._budget = budget or Budget()
         self.refusal: VariableError | None = None  # once the budget is spent, why every further string is refused
@@ -99,6 +117,40 @@ class Variables:
             self.refusal = VariableError(str(exhausted), code="too-large")
             raise VariableError(self.refusal.reason, code="too-large") from None
         return "".join(pieces)
+
+    @property
+    def traced(self) -> bool:
+        """Whether some variables came from outside the config, so problems name where."""
+        return self._origins is not None
+
+    def provenance(self, value: object, names: Iterable[str] = ()) -> str:
+        """Where the variables ``value`` refers to (directly, or through other variables) and
+        ``names`` were given, when that was outside the config: ``" (POLY_POWER from
+        config/environment.json:7:17)"``, to end a problem's message; ``""`` otherwise. At most
+        :data:`MAX_NAMED_ORIGINS` are named, then how many more.
+
+        >>> from lrpol.document import from_mapping
+        >>> from lrpol.environment import Environment
+        >>> written = Environment(from_mapping({"POWER": -1}), {"POWER": -1})  # a file's would name its line
+        >>> Variables({"POWER": -1, "P": "{POWER}"}, origins=written).provenance("{P}")
+        ' (POWER from <environment>)'
+        """
+        origins = self._origins
+        if origins is None:
+            return ""
+        seen = dict.fromkeys([*names, *_references(value)])  # in order of appearance, each once
+        pending = list(seen)
+        while pending:  # the variables their values name in turn, each looked at once
+            defined = self._definitions.get(pending.pop())
+            if isinstance(defined, str):
+                for name in _REFERENCE.findall(defined):
+                    if name not in seen:
+                        seen[name] = None
+                        pending.append(name)
+        outside = [name for name in seen if name in origins]
+        listed = [f"{name} from {origins.place(name)}" for name in outside[:MAX_NAMED_ORIGINS]]  # a place is found only when named
+        more = len(outside) - len(listed)
+        return f" ({', '.join(listed)}{f' and {more} more' if more else ''})" if listed else ""
 
     def _value(self, name: str, chain: tuple) -> object:
         if name in self._resolved:
@@ -146,6 +198,14 @@ def substitute_tree(value: object, path: tuple, variables: Variables, on_error: 
     if isinstance(value, list):
         return [substitute_tree(item, (*path, index), variables, on_error) for index, item in enumerate(value)]
     return value
+
+
+def _references(value: object) -> list[str]:
+    """The variables a value names: a string's, or those of the strings in a list (its first
+    :data:`MAX_TRACED_VALUES` items). An object's are not its own: a problem with an object
+    (an entry without a name) is not about the values inside it."""
+    strings = [value] if isinstance(value, str) else islice(value, MAX_TRACED_VALUES) if isinstance(value, list) else ()
+    return list(dict.fromkeys(name for text in strings if isinstance(text, str) for name in _REFERENCE.findall(text)))
 
 
 def _spell(name: str, value: object) -> str:
