@@ -403,11 +403,11 @@ def _convert(options: argparse.Namespace) -> int:
             print(refused[0], file=sys.stderr)
             return EXIT_USAGE
     try:
-        variables = _variables(options)
+        environment = _environment(options)
         doc = _read_stdin() if options.file == STDIN else read_document(options.file)
         if isinstance(doc, list):  # standard input that did not parse
             raise ConfigError(doc)
-        conversion = convert(doc, pointer=options.pointer, variables=variables, steps_per_epoch=options.steps_per_epoch)
+        conversion = convert(doc, pointer=options.pointer, variables=dict(options.var), environment=environment, steps_per_epoch=options.steps_per_epoch)
     except ConfigError as error:
         print(error, file=sys.stderr)  # standard output holds entries only
         return EXIT_USAGE if any(p.code in ("unreadable", NOT_CONVERTIBLE) for p in error.problems) else EXIT_INVALID

@@ -23,6 +23,7 @@ from .config import build_run, locate, run_settings, validate
 from .config_kind import without_policy
 from .context import LEARNING_RATE
 from .document import Document
+from .environment import Environment
 from .errors import ConfigError, Invalid, Problem
 from .policy import LRPolicy
 from .registry import RegistryError, lookup
@@ -54,20 +55,20 @@ class Conversion:
     notes: tuple[str, ...] = ()
 
 
-def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, steps_per_epoch: int | None = None) -> Conversion:
+def convert(doc: Document, *, pointer: str | None = None, variables: Mapping | None = None, environment: Environment | None = None, steps_per_epoch: int | None = None) -> Conversion:
     """The native entry that gives ``doc``'s LRs; raises :class:`ConfigError` with its problems,
     those of code :data:`NOT_CONVERTIBLE` for what no native entry can say. Never imports code.
     With ``steps_per_epoch``, a torch scheduler stepped per update is also checked to last the
     run, as :func:`lrpol.load_run` checks it (torch's OneCycleLR refuses to step past its end)."""
     # strict: every path entry is reported (unchecked-path), at its place, without importing it
-    problems = [_unconvertible(p) if p.code == "unchecked-path" else p for p in validate(doc, pointer=pointer, variables=variables, strict=True) if p.code != "name-ignored"]
+    problems = [_unconvertible(p) if p.code == "unchecked-path" else p for p in validate(doc, pointer=pointer, variables=variables, environment=environment, strict=True) if p.code != "name-ignored"]
     if problems:
         raise ConfigError(problems)
-    policy, settings = build_run(doc, pointer=pointer, variables=variables, steps_per_epoch=steps_per_epoch)
+    policy, settings = build_run(doc, pointer=pointer, variables=variables, environment=environment, steps_per_epoch=steps_per_epoch)
     at = locate(doc, pointer) or ()
     source = _entry_data(doc, at) if policy is not None else None
     notes = []
-    lr0, configured = settings.get(LEARNING_RATE.name), run_settings(doc, variables).get(LEARNING_RATE.name)
+    lr0, configured = settings.get(LEARNING_RATE.name), run_settings(doc, variables, environment=environment).get(LEARNING_RATE.name)
     learning_rate = lr0 if lr0 is not None and lr0 != configured else None
     if learning_rate is not None:
         notes.append(_learning_rate_note(learning_rate, configured, source))
