@@ -10,13 +10,15 @@ import re
 import numpy as np
 import pytest
 import yaml
-from conftest import CONFIGS, requires_extra
+from conftest import CONFIGS, ROOT, requires_extra
 from parity import assert_matches
 from test_clara4_configs import CASES as CLARA4_CASES
 from test_clara4_configs import EPOCHS, clara4_config, lrpol_per_update, torch_per_update, write_config
 
 import lrpol
 from lrpol.cli import main
+from lrpol.config import run_settings
+from lrpol.reading import read_document
 
 
 def convert(capsys, *argv: str) -> tuple[int, str, str]:
@@ -271,3 +273,26 @@ def test_with_steps_per_epoch_a_one_cycle_shorter_than_the_run_is_refused_as_loa
         lrpol.load_run(path, steps_per_epoch=4)
     assert err == str(caught.value) + "\n"
     assert [p.code for p in caught.value.problems] == ["too-short"]
+
+
+MMARS = ROOT / "tests" / "data" / "mmars"
+
+
+@pytest.mark.parametrize("mmar", sorted(path.name for path in MMARS.iterdir() if path.name != "clara3_spleen_broken"))
+def test_each_mmar_folders_train_config_converts_to_its_own_lrs(tmp_path, write, capsys, mmar):
+    config = MMARS / mmar / "config" / "config_train.json"
+    environment = MMARS / mmar / "config" / "environment.json"
+    code, out, err = convert(capsys, config, "--env", environment)
+    assert code == 0, err
+    said = re.search(r"set learning_rate to (\S+) ", err)
+    learning_rate = float(said.group(1)) if said else run_settings(read_document(config), environment=environment)["learning_rate"]
+    policy, ctx = lrpol.load_run(config, steps_per_epoch=2, environment=environment)
+    clara3 = as_lr_policy(write, json.loads(out), learning_rate, ctx.total_epochs)
+    assert np.array_equal(run_curve(clara3, 2, METRICS)[1], lrpol.curve(policy, ctx, metrics=METRICS))
+
+
+def test_a_broken_mmar_train_config_lists_its_problems_exit_1(capsys):
+    config = MMARS / "clara3_spleen_broken" / "config" / "config_train.json"
+    code, out, err = convert(capsys, config, "--env", config.parent / "environment.json")
+    assert (code, out) == (1, "")
+    assert [line.split(": ")[1] for line in err.splitlines()] == ["$.train.lr_policy.args.poly_power", "$.train.lr_policy.search[0].args[0]"]
