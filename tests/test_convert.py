@@ -3,6 +3,7 @@ that builds it: the same repr, the same value and the same curve, to the bit."""
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 
@@ -10,14 +11,18 @@ import numpy as np
 import pytest
 import yaml
 from conftest import VALID_ENTRIES, examples
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_clara4_configs import CASES as CLARA4_CASES
+from test_clara4_configs import clara4_config
+from test_fuzz import _paths, json_like, keys, mutated_configs
 from test_policy_trees import trees
 from test_torch_schedulers import CASES
 
-from lrpol import LRPolicy, ReduceCosine, Sequential, TrainContext, Warmup, build, curve
+from lrpol import ConfigError, LRPolicy, Problem, ReduceCosine, Sequential, TrainContext, Warmup, build, curve
 from lrpol.config import build_document
-from lrpol.convert import Unconvertible, to_entry
+from lrpol.convert import CONSTANT_ENTRY, Unconvertible, convert, to_entry
+from lrpol.document import from_mapping
 from lrpol.reading import parse_bytes
 
 METRICS = [0.5, 0.4, 0.4, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]
@@ -85,3 +90,51 @@ def test_an_unregistered_policy_is_said_exactly_and_where():
 @pytest.mark.parametrize("spec", CASES, ids=repr)
 def test_every_torch_schedulers_native_policy_comes_back_as_itself(spec, unit):
     _assert_same(spec.native(unit), epochs=30, steps_per_epoch=3)
+
+
+def _converts_or_says_why(config: dict) -> None:
+    """convert gives problems, or an entry that builds the config's own policy (Constant for none)."""
+    try:
+        doc = from_mapping(config)
+    except ConfigError:
+        return
+    try:
+        conversion = convert(doc)
+    except ConfigError as error:
+        assert error.problems and all(isinstance(problem, Problem) for problem in error.problems)
+        return
+    policy = build_document(from_mapping(copy.deepcopy(config)))
+    assert build(conversion.entry) == (policy if policy is not None else build(CONSTANT_ENTRY))
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_configs())
+def test_convert_never_raises_on_mutated_configs_and_its_entry_builds_their_policy(config):
+    _converts_or_says_why(config)
+
+
+@st.composite
+def mutated_clara4_configs(draw):
+    """A Clara 4 config of test_clara4_configs with one to three places changed, most in what lrpol reads."""
+    name, args, epoch_level = draw(st.sampled_from(CLARA4_CASES))
+    config = clara4_config({"name": name, "args": copy.deepcopy(args)}, epoch_level=epoch_level)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(config) if p and p[:2] in (("train", "lr_scheduler"), ("train", "handlers"), ("train", "optimizer"))]
+        path = draw(st.sampled_from(paths))
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(keys)] = draw(json_like)
+        else:
+            parent[path[-1]] = draw(json_like)
+    return config
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_clara4_configs())
+def test_convert_never_raises_on_mutated_clara_4_configs_and_its_entry_builds_their_policy(config):
+    _converts_or_says_why(config)
