@@ -26,6 +26,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -35,6 +36,7 @@ from .clara4_run import HANDLER_NAME
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
+from .monai_schedulers import BUNDLE_SCHEDULERS
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
@@ -49,6 +51,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
+BUNDLE = "bundle.schema.json"
 
 _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
@@ -334,9 +337,90 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
     }
 
 
+# -- MONAI bundles ----------------------------------------------------------------------------
+
+#: A bundle's reference to another place (``@id``, ``@a#b``, ``@a::0``) or a copy of it (``%id``);
+#: a ``$`` expression never matches, so the schema refuses one where the scheduler takes a value.
+BUNDLE_REFERENCE_PATTERN = r"^(?!.*\n)[@%][A-Za-z0-9_]*((#|::)[A-Za-z0-9_]*)*$"
+_BUNDLE_REFERENCE = {"$ref": "#/$defs/reference"}
+#: ``_disabled_`` as MONAI reads a string: "true" or "false", in any case, around spaces.
+_TRUE_OR_FALSE = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
+
+
+def bundle_argument_schema(argument: Argument) -> dict:
+    """The schema of one argument of a bundle's scheduler, written flat beside ``_target_``: as
+    in a train config, with a bundle reference where a ``{VAR}`` may go, and a scheduler
+    component (or a reference to one) where an entry goes."""
+    rewritten = _in_bundle_terms(argument_schema(argument))
+    assert isinstance(rewritten, dict)  # a dict stays a dict
+    return rewritten
+
+
+def _in_bundle_terms(schema: object) -> object:
+    if isinstance(schema, list):
+        return [_in_bundle_terms(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema == {"$ref": "#/$defs/entry"}:
+        return {"$ref": "#/$defs/component"}
+    if schema == _VARIABLE_REF:
+        return _BUNDLE_REFERENCE
+    rewritten = {key: _in_bundle_terms(value) for key, value in schema.items()}
+    if rewritten.get("pattern") == WHOLE_REFERENCE_PATTERN:
+        rewritten["pattern"] = BUNDLE_REFERENCE_PATTERN
+    properties = rewritten.get("properties")
+    if isinstance(properties, dict) and "disabled" in properties:  # a nested component's is _disabled_
+        rewritten["properties"] = {"_disabled_" if key == "disabled" else key: value for key, value in properties.items()}
+    return rewritten
+
+
+def bundle_scheduler_schema(schedulers: Mapping[str, type]) -> dict:
+    """The schema of a bundle's scheduler component: ``_target_`` one of ``schedulers``, each
+    one's arguments flat beside it, and MONAI's own keys."""
+    own = {
+        "_target_": {"type": "string", "description": "the scheduler class"},
+        "_disabled_": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _TRUE_OR_FALSE}, _BUNDLE_REFERENCE], "description": "true: MONAI builds no scheduler"},
+        "_desc_": {"description": "a description, ignored"},
+        "_requires_": {"description": "components built first, ignored"},
+        "_mode_": {"const": "default", "description": "'default' builds the scheduler; 'callable' and 'partial' leave that to code, which lrpol does not run"},
+    }
+    per_target = []
+    for target, cls in schedulers.items():
+        arguments = arguments_of(cls)
+        then: dict = {"properties": {**own, **{argument.name: bundle_argument_schema(argument) for argument in arguments}}, "additionalProperties": False}
+        required = [argument.name for argument in arguments if argument.required]
+        if required:
+            then["required"] = required
+        per_target.append({"if": {"properties": {"_target_": {"const": target}}}, "then": then})
+    return {
+        "type": "object",
+        "properties": {**own, "_target_": {"enum": list(schedulers), "description": "the scheduler class: torch's by its module, MONAI's"}},
+        "required": ["_target_"],
+        "allOf": per_target,
+    }
+
+
+def bundle_schema() -> dict:
+    """The schema of a MONAI bundle config, as lrpol reads its ``lr_scheduler``."""
+    return {
+        "$schema": DIALECT,
+        "$id": ID_PREFIX + "bundle",
+        "title": "MONAI bundle config, as lrpol reads its lr_scheduler",
+        "description": "Checks the top-level lr_scheduler: _target_ one of the schedulers lrpol reads, its arguments flat beside it, each a value or a reference (@id, %id); a $ expression there cannot be checked without running code. Every other key is allowed.",
+        "type": "object",
+        "properties": {"lr_scheduler": {"$ref": "#/$defs/component"}},
+        "$defs": {
+            "scheduler": bundle_scheduler_schema(BUNDLE_SCHEDULERS),
+            # if/then/else rather than anyOf, so errors inside the component keep their exact path.
+            "component": {"if": {"type": "string"}, "then": _BUNDLE_REFERENCE, "else": {"$ref": "#/$defs/scheduler"}},
+            "reference": {"type": "string", "pattern": BUNDLE_REFERENCE_PATTERN, "description": "a reference to another place in the bundle (@id, @a#b, %id), whose value lrpol checks"},
+        },
+    }
+
+
 def generate(policies: dict[str, type[LRPolicy]] | None = None) -> dict[str, dict]:
     """File name -> schema, for every published schema."""
-    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies)}
+    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies), BUNDLE: bundle_schema()}
 
 
 def render(schema: dict) -> str:
@@ -365,21 +449,23 @@ def validator(name: str = TRAIN_CONFIG) -> Draft202012Validator:
 
 # -- the `lrpol schema` command (also `python -m lrpol.schema`) ------------------------------
 
-COMMAND_DESCRIPTION = "Print the train-config schema, or write both schemas into directories."
+COMMAND_DESCRIPTION = "Print the train-config schema (or another one), or write every schema into directories."
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``lrpol schema``, declared here so that ``python -m lrpol.schema`` has them too."""
-    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
-    parser.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json, train_config.schema.json and bundle.schema.json into each DIR")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    which.add_argument("--bundle", action="store_true", help="print the schema of a MONAI bundle's lr_scheduler (bundle.schema.json) instead")
     parser.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
 
 
 def command(options: argparse.Namespace) -> int:
-    """Print one schema, or write both into each ``--write`` directory; the exit code (0)."""
+    """Print one schema, or write every one into each ``--write`` directory; the exit code (0)."""
     schemas = generate(registered() if options.with_plugins else builtin())
     if not options.write:
-        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
+        sys.stdout.write(render(schemas[LR_POLICY if options.entry else BUNDLE if options.bundle else TRAIN_CONFIG]))
         return 0
     for directory in map(Path, options.write):
         directory.mkdir(parents=True, exist_ok=True)

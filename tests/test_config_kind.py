@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 
 import lrpol
-from lrpol import ConfigError, load, validate
 from lrpol.cli import main
 from lrpol.config_kind import ENTRY, NOT_LR_CONFIG, TRAIN_CONFIG, Kind, kind_of
 from lrpol.schema import TRAIN_CONFIG as TRAIN_CONFIG_SCHEMA
@@ -104,13 +103,3 @@ def test_diff_against_a_train_config_without_lr_policy_compares_with_a_flat_lr0(
         "the curves differ: first at update 1 (epoch 1): 2.000000e-04 -> 1.500000e-04",
         "largest relative difference: -75% at update 3 (epoch 3): 2.000000e-04 -> 5.000000e-05",
     ]
-
-
-def test_a_bundle_scheduler_not_read_yet_is_refused_not_taken_for_a_constant_lr(write):
-    config = '{"epochs": 10,\n "train": {"trainer": {}},\n "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5}}'
-    path = write("config_train.json", config)
-    (problem,) = validate(path)
-    assert (problem.line, problem.code) == (3, "not-supported")
-    assert problem.message.startswith("lrpol does not read a MONAI bundle's lr_scheduler yet")
-    with pytest.raises(ConfigError):
-        load(path)

@@ -10,24 +10,24 @@ import pytest
 from conftest import CONFIGS, ROOT, VALID_ENTRIES, requires_extra, valid_entry
 
 from lrpol import ConfigError, build, validate
-from lrpol.schema import LR_POLICY, TRAIN_CONFIG, generate, packaged, render
+from lrpol.schema import BUNDLE, LR_POLICY, TRAIN_CONFIG, generate, packaged, render
 
 SCHEMAS = generate()
 
 
-@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG, BUNDLE])
 @pytest.mark.parametrize("directory", ["schemas", "lrpol/schemas"])
 def test_committed_schemas_match_the_code(directory, name):
     committed = (ROOT / directory / name).read_text(encoding="utf-8")
     assert committed == render(SCHEMAS[name]), "regenerate with: python -m lrpol.schema --write schemas/ lrpol/schemas/"
 
 
-@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG, BUNDLE])
 def test_schemas_ship_inside_the_package(name):
     assert packaged(name) == SCHEMAS[name]
 
 
-@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG, BUNDLE])
 @pytest.mark.parametrize("validator", [jsonschema.Draft202012Validator, jsonschema.Draft7Validator])
 def test_schemas_are_valid_in_2020_12_and_draft_07(name, validator):
     validator.check_schema(SCHEMAS[name])
@@ -55,7 +55,7 @@ def _keywords(schema, found):
     return found
 
 
-@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG])
+@pytest.mark.parametrize("name", [LR_POLICY, TRAIN_CONFIG, BUNDLE])
 def test_schemas_use_only_keywords_that_behave_the_same_in_draft_07(name):
     # $defs is 2019-09+, but draft-07 validators resolve "#/$defs/..." refs as plain JSON pointers.
     assert _keywords(SCHEMAS[name], set()) <= DRAFT_07_KEYWORDS
@@ -224,7 +224,7 @@ def test_check_jsonschema_rejects_a_typo(write):
 
 def test_python_m_lrpol_schema_writes_the_committed_files(tmp_path):
     subprocess.run([sys.executable, "-m", "lrpol.schema", "--write", str(tmp_path)], check=True, capture_output=True, timeout=60)
-    for name in (LR_POLICY, TRAIN_CONFIG):
+    for name in (LR_POLICY, TRAIN_CONFIG, BUNDLE):
         assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "schemas" / name).read_text(encoding="utf-8")
 
 
@@ -416,3 +416,89 @@ def test_the_schema_never_refuses_a_scheduler_validate_accepts():
             assert _train_schema_errors(config) == [], scheduler
 
     check()
+
+
+# -- MONAI bundles: bundle.schema.json agrees with validate() on the same bundles ------------
+
+BUNDLE_FOLDER = ROOT / "tests" / "data" / "bundles" / "abdomen_ct_segresnet"
+_BUNDLE_RUN = {
+    "epochs": 40, "warmup": 5, "optimizer": {"_target_": "torch.optim.SGD", "params": "$@network.parameters()", "lr": 0.1},
+    "warmup_scheduler": {"_target_": "torch.optim.lr_scheduler.LinearLR", "optimizer": "@optimizer", "start_factor": 0.1, "total_iters": "@warmup"},
+    "train": {"handlers": [{"_target_": "LrScheduleHandler", "lr_scheduler": "@lr_scheduler"}], "trainer": {"_target_": "SupervisedTrainer", "max_epochs": "@epochs"}},
+}
+
+
+def _bundle(**scheduler):
+    return {**_BUNDLE_RUN, "lr_scheduler": {"optimizer": "@optimizer", **scheduler}}
+
+
+BUNDLE_VALID = [
+    _bundle(_target_="torch.optim.lr_scheduler.CosineAnnealingLR", T_max="@epochs", eta_min=1e-6),
+    _bundle(_target_="torch.optim.lr_scheduler.StepLR", step_size=5, gamma=0.5, _desc_="halve every 5 epochs", _requires_="@epochs", _mode_="default"),
+    _bundle(_target_="torch.optim.lr_scheduler.MultiStepLR", milestones=["@warmup", 20], _disabled_="False"),
+    _bundle(_target_="torch.optim.lr_scheduler.SequentialLR", milestones=["@warmup"], schedulers=["@warmup_scheduler", {"_target_": "torch.optim.lr_scheduler.CosineAnnealingLR", "optimizer": "@optimizer", "T_max": 35}]),
+    _bundle(_target_="monai.optimizers.WarmupCosineSchedule", warmup_steps="@warmup", t_total="%epochs", warmup_multiplier=0.1),
+    _bundle(_target_="WarmupCosineSchedule", warmup_steps=2, t_total=40, end_lr=1e-5, cycles=1.5),
+]
+
+BUNDLE_INVALID = [
+    _bundle(_target_="torch.optim.lr_scheduler.StepLr", step_size=5),
+    _bundle(_target_="torch.optim.lr_scheduler.LambdaLR", lr_lambda="$lambda e: 0.95 ** e"),
+    _bundle(_target_="torch.optim.lr_scheduler.CosineAnnealingLR", T_max="$@epochs // 2"),
+    _bundle(_target_="torch.optim.lr_scheduler.CosineAnnealingLR", T_max=40, eta_mn=1e-6),
+    _bundle(_target_="torch.optim.lr_scheduler.CosineAnnealingLR"),
+    _bundle(_target_="torch.optim.lr_scheduler.StepLR", step_size=0),
+    _bundle(_target_="torch.optim.lr_scheduler.StepLR", step_size=5, gamma=1.5),
+    _bundle(_target_="torch.optim.lr_scheduler.StepLR", step_size=5, _mode_="partial"),
+    _bundle(_target_="torch.optim.lr_scheduler.StepLR", step_size=5, _disabled_="maybe"),
+    _bundle(_target_="torch.optim.lr_scheduler.SequentialLR", milestones=[5], schedulers=[{"_target_": "torch.optim.lr_scheduler.LinearLR", "optimizer": "@optimizer", "total_iters": "$5"}, "@warmup_scheduler"]),
+    _bundle(_target_="monai.optimizers.WarmupCosineSchedule", warmup_steps=2, t_total=40, warmup_multiplier=2),
+    {**_BUNDLE_RUN, "lr_scheduler": "%configs/common.json#lr_scheduler"},
+]
+
+
+def _bundle_errors(data):
+    return list(jsonschema.Draft202012Validator(SCHEMAS[BUNDLE]).iter_errors(data))
+
+
+@pytest.mark.parametrize("data", BUNDLE_VALID, ids=lambda d: json.dumps(d["lr_scheduler"])[:70])
+def test_a_valid_bundle_is_valid_everywhere(data):
+    assert validate(data) == []
+    assert _bundle_errors(data) == []
+    assert list(jsonschema.Draft7Validator(SCHEMAS[BUNDLE]).iter_errors(data)) == []
+
+
+@pytest.mark.parametrize("data", BUNDLE_INVALID, ids=lambda d: json.dumps(d["lr_scheduler"])[:70])
+def test_an_invalid_bundle_is_invalid_everywhere_at_the_same_place(data):
+    problems = validate(data)
+    errors = _bundle_errors(data)
+    assert problems and errors
+    # jsonschema reports a key that is not allowed, or one that is missing, at the object that holds it
+    ours = {p.json_path for p in problems}
+    theirs = {e.json_path.replace("['_target_']", "._target_").replace("['_mode_']", "._mode_").replace("['_disabled_']", "._disabled_") for e in errors}
+    assert any(t in (o, _parent(o)) for o in ours for t in theirs), (ours, theirs)
+
+
+def test_what_only_validate_can_tell_in_a_bundle():
+    # the schema cannot follow references: a missing id, a circle, a $ expression behind one
+    for scheduler in ({"T_max": "@epoch"}, {"T_max": "@a"}, {"T_max": "@half"}):
+        data = {**_bundle(_target_="torch.optim.lr_scheduler.CosineAnnealingLR", **scheduler), "a": "@b", "b": "@a", "half": "$@epochs // 2"}
+        assert _bundle_errors(data) == []
+        assert [p.json_path for p in validate(data)] == ["$.lr_scheduler.T_max"]
+
+
+@pytest.mark.parametrize("path", sorted((BUNDLE_FOLDER / "configs").glob("*.json")), ids=lambda p: p.name)
+def test_the_bundle_folder_passes_check_jsonschema(path):
+    requires_extra("dev", "check_jsonschema")
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(ROOT / "schemas" / BUNDLE), str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lrpol_schema_bundle_prints_the_published_bundle_schema(capsys):
+    from lrpol.cli import main
+
+    assert main(["schema", "--bundle"]) == 0
+    assert capsys.readouterr().out == (ROOT / "schemas" / BUNDLE).read_text(encoding="utf-8")
