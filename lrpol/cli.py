@@ -142,7 +142,8 @@ The entry runs from lr0, the config's learning_rate. When the schedule starts fr
 error says which learning_rate to set; standard output holds the entry only.
 
 Exit codes: 0 printed, 1 the config has problems (listed on standard error), 2 the schedule
-has no native entry (a 'path' entry: user code), unreadable input or a usage error.
+has no native entry (user code: a 'path' entry, a bundle's $ expression; a torch feature
+lrpol cannot follow), unreadable input or a usage error.
 """
 
 
@@ -395,7 +396,7 @@ def _diff_problems(problems: Sequence[Problem], format: str) -> int:
 
 
 def _convert(options: argparse.Namespace) -> int:
-    from .convert import NOT_CONVERTIBLE, convert, render
+    from .convert import CANNOT_EXPRESS, convert, render
 
     if options.file != STDIN:
         refused = refuse_irregular(options.file)
@@ -410,7 +411,7 @@ def _convert(options: argparse.Namespace) -> int:
         conversion = convert(doc, pointer=options.pointer, variables=dict(options.var), environment=environment, steps_per_epoch=options.steps_per_epoch)
     except ConfigError as error:
         print(error, file=sys.stderr)  # standard output holds entries only
-        return EXIT_USAGE if any(p.code in ("unreadable", NOT_CONVERTIBLE) for p in error.problems) else EXIT_INVALID
+        return EXIT_USAGE if any(p.code in ("unreadable", *CANNOT_EXPRESS) for p in error.problems) else EXIT_INVALID
     suffix = Path(options.file).suffix.lower()
     sys.stdout.write(render(conversion.entry, options.format or ("yaml" if suffix in (".yaml", ".yml") else "json")))
     for note in conversion.notes:

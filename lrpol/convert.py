@@ -30,6 +30,9 @@ from .registry import RegistryError, lookup
 
 #: The code of a problem that is no mistake in the config: lrpol has no native entry for it.
 NOT_CONVERTIBLE = "not-convertible"
+#: The codes of the problems that say what lrpol cannot follow, so no native entry can say it
+#: either: user code (a path entry, a bundle's $ expression) and torch features without an equal.
+CANNOT_EXPRESS = (NOT_CONVERTIBLE, "needs-code", "not-supported")
 
 #: What convert says of an entry's ``search``, which names the source's own arguments.
 SEARCH_LEFT_OUT = "the entry's search (Clara's AutoML search space) is left out: it does not change the LRs, and names the arguments of the entry converted"

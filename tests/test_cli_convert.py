@@ -296,3 +296,45 @@ def test_a_broken_mmar_train_config_lists_its_problems_exit_1(capsys):
     code, out, err = convert(capsys, config, "--env", config.parent / "environment.json")
     assert (code, out) == (1, "")
     assert [line.split(": ")[1] for line in err.splitlines()] == ["$.train.lr_policy.args.poly_power", "$.train.lr_policy.search[0].args[0]"]
+
+
+# -- MONAI bundles: a top-level lr_scheduler with _target_ and @ references ---------------------------
+
+BUNDLE = ROOT / "tests" / "data" / "bundles" / "abdomen_ct_segresnet" / "configs" / "train.json"
+
+
+def bundle_with(tmp_path, scheduler: dict) -> str:
+    data = json.loads(BUNDLE.read_text())
+    data["lr_scheduler"] = scheduler
+    return write_config(tmp_path, data, "train.json")
+
+
+def test_a_bundles_scheduler_converts_to_the_bundles_own_lrs(tmp_path, write, capsys):
+    code, out, err = convert(capsys, BUNDLE)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"name": "ReduceCosine", "args": {"min_lr": 1e-06, "horizon": 200, "after": "torch"}}
+    policy, ctx = lrpol.load_run(BUNDLE, steps_per_epoch=2)
+    clara3 = as_lr_policy(write, json.loads(out), ctx.initial_lr, ctx.total_epochs)
+    assert ctx.initial_lr == json.loads(BUNDLE.read_text())["learning_rate"]
+    assert np.array_equal(run_curve(clara3, 2)[1], lrpol.curve(policy, ctx))
+
+
+def test_a_bundles_one_cycle_says_its_learning_rate(tmp_path, capsys):
+    path = bundle_with(tmp_path, {"_target_": "torch.optim.lr_scheduler.OneCycleLR", "optimizer": "@optimizer", "max_lr": 0.01, "total_steps": "@epochs"})
+    code, out, err = convert(capsys, path)
+    assert (code, json.loads(out)) == (0, {"name": "OneCycle", "args": {"unit": "epoch", "horizon": 200}})
+    assert err == "lrpol convert: set learning_rate to 0.01 (OneCycleLR's max_lr, the peak it sets), not the config's 0.0002: the entry's LRs are relative to lr0\n"
+
+
+def test_a_python_expression_in_the_schedulers_arguments_has_no_native_entry_exit_2(tmp_path, capsys):
+    path = bundle_with(tmp_path, {"_target_": "torch.optim.lr_scheduler.CosineAnnealingLR", "optimizer": "@optimizer", "T_max": "$@epochs * 2"})
+    code, out, err = convert(capsys, path)
+    assert (code, out) == (2, "")
+    assert re.fullmatch(r".*train\.json:\d+:\d+: \$\.lr_scheduler\.T_max: '\$@epochs \* 2' is a Python expression, so the value cannot be checked without running code; .*\n", err)
+
+
+def test_a_torch_feature_without_a_native_equal_exit_2(tmp_path, capsys):
+    scheduler = {"name": "SequentialLR", "args": {"milestones": [3], "schedulers": [{"name": "OneCycleLR", "args": {"max_lr": 0.1, "total_steps": 3}}, {"name": "StepLR", "args": {"step_size": 2}}]}}
+    code, out, err = convert(capsys, write_config(tmp_path, clara4_config(scheduler)))
+    assert (code, out) == (2, "")
+    assert "$.train.lr_scheduler.args.schedulers[0]: SequentialLR cannot hold OneCycleLR" in err
