@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import yaml
-from conftest import VALID_ENTRIES, examples
+from conftest import ROOT, VALID_ENTRIES, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_clara4_configs import CASES as CLARA4_CASES
@@ -137,4 +137,37 @@ def mutated_clara4_configs(draw):
 @settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_clara4_configs())
 def test_convert_never_raises_on_mutated_clara_4_configs_and_its_entry_builds_their_policy(config):
+    _converts_or_says_why(config)
+
+
+BUNDLE = json.loads((ROOT / "tests" / "data" / "bundles" / "abdomen_ct_segresnet" / "configs" / "train.json").read_text())
+
+
+@st.composite
+def mutated_bundles(draw):
+    """The test bundle with one to three places changed, most where lrpol reads: the scheduler, the
+    optimizer, the run settings and the handlers."""
+    config = copy.deepcopy(BUNDLE)
+    read = (("lr_scheduler",), ("optimizer",), ("epochs",), ("learning_rate",), ("train", "handlers"))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(config) if p and any(p[: len(place)] == place for place in read)]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(keys)] = draw(json_like | st.sampled_from(["@epochs", "@learning_rate", "$@epochs * 2", "@optimizer", "@missing"]))
+        else:
+            parent[path[-1]] = draw(json_like | st.sampled_from(["@epochs", "@learning_rate", "$@epochs * 2", "@optimizer", "@missing"]))
+    return config
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_bundles())
+def test_convert_never_raises_on_mutated_bundles_and_its_entry_builds_their_policy(config):
     _converts_or_says_why(config)
