@@ -436,12 +436,19 @@ def _list(options: argparse.Namespace) -> int:
             origin = "" if name in builtin() else f"  [{cls.__module__}]"
             print(f"  {name:<{width}}  {cls.summary()}{origin}")
     print(f"\n{TORCH_SECTION}:")
-    print(textwrap.fill(", ".join(TORCH_SCHEDULERS), width=100, initial_indent="  ", subsequent_indent="  "))
+    print(textwrap.fill(", ".join(_schedulers()), width=100, initial_indent="  ", subsequent_indent="  "))
     return EXIT_OK
 
 
-#: The title under which ``lrpol list`` names the torch schedulers Clara 4 configs may hold.
-TORCH_SECTION = "Torch schedulers, read in Clara 4's train.lr_scheduler (lrpol describe NAME)"
+#: The title under which ``lrpol list`` names the torch (and MONAI) schedulers configs may hold.
+TORCH_SECTION = "Torch and MONAI schedulers, read in Clara 4's train.lr_scheduler and a bundle's lr_scheduler (lrpol describe NAME)"
+
+
+def _schedulers() -> dict[str, type]:
+    """The torch schedulers Clara 4 names, and MONAI's a bundle may name, by class name."""
+    from .monai_schedulers import BUNDLE_SCHEDULERS
+
+    return {**TORCH_SCHEDULERS, **{cls.__name__: cls for cls in BUNDLE_SCHEDULERS.values()}}
 
 
 def _describe(options: argparse.Namespace) -> int:
@@ -449,10 +456,11 @@ def _describe(options: argparse.Namespace) -> int:
 
     cls: type
     try:
-        cls = TORCH_SCHEDULERS[options.name] if options.name in TORCH_SCHEDULERS else lookup(options.name)
+        schedulers = _schedulers()
+        cls = schedulers[options.name] if options.name in schedulers else lookup(options.name)
     except RegistryError as error:
         if error.code == "unknown-policy":
-            error = RegistryError(f"unknown policy or torch scheduler {options.name!r}", did_you_mean(options.name, [*registered(), *TORCH_SCHEDULERS]))
+            error = RegistryError(f"unknown policy or torch scheduler {options.name!r}", did_you_mean(options.name, [*registered(), *_schedulers()]))
         print(f"lrpol describe: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{options.name}  ({cls.__module__}.{cls.__qualname__}, {_source(cls)})")
