@@ -3,11 +3,13 @@
 - ``validate``: check configs, for people and for CI (text, JSON lines or GitHub annotations).
 - ``preview``: the LR curve of a config's policy, as a table, CSV or PNG.
 - ``diff``: compare two configs' LR curves on one run shape, for reviewing a change.
+- ``convert``: the native lrpol entry that gives a config's LRs (from torch's scheduler names, say).
 - ``schema``: print or write the JSON Schemas.
 - ``list`` / ``describe``: the registered policies, and one policy's formula and arguments.
 
 Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input
-(``diff``: 0 identical, 1 different, 2 a config has problems or another error).
+(``diff``: 0 identical, 1 different, 2 a config has problems or another error; ``convert``:
+2 also when the schedule has no native entry).
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(diff)
     diff.set_defaults(command=_diff)
 
+    converting = commands.add_parser("convert", help="print the native lrpol entry that gives a config's LRs", description=_CONVERT_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    converting.add_argument("file", metavar="FILE", help="a train config or a policy entry, or - for standard input")
+    converting.add_argument("--format", choices=("json", "yaml"), help="how to print the entry (default: the file's own, json for standard input)")
+    converting.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), help="optimizer updates per epoch: with it, a torch scheduler stepped per update is also checked to last the run, as load_run checks it (OneCycleLR's total_steps)")
+    _add_source_options(converting, paths=False)
+    converting.set_defaults(command=_convert)
+
     schema_command = commands.add_parser("schema", help="print or write the JSON Schemas", description=schema.COMMAND_DESCRIPTION)
     schema.add_options(schema_command)
     schema_command.set_defaults(command=schema.command)
@@ -122,6 +131,22 @@ problems (listed as validate lists them) or another error.
 """
 
 
+_CONVERT_DESCRIPTION = """\
+Print the native lrpol entry ({"name": ..., "args": ...}) that gives the same LR at every
+update as the config's schedule, to use as train.lr_policy: Clara 4's train.lr_scheduler
+(torch's scheduler names, stepped as its LrScheduleHandler says) or a native entry, which
+comes back normalised (variables filled in, arguments at their defaults left out).
+
+The entry runs from lr0, the config's learning_rate. When the schedule starts from another
+(an optimizer lr of its own, or the peak torch's OneCycleLR and CyclicLR set), standard
+error says which learning_rate to set; standard output holds the entry only.
+
+Exit codes: 0 printed, 1 the config has problems (listed on standard error), 2 the schedule
+has no native entry (user code: a 'path' entry, a bundle's $ expression; a torch feature
+lrpol cannot follow), unreadable input or a usage error.
+"""
+
+
 def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
     """The run shape and the validation results, as ``preview`` and ``diff`` take them."""
     parser.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: {default} '{EPOCHS.name}')")
@@ -130,11 +155,12 @@ def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
 
 
-def _add_source_options(parser: argparse.ArgumentParser) -> None:
+def _add_source_options(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
     parser.add_argument("--pointer", type=_pointer, help=f"JSON pointer to the policy entry (default: {DEFAULT_POINTER} in a train config, else the file itself)")
     parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable, or a top-level value such as epochs or learning_rate (VALUE is read as a JSON scalar when it parses as one, else as a string); wins over --env and the config")
     parser.add_argument("--env", metavar="FILE", help="read variables from a Clara environment.json (a flat JSON or YAML object); they win over the config's own top-level values")
-    parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
+    if paths:  # convert never imports a path entry: it has no native entry anyway
+        parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
 
 
 # -- validate ---------------------------------------------------------------------------------
@@ -367,6 +393,33 @@ def _diff_problems(problems: Sequence[Problem], format: str) -> int:
     show = _FORMATS["json" if format == "json" else "text"]
     print("\n".join(show(problem) for problem in problems))
     return EXIT_USAGE
+
+
+# -- convert ----------------------------------------------------------------------------------
+
+
+def _convert(options: argparse.Namespace) -> int:
+    from .convert import CANNOT_EXPRESS, convert, render
+
+    if options.file != STDIN:
+        refused = refuse_irregular(options.file)
+        if refused:
+            print(refused[0], file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        environment = _environment(options)
+        doc = _read_stdin() if options.file == STDIN else read_document(options.file)
+        if isinstance(doc, list):  # standard input that did not parse
+            raise ConfigError(doc)
+        conversion = convert(doc, pointer=options.pointer, variables=dict(options.var), environment=environment, steps_per_epoch=options.steps_per_epoch)
+    except ConfigError as error:
+        print(error, file=sys.stderr)  # standard output holds entries only
+        return EXIT_USAGE if any(p.code in ("unreadable", *CANNOT_EXPRESS) for p in error.problems) else EXIT_INVALID
+    suffix = Path(options.file).suffix.lower()
+    sys.stdout.write(render(conversion.entry, options.format or ("yaml" if suffix in (".yaml", ".yml") else "json")))
+    for note in conversion.notes:
+        print(f"lrpol convert: {note}", file=sys.stderr)
+    return EXIT_OK
 
 
 # -- list, describe ---------------------------------------------------------------------------

@@ -222,15 +222,16 @@ class _Checked:
             self.settings[LEARNING_RATE.name] = self.optimizer_lr
         if built is None or isinstance(built, LRPolicy):
             return built
-        if not isinstance(built, TorchScheduler) or self.unit is None:  # _check reports a scheduler nothing steps
+        # _check reports a scheduler nothing steps, unless it is disabled: then it never runs, and needs no handler
+        if not isinstance(built, TorchScheduler) or (self.unit is None and not self.plan.disabled):
             raise TypeError(f"{self.plan.label} built {type(built).__name__}, not a policy")
         peak = built.initial_lr(self.settings.get(LEARNING_RATE.name))
-        if peak is not None:
+        if peak is not None and not self.plan.disabled:  # a disabled scheduler sets no peak: the optimizer's lr stays
             self.settings[LEARNING_RATE.name] = peak
         if not self._takes_every_step(built):
             return None
         try:
-            return built.native(self.unit)
+            return built.native(self.unit or "epoch")  # the unit of a disabled one is never used
         except ArgumentError as error:
             self.checker.reject((*self.plan.at, "args", *error.path), error)
             return None

@@ -29,9 +29,10 @@ import sys
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
+from .clara4_run import HANDLER_NAME
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
@@ -39,6 +40,7 @@ from .monai_schedulers import BUNDLE_SCHEDULERS
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
+from .torch_schedulers import TORCH_SCHEDULERS, ChainedScheduler, CosineAnnealingLR, OneCycleLR, SequentialLR, TorchScheduler
 from .variables import WHOLE_REFERENCE_PATTERN
 
 if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
@@ -178,6 +180,123 @@ def _defs(policies: dict[str, type[LRPolicy]]) -> dict:
     }
 
 
+# -- Clara 4's train.lr_scheduler: torch's schedulers, or lrpol entries -------------------------
+
+_ENTRY_REF = "#/$defs/entry"
+_SCHEDULER_REF = "#/$defs/scheduler"
+
+
+def scheduler_defs() -> dict:
+    """``$defs`` of a Clara 4 ``train.lr_scheduler``: ``scheduler`` is a torch scheduler entry
+    (``torch_scheduler``, by torch's names and arguments) or, for any other name or a ``path``,
+    an lrpol entry (``entry``), as ``lrpol.validate`` reads it there."""
+    return {
+        "scheduler": {
+            # if/then/else rather than anyOf, so errors inside either keep their exact path.
+            "if": _names_without_path(list(TORCH_SCHEDULERS)),
+            "then": {"$ref": "#/$defs/torch_scheduler"},
+            "else": {"$ref": _ENTRY_REF},
+        },
+        "torch_scheduler": torch_scheduler_schema(),
+    }
+
+
+def _names_without_path(names: list[str]) -> dict:
+    """Holds for an entry named one of ``names``, with no ``path`` beside it (a path wins, as in Clara)."""
+    return {"required": ["name"], "not": {"required": ["path"]}, "properties": {"name": {"enum": names}}}
+
+
+def torch_scheduler_schema() -> dict:
+    """The schema of one torch scheduler entry: ``name`` one of :data:`TORCH_SCHEDULERS`, its
+    ``args`` torch's, declared in :mod:`lrpol.torch_schedulers`; nested schedulers are
+    ``scheduler`` entries again (a torch name or an lrpol one)."""
+    per_scheduler = []
+    for name, cls in TORCH_SCHEDULERS.items():
+        arguments = arguments_of(cls)
+        args = _retarget(args_schema(cast("type[LRPolicy]", cls)), _ENTRY_REF, _SCHEDULER_REF)
+        constraints = _torch_constraints(cls)
+        if constraints:
+            args["allOf"] = constraints
+        searchable = [argument.name for argument in arguments if not argument.is_policy] + [DISABLED_ATTRIBUTE.name]
+        then: dict = {"properties": {"args": {"description": f"arguments of torch.optim.lr_scheduler.{name}", **args}, "search": search_schema(searchable)}}
+        if any(argument.required for argument in arguments):
+            then["required"] = ["args"]
+        per_scheduler.append({"if": {"properties": {"name": {"const": name}}}, "then": then})
+    return {
+        "type": "object",
+        "properties": {
+            "$schema": {"type": "string", "description": "the schema this file follows, for editors; ignored by lrpol"},
+            "name": {"enum": list(TORCH_SCHEDULERS), "description": "a torch.optim.lr_scheduler class, by its name"},
+            "args": {"type": "object", "description": "keyword arguments of the torch scheduler, by torch's names"},
+            "disabled": {"type": ["boolean", "string"], "pattern": WHOLE_REFERENCE_PATTERN, "description": "true means no scheduler (or a whole {VAR} reference)"},
+            "search": search_schema(),
+        },
+        "required": ["name"],
+        "additionalProperties": False,
+        "allOf": per_scheduler,
+    }
+
+
+def stepping_schema() -> dict:
+    """For a ``train`` section: a torch scheduler in ``lr_scheduler`` (not disabled) needs an
+    LrScheduleHandler in ``handlers`` to step it, as Clara 4 does. Whether that handler is
+    itself disabled (by a variable, say) only ``lrpol.validate`` can tell."""
+    torch_scheduler = {**_names_without_path(list(TORCH_SCHEDULERS)), "properties": {"name": {"enum": list(TORCH_SCHEDULERS)}, "disabled": {"const": False}}}
+    return {
+        "if": {"required": ["lr_scheduler"], "properties": {"lr_scheduler": torch_scheduler}},
+        "then": {
+            "required": ["handlers"],
+            "properties": {"handlers": {
+                "type": "array", "contains": {"type": "object", "required": ["name"], "properties": {"name": {"const": HANDLER_NAME}}},
+                "description": f"Clara 4's handlers: a torch scheduler needs the {HANDLER_NAME} that steps it (per epoch, or per update with epoch_level false)",
+            }},
+        },
+    }
+
+
+def _torch_constraints(cls: type[TorchScheduler]) -> list[dict]:
+    """What a torch scheduler's constructor checks that a schema can say too, about its ``args``."""
+    if cls is OneCycleLR:  # the cycle's length: total_steps, or epochs and steps_per_epoch
+        given = {"not": {"type": "null"}}
+        return [{"anyOf": [
+            {"required": ["total_steps"], "properties": {"total_steps": given}},
+            {"required": ["epochs", "steps_per_epoch"], "properties": {"epochs": given, "steps_per_epoch": given}},
+        ]}]
+    no_phase = [name for name, scheduler in TORCH_SCHEDULERS.items() if scheduler.not_a_phase]
+    if cls is SequentialLR:
+        return [_schedulers_are_not(_names_without_path(no_phase))]
+    if cls is ChainedScheduler:
+        # Beside others, a chain holds only schedulers whose step multiplies the LR; a cosine
+        # does so without an eta_min (whether a {VAR} is 0 only validate can tell).
+        no_factor = [
+            name for name, scheduler in TORCH_SCHEDULERS.items()
+            if scheduler.chain_refusal and not scheduler.not_a_phase and scheduler.not_a_factor is TorchScheduler.not_a_factor
+        ]
+        cosine_with_floor = {
+            "required": ["name", "args"], "not": {"required": ["path"]},
+            "properties": {"name": {"const": CosineAnnealingLR.__name__}, "args": {"required": ["eta_min"], "properties": {"eta_min": {"type": "number", "not": {"const": 0}}}}},
+        }
+        return [
+            _schedulers_are_not(_names_without_path(no_phase)),
+            {"if": {"properties": {"schedulers": {"minItems": 2}}}, "then": _schedulers_are_not({"anyOf": [_names_without_path(no_factor), cosine_with_floor]})},
+        ]
+    return []
+
+
+def _schedulers_are_not(schema: dict) -> dict:
+    """``args`` whose nested ``schedulers`` match none of ``schema``."""
+    return {"properties": {"schedulers": {"items": {"not": schema}}}}
+
+
+def _retarget(schema: Any, old: str, new: str) -> Any:
+    """``schema`` with every ``$ref`` to ``old`` pointing at ``new`` instead (a copy)."""
+    if isinstance(schema, dict):
+        return {key: new if key == "$ref" and value == old else _retarget(value, old, new) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_retarget(item, old, new) for item in schema]
+    return schema
+
+
 def lr_policy_schema(policies: dict[str, type[LRPolicy]] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
@@ -197,7 +316,7 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
         "$schema": DIALECT,
         "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
-        "description": "Checks train.lr_policy (without it the LR stays at learning_rate), train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
+        "description": "Checks train.lr_policy (without it the LR stays at learning_rate) or Clara 4's train.lr_scheduler (torch's scheduler names and arguments, or an lrpol entry), train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
@@ -205,13 +324,16 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
                 "type": "object",
                 "properties": {
                     "lr_policy": {"$ref": "#/$defs/entry"},
+                    "lr_scheduler": {"$ref": _SCHEDULER_REF},
                     **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()},
                     GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
                 },
+                "not": {"required": ["lr_policy", "lr_scheduler"], "description": "one schedule: train.lr_policy (Clara 3) or train.lr_scheduler (Clara 4), not both"},
+                **stepping_schema(),
             },
         },
         "required": ["train"],
-        "$defs": _defs(policies),
+        "$defs": {**_defs(policies), **scheduler_defs()},
     }
 
 
