@@ -3,15 +3,19 @@
 (:data:`~lrpol.monai_schedulers.BUNDLE_SCHEDULERS`), and its run (:mod:`lrpol.bundle_run`):
 the stepping, the epochs and lr0.
 
-Variables (``--var``, ``variables=``) replace the values of the ids they name, as MONAI's own
-command line does (``--epochs 3``); ``{VAR}`` in a string is filled in as in a train config.
+Variables (``--var``, ``variables=``) replace the values of the ids they name, top-level or
+nested (``lr_scheduler#step_size``), as MONAI's own command line does (``--epochs 3``); ``{VAR}``
+in a string is filled in as in a train config.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from . import bundle_refs as refs
 from . import bundle_run
 from .bundle import SCHEDULER_KEY, TARGET_KEY, BundleView, read_view
 from .checking import EntryChecker, Plan
@@ -36,6 +40,7 @@ class BundleCheck:
 def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False) -> BundleCheck:
     """Check the bundle ``doc``'s ``lr_scheduler`` and its run, every problem at its place."""
     run = EntryChecker(doc, Variables({}))
+    doc = _with_nested_overrides(doc, definitions, run)
     root, unit, handler_at = bundle_run.stepping(doc.data, definitions, _reporter(run))
     view = read_view(doc, definitions, root=root) if root is not None else None
     checker = EntryChecker(
@@ -62,6 +67,30 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
             checker.problems.append(problem)
     checker.unlisted += run.unlisted
     return BundleCheck(checker, plan if not checker.problems else None, unit, epochs, lr0)
+
+
+def _with_nested_overrides(doc: Document, definitions: Mapping[str, object], run: EntryChecker) -> Document:
+    """``doc`` with each variable that names a nested id (``lr_scheduler#step_size``) set there,
+    as MONAI's ``ConfigParser.update`` sets it (a copy; a top-level id is read as an override
+    wherever a reference meets it). An id whose parent is not in the bundle is reported."""
+    nested = {name: value for name, value in definitions.items() if refs.SEPARATOR in refs.normalized(name)}
+    if not nested:
+        return doc
+    data = copy.deepcopy(doc.data)
+    for name, value in nested.items():
+        *parents, last = refs.normalized(name).split(refs.SEPARATOR)
+        try:
+            _, parent = refs.find_id(data, refs.SEPARATOR.join(parents), {})
+        except Invalid as error:
+            run.report((), f"the variable {name!r} names no id of this bundle: {error.reason}", error.hint, code="unknown-reference")
+            continue
+        if isinstance(parent, dict):
+            parent[last] = value
+        elif isinstance(parent, list) and last.isascii() and last.isdigit() and int(last) < len(parent):
+            parent[int(last)] = value
+        else:
+            run.report((), f"the variable {name!r} names no id of this bundle: {refs.SEPARATOR.join(parents)!r} holds no {last!r}", code="unknown-reference")
+    return dataclasses.replace(doc, data=data)
 
 
 def _check_scheduler(view: BundleView, checker: EntryChecker) -> Plan | None:

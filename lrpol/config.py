@@ -245,7 +245,7 @@ class _Checked:
             return True
         assert self.plan is not None
         every = "epoch" if self.unit == "epoch" else f"update ({epochs} epochs of {self.steps_per_epoch})"
-        self.checker.report((*self.plan.at, "args"), f"{limit.reason}, and stepped once per {every} this run steps it {steps} times", limit.hint, code="too-short")
+        self.checker.report((*self.plan.at, "args"), f"{limit.reason}, and stepped once per {every} this run steps it {steps} times", limit.hint, code=limit.code)
         return False
 
 

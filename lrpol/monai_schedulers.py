@@ -86,5 +86,5 @@ def unknown_target(target: str) -> Invalid:
     return Invalid(
         f"lrpol does not know the scheduler {target!r}, so its LRs cannot be checked",
         "lrpol reads torch's schedulers (torch.optim.lr_scheduler.*) and MONAI's WarmupCosineSchedule (lrpol schema --bundle lists them); a class of the bundle's own would have to run",
-        code="unknown-policy",
+        code="needs-code",
     )

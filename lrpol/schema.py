@@ -40,7 +40,7 @@ from .monai_schedulers import BUNDLE_SCHEDULERS
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
-from .torch_schedulers import TORCH_SCHEDULERS, ChainedScheduler, CosineAnnealingLR, OneCycleLR, SequentialLR, TorchScheduler
+from .torch_schedulers import TORCH_SCHEDULERS, ChainedScheduler, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, TorchScheduler
 from .variables import WHOLE_REFERENCE_PATTERN
 
 if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
@@ -266,18 +266,19 @@ def _torch_constraints(cls: type[TorchScheduler]) -> list[dict]:
     if cls is SequentialLR:
         return [_schedulers_are_not(_names_without_path(no_phase))]
     if cls is ChainedScheduler:
-        # Beside others, a chain holds only schedulers whose step multiplies the LR; a cosine
-        # does so without an eta_min (whether a {VAR} is 0 only validate can tell).
+        # Alone, a chain holds any scheduler but a plateau (stepped without its result); beside
+        # others, only schedulers whose step multiplies the LR: a cosine does so without an
+        # eta_min (whether a {VAR} is 0 only validate can tell).
         no_factor = [
             name for name, scheduler in TORCH_SCHEDULERS.items()
-            if scheduler.chain_refusal and not scheduler.not_a_phase and scheduler.not_a_factor is TorchScheduler.not_a_factor
+            if scheduler.chain_refusal and scheduler.not_a_factor is TorchScheduler.not_a_factor
         ]
         cosine_with_floor = {
             "required": ["name", "args"], "not": {"required": ["path"]},
             "properties": {"name": {"const": CosineAnnealingLR.__name__}, "args": {"required": ["eta_min"], "properties": {"eta_min": {"type": "number", "not": {"const": 0}}}}},
         }
         return [
-            _schedulers_are_not(_names_without_path(no_phase)),
+            _schedulers_are_not(_names_without_path([ReduceLROnPlateau.__name__])),
             {"if": {"properties": {"schedulers": {"minItems": 2}}}, "then": _schedulers_are_not({"anyOf": [_names_without_path(no_factor), cosine_with_floor]})},
         ]
     return []

@@ -82,11 +82,14 @@ class TorchScheduler(Component):
 
 @dataclass(frozen=True)
 class StepLimit:
-    """The most steps a scheduler takes as torch runs it (``steps``), why no more (``reason``), and what to change (``hint``)."""
+    """The most steps a scheduler takes as torch runs it (``steps``), why no more (``reason``),
+    what to change (``hint``), and the problem's code: "too-short" where torch refuses more
+    steps, "not-supported" where lrpol cannot follow torch further."""
 
     steps: int
     reason: str
     hint: str
+    code: str = "too-short"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +234,7 @@ class CosineAnnealingLR(SteppedScheduler):
 
     def factor_limit(self) -> StepLimit | None:
         # The run's last step (after its last update) sets an LR nothing uses: T_max + 1 steps stay exact
-        return StepLimit(self.T_max + 1, f"past T_max ({self.T_max}) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give", "make T_max at least the run's steps, or write the schedule with lrpol's policies")
+        return StepLimit(self.T_max + 1, f"past T_max ({self.T_max}) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give", "make T_max at least the run's steps, or write the schedule with lrpol's policies", "not-supported")
 
     def native(self, unit: str) -> LRPolicy:
         # after="torch": torch's own recursion past T_max (the LR rises again), rounding included

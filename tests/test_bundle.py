@@ -59,7 +59,7 @@ def test_a_typo_in_target_gets_the_closest_scheduler(write):
 
 def test_a_class_lrpol_does_not_know_is_refused_with_the_table(write):
     assert problems(write, '{"_target_": "torch.optim.lr_scheduler.LambdaLR", "optimizer": "@optimizer", "lr_lambda": "$lambda e: 0.9 ** e"}') == [
-        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'torch.optim.lr_scheduler.LambdaLR', so its LRs cannot be checked", UNKNOWN_HINT, "unknown-policy"),
+        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'torch.optim.lr_scheduler.LambdaLR', so its LRs cannot be checked", UNKNOWN_HINT, "needs-code"),
         (7, 111, "$.lr_scheduler.lr_lambda", "'$lambda e: 0.9 ** e' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
     ]
 
@@ -281,7 +281,7 @@ def test_a_bundle_with_a_hundred_thousand_expressions_lists_the_first_hundred():
 def test_a_scheduler_class_of_the_bundles_own_code_cannot_be_checked(write):
     tail = '    "after": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 100},\n' + TAIL
     assert problems(write, '{"_target_": "scripts.warmup.GradualWarmupScheduler", "optimizer": "@optimizer", "multiplier": 1, "after_scheduler": "@after"}', tail) == [
-        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'scripts.warmup.GradualWarmupScheduler', so its LRs cannot be checked", UNKNOWN_HINT, "unknown-policy"),
+        (7, 34, "$.lr_scheduler._target_", "lrpol does not know the scheduler 'scripts.warmup.GradualWarmupScheduler', so its LRs cannot be checked", UNKNOWN_HINT, "needs-code"),
     ]
 
 
@@ -437,3 +437,12 @@ def test_two_handlers_stepping_two_schedulers_are_not_read_as_one(write):
     ((problem),) = validate(path)
     assert (problem.json_path, problem.code) == ("$.train.handlers[1]._target_", "not-supported")
     assert problem.message.startswith("a second LrScheduleHandler steps another scheduler")
+
+
+def test_a_variable_naming_a_nested_id_sets_it_as_monais_update_does(write):
+    path = write("train.json", HEAD + '    "lr_scheduler": ' + STEP + ",\n" + TAIL)
+    policy, ctx = load_run(path, variables={"lr_scheduler#step_size": 2, "optimizer::lr": 0.3, "train#trainer#max_epochs": 7})
+    assert (repr(policy), ctx.initial_lr, ctx.total_epochs) == ("DecayOnStep(decay_ratio=0.1, decay_freq=2, unit='epoch')", 0.3, 7)
+    ((problem),) = validate(path, variables={"lr_schedular#step_size": 2})
+    assert (problem.code, problem.message) == ("unknown-reference", "the variable 'lr_schedular#step_size' names no id of this bundle: no id 'lr_schedular' in this bundle")
+    assert problem.hint == "did you mean 'lr_scheduler'?"

@@ -338,3 +338,19 @@ def test_a_torch_feature_without_a_native_equal_exit_2(tmp_path, capsys):
     code, out, err = convert(capsys, write_config(tmp_path, clara4_config(scheduler)))
     assert (code, out) == (2, "")
     assert "$.train.lr_scheduler.args.schedulers[0]: SequentialLR cannot hold OneCycleLR" in err
+
+
+def test_what_no_native_entry_can_say_exits_2_and_a_broken_config_1(tmp_path, capsys):
+    from lrpol.cli import main
+
+    base = {"epochs": 20, "learning_rate": 0.1, "train": {"optimizer": {"name": "SGD", "args": {"lr": 0.1}}, "handlers": [{"name": "LrScheduleHandler"}]}}
+    for scheduler in (
+        {"name": "ChainedScheduler", "args": {"schedulers": [{"name": "StepLR", "args": {"step_size": 2}}, {"name": "CosineAnnealingLR", "args": {"T_max": 8}}]}},  # past T_max
+        {"name": "ChainedScheduler", "args": {"schedulers": [{"name": "CyclicLR", "args": {"base_lr": 0.01, "max_lr": 0.1}}, {"name": "StepLR", "args": {"step_size": 2}}]}},
+    ):
+        path = tmp_path / "config_train.json"
+        path.write_text(json.dumps({**base, "train": {**base["train"], "lr_scheduler": scheduler}}))
+        assert main(["convert", str(path)]) == 2
+        assert capsys.readouterr().out == ""
+    path.write_text(json.dumps({**base, "train": {**base["train"], "lr_scheduler": {"name": "StepLR", "args": {"step_size": 0}}}}))
+    assert main(["convert", str(path)]) == 1
