@@ -115,6 +115,8 @@ BLOCKS = {
     ("`lrpol preview`", "text"): ["test_preview_usage_lists_real_flags_and_runs_with_all_of_them"],
     ("Reviewing a schedule change: `lrpol diff`", "text"): ["test_diff_usage_lists_real_flags_and_runs_with_all_of_them"],
     ("Reviewing a schedule change: `lrpol diff`", "yaml"): ["test_diff_ci_step_example_runs_in_a_git_repository"],
+    ("Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", "bash"): ["test_convert_example_is_what_convert_prints"],
+    ("Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", "yaml"): ["test_convert_example_is_what_convert_prints"],
 }
 
 
@@ -480,3 +482,12 @@ def test_bundle_config_example_validates_and_runs(tmp_path):
     policy, ctx = load_run(path, steps_per_epoch=10)
     assert repr(policy) == "ReduceCosine(horizon=300, after='torch')"  # CosineAnnealingLR(T_max=@epochs), stepped per epoch
     assert (ctx.initial_lr, ctx.total_epochs) == (1e-4, 300)
+
+
+def test_convert_example_is_what_convert_prints():
+    """The README's converted entry is the one tests/test_cli_convert.py gets from its Clara 4 config."""
+    from test_cli_convert import README_CONVERTED
+
+    section = README.split("## Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", 1)[1]
+    assert section.split("```bash\n", 1)[1].split("```", 1)[0] == "lrpol convert config/config_train.json --format yaml\n"
+    assert section.split("```yaml\n", 1)[1].split("```", 1)[0] == README_CONVERTED
