@@ -98,6 +98,15 @@ def _closest(path: list, node: object, part: str) -> str:
 MAX_CHAIN = 32
 
 
+def _follow(seen: list[str], id_: str) -> None:
+    """Add ``id_`` to the chain of references ``seen``; a circle, or a chain too deep, is refused."""
+    if normalized(id_) in seen:
+        raise Invalid(f"references go round in a circle: {' -> '.join('@' + step for step in (*seen, normalized(id_)))}", "one of them must hold a value", code="reference-cycle")
+    if len(seen) >= MAX_CHAIN:
+        raise Invalid(f"references lead to references more than {MAX_CHAIN} levels deep", code="too-deep")
+    seen.append(normalized(id_))
+
+
 def resolve_place(data: object, value: object, overrides: Mapping[str, object]) -> tuple[tuple | None, object]:
     """Where a chain of whole references from ``value`` ends (None when ``value`` is no
     reference) and what is there; raises :class:`Invalid` as :func:`resolve_value` does."""
@@ -107,11 +116,7 @@ def resolve_place(data: object, value: object, overrides: Mapping[str, object]) 
         id_ = reference_id(value)
         if id_ is None:
             return place, value
-        if normalized(id_) in seen:
-            raise Invalid(f"references go round in a circle: {' -> '.join('@' + step for step in (*seen, normalized(id_)))}", "one of them must hold a value", code="reference-cycle")
-        if len(seen) >= MAX_CHAIN:
-            raise Invalid(f"references lead to references more than {MAX_CHAIN} levels deep", code="too-deep")
-        seen.append(normalized(id_))
+        _follow(seen, id_)
         place, value = find_id(data, id_, overrides)
 
 
@@ -128,9 +133,5 @@ def resolve_value(data: object, value: object, overrides: Mapping[str, object]) 
         if id_ is None:
             return value, first
         first = first or str(value)
-        if normalized(id_) in seen:
-            raise Invalid(f"references go round in a circle: {' -> '.join('@' + step for step in (*seen, normalized(id_)))}", "one of them must hold a value", code="reference-cycle")
-        if len(seen) >= MAX_CHAIN:
-            raise Invalid(f"references lead to references more than {MAX_CHAIN} levels deep", code="too-deep")
-        seen.append(normalized(id_))
+        _follow(seen, id_)
         _, value = find_id(data, id_, overrides)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_clara4_configs import CASES as CLARA4_CASES
 from test_clara4_configs import clara4_config
-from test_fuzz import _paths, json_like, keys, mutated_configs
+from test_fuzz import _paths, json_like, mutate, mutated_configs
 from test_policy_trees import trees
 from test_torch_schedulers import CASES
 
@@ -120,17 +120,7 @@ def mutated_clara4_configs(draw):
     config = clara4_config({"name": name, "args": copy.deepcopy(args)}, epoch_level=epoch_level)
     for _ in range(draw(st.integers(1, 3))):
         paths = [p for p in _paths(config) if p and p[:2] in (("train", "lr_scheduler"), ("train", "handlers"), ("train", "optimizer"))]
-        path = draw(st.sampled_from(paths))
-        parent = config
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "add" and isinstance(parent, dict):
-            parent[draw(keys)] = draw(json_like)
-        else:
-            parent[path[-1]] = draw(json_like)
+        mutate(draw, config, draw(st.sampled_from(paths)))
     return config
 
 
@@ -153,17 +143,7 @@ def mutated_bundles(draw):
         paths = [p for p in _paths(config) if p and any(p[: len(place)] == place for place in read)]
         if not paths:
             break
-        path = draw(st.sampled_from(paths))
-        parent = config
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "add" and isinstance(parent, dict):
-            parent[draw(keys)] = draw(json_like | st.sampled_from(["@epochs", "@learning_rate", "$@epochs * 2", "@optimizer", "@missing"]))
-        else:
-            parent[path[-1]] = draw(json_like | st.sampled_from(["@epochs", "@learning_rate", "$@epochs * 2", "@optimizer", "@missing"]))
+        mutate(draw, config, draw(st.sampled_from(paths)), json_like | st.sampled_from(["@epochs", "@learning_rate", "$@epochs * 2", "@optimizer", "@missing"]))
     return config
 
 
