@@ -31,14 +31,18 @@ _FILE_MACRO = re.compile(r"[^#:]*\.(?:json|ya?ml)(?:#|::)")
 
 
 def reference_id(text: object) -> str | None:
-    """The id of a whole ``@id`` reference, else None (``"@a b"`` is plain text to MONAI)."""
+    """The id of a whole ``@id`` reference, else None (``"@a b"`` is plain text to MONAI). The
+    expression ``"$@id"`` is that reference too: as Python it is the referred object itself,
+    so nothing needs to run to know its value."""
+    if isinstance(text, str) and text.startswith(EXPRESSION + REFERENCE):
+        text = text[len(EXPRESSION):]
     if isinstance(text, str) and text.startswith(REFERENCE) and _WHOLE_ID.match(text, 1):
         return text[1:]
     return None
 
 
 def is_expression(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(EXPRESSION)
+    return isinstance(value, str) and value.startswith(EXPRESSION) and reference_id(value) is None
 
 
 def macro_id(text: object) -> str | None:

@@ -340,9 +340,10 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
 
 # -- MONAI bundles ----------------------------------------------------------------------------
 
-#: A bundle's reference to another place (``@id``, ``@a#b``, ``@a::0``) or a copy of it (``%id``);
-#: a ``$`` expression never matches, so the schema refuses one where the scheduler takes a value.
-BUNDLE_REFERENCE_PATTERN = r"^(?!.*\n)[@%][A-Za-z0-9_]*((#|::)[A-Za-z0-9_]*)*$"
+#: A bundle's reference to another place (``@id``, ``@a#b``, ``@a::0``, or the expression
+#: ``$@id``, which is the same object) or a copy of it (``%id``); any other ``$`` expression never
+#: matches, so the schema refuses one where the scheduler takes a value.
+BUNDLE_REFERENCE_PATTERN = r"^(?!.*\n)(\$@|[@%])[A-Za-z0-9_]*((#|::)[A-Za-z0-9_]*)*$"
 _BUNDLE_REFERENCE = {"$ref": "#/$defs/reference"}
 #: ``_disabled_`` as MONAI reads a string: "true" or "false", in any case, around spaces.
 _TRUE_OR_FALSE = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"

@@ -154,9 +154,9 @@ def test_a_second_handler_stepping_the_same_scheduler_would_double_its_pace(writ
 def test_the_handlers_epoch_level_decides_the_stepping_and_a_python_expression_there_is_a_problem(write):
     per_update = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "epoch_level": "@per_epoch"}').replace('    "train"', '    "per_epoch": false,\n    "train"')
     assert repr(load(write("train.json", HEAD + '    "lr_scheduler": ' + STEP + ",\n" + per_update))) == "DecayOnStep(decay_ratio=0.1, decay_freq=5)"
-    expression = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "epoch_level": "$@fast"}')
+    expression = TAIL.replace('"@lr_scheduler"}', '"@lr_scheduler", "epoch_level": "$not @fast"}')
     assert problems(write, STEP, expression) == [
-        (9, 104, "$.train.handlers[0].epoch_level", "'$@fast' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
+        (9, 104, "$.train.handlers[0].epoch_level", "'$not @fast' is a Python expression, so the value cannot be checked without running code", CODE_HINT, "needs-code"),
     ]
 
 
@@ -322,9 +322,9 @@ def test_the_scheduler_is_where_the_handler_refers(write):
 
 
 def test_problems_of_a_scheduler_found_through_the_handler_are_at_its_own_place(write):
-    path = write("train.json", NESTED.replace('"t_total": "@epochs"', '"t_total": "$@epochs"').replace('"@off"', '"$not @lr_schedule#activate"'))
+    path = write("train.json", NESTED.replace('"t_total": "@epochs"', '"t_total": "$@epochs * 2"').replace('"@off"', '"$not @lr_schedule#activate"'))
     assert [(p.line, p.column, p.json_path, p.message) for p in validate(path)] == [
-        (6, 136, "$.lr_schedule.lr_scheduler.t_total", "'$@epochs' is a Python expression, so the value cannot be checked without running code"),
+        (6, 136, "$.lr_schedule.lr_scheduler.t_total", "'$@epochs * 2' is a Python expression, so the value cannot be checked without running code"),
         (11, 61, "$.train.handlers[1]._disabled_", "'$not @lr_schedule#activate' is a Python expression, so the value cannot be checked without running code"),
     ]
 
@@ -446,3 +446,12 @@ def test_a_variable_naming_a_nested_id_sets_it_as_monais_update_does(write):
     ((problem),) = validate(path, variables={"lr_schedular#step_size": 2})
     assert (problem.code, problem.message) == ("unknown-reference", "the variable 'lr_schedular#step_size' names no id of this bundle: no id 'lr_schedular' in this bundle")
     assert problem.hint == "did you mean 'lr_scheduler'?"
+
+
+def test_the_expression_dollar_at_id_is_the_reference_itself_and_no_other_expression_is(write):
+    cosine = '{"_target_": "torch.optim.lr_scheduler.CosineAnnealingLR", "optimizer": "@optimizer", "T_max": "%s"}'
+    path = write("train.json", HEAD + '    "lr_scheduler": ' + cosine % "$@epochs" + ",\n" + TAIL)
+    assert validate(path) == []
+    assert repr(load(path)) == "ReduceCosine(horizon=40, after='torch')"
+    ((*_, json_path, message, _, code),) = problems(write, cosine % "$@epochs + 1")
+    assert (json_path, message, code) == ("$.lr_scheduler.T_max", "'$@epochs + 1' is a Python expression, so the value cannot be checked without running code", "needs-code")
