@@ -9,7 +9,7 @@ Checking never imports code named by ``path``; the caller decides whether to imp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -70,11 +70,14 @@ def value_at(data: object, path: tuple) -> object:
 class EntryChecker:
     """Collects every problem of one entry, then yields a :class:`Plan` if there were none."""
 
-    def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False, scheduler_roots: Iterable[tuple] = ()):
+    def __init__(self, doc: Document, variables: Variables, *, allow_paths: Iterable[str] = (), import_paths: bool = False, strict: bool = False, scheduler_roots: Iterable[tuple] = (), schedulers: Mapping[str, type[Component]] = TORCH_SCHEDULERS, native_names: bool = True):
         self.doc = doc
         # Where torch's scheduler names (lrpol.torch_schedulers) are read too, as Clara 4's train.lr_scheduler,
         # and, below a torch scheduler, the arguments that hold its nested schedulers (SequentialLR's)
         self.scheduler_roots = tuple(scheduler_roots)
+        # The scheduler names read there (a bundle's _target_ strings), and whether lrpol's own names are read there too
+        self.schedulers = schedulers
+        self.native_names = native_names
         self._nested_scheduler_places: set[tuple] = set()
         self.variables = variables
         self.prefixes = allowed_prefixes(allow_paths)
@@ -241,14 +244,16 @@ class EntryChecker:
 
     def _scheduler_class(self, name: str) -> type[Component]:
         """A torch scheduler's class (or, failing that, an lrpol policy's); a typo is matched against both."""
-        if name in TORCH_SCHEDULERS:
-            return TORCH_SCHEDULERS[name]
+        if name in self.schedulers:
+            return self.schedulers[name]
+        if not self.native_names:
+            raise RegistryError(f"unknown scheduler {name!r}", did_you_mean(name, list(self.schedulers)), code="unknown-policy")
         try:
             return lookup(name)
         except RegistryError as error:
             if error.code != "unknown-policy":
                 raise
-            raise RegistryError(f"unknown scheduler {name!r}", did_you_mean(name, [*TORCH_SCHEDULERS, *known_names()])) from None
+            raise RegistryError(f"unknown scheduler {name!r}", did_you_mean(name, [*self.schedulers, *known_names()])) from None
 
     def _path_class(self, path: str, where: tuple) -> type[LRPolicy] | None:
         if self.import_paths:

@@ -3,11 +3,13 @@
 - ``validate``: check configs, for people and for CI (text, JSON lines or GitHub annotations).
 - ``preview``: the LR curve of a config's policy, as a table, CSV or PNG.
 - ``diff``: compare two configs' LR curves on one run shape, for reviewing a change.
+- ``convert``: the native lrpol entry that gives a config's LRs (from torch's scheduler names, say).
 - ``schema``: print or write the JSON Schemas.
 - ``list`` / ``describe``: the registered policies, and one policy's formula and arguments.
 
 Exit codes: 0 success, 1 a config is invalid, 2 usage error or unreadable input
-(``diff``: 0 identical, 1 different, 2 a config has problems or another error).
+(``diff``: 0 identical, 1 different, 2 a config has problems or another error; ``convert``:
+2 also when the schedule has no native entry).
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(diff)
     diff.set_defaults(command=_diff)
 
+    converting = commands.add_parser("convert", help="print the native lrpol entry that gives a config's LRs", description=_CONVERT_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    converting.add_argument("file", metavar="FILE", help="a train config or a policy entry, or - for standard input")
+    converting.add_argument("--format", choices=("json", "yaml"), help="how to print the entry (default: the file's own, json for standard input)")
+    converting.add_argument("--steps-per-epoch", type=_checked(STEPS_PER_EPOCH), help="optimizer updates per epoch: with it, a torch scheduler stepped per update is also checked to last the run, as load_run checks it (OneCycleLR's total_steps)")
+    _add_source_options(converting, paths=False)
+    converting.set_defaults(command=_convert)
+
     schema_command = commands.add_parser("schema", help="print or write the JSON Schemas", description=schema.COMMAND_DESCRIPTION)
     schema.add_options(schema_command)
     schema_command.set_defaults(command=schema.command)
@@ -122,6 +131,22 @@ problems (listed as validate lists them) or another error.
 """
 
 
+_CONVERT_DESCRIPTION = """\
+Print the native lrpol entry ({"name": ..., "args": ...}) that gives the same LR at every
+update as the config's schedule, to use as train.lr_policy: Clara 4's train.lr_scheduler
+(torch's scheduler names, stepped as its LrScheduleHandler says) or a native entry, which
+comes back normalised (variables filled in, arguments at their defaults left out).
+
+The entry runs from lr0, the config's learning_rate. When the schedule starts from another
+(an optimizer lr of its own, or the peak torch's OneCycleLR and CyclicLR set), standard
+error says which learning_rate to set; standard output holds the entry only.
+
+Exit codes: 0 printed, 1 the config has problems (listed on standard error), 2 the schedule
+has no native entry (user code: a 'path' entry, a bundle's $ expression; a torch feature
+lrpol cannot follow), unreadable input or a usage error.
+"""
+
+
 def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
     """The run shape and the validation results, as ``preview`` and ``diff`` take them."""
     parser.add_argument("--epochs", type=_checked(EPOCHS), help=f"run length (default: {default} '{EPOCHS.name}')")
@@ -130,11 +155,12 @@ def _add_run_options(parser: argparse.ArgumentParser, default: str) -> None:
     parser.add_argument("--metrics", type=_metrics, metavar="FILE|LIST", help="validation results, one per epoch: comma-separated, or a file of numbers (one per line, or a JSON array)")
 
 
-def _add_source_options(parser: argparse.ArgumentParser) -> None:
+def _add_source_options(parser: argparse.ArgumentParser, *, paths: bool = True) -> None:
     parser.add_argument("--pointer", type=_pointer, help=f"JSON pointer to the policy entry (default: {DEFAULT_POINTER} in a train config, else the file itself)")
     parser.add_argument("--var", action="append", default=[], type=_variable, metavar="KEY=VALUE", help="set a {KEY} variable, or a top-level value such as epochs or learning_rate (VALUE is read as a JSON scalar when it parses as one, else as a string); wins over --env and the config")
     parser.add_argument("--env", metavar="FILE", help="read variables from a Clara environment.json (a flat JSON or YAML object); they win over the config's own top-level values")
-    parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
+    if paths:  # convert never imports a path entry: it has no native entry anyway
+        parser.add_argument("--allow-path", action="append", default=[], metavar="PREFIX", help="module prefix that 'path' entries may name (repeatable; also $LRPOL_ALLOW_PATHS)")
 
 
 # -- validate ---------------------------------------------------------------------------------
@@ -188,6 +214,9 @@ def _judge(source: Input, options: argparse.Namespace) -> tuple[list[Problem], s
     try:
         doc = _read_stdin() if source.name == STDIN else read_document(source.name)
     except ConfigError as error:
+        if options.pointer is None and all(problem.code == "multiple-documents" for problem in error.problems):
+            # a stream of YAML documents (Kubernetes manifests, say): no train config is one
+            return [], "not an LR config: a YAML file of several documents"
         return list(error.problems), ""
     if isinstance(doc, list):
         return doc, ""
@@ -366,6 +395,33 @@ def _diff_problems(problems: Sequence[Problem], format: str) -> int:
     return EXIT_USAGE
 
 
+# -- convert ----------------------------------------------------------------------------------
+
+
+def _convert(options: argparse.Namespace) -> int:
+    from .convert import CANNOT_EXPRESS, convert, render
+
+    if options.file != STDIN:
+        refused = refuse_irregular(options.file)
+        if refused:
+            print(refused[0], file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        environment = _environment(options)
+        doc = _read_stdin() if options.file == STDIN else read_document(options.file)
+        if isinstance(doc, list):  # standard input that did not parse
+            raise ConfigError(doc)
+        conversion = convert(doc, pointer=options.pointer, variables=dict(options.var), environment=environment, steps_per_epoch=options.steps_per_epoch)
+    except ConfigError as error:
+        print(error, file=sys.stderr)  # standard output holds entries only
+        return EXIT_USAGE if any(p.code in ("unreadable", *CANNOT_EXPRESS) for p in error.problems) else EXIT_INVALID
+    suffix = Path(options.file).suffix.lower()
+    sys.stdout.write(render(conversion.entry, options.format or ("yaml" if suffix in (".yaml", ".yml") else "json")))
+    for note in conversion.notes:
+        print(f"lrpol convert: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
 # -- list, describe ---------------------------------------------------------------------------
 
 
@@ -383,12 +439,19 @@ def _list(options: argparse.Namespace) -> int:
             origin = "" if name in builtin() else f"  [{cls.__module__}]"
             print(f"  {name:<{width}}  {cls.summary()}{origin}")
     print(f"\n{TORCH_SECTION}:")
-    print(textwrap.fill(", ".join(TORCH_SCHEDULERS), width=100, initial_indent="  ", subsequent_indent="  "))
+    print(textwrap.fill(", ".join(_schedulers()), width=100, initial_indent="  ", subsequent_indent="  "))
     return EXIT_OK
 
 
-#: The title under which ``lrpol list`` names the torch schedulers Clara 4 configs may hold.
-TORCH_SECTION = "Torch schedulers, read in Clara 4's train.lr_scheduler (lrpol describe NAME)"
+#: The title under which ``lrpol list`` names the torch (and MONAI) schedulers configs may hold.
+TORCH_SECTION = "Torch and MONAI schedulers, read in Clara 4's train.lr_scheduler and a bundle's lr_scheduler (lrpol describe NAME)"
+
+
+def _schedulers() -> dict[str, type]:
+    """The torch schedulers Clara 4 names, and MONAI's a bundle may name, by class name."""
+    from .monai_schedulers import BUNDLE_SCHEDULERS
+
+    return {**TORCH_SCHEDULERS, **{cls.__name__: cls for cls in BUNDLE_SCHEDULERS.values()}}
 
 
 def _describe(options: argparse.Namespace) -> int:
@@ -396,10 +459,11 @@ def _describe(options: argparse.Namespace) -> int:
 
     cls: type
     try:
-        cls = TORCH_SCHEDULERS[options.name] if options.name in TORCH_SCHEDULERS else lookup(options.name)
+        schedulers = _schedulers()
+        cls = schedulers[options.name] if options.name in schedulers else lookup(options.name)
     except RegistryError as error:
         if error.code == "unknown-policy":
-            error = RegistryError(f"unknown policy or torch scheduler {options.name!r}", did_you_mean(options.name, [*registered(), *TORCH_SCHEDULERS]))
+            error = RegistryError(f"unknown policy or torch scheduler {options.name!r}", did_you_mean(options.name, [*registered(), *_schedulers()]))
         print(f"lrpol describe: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{options.name}  ({cls.__module__}.{cls.__qualname__}, {_source(cls)})")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from .arguments import ArgumentError
 from .checking import EntryChecker, Plan, value_at
 from .clara4_run import optimizer_lr, scheduler_unit
-from .config_kind import ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
+from .config_kind import BUNDLE, BUNDLE_SCHEDULER_KEY, ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
 from .document import Document, from_mapping
 from .environment import Environment, load_environment
@@ -222,15 +222,16 @@ class _Checked:
             self.settings[LEARNING_RATE.name] = self.optimizer_lr
         if built is None or isinstance(built, LRPolicy):
             return built
-        if not isinstance(built, TorchScheduler) or self.unit is None:  # _check reports a scheduler nothing steps
+        # _check reports a scheduler nothing steps, unless it is disabled: then it never runs, and needs no handler
+        if not isinstance(built, TorchScheduler) or (self.unit is None and not self.plan.disabled):
             raise TypeError(f"{self.plan.label} built {type(built).__name__}, not a policy")
         peak = built.initial_lr(self.settings.get(LEARNING_RATE.name))
-        if peak is not None:
+        if peak is not None and not self.plan.disabled:  # a disabled scheduler sets no peak: the optimizer's lr stays
             self.settings[LEARNING_RATE.name] = peak
         if not self._takes_every_step(built):
             return None
         try:
-            return built.native(self.unit)
+            return built.native(self.unit or "epoch")  # the unit of a disabled one is never used
         except ArgumentError as error:
             self.checker.reject((*self.plan.at, "args", *error.path), error)
             return None
@@ -244,7 +245,7 @@ class _Checked:
             return True
         assert self.plan is not None
         every = "epoch" if self.unit == "epoch" else f"update ({epochs} epochs of {self.steps_per_epoch})"
-        self.checker.report((*self.plan.at, "args"), f"{limit.reason}, and stepped once per {every} this run steps it {steps} times", limit.hint, code="too-short")
+        self.checker.report((*self.plan.at, "args"), f"{limit.reason}, and stepped once per {every} this run steps it {steps} times", limit.hint, code=limit.code)
         return False
 
 
@@ -261,19 +262,20 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
         kind = kind_of(data)
         if kind.what == ENTRY:
             return ()
+        if kind.what == BUNDLE:
+            return (BUNDLE_SCHEDULER_KEY,)
         train = _train(doc)
         if train is not None and SCHEDULER_KEY in train:
             if POLICY_KEY in train:
                 raise ConfigError([doc.problem(SCHEDULER_PATH, "train has both lr_policy and lr_scheduler, so which one sets the LR is unclear", "keep one: lr_policy (Clara 3, lrpol's policies) or lr_scheduler (Clara 4, torch's schedulers)", code="conflict", key=True)])
             return SCHEDULER_PATH
         if kind.constant:
-            _refuse_torch_schedulers(doc)
             return None
         if isinstance(data, dict) and "train" in data and kind.what != TRAIN_CONFIG:
             found = a_json_type(data["train"])
             raise ConfigError([doc.problem(("train",), f"expected the train section as an object, got {found}", "a train config holds its lr_policy in a 'train' object", code="wrong-type")])
         pointer = DEFAULT_POINTER
-        reason = f"this document {kind.reason}; " if kind.reason else ""
+        reason = f"this document is not a train config ({kind.reason}); " if kind.reason else ""
     path = _parse_pointer(doc, pointer)
     try:
         value_at(data, path)
@@ -284,35 +286,27 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
     return path
 
 
-#: Where MONAI bundles name a torch scheduler (a top-level ``lr_scheduler``): not read yet, so a
-#: config with one is refused rather than taken for a constant LR.
-_TORCH_SCHEDULER_PATHS = ((SCHEDULER_KEY,),)
-
-
-def _refuse_torch_schedulers(doc: Document) -> None:
-    for path in _TORCH_SCHEDULER_PATHS:
-        try:
-            value_at(doc.data, path)
-        except (KeyError, IndexError, TypeError):
-            continue
-        raise ConfigError([doc.problem(
-            path, "lrpol does not read a MONAI bundle's lr_scheduler yet, so its LRs cannot be checked",
-            "write the schedule as train.lr_policy with lrpol's policies (the README's parity table gives each torch scheduler's), or name an lrpol entry with --pointer",
-            code="not-supported",
-        )])
-
-
 def run_settings(doc: Document, variables: Mapping | None = None, *, environment: str | os.PathLike | Environment | None = None) -> dict:
     """``learning_rate`` and ``epochs`` from the top of a train config, or from variables of
     those names (``environment``'s, then ``variables``), which win; checked. Absent ones give
     an empty dict. (What a Clara 4 scheduler starts from, the optimizer's LR or its own peak,
     is :func:`build_run`'s.)"""
     definitions, origins = _definitions(variables, environment)
+    if _is_bundle(doc):
+        checked = _check(doc, None, definitions, origins, (), import_paths=False, strict=False)
+        if checked.checker.problems:
+            raise ConfigError(checked.checker.result())
+        return checked.settings
     checker = EntryChecker(doc, _variables(doc, True, definitions, origins))
     settings = _run_settings(doc, checker, definitions)
     if checker.problems:
         raise ConfigError(checker.result())
     return settings
+
+
+def _is_bundle(doc: Document) -> bool:
+    """Whether ``doc`` is a MONAI bundle, whose run settings come from its components."""
+    return kind_of(doc.data).what == BUNDLE
 
 
 def _document(source: str | os.PathLike | Mapping | Document) -> Document:
@@ -327,6 +321,8 @@ def _document(source: str | os.PathLike | Mapping | Document) -> Document:
 
 def _check(doc: Document, pointer: str | None, definitions: dict, origins: Origins | None, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
     """Check the entry (and a train config's run settings); a Plan only when nothing is wrong."""
+    if pointer is None and kind_of(doc.data).what == BUNDLE:
+        return _check_bundle(doc, definitions, allow_paths, import_paths=import_paths, strict=strict)
     try:
         at = locate(doc, pointer)
     except ConfigError as error:
@@ -348,6 +344,18 @@ def _check(doc: Document, pointer: str | None, definitions: dict, origins: Origi
         _check_schedules(doc, checker)
     checked.plan = plan if not checker.problems else None
     return checked
+
+
+def _check_bundle(doc: Document, definitions: dict, allow_paths: Iterable[str], *, import_paths: bool, strict: bool) -> _Checked:
+    """A MONAI bundle's lr_scheduler, through its view (:mod:`lrpol.bundle_check`): the run's
+    epochs, and lr0 from the optimizer the scheduler drives, are its settings."""
+    from .bundle_check import check_bundle  # imported by the bundles that need it: import lrpol stays quick
+
+    found = check_bundle(doc, definitions, allow_paths=allow_paths, import_paths=import_paths, strict=strict)
+    settings = {name: value for name, value in ((EPOCHS.name, found.epochs), (LEARNING_RATE.name, found.lr0)) if value is not None}
+    # Nothing to build, and nothing wrong: no handler steps a scheduler (each is disabled), so the LR stays lr0
+    plan = _CONSTANT if found.plan is None and not found.checker.problems else found.plan
+    return _Checked(found.checker, plan, settings, found.unit)
 
 
 def _reader_of(doc: Document, at: tuple | None) -> Callable[[tuple], bool]:

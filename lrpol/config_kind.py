@@ -20,12 +20,21 @@ SCHEDULER_KEY = "lr_scheduler"  # Clara 4's train.lr_scheduler, a torch schedule
 
 TRAIN_CONFIG = "train config"
 ENTRY = "policy entry"
+BUNDLE = "MONAI bundle"
 NOT_LR_CONFIG = "not an LR config"
+
+#: A MONAI bundle's scheduler, at its top level, and the key that marks its components.
+BUNDLE_SCHEDULER_KEY = "lr_scheduler"
+BUNDLE_TARGET_KEY = "_target_"
+#: The ``_target_`` of MONAI's handler that steps a scheduler, as bundles write it.
+HANDLER_TARGETS = ("LrScheduleHandler", "monai.handlers.LrScheduleHandler", "monai.handlers.lr_schedule_handler.LrScheduleHandler")
+#: What separates the parts of a bundle id; a top-level key holding one sets another config's id.
+BUNDLE_ID_SEPARATORS = ("#", "::")
 
 
 @dataclass(frozen=True)
 class Kind:
-    """``what`` is one of TRAIN_CONFIG, ENTRY, NOT_LR_CONFIG; ``reason`` says why a document
+    """``what`` is one of TRAIN_CONFIG, ENTRY, BUNDLE, NOT_LR_CONFIG; ``reason`` says why a document
     is not an LR config; ``constant`` marks a train config without ``train.lr_policy`` (or
     Clara 4's ``train.lr_scheduler``), which Clara trains at lr0 throughout."""
 
@@ -41,6 +50,11 @@ class Kind:
 def kind_of(data: object) -> Kind:
     """What ``data`` (a parsed document) is.
 
+    - A MONAI bundle config with a top-level ``lr_scheduler`` or an ``LrScheduleHandler``
+      anywhere: a mapping holding components (mappings with ``_target_``) among its values or
+      theirs. One without either (``inference.json``) schedules no LR, and a partial one,
+      whose keys set another config's ids (``multi_gpu_train.json``'s ``train#handlers``), is
+      only a part of the config MONAI merges it onto.
     - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``
       (or ``lr_scheduler``).
     - A policy entry: a mapping with ``name`` or ``path`` whose keys are all entry keys, or
@@ -52,9 +66,18 @@ def kind_of(data: object) -> Kind:
     True
     >>> kind_of({"name": "Spleen", "labels": {}, "training": []}).reason
     "has 'name', but also keys a policy entry never has: 'labels', 'training'"
+    >>> kind_of({"network": {"_target_": "UNet"}, "train": {"trainer": {}}}).reason
+    'a MONAI bundle config without an lr_scheduler or an LrScheduleHandler'
     """
     if not isinstance(data, dict):
         return Kind(NOT_LR_CONFIG, "not a mapping")
+    if is_bundle(data):
+        overriding = [key for key in data if isinstance(key, str) and any(separator in key for separator in BUNDLE_ID_SEPARATORS)]
+        if overriding:
+            return Kind(NOT_LR_CONFIG, f"a partial MONAI bundle config: its key {overriding[0]!r} sets an id of the config it is merged onto")
+        if BUNDLE_SCHEDULER_KEY in data or _has_handler(data):
+            return Kind(BUNDLE)
+        return Kind(NOT_LR_CONFIG, f"a MONAI bundle config without an {BUNDLE_SCHEDULER_KEY} or an LrScheduleHandler")
     if TRAIN_KEY in data:
         train = data[TRAIN_KEY]
         if isinstance(train, dict):
@@ -68,6 +91,39 @@ def kind_of(data: object) -> Kind:
         which = "name" if "name" in data else "path"
         return Kind(NOT_LR_CONFIG, f"has {which!r}, but also keys a policy entry never has: {listed}")
     return Kind(ENTRY)
+
+
+def is_bundle(data: dict) -> bool:
+    """Whether ``data`` is written as a MONAI bundle: its ``lr_scheduler``, or one of its values
+    or their values (or items), is a component with ``_target_``. Clara's components have
+    ``name`` instead, so no Clara config is one."""
+    if _component(data.get(BUNDLE_SCHEDULER_KEY)):
+        return True
+    for value in data.values():
+        if _component(value):
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        if any(_component(child) or (isinstance(child, list) and any(map(_component, child))) for child in children):
+            return True
+    return False
+
+
+def _has_handler(data: object) -> bool:
+    """Whether an LrScheduleHandler is anywhere in ``data`` (walked without recursion)."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get(BUNDLE_TARGET_KEY) in HANDLER_TARGETS:
+                return True
+            stack.extend(value for value in node.values() if isinstance(value, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(value for value in node if isinstance(value, (dict, list)))
+    return False
+
+
+def _component(value: object) -> bool:
+    return isinstance(value, dict) and BUNDLE_TARGET_KEY in value
 
 
 def without_policy(data: object, pointer: str | None) -> str:

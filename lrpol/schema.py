@@ -26,17 +26,21 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
+from .clara4_run import HANDLER_NAME
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
+from .monai_schedulers import BUNDLE_SCHEDULERS
 from .policy import LRPolicy
 from .registry import DOTTED_PATTERN, builtin, registered
 from .search import DISABLED_ATTRIBUTE, DOMAINS, REQUIRED_KEYS, SEARCH_TYPES
+from .torch_schedulers import TORCH_SCHEDULERS, ChainedScheduler, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, SequentialLR, TorchScheduler
 from .variables import WHOLE_REFERENCE_PATTERN
 
 if TYPE_CHECKING:  # jsonschema is imported only when a validator is asked for
@@ -47,6 +51,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = "urn:lrpol:schema:"
 LR_POLICY = "lr_policy.schema.json"
 TRAIN_CONFIG = "train_config.schema.json"
+BUNDLE = "bundle.schema.json"
 
 _VARIABLE_REF = {"$ref": "#/$defs/variable"}
 
@@ -175,6 +180,124 @@ def _defs(policies: dict[str, type[LRPolicy]]) -> dict:
     }
 
 
+# -- Clara 4's train.lr_scheduler: torch's schedulers, or lrpol entries -------------------------
+
+_ENTRY_REF = "#/$defs/entry"
+_SCHEDULER_REF = "#/$defs/scheduler"
+
+
+def scheduler_defs() -> dict:
+    """``$defs`` of a Clara 4 ``train.lr_scheduler``: ``scheduler`` is a torch scheduler entry
+    (``torch_scheduler``, by torch's names and arguments) or, for any other name or a ``path``,
+    an lrpol entry (``entry``), as ``lrpol.validate`` reads it there."""
+    return {
+        "scheduler": {
+            # if/then/else rather than anyOf, so errors inside either keep their exact path.
+            "if": _names_without_path(list(TORCH_SCHEDULERS)),
+            "then": {"$ref": "#/$defs/torch_scheduler"},
+            "else": {"$ref": _ENTRY_REF},
+        },
+        "torch_scheduler": torch_scheduler_schema(),
+    }
+
+
+def _names_without_path(names: list[str]) -> dict:
+    """Holds for an entry named one of ``names``, with no ``path`` beside it (a path wins, as in Clara)."""
+    return {"required": ["name"], "not": {"required": ["path"]}, "properties": {"name": {"enum": names}}}
+
+
+def torch_scheduler_schema() -> dict:
+    """The schema of one torch scheduler entry: ``name`` one of :data:`TORCH_SCHEDULERS`, its
+    ``args`` torch's, declared in :mod:`lrpol.torch_schedulers`; nested schedulers are
+    ``scheduler`` entries again (a torch name or an lrpol one)."""
+    per_scheduler = []
+    for name, cls in TORCH_SCHEDULERS.items():
+        arguments = arguments_of(cls)
+        args = _retarget(args_schema(cast("type[LRPolicy]", cls)), _ENTRY_REF, _SCHEDULER_REF)
+        constraints = _torch_constraints(cls)
+        if constraints:
+            args["allOf"] = constraints
+        searchable = [argument.name for argument in arguments if not argument.is_policy] + [DISABLED_ATTRIBUTE.name]
+        then: dict = {"properties": {"args": {"description": f"arguments of torch.optim.lr_scheduler.{name}", **args}, "search": search_schema(searchable)}}
+        if any(argument.required for argument in arguments):
+            then["required"] = ["args"]
+        per_scheduler.append({"if": {"properties": {"name": {"const": name}}}, "then": then})
+    return {
+        "type": "object",
+        "properties": {
+            "$schema": {"type": "string", "description": "the schema this file follows, for editors; ignored by lrpol"},
+            "name": {"enum": list(TORCH_SCHEDULERS), "description": "a torch.optim.lr_scheduler class, by its name"},
+            "args": {"type": "object", "description": "keyword arguments of the torch scheduler, by torch's names"},
+            "disabled": {"type": ["boolean", "string"], "pattern": WHOLE_REFERENCE_PATTERN, "description": "true means no scheduler (or a whole {VAR} reference)"},
+            "search": search_schema(),
+        },
+        "required": ["name"],
+        "additionalProperties": False,
+        "allOf": per_scheduler,
+    }
+
+
+def stepping_schema() -> dict:
+    """For a ``train`` section: a torch scheduler in ``lr_scheduler`` (not disabled) needs an
+    LrScheduleHandler in ``handlers`` to step it, as Clara 4 does. Whether that handler is
+    itself disabled (by a variable, say) only ``lrpol.validate`` can tell."""
+    torch_scheduler = {**_names_without_path(list(TORCH_SCHEDULERS)), "properties": {"name": {"enum": list(TORCH_SCHEDULERS)}, "disabled": {"const": False}}}
+    return {
+        "if": {"required": ["lr_scheduler"], "properties": {"lr_scheduler": torch_scheduler}},
+        "then": {
+            "required": ["handlers"],
+            "properties": {"handlers": {
+                "type": "array", "contains": {"type": "object", "required": ["name"], "properties": {"name": {"const": HANDLER_NAME}}},
+                "description": f"Clara 4's handlers: a torch scheduler needs the {HANDLER_NAME} that steps it (per epoch, or per update with epoch_level false)",
+            }},
+        },
+    }
+
+
+def _torch_constraints(cls: type[TorchScheduler]) -> list[dict]:
+    """What a torch scheduler's constructor checks that a schema can say too, about its ``args``."""
+    if cls is OneCycleLR:  # the cycle's length: total_steps, or epochs and steps_per_epoch
+        given = {"not": {"type": "null"}}
+        return [{"anyOf": [
+            {"required": ["total_steps"], "properties": {"total_steps": given}},
+            {"required": ["epochs", "steps_per_epoch"], "properties": {"epochs": given, "steps_per_epoch": given}},
+        ]}]
+    no_phase = [name for name, scheduler in TORCH_SCHEDULERS.items() if scheduler.not_a_phase]
+    if cls is SequentialLR:
+        return [_schedulers_are_not(_names_without_path(no_phase))]
+    if cls is ChainedScheduler:
+        # Alone, a chain holds any scheduler but a plateau (stepped without its result); beside
+        # others, only schedulers whose step multiplies the LR: a cosine does so without an
+        # eta_min (whether a {VAR} is 0 only validate can tell).
+        no_factor = [
+            name for name, scheduler in TORCH_SCHEDULERS.items()
+            if scheduler.chain_refusal and scheduler.not_a_factor is TorchScheduler.not_a_factor
+        ]
+        cosine_with_floor = {
+            "required": ["name", "args"], "not": {"required": ["path"]},
+            "properties": {"name": {"const": CosineAnnealingLR.__name__}, "args": {"required": ["eta_min"], "properties": {"eta_min": {"type": "number", "not": {"const": 0}}}}},
+        }
+        return [
+            _schedulers_are_not(_names_without_path([ReduceLROnPlateau.__name__])),
+            {"if": {"properties": {"schedulers": {"minItems": 2}}}, "then": _schedulers_are_not({"anyOf": [_names_without_path(no_factor), cosine_with_floor]})},
+        ]
+    return []
+
+
+def _schedulers_are_not(schema: dict) -> dict:
+    """``args`` whose nested ``schedulers`` match none of ``schema``."""
+    return {"properties": {"schedulers": {"items": {"not": schema}}}}
+
+
+def _retarget(schema: Any, old: str, new: str) -> Any:
+    """``schema`` with every ``$ref`` to ``old`` pointing at ``new`` instead (a copy)."""
+    if isinstance(schema, dict):
+        return {key: new if key == "$ref" and value == old else _retarget(value, old, new) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_retarget(item, old, new) for item in schema]
+    return schema
+
+
 def lr_policy_schema(policies: dict[str, type[LRPolicy]] | None = None) -> dict:
     policies = builtin() if policies is None else policies
     return {
@@ -194,7 +317,7 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
         "$schema": DIALECT,
         "$id": ID_PREFIX + "train_config",
         "title": "MMAR train config, as lrpol reads it",
-        "description": "Checks train.lr_policy (without it the LR stays at learning_rate), train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
+        "description": "Checks train.lr_policy (without it the LR stays at learning_rate) or Clara 4's train.lr_scheduler (torch's scheduler names and arguments, or an lrpol entry), train.momentum_policy, train.weight_decay_policy and train.group_lr_policies, and the top-level settings lrpol reads; every other key is allowed.",
         "type": "object",
         "properties": {
             **{argument.name: argument_schema(argument) for argument in RUN_SETTINGS},
@@ -202,19 +325,107 @@ def train_config_schema(policies: dict[str, type[LRPolicy]] | None = None) -> di
                 "type": "object",
                 "properties": {
                     "lr_policy": {"$ref": "#/$defs/entry"},
+                    "lr_scheduler": {"$ref": _SCHEDULER_REF},
                     **{key: {"$ref": "#/$defs/entry"} for key in CONFIG_KEYS.values()},
                     GROUP_POLICIES_KEY: {"type": "array", "items": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/entry"}, "else": {"type": "null"}}},
                 },
+                "not": {"required": ["lr_policy", "lr_scheduler"], "description": "one schedule: train.lr_policy (Clara 3) or train.lr_scheduler (Clara 4), not both"},
+                **stepping_schema(),
             },
         },
         "required": ["train"],
-        "$defs": _defs(policies),
+        "$defs": {**_defs(policies), **scheduler_defs()},
+    }
+
+
+# -- MONAI bundles ----------------------------------------------------------------------------
+
+#: A bundle's reference to another place (``@id``, ``@a#b``, ``@a::0``, or the expression
+#: ``$@id``, which is the same object) or a copy of it (``%id``); any other ``$`` expression never
+#: matches, so the schema refuses one where the scheduler takes a value.
+BUNDLE_REFERENCE_PATTERN = r"^(?!.*\n)(\$@|[@%])[A-Za-z0-9_]*((#|::)[A-Za-z0-9_]*)*$"
+_BUNDLE_REFERENCE = {"$ref": "#/$defs/reference"}
+#: ``_disabled_`` as MONAI reads a string: "true" or "false", in any case, around spaces.
+_TRUE_OR_FALSE = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
+
+
+def bundle_argument_schema(argument: Argument) -> dict:
+    """The schema of one argument of a bundle's scheduler, written flat beside ``_target_``: as
+    in a train config, with a bundle reference where a ``{VAR}`` may go, and a scheduler
+    component (or a reference to one) where an entry goes."""
+    rewritten = _in_bundle_terms(argument_schema(argument))
+    assert isinstance(rewritten, dict)  # a dict stays a dict
+    # A whole reference (or {VAR}) may stand for any value, a list of milestones or of phases too;
+    # if/then/else rather than anyOf, so errors inside a value keep their exact path.
+    whole_reference = {"type": "string", "anyOf": [{"pattern": BUNDLE_REFERENCE_PATTERN}, {"pattern": WHOLE_REFERENCE_PATTERN}]}
+    return {"if": whole_reference, "then": True, "else": rewritten}
+
+
+def _in_bundle_terms(schema: object) -> object:
+    if isinstance(schema, list):
+        return [_in_bundle_terms(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema == {"$ref": "#/$defs/entry"}:
+        return {"$ref": "#/$defs/component"}
+    if schema == _VARIABLE_REF:
+        return _BUNDLE_REFERENCE
+    rewritten = {key: _in_bundle_terms(value) for key, value in schema.items()}
+    if rewritten.get("pattern") == WHOLE_REFERENCE_PATTERN:
+        rewritten["pattern"] = BUNDLE_REFERENCE_PATTERN
+    properties = rewritten.get("properties")
+    if isinstance(properties, dict) and "disabled" in properties:  # a nested component's is _disabled_
+        rewritten["properties"] = {"_disabled_" if key == "disabled" else key: value for key, value in properties.items()}
+    return rewritten
+
+
+def bundle_scheduler_schema(schedulers: Mapping[str, type]) -> dict:
+    """The schema of a bundle's scheduler component: ``_target_`` one of ``schedulers``, each
+    one's arguments flat beside it, and MONAI's own keys."""
+    own = {
+        "_target_": {"type": "string", "description": "the scheduler class"},
+        "_disabled_": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _TRUE_OR_FALSE}, _BUNDLE_REFERENCE], "description": "true: MONAI builds no scheduler"},
+        "_desc_": {"description": "a description, ignored"},
+        "_requires_": {"description": "components built first, ignored"},
+        "_mode_": {"const": "default", "description": "'default' builds the scheduler; 'callable' and 'partial' leave that to code, which lrpol does not run"},
+    }
+    per_target = []
+    for target, cls in schedulers.items():
+        arguments = arguments_of(cls)
+        then: dict = {"properties": {**own, **{argument.name: bundle_argument_schema(argument) for argument in arguments}}, "additionalProperties": False}
+        required = [argument.name for argument in arguments if argument.required]
+        if required:
+            then["required"] = required
+        per_target.append({"if": {"properties": {"_target_": {"const": target}}}, "then": then})
+    return {
+        "type": "object",
+        "properties": {**own, "_target_": {"enum": list(schedulers), "description": "the scheduler class: torch's by its module, MONAI's"}},
+        "required": ["_target_"],
+        "allOf": per_target,
+    }
+
+
+def bundle_schema() -> dict:
+    """The schema of a MONAI bundle config, as lrpol reads its ``lr_scheduler``."""
+    return {
+        "$schema": DIALECT,
+        "$id": ID_PREFIX + "bundle",
+        "title": "MONAI bundle config, as lrpol reads its lr_scheduler",
+        "description": "Checks the top-level lr_scheduler: _target_ one of the schedulers lrpol reads, its arguments flat beside it, each a value or a reference (@id, %id); a $ expression there cannot be checked without running code. Every other key is allowed.",
+        "type": "object",
+        "properties": {"lr_scheduler": {"$ref": "#/$defs/component"}},
+        "$defs": {
+            "scheduler": bundle_scheduler_schema(BUNDLE_SCHEDULERS),
+            # if/then/else rather than anyOf, so errors inside the component keep their exact path.
+            "component": {"if": {"type": "string"}, "then": _BUNDLE_REFERENCE, "else": {"$ref": "#/$defs/scheduler"}},
+            "reference": {"type": "string", "pattern": BUNDLE_REFERENCE_PATTERN, "description": "a reference to another place in the bundle (@id, @a#b, %id), whose value lrpol checks"},
+        },
     }
 
 
 def generate(policies: dict[str, type[LRPolicy]] | None = None) -> dict[str, dict]:
     """File name -> schema, for every published schema."""
-    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies)}
+    return {LR_POLICY: lr_policy_schema(policies), TRAIN_CONFIG: train_config_schema(policies), BUNDLE: bundle_schema()}
 
 
 def render(schema: dict) -> str:
@@ -243,21 +454,23 @@ def validator(name: str = TRAIN_CONFIG) -> Draft202012Validator:
 
 # -- the `lrpol schema` command (also `python -m lrpol.schema`) ------------------------------
 
-COMMAND_DESCRIPTION = "Print the train-config schema, or write both schemas into directories."
+COMMAND_DESCRIPTION = "Print the train-config schema (or another one), or write every schema into directories."
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``lrpol schema``, declared here so that ``python -m lrpol.schema`` has them too."""
-    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json and train_config.schema.json into each DIR")
-    parser.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    parser.add_argument("--write", nargs="+", metavar="DIR", help="write lr_policy.schema.json, train_config.schema.json and bundle.schema.json into each DIR")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--entry", action="store_true", help="print the schema of one entry (lr_policy.schema.json) instead")
+    which.add_argument("--bundle", action="store_true", help="print the schema of a MONAI bundle's lr_scheduler (bundle.schema.json) instead")
     parser.add_argument("--with-plugins", action="store_true", help="include installed plugin policies (the published schemas cover the built-in ones)")
 
 
 def command(options: argparse.Namespace) -> int:
-    """Print one schema, or write both into each ``--write`` directory; the exit code (0)."""
+    """Print one schema, or write every one into each ``--write`` directory; the exit code (0)."""
     schemas = generate(registered() if options.with_plugins else builtin())
     if not options.write:
-        sys.stdout.write(render(schemas[LR_POLICY if options.entry else TRAIN_CONFIG]))
+        sys.stdout.write(render(schemas[LR_POLICY if options.entry else BUNDLE if options.bundle else TRAIN_CONFIG]))
         return 0
     for directory in map(Path, options.write):
         directory.mkdir(parents=True, exist_ok=True)

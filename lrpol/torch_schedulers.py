@@ -82,11 +82,14 @@ class TorchScheduler(Component):
 
 @dataclass(frozen=True)
 class StepLimit:
-    """The most steps a scheduler takes as torch runs it (``steps``), why no more (``reason``), and what to change (``hint``)."""
+    """The most steps a scheduler takes as torch runs it (``steps``), why no more (``reason``),
+    what to change (``hint``), and the problem's code: "too-short" where torch refuses more
+    steps, "not-supported" where lrpol cannot follow torch further."""
 
     steps: int
     reason: str
     hint: str
+    code: str = "too-short"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +234,7 @@ class CosineAnnealingLR(SteppedScheduler):
 
     def factor_limit(self) -> StepLimit | None:
         # The run's last step (after its last update) sets an LR nothing uses: T_max + 1 steps stay exact
-        return StepLimit(self.T_max + 1, f"past T_max ({self.T_max}) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give", "make T_max at least the run's steps, or write the schedule with lrpol's policies")
+        return StepLimit(self.T_max + 1, f"past T_max ({self.T_max}) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give", "make T_max at least the run's steps, or write the schedule with lrpol's policies", "not-supported")
 
     def native(self, unit: str) -> LRPolicy:
         # after="torch": torch's own recursion past T_max (the LR rises again), rounding included
@@ -441,8 +444,10 @@ class ChainedScheduler(TorchScheduler):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        # A chain of one is that scheduler; of more, a product only of schedulers that multiply the LR
-        _check_nested("ChainedScheduler", self.schedulers, lambda item: item.not_a_phase or (item.not_a_factor() if len(self.schedulers) > 1 else ""))
+        # A chain steps each scheduler as it is (no restart): one alone is that scheduler, unless it
+        # takes a validation result; beside others, only those whose step multiplies the LR.
+        alone = len(self.schedulers) == 1
+        _check_nested("ChainedScheduler", self.schedulers, lambda item: (ReduceLROnPlateau.chain_refusal if isinstance(item, ReduceLROnPlateau) else "") if alone else item.not_a_factor())
 
     def step_limit(self) -> StepLimit | None:
         nested = [item.factor_limit() if len(self.schedulers) > 1 else item.step_limit() for item in self.schedulers if isinstance(item, TorchScheduler)]

@@ -331,7 +331,7 @@ def test_a_chain_holding_a_cosine_is_refused_for_a_run_past_its_t_max(tmp_path):
     assert problems == []
     chained["args"]["schedulers"][1]["args"]["T_max"] = 10
     (problem,) = validate(clara4_config(chained))
-    assert (problem.json_path, problem.code) == ("$.train.lr_scheduler.args", "too-short")
+    assert (problem.json_path, problem.code) == ("$.train.lr_scheduler.args", "not-supported")
     assert problem.message == "past T_max (10) torch's CosineAnnealingLR adds to the LR, so in a chain its LRs are no product lrpol can give, and stepped once per epoch this run steps it 12 times"
 
 

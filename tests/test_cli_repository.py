@@ -229,7 +229,7 @@ DUPLICATE_TRAIN = ('{"train": {"lr_policy": {"name": "ReducePoly"}},\n "train": 
     "dup.json:2:11: $.train: expected the train section as an object, got an integer; a train config holds its lr_policy in a 'train' object",
 ])
 DUPLICATE_NAME = ("name: ReducePoly\nname: Spleen\nlabels: {}\n", [
-    "dup.yaml:1:1: $.train.lr_policy: no policy entry at /train/lr_policy; this document has 'name', but also keys a policy entry never has: 'labels'; expected a component entry ({'name': ..., 'args': ...}) or a train config (an object with a 'train' object)",
+    "dup.yaml:1:1: $.train.lr_policy: no policy entry at /train/lr_policy; this document is not a train config (has 'name', but also keys a policy entry never has: 'labels'); expected a component entry ({'name': ..., 'args': ...}) or a train config (an object with a 'train' object)",
     "dup.yaml:2:1: $.name: duplicate key 'name'; first defined at line 1:1",
 ])
 
@@ -245,3 +245,12 @@ def test_skipped_files_are_listed_on_stderr_so_machine_formats_stay_clean(tmp_pa
     code, out, err = validate_in(tmp_path, "config", "--format", "json", "--verbose", capsys=capsys)
     assert (code, [json.loads(line)["file"] for line in out]) == (1, ["config/config_train.json"])
     assert err == [*SKIPPED_REASONS, "1 file(s) checked, 1 with problems, 3 skipped (not LR configs)"]
+
+
+def test_a_yaml_file_of_several_documents_is_skipped_in_a_walk_as_no_lr_config_is_one(tmp_path, capsys):
+    (tmp_path / "deploy.yaml").write_text("apiVersion: v1\nkind: Service\n---\napiVersion: v1\nkind: Pod\n")
+    (tmp_path / "config_train.json").write_text('{"epochs": 2, "learning_rate": 0.1, "train": {"lr_policy": {"name": "ReducePoly", "args": {"poly_power": 0.9}}}}')
+    assert main(["validate", "--verbose", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'deploy.yaml'}: skipped, not an LR config: a YAML file of several documents" in err
+    assert "1 file(s) checked, 0 with problems, 1 skipped" in err

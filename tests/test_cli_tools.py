@@ -100,7 +100,7 @@ def test_list_names_every_policy_with_a_summary_in_groups(capsys):
     torch_part = lines.index(TORCH_SECTION + ":")
     listed = [line.split()[0] for line in lines[:torch_part] if line.startswith("  ")]
     assert sorted(listed) == sorted(builtin())
-    assert " ".join(lines[torch_part + 1 :]).replace(",", " ").split() == list(TORCH_SCHEDULERS)
+    assert " ".join(lines[torch_part + 1 :]).replace(",", " ").split() == [*TORCH_SCHEDULERS, "WarmupCosineSchedule"]
 
 
 def test_every_built_in_policy_is_in_exactly_one_group():
@@ -130,6 +130,8 @@ def test_describe_a_torch_scheduler_gives_torchs_formula_its_lrpol_equal_and_tor
     assert "DecayOnStep" in out
     assert "  step_size: an integer >= 1; required\n      how many steps between two decays" in out
     assert "  gamma: a number > 0 and <= 1; default 0.1" in out
+    assert main(["describe", "WarmupCosineSchedule"]) == 0
+    assert "MONAI's linear warmup then cosine" in capsys.readouterr().out
     assert main(["describe", "StepLr"]) == 2
     assert "unknown policy or torch scheduler 'StepLr'; did you mean 'StepLR'?" in capsys.readouterr().err
 

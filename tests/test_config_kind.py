@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 
 import lrpol
-from lrpol import ConfigError, load, validate
 from lrpol.cli import main
 from lrpol.config_kind import ENTRY, NOT_LR_CONFIG, TRAIN_CONFIG, Kind, kind_of
 from lrpol.schema import TRAIN_CONFIG as TRAIN_CONFIG_SCHEMA
@@ -85,7 +84,7 @@ def test_preview_shows_a_flat_curve_at_lr0(tmp_path: Path, capsys: pytest.Captur
 def test_what_is_not_an_lr_config_says_so_when_validated_directly() -> None:
     (problem,) = lrpol.validate({"name": "Spleen", "labels": {}, "numTraining": 41})
     assert (problem.json_path, problem.message) == ("$.train.lr_policy", "no policy entry at /train/lr_policy")
-    assert problem.hint.startswith("this document has 'name', but also keys a policy entry never has: 'labels', 'numTraining'; expected a component entry")
+    assert problem.hint.startswith("this document is not a train config (has 'name', but also keys a policy entry never has: 'labels', 'numTraining'); expected a component entry")
     (problem,) = lrpol.validate({"train": 3})
     assert (problem.json_path, problem.code, problem.message) == ("$.train", "wrong-type", "expected the train section as an object, got an integer")
 
@@ -104,13 +103,3 @@ def test_diff_against_a_train_config_without_lr_policy_compares_with_a_flat_lr0(
         "the curves differ: first at update 1 (epoch 1): 2.000000e-04 -> 1.500000e-04",
         "largest relative difference: -75% at update 3 (epoch 3): 2.000000e-04 -> 5.000000e-05",
     ]
-
-
-def test_a_bundle_scheduler_not_read_yet_is_refused_not_taken_for_a_constant_lr(write):
-    config = '{"epochs": 10,\n "train": {"trainer": {}},\n "lr_scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "optimizer": "@optimizer", "step_size": 5}}'
-    path = write("config_train.json", config)
-    (problem,) = validate(path)
-    assert (problem.line, problem.code) == (3, "not-supported")
-    assert problem.message.startswith("lrpol does not read a MONAI bundle's lr_scheduler yet")
-    with pytest.raises(ConfigError):
-        load(path)

@@ -95,17 +95,22 @@ def mutated_configs(draw):
         paths = [p for p in _paths(config) if p]
         policy_paths = [p for p in paths if p[:2] == ("train", "lr_policy")]
         path = draw(st.sampled_from(policy_paths if policy_paths and draw(st.integers(0, 9)) < 7 else paths))
-        parent = config
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "add" and isinstance(parent, dict):
-            parent[draw(keys)] = draw(json_like)
-        else:
-            parent[path[-1]] = draw(json_like)
+        mutate(draw, config, path)
     return config
+
+
+def mutate(draw: st.DrawFn, config: dict, path: tuple, values: st.SearchStrategy = json_like) -> None:
+    """Replace the value at ``path`` in ``config``, delete it, or add a key beside it."""
+    parent = config
+    for key in path[:-1]:
+        parent = parent[key]
+    action = draw(st.sampled_from(["replace", "delete", "add"]))
+    if action == "delete":
+        del parent[path[-1]]
+    elif action == "add" and isinstance(parent, dict):
+        parent[draw(keys)] = draw(values)
+    else:
+        parent[path[-1]] = draw(values)
 
 
 @settings(max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])

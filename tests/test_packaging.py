@@ -63,7 +63,7 @@ def test_installed_wheel_validates_and_builds_outside_the_repo(wheel, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [[], "ReducePoly(poly_power=0.9)", ["entry", "variable"], lrpol.__version__, lrpol.__version__]
+    assert json.loads(result.stdout) == [[], "ReducePoly(poly_power=0.9)", ["entry", "scheduler", "torch_scheduler", "variable"], lrpol.__version__, lrpol.__version__]
 
 
 def test_every_public_name_is_importable_and_every_builtin_policy_is_public():

@@ -102,7 +102,8 @@ BLOCKS = {
     ("Composition: warmup, phases, plateau over anything", "yaml"): ["test_composition_example_validates_and_builds_what_it_says"],
     ("Beyond the LR: momentum, weight decay, param groups", "yaml"): ["test_readme_schedules_beyond_the_lr_example_runs"],
     ("Beyond the LR: momentum, weight decay, param groups", "python"): ["test_readme_schedules_beyond_the_lr_example_runs"],
-    ("Config format", "json"): ["test_config_format_example_validates_and_runs", "test_clara4_config_example_validates_and_runs_as_torch_steps_it"],
+    ("Config format", "json"): ["test_config_format_example_validates_and_runs", "test_clara4_config_example_validates_and_runs_as_torch_steps_it",
+                                "test_bundle_config_example_validates_and_runs"],
     ("Errors", "text"): ["test_errors_example_is_what_validate_prints"],
     ("Python API", "python"): ["test_readme_api_example_runs", "test_readme_torch_example_runs"],
     ("Training integrations", "python"): ["test_ignite_example_runs", "test_keras_example_runs"],
@@ -114,6 +115,8 @@ BLOCKS = {
     ("`lrpol preview`", "text"): ["test_preview_usage_lists_real_flags_and_runs_with_all_of_them"],
     ("Reviewing a schedule change: `lrpol diff`", "text"): ["test_diff_usage_lists_real_flags_and_runs_with_all_of_them"],
     ("Reviewing a schedule change: `lrpol diff`", "yaml"): ["test_diff_ci_step_example_runs_in_a_git_repository"],
+    ("Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", "bash"): ["test_convert_example_is_what_convert_prints"],
+    ("Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", "yaml"): ["test_convert_example_is_what_convert_prints"],
 }
 
 
@@ -467,3 +470,24 @@ def test_clara4_config_example_validates_and_runs_as_torch_steps_it(tmp_path):
     policy, ctx = lrpol.load_run(config, steps_per_epoch=10, variables={"learning_rate": 1e-3})
     assert policy == lrpol.DecayOnStep(decay_ratio=0.1, decay_freq=5000, unit="epoch")  # StepLR, stepped once per epoch
     assert (ctx.initial_lr, ctx.total_epochs) == (1e-3, 1260)  # the optimizer's "{learning_rate}", after --var
+
+
+def test_bundle_config_example_validates_and_runs(tmp_path):
+    block = README.split("### MONAI bundles: `lr_scheduler` with `_target_`", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "train.json"
+    path.write_text(block, encoding="utf-8")
+    from lrpol import load_run, validate
+
+    assert validate(path) == []
+    policy, ctx = load_run(path, steps_per_epoch=10)
+    assert repr(policy) == "ReduceCosine(horizon=300, after='torch')"  # CosineAnnealingLR(T_max=@epochs), stepped per epoch
+    assert (ctx.initial_lr, ctx.total_epochs) == (1e-4, 300)
+
+
+def test_convert_example_is_what_convert_prints():
+    """The README's converted entry is the one tests/test_cli_convert.py gets from its Clara 4 config."""
+    from test_cli_convert import README_CONVERTED
+
+    section = README.split("## Converting a torch / Clara 4 / bundle schedule: `lrpol convert`", 1)[1]
+    assert section.split("```bash\n", 1)[1].split("```", 1)[0] == "lrpol convert config/config_train.json --format yaml\n"
+    assert section.split("```yaml\n", 1)[1].split("```", 1)[0] == README_CONVERTED
