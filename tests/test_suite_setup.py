@@ -120,7 +120,7 @@ BLOCK_EXTRAS = """\
 # Make every optional extra look uninstalled, as on a fresh machine with only '.[test]'.
 import sys
 
-for name in ("torch", "ignite", "keras", "matplotlib", "check_jsonschema"):
+for name in ("torch", "ignite", "keras", "matplotlib", "check_jsonschema", "optax", "jax", "lightning", "transformers", "monai"):
     sys.modules[name] = None
 """
 
@@ -140,6 +140,7 @@ def test_without_the_extras_everything_collects_and_skips_name_the_extra(tmp_pat
     assert skipped == [
         ("tests/test_cli_tools.py", "needs the 'plot' extra: pip install 'lrpol[plot]'"),
         ("tests/test_ignite.py", torch),
+        ("tests/test_integration_doctests.py", "needs the 'optax' extra: pip install 'lrpol[optax]'"),
         ("tests/test_integration_doctests.py", torch),
         ("tests/test_keras.py", torch),
         ("tests/test_schema.py", "needs the 'dev' extra (check_jsonschema): pip install 'lrpol[dev]'"),
