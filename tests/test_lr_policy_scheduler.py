@@ -10,6 +10,7 @@ import pytest
 from conftest import requires_extra
 from parity import assert_matches, torch_lrs
 
+import lrpol
 from lrpol import DecayOnStep, LRHook, ReduceCosine, ReduceOnPlateau, ReducePoly, Sequential, TrainContext, Warmup
 
 torch = requires_extra("torch")
@@ -146,3 +147,11 @@ def test_torchs_sequential_lr_cannot_hold_it_since_it_would_move_its_clock():
         torch.optim.lr_scheduler.SequentialLR(optimizer, [LRPolicyScheduler(optimizer, POLICY, run_shape()), LRPolicyScheduler(optimizer, Sequential(policies=[ReducePoly(poly_power=1)], milestones=[]), run_shape())], milestones=[3])
     with pytest.raises(TypeError, match="takes no epoch"):
         LRPolicyScheduler(optimizer, POLICY, run_shape()).step(epoch=3)  # type: ignore[arg-type]
+
+
+def test_without_steps_per_epoch_a_policy_that_counts_updates_is_refused_as_it_would_never_move():
+    with pytest.raises(ValueError, match="Warmup counts optimizer updates"):
+        LRPolicyScheduler(optimizer_with_two_groups(), lrpol.Warmup(duration=3, policy=ReduceCosine()), run_shape(None))
+    with pytest.raises(ValueError, match="DecayOnStep counts optimizer updates"):
+        LRPolicyScheduler(optimizer_with_two_groups(), lrpol.Product(policies=[ReduceCosine(), DecayOnStep(decay_ratio=0.5, decay_freq=2)]), run_shape(None))
+    LRPolicyScheduler(optimizer_with_two_groups(), ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, policy=ReduceCosine()), run_shape(None))  # per epoch: fine

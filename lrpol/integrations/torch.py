@@ -83,7 +83,7 @@ class LRPolicyScheduler(LRScheduler):
 
     - ``step()`` after each optimizer update advances one update, as :meth:`LRHook.step` does;
       with ``ctx.steps_per_epoch`` None, for frameworks that step once per epoch, it advances
-      one epoch instead.
+      one epoch instead (and a policy that counts updates is refused: it would never move).
     - ``step(metric)`` reports a validation result, the way torch's ``ReduceLROnPlateau.step``
       takes one, and applies the LR that follows from it; so does :meth:`report_metric`.
     - Every param group runs at its ratio to lr0, as with :func:`attach`; ``optimizer.step`` is
@@ -117,6 +117,12 @@ class LRPolicyScheduler(LRScheduler):
         # warnings about the order of calls.
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
+        counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
+        if counting is not None:  # stepped once per epoch, its clock would never move
+            raise ValueError(
+                f"{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
+                "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
+            )
         self.optimizer = optimizer
         self.hook = attach(optimizer, policy, ctx, reduce_metric=reduce_metric, schedules=schedules, group_policies=group_policies)
         self._per_epoch = ctx.steps_per_epoch is None
@@ -176,6 +182,17 @@ class LRPolicyScheduler(LRScheduler):
     def _initial_step(self) -> None:
         # torch's SequentialLR restarts its schedulers with this; it would move lrpol's clock
         raise TypeError(f"LRPolicyScheduler cannot be restarted ({_NOT_NESTED})")
+
+
+def _counting_updates(policy: LRPolicy | None) -> str | None:
+    """The name of a policy in ``policy``'s tree whose clock is the update count, if any."""
+    stack = [] if policy is None else [policy]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "unit", None) == "step":
+            return type(node).__name__
+        stack.extend(child for _, child in node.children())
+    return None
 
 
 #: Why torch's SequentialLR cannot hold an LRPolicyScheduler, and what to do instead.
