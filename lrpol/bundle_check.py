@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import bundle_refs as refs
 from . import bundle_run
 from .bundle import SCHEDULER_KEY, TARGET_KEY, BundleView, read_view
-from .checking import EntryChecker, Plan
+from .checking import EntryChecker, Plan, reader
 from .document import Document
 from .errors import Invalid, Path
 from .monai_schedulers import BUNDLE_SCHEDULERS
@@ -48,7 +48,7 @@ def check_bundle(doc: Document, definitions: Mapping[str, object], *, allow_path
         scheduler_roots=[()], schedulers=BUNDLE_SCHEDULERS, native_names=False,
     )
     # what reading the bundle found, in the bundle's own paths: kept with the run's problems
-    run.add(doc, reads=_reader(bundle_run.read_places(doc.data, root, view.optimizer if view is not None else None)))
+    run.add(doc, reads=reader(bundle_run.read_places(doc.data, root, view.optimizer if view is not None else None)))
     plan = None
     if view is not None:
         checker.add(view)
@@ -99,16 +99,6 @@ def _check_scheduler(view: BundleView, checker: EntryChecker) -> Plan | None:
             checker.report((), f"{SCHEDULER_KEY} must be a component: an object with {TARGET_KEY!r} naming the scheduler class", f"for example {{{TARGET_KEY!r}: 'torch.optim.lr_scheduler.StepLR', 'optimizer': '@optimizer', 'step_size': 10}}", code="wrong-type")
         return None
     return checker.check(())
-
-
-def _reader(places: list[Path]) -> Callable[[Path], bool]:
-    """Whether lrpol reads the value at a path: a repeated key or a NaN elsewhere is left alone,
-    as ``json.loads`` (and so MONAI) leaves it."""
-
-    def reads(path: Path) -> bool:
-        return len(path) <= 1 or any(path[: len(place)] == place or place[: len(path)] == path for place in places)
-
-    return reads
 
 
 def _reporter(checker: EntryChecker) -> bundle_run.Report:

@@ -36,6 +36,17 @@ from .variables import Variables, substitute_tree
 ENTRY_KEYS = ("name", "path", "args", "disabled", "search")
 #: What reading reports that json.loads accepts: problems only where lrpol reads the value.
 _HARMLESS_ELSEWHERE = ("duplicate-key", "non-finite")
+
+
+def reader(places: Iterable[tuple]) -> Callable[[tuple], bool]:
+    """Whether lrpol reads the value at a path, for :meth:`EntryChecker.add`: every top-level
+    value (a variable, a run setting), and whatever lies in, or holds, one of ``places``."""
+    read = list(places)
+
+    def reads(path: tuple) -> bool:
+        return len(path) <= 1 or any(path[: len(place)] == place or place[: len(path)] == path for place in read)
+
+    return reads
 #: Keys an entry may carry for other tools, such as an editor's ``$schema``; lrpol ignores them.
 IGNORED_KEYS = ("$schema",)
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from .arguments import ArgumentError
-from .checking import EntryChecker, Plan, value_at
+from .checking import EntryChecker, Plan, reader, value_at
 from .clara4_run import optimizer_lr, scheduler_unit
 from .config_kind import BUNDLE, BUNDLE_SCHEDULER_KEY, ENTRY, POLICY_KEY, SCHEDULER_KEY, TRAIN_CONFIG, TRAIN_KEY, kind_of
 from .context import EPOCHS, LEARNING_RATE, RUN_SETTINGS, TrainContext
@@ -364,11 +364,7 @@ def _reader_of(doc: Document, at: tuple | None) -> Callable[[tuple], bool]:
     read = [*([at] if at is not None else []), *_schedule_paths(doc), (TRAIN_KEY, GROUP_POLICIES_KEY)]
     if at == SCHEDULER_PATH:
         read += [(TRAIN_KEY, "handlers"), (TRAIN_KEY, "optimizer")]
-
-    def reads(path: tuple) -> bool:
-        return len(path) <= 1 or any(path[: len(place)] == place or place[: len(path)] == path for place in read)
-
-    return reads
+    return reader(read)
 
 
 def _clara4_stepping(doc: Document, plan: Plan | None, checker: EntryChecker) -> tuple[str | None, float | None]:
