@@ -158,21 +158,39 @@ ARRAY = ArrayOps()
 class Schedule(LRPolicy):
     """A policy whose LR is a closed-form function of the run's position: :meth:`formula`.
 
-    Subclasses are frozen dataclasses that declare their arguments, write :meth:`formula`,
-    and say whether it reads the run's length (``uses_length``). Their ``unit`` argument (if
-    they have one; "step" otherwise) says what t counts: the update (``global_step``, of
-    ``total_epochs * steps_per_epoch``) or the epoch (``epoch``, of ``total_epochs``).
+    Subclasses are frozen dataclasses that declare their arguments, write :meth:`formula` (or
+    :meth:`prepared`), and say whether it reads the run's length (``uses_length``). Their
+    ``unit`` argument (if they have one; "step" otherwise) says what t counts: the update
+    (``global_step``, of ``total_epochs * steps_per_epoch``) or the epoch (``epoch``, of
+    ``total_epochs``).
     """
 
     #: Whether the formula reads T; one that does not works without ``steps_per_epoch``.
     uses_length: ClassVar[bool] = True
     #: Whether it reads t at all; one that does not (a constant) reads no clock, so it runs in any phase.
     uses_position: ClassVar[bool] = True
+    #: :meth:`prepared` as this class runs it: the nearest class that writes its math decides (see there).
+    _prepare: ClassVar[Callable[[Schedule, Any, float, Any], Callable[[Any], Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        writer = next(klass for klass in cls.__mro__ if "formula" in vars(klass) or "prepared" in vars(klass))
+        cls._prepare = vars(writer)["prepared"] if writer is not Schedule and "prepared" in vars(writer) else Schedule.prepared
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         """The LR at position t of a run of length T (None when ``uses_length`` is False), for
         lr0; t is a number (``ops`` is :data:`SCALAR`) or a numpy array (:data:`ARRAY`)."""
-        raise NotImplementedError
+        if type(self).prepared is Schedule.prepared:
+            raise NotImplementedError(f"{type(self).__name__} writes neither formula nor prepared")
+        return self.prepared(total, lr0, ops)(t)
+
+    def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
+        """:meth:`formula` with T, lr0 and ops fixed: a function of t alone, which the hook calls on
+        every update. A schedule may write its formula here instead of in :meth:`formula` (which
+        then calls it), to work out once what does not depend on t; a subclass that writes
+        :meth:`formula` again is run through its own."""
+        formula = self.formula
+        return lambda t: formula(t, total, lr0, ops)
 
     #: What t counts; subclasses with a ``unit`` argument override it.
     unit: str = "step"
@@ -226,30 +244,30 @@ class Schedule(LRPolicy):
             return self._bound(0, self.unit, self.horizon, ctx.initial_lr)
         try:
             first, total = self.clock_in(phase)
-        except ValueError:
+            return self._bound(first, self.unit, total, ctx.initial_lr)
+        except ValueError:  # what the formula reads is not known here: evaluated (and raising) where it is needed
             return None
-        return self._bound(first, self.unit, total, ctx.initial_lr)
 
     def _bound(self, first: int, unit: str, total: int | None, lr0: float) -> Callable[[RunView], float]:
-        formula = self.formula
+        lr_at = self._prepare(total, lr0, SCALAR)
         if not self.uses_position:
-            return lambda ctx: formula(0, total, lr0, SCALAR)
+            return lambda ctx: lr_at(0)
         if first == 0:  # the run's own clock
             if unit == "epoch":
-                return lambda ctx: formula(ctx.epoch, total, lr0, SCALAR)
-            return lambda ctx: formula(ctx.global_step, total, lr0, SCALAR)
+                return lambda ctx: lr_at(ctx.epoch)
+            return lambda ctx: lr_at(ctx.global_step)
 
         if unit == "epoch":
 
             def in_epoch_phase(ctx: RunView) -> float:
                 t = ctx.epoch - first
-                return formula(t if t > 0 else 0, total, lr0, SCALAR)
+                return lr_at(t if t > 0 else 0)
 
             return in_epoch_phase
 
         def in_step_phase(ctx: RunView) -> float:
             t = ctx.global_step - first
-            return formula(t if t > 0 else 0, total, lr0, SCALAR)
+            return lr_at(t if t > 0 else 0)
 
         return in_step_phase
 
@@ -277,14 +295,15 @@ class Schedule(LRPolicy):
         import numpy as np
 
         if not self.uses_position:
-            return in_chunks(begin, end, lambda step: self.formula(0, self.horizon, lr0, ARRAY))
+            constant = self._prepare(self.horizon, lr0, ARRAY)
+            return in_chunks(begin, end, lambda step: constant(0))
         first, total = self.clock_in(phase)
         if max(first, total or 0) > MAX_INTEGER:
             return None
-        per_epoch = self.unit == "epoch"
+        per_epoch, lr_at = self.unit == "epoch", self._prepare(total, lr0, ARRAY)
 
         def compute(step: Any) -> Any:
-            return self.formula(np.maximum((step // steps_per_epoch if per_epoch else step) - first, 0), total, lr0, ARRAY)
+            return lr_at(np.maximum((step // steps_per_epoch if per_epoch else step) - first, 0))
 
         return in_chunks(begin, end, compute)
 
@@ -295,12 +314,12 @@ class Schedule(LRPolicy):
         total = run_length(ctx, unit) if self.reads_run_length else self.horizon
         if self.reads_run_length and total is None:
             return None  # a run longer than numpy's exact integers: stepped through evaluate
-        lr0 = ctx.initial_lr
+        lr_at = self._prepare(total, ctx.initial_lr, ARRAY)
         if unit == "step":
-            return in_chunks(0, steps, lambda step: self.formula(step, total, lr0, ARRAY))
+            return in_chunks(0, steps, lr_at)
         # One value per epoch, then each update takes its epoch's: the formula runs once an epoch.
         spe = known_steps_per_epoch(ctx)
-        per_epoch = in_chunks(0, epochs_spanned(steps, spe), lambda epoch: self.formula(epoch, total, lr0, ARRAY))
+        per_epoch = in_chunks(0, epochs_spanned(steps, spe), lr_at)
         return in_chunks(0, steps, lambda step: per_epoch[step // spe])
 
 

@@ -1,5 +1,6 @@
 """ReduceCosine: half a cosine from lr0 down to a floor over the run (or a horizon), per epoch or per update."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,16 +78,22 @@ class ReduceCosine(Schedule):
         if self.after == "torch" and (self.rate != 0.5 or self.exponent != 1.0):
             raise ArgumentError("after", "'torch' is torch's CosineAnnealingLR, which has no rate or exponent: keep rate 0.5 and exponent 1", code="conflict")
 
-    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+    def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
         # (top - floor) * c ** p with top = 2 * rate * lr0, written as (rate * lr0 - floor / 2) * 2c so
         # that nothing is doubled (the same bits, as doubling and halving are exact, but no overflow near
         # the float limit), and so that p = 1 costs no power.
-        ratio, exponent = self.min_lr_ratio, self.exponent
-        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
-        if self.after == "torch":  # torch's own recursion, worked out up to the furthest t asked for
-            return ops.pick(torch_cosine(total, lr0, floor, int(ops.largest(t))), t)
-        wave = 1.0 + ops.cos(ops.pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
-        if exponent != 1.0:  # the C library's power on both paths: a floor above top subtracts nearly equal terms
-            wave = 2.0 * ops.power(wave / 2.0, exponent)
-        lr = floor + (self.rate * lr0 - floor / 2.0) * wave
-        return lr if self.after == "continue" else ops.where(t < total, lr, floor)
+        exponent, after = self.exponent, self.after
+        floor = self.floor(lr0)
+        if after == "torch":  # torch's own recursion, worked out up to the furthest t asked for
+            return lambda t: ops.pick(torch_cosine(total, lr0, floor, int(ops.largest(t))), t)
+        height = self.rate * lr0 - floor / 2.0
+        cos, pi, power, where = ops.cos, ops.pi, ops.power, ops.where
+
+        def cosine(t: Any) -> Any:
+            wave = 1.0 + cos(pi * t / total)  # 2c: 2 at t = 0, 0 at T, 2 again at 2T
+            if exponent != 1.0:  # the C library's power on both paths: a floor above top subtracts nearly equal terms
+                wave = 2.0 * power(wave / 2.0, exponent)
+            lr = floor + height * wave
+            return lr if after == "continue" else where(t < total, lr, floor)
+
+        return cosine

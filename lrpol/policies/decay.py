@@ -6,6 +6,7 @@ usually stepped per update) or in epochs (``unit="epoch"``, constant within an e
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,7 +234,12 @@ class LinearDecay(Schedule):
     def uses_length(self) -> bool:  # type: ignore[override]  # T is read only when duration is None or a fraction
         return not isinstance(self.duration, int)
 
-    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
+    def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
         length = total if self.duration is None else span(self.duration, total)
-        done = ops.minimum(t, length)
-        return lr0 * (self.start_factor * (length - done) + self.end_factor * done) / length
+        start, end, minimum = self.start_factor, self.end_factor, ops.minimum
+
+        def linear(t: Any) -> Any:
+            done = minimum(t, length)
+            return lr0 * (start * (length - done) + end * done) / length
+
+        return linear

@@ -1,5 +1,6 @@
 """ReducePoly: polynomial decay over the run (or a horizon), per epoch or per update."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,10 +62,15 @@ class ReducePoly(Schedule):
     horizon: int | None = arg(default=None, ge=1, doc="T, the length of the decay in unit (torch's total_iters, Keras's decay_steps); null: the run's length")
     cycle: bool = arg(default=False, doc="past T, decay again over the next multiple of T (Keras's cycle) instead of holding the floor")
 
-    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        ratio = self.min_lr_ratio
-        floor = self.min_lr if ratio is None else ratio * lr0  # self.floor, written out: this runs every update
-        if self.cycle:  # the first multiple of T at or past t (T itself at t = 0), in integers
-            total = total * ops.maximum(-(-t // total), 1)
+    def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
+        floor = self.floor(lr0)
+        height, power, maximum = lr0 - floor, self.poly_power, ops.maximum
+        if self.cycle:
+
+            def cycling(t: Any) -> Any:
+                length = total * maximum(-(-t // total), 1)  # the first multiple of T at or past t (T itself at t = 0), in integers
+                return floor + height * (maximum(length - t, 0) / length) ** power
+
+            return cycling
         # Past the end, (T - t) / T is held at 0, and so the LR at the floor, exactly.
-        return floor + (lr0 - floor) * (ops.maximum(total - t, 0) / total) ** self.poly_power
+        return lambda t: floor + height * (maximum(total - t, 0) / total) ** power

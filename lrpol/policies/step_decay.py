@@ -1,5 +1,6 @@
 """DecayOnStep: multiply the LR by a fixed ratio every few updates."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,5 +45,6 @@ class DecayOnStep(Schedule):
 
     uses_length = False
 
-    def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
-        return lr0 * self.decay_ratio ** (t // self.decay_freq)
+    def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
+        ratio, every = self.decay_ratio, self.decay_freq
+        return lambda t: lr0 * ratio ** (t // every)

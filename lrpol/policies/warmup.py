@@ -152,14 +152,14 @@ class Warmup(PhasedPolicy):
             return None
         if start != offset + duration:
             return None
-        formula = schedule.formula
-        at_start = lr0 if self.ramp_to == "lr0" else formula(0, total, lr0, SCALAR)
+        lr_at = schedule._prepare(total, lr0, SCALAR)
+        at_start = lr0 if self.ramp_to == "lr0" else lr_at(0)
         (first, rest), by_epoch = self._ramp_start(duration), unit == "epoch"
 
         def warmed(c: RunView) -> float:
             t = (c.epoch if by_epoch else c.global_step) - offset
             if t >= duration:
-                return formula(t - duration, total, lr0, SCALAR)
+                return lr_at(t - duration)
             return at_start * (first + rest * (t if t > 0 else 0) / duration)
 
         return warmed
