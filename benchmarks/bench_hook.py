@@ -42,13 +42,20 @@ Maker = Callable[[torch.optim.Optimizer], Any]  # builds a peer's scheduler (or 
 
 
 def per_call_us(call: Callable[[], object], steps: int, repeat: int) -> float:
-    best = float("inf")
+    return interleaved_us([(call, steps)], repeat)[0]
+
+
+def interleaved_us(calls: list[tuple[Callable[[], object], int]], repeat: int) -> list[float]:
+    """The best µs per call of each (call, steps), their timings taken in turn rather than one
+    after the other, so that a machine that gets busier part-way slows every call alike."""
+    best = [float("inf")] * len(calls)
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(steps):
-            call()
-        best = min(best, (time.perf_counter() - start) / steps)
-    return best * 1e6
+        for index, (call, steps) in enumerate(calls):
+            start = time.perf_counter()
+            for _ in range(steps):
+                call()
+            best[index] = min(best[index], (time.perf_counter() - start) / steps)
+    return [seconds * 1e6 for seconds in best]
 
 
 def optimizer(momentum: float = 0.0) -> torch.optim.Optimizer:
@@ -65,23 +72,51 @@ def per_update(scheduler: Any) -> Callable[[], object]:
 
 
 def stepped(make: Maker) -> Callable[[torch.optim.Optimizer], Callable[[], object]]:
-    """The per-update call of the scheduler ``make`` builds, for :func:`peer_us`."""
+    """The per-update call of the scheduler ``make`` builds, for :func:`against_peer`."""
     return lambda o: per_update(make(o))
 
 
-def peer_us(make_call: Callable[[torch.optim.Optimizer], Callable[[], object]], on: torch.optim.Optimizer, steps: int, repeat: int) -> float | None:
-    """µs per call of the peer's call that ``make_call`` builds on the optimizer ``on``; None when the peer is not installed."""
+def against_peer(ours: Callable[[], object], make_call: Callable[[torch.optim.Optimizer], Callable[[], object]], on: torch.optim.Optimizer, steps: int, repeat: int, peer_steps: int | None = None) -> tuple[float, float | None]:
+    """µs per call of ``ours`` and of the peer's call that ``make_call`` builds on the optimizer
+    ``on``, timed in turn; None for the peer when it is not installed."""
     try:
-        call = make_call(on)
+        theirs = make_call(on)
     except ModuleNotFoundError:
-        return None
-    return per_call_us(call, steps, repeat)
+        return per_call_us(ours, steps, repeat), None
+    ours_us, theirs_us = interleaved_us([(ours, steps), (theirs, steps if peer_steps is None else peer_steps)], repeat)
+    return ours_us, theirs_us
 
 
-def row(name: str, ours: float, peer: str, theirs: float | None) -> str:
+def row(name: str, ours: float, theirs: float | None, peer: str) -> str:
     if theirs is None:
         return f"{name:<28} {ours:>11.3f}   {peer:<32} peer not installed"
     return f"{name:<28} {ours:>11.3f}   {peer:<32} {theirs:>8.3f}   {ours / theirs:.2f}x the peer's time"
+
+
+def equivalent_schedulers() -> list[tuple[str, lrpol.LRPolicy, Maker]]:
+    """(name, lrpol policy, torch scheduler) pairs that give the same LR at every update: the
+    torch schedulers frameworks are handed most, and what an lrpol config says instead."""
+    cosine = lrpol.ReduceCosine(unit="step", horizon=HORIZON)
+    return [
+        ("DecayOnStep", lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1000), lambda o: lr_scheduler.StepLR(o, step_size=1000, gamma=0.5)),
+        ("ReduceCosine", cosine, lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)),
+        ("ReducePoly", lrpol.ReducePoly(poly_power=0.9, unit="step", horizon=HORIZON), lambda o: lr_scheduler.PolynomialLR(o, total_iters=HORIZON, power=0.9)),
+        ("LinearDecay", lrpol.LinearDecay(duration=HORIZON), lambda o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=HORIZON)),
+        ("OneCycle", lrpol.OneCycle(horizon=HORIZON), lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON, cycle_momentum=False)),
+        ("Warmup(cosine), after ramp", lrpol.Warmup(duration=1, start_factor=0.01, policy=cosine),
+         lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=1), lr_scheduler.CosineAnnealingLR(o, T_max=HORIZON)], milestones=[1])),
+    ]
+
+
+def same_lrs(scheduler: LRPolicyScheduler, torch_scheduler: Any, name: str, updates: int = 2001) -> None:
+    """Raise unless both run the same LRs (to 1e-12, as torch's recursions round) over the first ``updates``;
+    then rewind neither: both go on from there, which is no different for the timing."""
+    for update in range(updates):
+        ours, theirs = scheduler.get_last_lr()[0], torch_scheduler.get_last_lr()[0]
+        if abs(ours - theirs) > 1e-12 * abs(theirs):
+            raise AssertionError(f"{name}: LR {ours!r} at update {update}, torch's scheduler {theirs!r}: not the same schedule")
+        scheduler.step()
+        torch_scheduler.step()
 
 
 # -- The peers beyond torch, imported only when a row builds one ----------------------------------
@@ -238,20 +273,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"µs per call, best of {options.repeat} x {options.steps:,} calls (SGD, 1 param group, torch {torch.__version__})")
     print(f"{'lrpol policy':<28} {'hook.step()':>11}   {'peer':<32} {'.step()':>8}   ratio")
     for name, policy, peer, make in pairs:
-        ours = per_call_us(attach(optimizer(), policy, ctx()).step, options.steps, options.repeat)
+        step = attach(optimizer(), policy, ctx()).step
         if peer is None or make is None:
-            print(f"{name:<28} {ours:>11.3f}   (no per-update peer)")
+            print(f"{name:<28} {per_call_us(step, options.steps, options.repeat):>11.3f}   (no per-update peer)")
             continue
-        theirs = peer_us(stepped(make), optimizer(), options.steps // 4, options.repeat)
-        print(row(name, ours, peer, theirs))
-    # LRPolicyScheduler, what a framework is handed: its step() against torch's scheduler.step(), for
-    # the torch schedulers frameworks are handed most.
+        print(row(name, *against_peer(step, stepped(make), optimizer(), options.steps, options.repeat, options.steps // 4), peer))
+    # LRPolicyScheduler, what a framework is handed, against the torch scheduler a user would hand
+    # it instead: each pair gives the same LR at every update (checked over the first updates here).
     print(f"{'LRPolicyScheduler':<28} {'.step()':>11}   {'torch scheduler':<32} {'.step()':>8}   ratio")
-    for name, policy, peer, make in pairs[:3] + [pair for pair in pairs if pair[0] in ("LinearDecay", "OneCycle", "Warmup, after")]:
-        assert peer is not None and make is not None
-        ours = per_call_us(LRPolicyScheduler(optimizer(), policy, ctx()).step, options.steps, options.repeat)
-        theirs = peer_us(stepped(make), optimizer(), options.steps // 4, options.repeat)
-        print(row(name, ours, peer, theirs))
+    for name, policy, make in equivalent_schedulers():
+        scheduler, torch_scheduler = LRPolicyScheduler(optimizer(), policy, ctx()), make(optimizer())
+        same_lrs(scheduler, torch_scheduler, name)
+        timings = interleaved_us([(scheduler.step, options.steps), (torch_scheduler.step, options.steps // 4)], options.repeat)
+        print(row(name, *timings, type(torch_scheduler).__name__))
     # The LR and the momentum together, as torch's cycle_momentum writes both: attach(schedules=...)
     # on SGD with momentum.
     for name, policy, momentum, peer, make in (
@@ -260,9 +294,8 @@ def main(argv: list[str] | None = None) -> None:
         ("OneCycle + OneCycleMomentum", lrpol.OneCycle(horizon=HORIZON), lrpol.OneCycleMomentum(horizon=HORIZON, max_momentum=0.95), "OneCycleLR, cycle_momentum",
          lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=HORIZON)),
     ):
-        ours = per_call_us(attach(optimizer(momentum=0.9), policy, ctx(), schedules={"momentum": momentum}).step, options.steps, options.repeat)
-        theirs = peer_us(stepped(make), optimizer(momentum=0.9), options.steps // 4, options.repeat)
-        print(row(name, ours, peer, theirs))
+        step = attach(optimizer(momentum=0.9), policy, ctx(), schedules={"momentum": momentum}).step
+        print(row(name, *against_peer(step, stepped(make), optimizer(momentum=0.9), options.steps, options.repeat, options.steps // 4), peer))
     # What each level of nesting adds: a cosine, in a Warmup (after its ramp), in a Sequential, in another.
     nested: lrpol.LRPolicy = lrpol.ReduceCosine(unit="step")
     previous = None
@@ -296,9 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         ("report_metric(), timm", lrpol.ReduceOnPlateau(plateau_count_trigger=PATIENCE + 1, reduction_rate=0.1, **signed), "timm PlateauLRScheduler", timm_plateau()),
     ):
         hook = attach(optimizer(), policy, ctx())
-        ours = per_call_us(functools.partial(hook.report_metric, METRIC), options.steps, options.repeat)
-        theirs = peer_us(make_call, optimizer(), options.steps, options.repeat)
-        print(row(name, ours, peer, theirs))
+        print(row(name, *against_peer(functools.partial(hook.report_metric, METRIC), make_call, optimizer(), options.steps, options.repeat), peer))
     run = lrpol.TrainContext(initial_lr=0.1, total_epochs=epochs, steps_per_epoch=updates_per_epoch)
     metrics = [0.5] * epochs
     for name, policy, *_ in pairs[:4]:  # the four Clara policies

@@ -81,15 +81,23 @@ class LRHook:
         self.ctx, self._apply, self._reduce_metric = state["ctx"], state["apply"], state["reduce_metric"]
         self._set_policy(state["policy"])
 
-    def step(self) -> float:
-        """Advance past the update that just ran; apply and return the next update's LR."""
+    def step(self, metrics: None = None, epoch: None = None) -> float:
+        """Advance past the update that just ran; apply and return the next update's LR.
+
+        It takes no arguments: a validation result goes to :meth:`report_metric`, and one given
+        here, as to torch's ``ReduceLROnPlateau.step``, is refused, saying so. (The torch
+        scheduler built on the hook, ``LRPolicyScheduler``, takes it as torch's callers pass it.)
+        """
+        if metrics is not None or epoch is not None:
+            return self._step_given(metrics, epoch)
         # The hot path: _refresh() written out, to save a call on every update.
         ctx = self.ctx
+        steps_per_epoch = ctx.steps_per_epoch
+        if steps_per_epoch is None:
+            return self._step_in_unknown_epoch()
         step = ctx.global_step + 1
         ctx.global_step = step
-        steps_per_epoch = ctx.steps_per_epoch
-        if steps_per_epoch is not None:
-            ctx.epoch = step // steps_per_epoch
+        ctx.epoch = step // steps_per_epoch
         # The run's shape, as bound: compared by identity, the cheapest test (a value set again,
         # even an equal one, only binds again).
         if ctx.initial_lr is not self._lr0 or ctx.total_epochs is not self._epochs or steps_per_epoch is not self._steps_per_epoch:
@@ -98,6 +106,17 @@ class LRHook:
         ctx.current_lr = lr
         self._apply(lr)
         return lr
+
+    def _step_given(self, metrics: object, epoch: object) -> float:
+        """What ``step(metrics, epoch)`` does with an argument: refuses it (a subclass may take it)."""
+        given = f"metrics={show_value(metrics)}" if metrics is not None else f"epoch={show_value(epoch)}"
+        raise TypeError(f"LRHook.step() takes no arguments, got {given}: report a validation result with report_metric(value)")
+
+    def _step_in_unknown_epoch(self) -> float:
+        """``step()`` without ``steps_per_epoch``: the update count advances, and the epoch waits for
+        :meth:`next_epoch` (a subclass may count epochs instead)."""
+        self.ctx.global_step += 1
+        return self._refresh()
 
     def _bind(self) -> None:
         """Bind the policy to the run's present shape: the function first, then the shape it is for,

@@ -240,3 +240,13 @@ def test_resuming_with_more_epochs_follows_the_new_horizon_from_the_saved_step()
     for _ in range(30):
         resumed.step()
     assert (longer.epoch, longer.current_lr) == (20, 0.0)
+
+
+def test_step_refuses_a_metric_as_torchs_plateau_takes_it_and_names_report_metric():
+    ctx = TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=2)
+    hook = LRHook(ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5), ctx, lambda lr: None)
+    with pytest.raises(TypeError, match=r"takes no arguments, got metrics=0\.5: report a validation result with report_metric"):
+        hook.step(0.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="got epoch=3"):
+        hook.step(epoch=3)  # type: ignore[arg-type]
+    assert (ctx.global_step, ctx.metric_count) == (0, 0)  # nothing moved

@@ -155,3 +155,29 @@ def test_without_steps_per_epoch_a_policy_that_counts_updates_is_refused_as_it_w
     with pytest.raises(ValueError, match="DecayOnStep counts optimizer updates"):
         LRPolicyScheduler(optimizer_with_two_groups(), lrpol.Product(policies=[ReduceCosine(), DecayOnStep(decay_ratio=0.5, decay_freq=2)]), run_shape(None))
     LRPolicyScheduler(optimizer_with_two_groups(), ReduceOnPlateau(plateau_count_trigger=2, reduction_rate=0.5, policy=ReduceCosine()), run_shape(None))  # per epoch: fine
+
+
+def test_a_copy_or_a_pickle_continues_on_its_own_optimizer_at_the_same_lrs():
+    import copy
+    import pickle
+
+    plateau = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, policy=ReduceCosine())
+
+    def run(updates: int) -> tuple[LRPolicyScheduler, list[float]]:
+        optimizer = optimizer_with_two_groups()
+        scheduler = LRPolicyScheduler(optimizer, plateau, run_shape())
+        lrs = [scheduler.step() for _ in range(updates)]
+        scheduler.step(1.0)
+        scheduler.step(1.0)  # reduced once: the history must travel with the copy
+        return scheduler, lrs
+
+    scheduler, _ = run(7)
+    later = [scheduler.step() for _ in range(5)]  # what the original does next
+    scheduler, _ = run(7)
+    before = scheduler.get_last_lr()
+    for duplicate in (copy.deepcopy, lambda original: pickle.loads(pickle.dumps(original))):
+        twin = duplicate(scheduler)
+        assert twin.optimizer is not scheduler.optimizer and twin.state_dict() == scheduler.state_dict()
+        assert [twin.step() for _ in range(5)] == later
+        assert twin.get_last_lr() == [group["lr"] for group in twin.optimizer.param_groups] == [later[-1], later[-1] * twin.optimizer.param_groups[1]["lrpol_scale"]]
+    assert scheduler.last_epoch == 7 and scheduler.get_last_lr() == before  # the original did not move, nor did its optimizer's LRs

@@ -64,6 +64,12 @@ def attach(
     group i on a policy of its own instead (torch's ``LambdaLR`` with a list of lambdas),
     from the group's own LR when first attached; such a policy cannot read validation results.
     """
+    return LRHook(policy, ctx, _applier(optimizer, ctx, schedules, group_policies), reduce_metric=_reducer(reduce_metric))
+
+
+def _applier(optimizer: torch.optim.Optimizer, ctx: TrainContext, schedules: Mapping[str, LRPolicy] | None, group_policies: Sequence[LRPolicy | None] | None) -> Callable[[float], None]:
+    """What :func:`attach` hands the hook: a function that writes an LR into every group at its
+    scale (and each of ``schedules``, and each group's own policy), setting the scales first."""
     for group in optimizer.param_groups:
         if SCALE_KEY not in group:
             group[SCALE_KEY] = float(group["lr"]) / ctx.initial_lr
@@ -73,13 +79,13 @@ def attach(
     writers = [_writer(optimizer, set(own))]
     writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
-    apply = writers[0] if len(writers) == 1 else _all_of(writers)
-    return LRHook(policy, ctx, apply, reduce_metric=_reducer(reduce_metric))
+    return writers[0] if len(writers) == 1 else _all_of(writers)
 
 
-class LRPolicyScheduler(LRScheduler):
+class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() takes torch's arguments, and a metric
     """A torch ``LRScheduler`` that runs an lrpol policy, for whatever takes a torch scheduler:
     Lightning, the Hugging Face Trainer, MONAI's ``LrScheduleHandler``, Accelerate, a plain loop.
+    It is the :class:`LRHook` :func:`attach` makes, with torch's scheduler interface.
 
     - ``step()`` after each optimizer update advances one update, as :meth:`LRHook.step` does;
       with ``ctx.steps_per_epoch`` None, for frameworks that step once per epoch, it advances
@@ -97,9 +103,9 @@ class LRPolicyScheduler(LRScheduler):
     >>> scheduler = LRPolicyScheduler(optimizer, lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), lrpol.TrainContext(initial_lr=0.1, total_epochs=1, steps_per_epoch=4))
     >>> for _ in range(3):
     ...     optimizer.step()
-    ...     scheduler.step()
-    >>> scheduler.get_last_lr(), scheduler.last_epoch
-    ([0.05], 3)
+    ...     lr = scheduler.step()  # the next update's LR, as LRHook.step returns it
+    >>> lr, scheduler.get_last_lr(), scheduler.last_epoch
+    (0.05, [0.05], 3)
     """
 
     def __init__(
@@ -114,7 +120,8 @@ class LRPolicyScheduler(LRScheduler):
     ):
         # LRScheduler.__init__ is not called, as torch's own ReduceLROnPlateau does not call it: it
         # would wrap optimizer.step, take a first step (moving the clock to update 1) and arm
-        # warnings about the order of calls.
+        # warnings about the order of calls. The hook is this object itself, so that step() is the
+        # hook's own, with no call in between.
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
         counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
@@ -124,35 +131,26 @@ class LRPolicyScheduler(LRScheduler):
                 "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
             )
         self.optimizer = optimizer
-        self.hook = attach(optimizer, policy, ctx, reduce_metric=reduce_metric, schedules=schedules, group_policies=group_policies)
-        self._per_epoch = ctx.steps_per_epoch is None
-        self._advance = self.hook.next_epoch if self._per_epoch else self.hook.step
+        # What the writers and the reducer are made from: a copy or a pickle makes its own, for its own optimizer.
+        self._made_from = (schedules, group_policies, reduce_metric)
+        LRHook.__init__(self, policy, ctx, _applier(optimizer, ctx, schedules, group_policies), reduce_metric=_reducer(reduce_metric))
         self.base_lrs = [ctx.initial_lr * group[SCALE_KEY] for group in optimizer.param_groups]
         for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
             group.setdefault("initial_lr", group["lr"])
 
-    def step(self, metrics: float | None = None, epoch: None = None) -> None:  # type: ignore[override]
-        """Advance one update (one epoch without ``steps_per_epoch``); with ``metrics``, report it instead."""
+    def _step_given(self, metrics: object, epoch: object) -> float:
         if epoch is not None:
             raise TypeError("LRPolicyScheduler.step takes no epoch: the run's position is the hook's, restored with load_state_dict")
-        if metrics is None:
-            self._advance()
-        else:
-            self.hook.report_metric(metrics)
+        return self.report_metric(metrics)  # type: ignore[arg-type]  # report_metric checks it
 
-    def report_metric(self, value: float) -> float:
-        """Record a validation result; apply and return the LR that follows from it."""
-        return self.hook.report_metric(value)
-
-    @property
-    def ctx(self) -> TrainContext:
-        return self.hook.ctx
+    def _step_in_unknown_epoch(self) -> float:
+        return self.next_epoch()  # stepped once per epoch
 
     @property
     def last_epoch(self) -> int:
         """torch's count of ``step()`` calls: updates, or epochs without ``steps_per_epoch``."""
-        ctx = self.hook.ctx
-        return ctx.epoch if self._per_epoch else ctx.global_step
+        ctx = self.ctx
+        return ctx.epoch if ctx.steps_per_epoch is None else ctx.global_step
 
     @last_epoch.setter
     def last_epoch(self, value: int) -> None:
@@ -171,13 +169,24 @@ class LRPolicyScheduler(LRScheduler):
         return self.get_last_lr()
 
     def state_dict(self) -> dict:
-        return {"lrpol": self.hook.state_dict()}
+        return {"lrpol": LRHook.state_dict(self)}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore :meth:`state_dict` output and apply the restored update's LR (all or nothing, as :meth:`LRHook.load_state_dict`)."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"lrpol"}:
             raise ValueError("not an LRPolicyScheduler state: expected {'lrpol': <hook state>}")
-        self.hook.load_state_dict(state_dict["lrpol"])
+        LRHook.load_state_dict(self, state_dict["lrpol"])
+
+    # A copy or a pickle holds the hook's state and torch's attributes; its writers are made again,
+    # for the copy's own optimizer (a function is copied as itself, still writing into the original's).
+    def __getstate__(self) -> dict:
+        return {**LRHook.__getstate__(self), "apply": None, "reduce_metric": None, "attributes": dict(vars(self))}
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state["attributes"])
+        schedules, group_policies, reduce_metric = self._made_from
+        apply = _applier(self.optimizer, state["ctx"], schedules, group_policies)
+        LRHook.__setstate__(self, {**state, "apply": apply, "reduce_metric": _reducer(reduce_metric)})
 
     def _initial_step(self) -> None:
         # torch's SequentialLR restarts its schedulers with this; it would move lrpol's clock
