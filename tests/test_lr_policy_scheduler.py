@@ -181,3 +181,24 @@ def test_a_copy_or_a_pickle_continues_on_its_own_optimizer_at_the_same_lrs():
         assert [twin.step() for _ in range(5)] == later
         assert twin.get_last_lr() == [group["lr"] for group in twin.optimizer.param_groups] == [later[-1], later[-1] * twin.optimizer.param_groups[1]["lrpol_scale"]]
     assert scheduler.last_epoch == 7 and scheduler.get_last_lr() == before  # the original did not move, nor did its optimizer's LRs
+
+
+def test_a_group_added_mid_run_follows_the_policy_from_its_ratio_to_the_lr_in_effect():
+    # Lightning's BackboneFinetuning adds the unfrozen backbone as a group at a fraction of the LR in effect
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0, momentum=0.9)
+    momentum = lrpol.CyclicMomentum(step_size_up=2, base_momentum=0.8, max_momentum=0.9)
+    scheduler = LRPolicyScheduler(optimizer, DecayOnStep(decay_ratio=0.5, decay_freq=1), run_shape(), schedules={"momentum": momentum})
+    scheduler.step()
+    scheduler.step()  # at LR0 / 4 now
+    optimizer.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": LR0 / 40, "momentum": 0.85})
+    assert scheduler.step() == LR0 / 8
+    scale = (LR0 / 40) / (LR0 / 4)  # a tenth of the LR in effect when it joined, as it was (in floats)
+    assert scheduler.get_last_lr() == [LR0 / 8, LR0 / 8 * scale]
+    assert optimizer.param_groups[1]["lrpol_scale"] == scale and scheduler.base_lrs == [LR0, LR0 * scale]
+    # its momentum follows the momentum schedule from its own value, as a group that started at 0.85 would
+    alone = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0, momentum=0.85)
+    reference = LRPolicyScheduler(alone, DecayOnStep(decay_ratio=0.5, decay_freq=1), run_shape(), schedules={"momentum": momentum})
+    for _ in range(3):
+        reference.step()
+    assert optimizer.param_groups[1]["lrpol_initial_momentum"] == 0.85
+    assert optimizer.param_groups[1]["momentum"] == alone.param_groups[0]["momentum"] != 0.85

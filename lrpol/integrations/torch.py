@@ -76,7 +76,7 @@ def _applier(optimizer: torch.optim.Optimizer, ctx: TrainContext, schedules: Map
     own = {index: group_policy for index, group_policy in enumerate(group_policies or ()) if group_policy is not None}
     if len(group_policies or ()) > len(optimizer.param_groups):
         raise ValueError(f"group_policies has {len(group_policies or ())} entries for {len(optimizer.param_groups)} param groups")
-    writers = [_writer(optimizer, set(own))]
+    writers = [_writer(optimizer, set(own), ctx.initial_lr)]
     writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
     return writers[0] if len(writers) == 1 else _all_of(writers)
@@ -134,7 +134,6 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         # What the writers and the reducer are made from: a copy or a pickle makes its own, for its own optimizer.
         self._made_from = (schedules, group_policies, reduce_metric)
         LRHook.__init__(self, policy, ctx, _applier(optimizer, ctx, schedules, group_policies), reduce_metric=_reducer(reduce_metric))
-        self.base_lrs = [ctx.initial_lr * group[SCALE_KEY] for group in optimizer.param_groups]
         for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
             group.setdefault("initial_lr", group["lr"])
 
@@ -156,6 +155,11 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
     def last_epoch(self, value: int) -> None:
         # torch's SequentialLR rewinds its schedulers this way; the position is the hook's
         raise TypeError(f"LRPolicyScheduler's position cannot be set ({_NOT_NESTED})")
+
+    @property
+    def base_lrs(self) -> list[float]:  # type: ignore[override]
+        """Each group's LR at lr0 (torch's ``base_lrs``): lr0 times its scale."""
+        return [self.ctx.initial_lr * group[SCALE_KEY] for group in self.optimizer.param_groups]
 
     @property
     def _last_lr(self) -> list[float]:  # type: ignore[override]  # MONAI's LrScheduleHandler reads it directly
@@ -220,9 +224,6 @@ def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule
     """A writer that, whenever the LR is applied, sets ``name`` in every group (or in ``groups``)
     to ``schedule``'s value at ``ctx``'s update, from the group's own initial value."""
     key, initial_key = _group_key(optimizer, name), f"lrpol_initial_{name}"
-    for group in optimizer.param_groups:
-        if initial_key not in group:
-            group[initial_key] = float(group[key][0] if key == "betas" else group[key])
     # What to write, worked out when the run's shape or the optimizer's groups change (load_state_dict
     # replaces them): each group with its value's function, one function per distinct initial value.
     plan: list[tuple[dict, Callable[[RunView], float]]] = []
@@ -234,7 +235,8 @@ def _hyperparameter_writer(optimizer: torch.optim.Optimizer, name: str, schedule
         plan = []
         for index, group in enumerate(optimizer.param_groups):
             if groups is None or index in groups:
-                initial = group[initial_key]
+                # Its value when first seen (when attached, or added since), kept in the group to resume from.
+                initial = group.setdefault(initial_key, float(group[key][0] if key == "betas" else group[key]))
                 if initial not in functions:
                     functions[initial] = value_function(schedule, ctx, initial, name)
                 plan.append((group, functions[initial]))
@@ -274,28 +276,50 @@ def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
     return name
 
 
-def _writer(optimizer: torch.optim.Optimizer, skipped: set[int]) -> Callable[[float], None]:
+def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float) -> Callable[[float], None]:
     """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale."""
+    in_effect = lr0  # the LR last written, for a group added since (see _adopt_added_groups)
     if skipped:
 
         def apply_some(lr: float) -> None:
+            nonlocal in_effect
+            _adopt_added_groups(optimizer, in_effect, lr0)
             for index, group in enumerate(optimizer.param_groups):
                 if index not in skipped:
                     _set(group, "lr", lr * group[SCALE_KEY])
+            in_effect = lr
 
         return apply_some
 
     def apply(lr: float) -> None:
+        nonlocal in_effect
         # param_groups is read on every call: optimizer.load_state_dict() replaces the group dicts.
-        for group in optimizer.param_groups:
-            value = lr * group[SCALE_KEY]
-            current = group["lr"]
-            if type(current) is not float and isinstance(current, torch.Tensor):  # float first: the fast, common case
-                current.fill_(value)  # in place, so compiled graphs that captured it stay valid
-            else:
-                group["lr"] = value
+        try:
+            for group in optimizer.param_groups:
+                value = lr * group[SCALE_KEY]
+                current = group["lr"]
+                if type(current) is not float and isinstance(current, torch.Tensor):  # float first: the fast, common case
+                    current.fill_(value)  # in place, so compiled graphs that captured it stay valid
+                else:
+                    group["lr"] = value
+        except KeyError:  # a group without a scale: added since (a try costs nothing until it catches)
+            if not _adopt_added_groups(optimizer, in_effect, lr0):
+                raise
+            apply(lr)
+        in_effect = lr
 
     return apply
+
+
+def _adopt_added_groups(optimizer: torch.optim.Optimizer, in_effect: float, lr0: float) -> bool:
+    """Give each group added with ``optimizer.add_param_group`` since the scales were set (as
+    Lightning's BackboneFinetuning does, unfreezing a backbone) a scale of its own: its LR's ratio
+    to the LR in effect when it joined (to lr0 when that was 0), so that it follows the policy from
+    there. Whether any was adopted."""
+    added = [group for group in optimizer.param_groups if SCALE_KEY not in group]
+    for group in added:
+        group[SCALE_KEY] = float(group["lr"]) / (in_effect or lr0)
+    return bool(added)
 
 
 def distributed_metric(op: str = "mean", group: ProcessGroup | None = None) -> Callable[[float], float]:
