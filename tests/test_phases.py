@@ -238,6 +238,26 @@ def test_subclasses_that_change_how_they_are_evaluated_are_run_through_their_own
     assert hook_lrs(Sequential(policies=(Constant(), Clipped(unit="step")), milestones=(1,)), run(), 2) == [1.0, 0.3, 0.3]
 
 
+@dataclass(frozen=True)
+class FormulaFloored(ReduceCosine):
+    """Rewrites the formula of a schedule that writes its math in ``prepared``: its own formula runs."""
+
+    def formula(self, t, total, lr0, ops):
+        return ops.maximum(super().formula(t, total, lr0, ops), 0.4 * lr0)
+
+
+def test_a_subclass_that_writes_formula_over_a_prepared_schedule_runs_its_formula_everywhere():
+    def run(epochs: int = 4) -> TrainContext:  # a hook moves its context on: each run gets a new one
+        return TrainContext(initial_lr=1.0, total_epochs=epochs, steps_per_epoch=1)
+
+    cosine = [ReduceCosine().evaluate(replace(run(), epoch=e)) for e in range(4)]  # 1.0, 0.85, 0.5, 0.15
+    expected = [max(lr, 0.4) for lr in cosine]
+    assert expected[-1] == 0.4 and expected[0] == 1.0
+    assert hook_lrs(FormulaFloored(), run(), 3) == expected  # the hook's bound function
+    assert curve(FormulaFloored(), run()).tolist() == expected  # the whole curve
+    assert hook_lrs(Warmup(duration=1, start_factor=0.5, unit="epoch", policy=FormulaFloored()), run(5), 4) == [0.5, *expected]  # nested, handed over
+
+
 @dataclass
 class Knob(Schedule):
     """A schedule without t whose argument its owner turns during the run."""
