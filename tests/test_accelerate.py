@@ -7,6 +7,7 @@ README recommends), or handed to accelerator.prepare (the same in one process)."
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import pytest
 from conftest import requires_extra
@@ -30,6 +31,16 @@ POLICY = lrpol.ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, mode
 RUN = TrainContext(initial_lr=LR0, total_epochs=EPOCHS, steps_per_epoch=UPDATES_PER_EPOCH)
 #: Where the uninterrupted run saves its state: after these updates, and after each epoch's report.
 SAVE_AFTER_UPDATES = (3, 10)
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerate_state() -> Iterator[None]:
+    """One Accelerator per run, as in a fresh process; and none left behind for other tests."""
+    AcceleratorState._reset_state(True)
+    GradientState._reset_state()
+    yield
+    AcceleratorState._reset_state(True)
+    GradientState._reset_state()
 
 
 def train(route: str, root: object, resume: str | None = None) -> tuple[list[float], list[str]]:
@@ -96,3 +107,19 @@ def test_each_update_runs_at_the_curves_lr_and_every_saved_state_resumes_on_the_
             resumed, _ = train(route, tmp_path, resume=path)
         assert resumed == whole[len(whole) - len(resumed) :], path
         assert len(resumed) == len(whole) - int(path.rsplit("update", 1)[1].split("_")[0])
+
+
+def test_prepared_on_two_processes_it_would_step_twice_per_update_which_is_why_the_readme_steps_it_itself(monkeypatch):
+    import types
+
+    import accelerate.scheduler
+
+    accelerator = Accelerator(cpu=True)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR0)
+    scheduler = LRPolicyScheduler(optimizer, POLICY, RUN)
+    optimizer, prepared = accelerator.prepare(optimizer, scheduler)
+    # what AcceleratedScheduler.step reads to step once per process (unless split_batches)
+    monkeypatch.setattr(accelerate.scheduler, "AcceleratorState", lambda: types.SimpleNamespace(num_processes=2))
+    optimizer.step()
+    prepared.step()
+    assert scheduler.last_epoch == 2
