@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, requires_extra
+from warnings_check import no_scheduler_warnings
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -324,7 +325,8 @@ def test_plain_torch_loop_example_runs_and_resumes_on_the_same_lrs(tmp_path):
         namespace = {"torch": torch, "model": model, "optimizer": optimizer, "policy": _stack_plateau(), "ctx": ctx, "loader": Loader(), "loss_fn": loss_fn,
                      "validate": lambda model: STACK_RESULTS[namespace["scheduler"].ctx.epoch - 1], "resuming": resuming, "path": tmp_path / "checkpoint.pt"}
         try:
-            exec(compile(_subsection_block("Plain PyTorch loop", "python"), "README.md (plain PyTorch loop)", "exec"), namespace)
+            with no_scheduler_warnings():
+                exec(compile(_subsection_block("Plain PyTorch loop", "python"), "README.md (plain PyTorch loop)", "exec"), namespace)
         except Interrupted:
             pass
         return lrs
@@ -336,6 +338,9 @@ def test_plain_torch_loop_example_runs_and_resumes_on_the_same_lrs(tmp_path):
 
 
 def test_lightning_example_runs_the_policy(tmp_path, monkeypatch):
+    import functools
+    import types
+
     torch = requires_extra("torch")
     pl = requires_extra("lightning", "lightning.pytorch")
     import lrpol
@@ -361,9 +366,11 @@ def test_lightning_example_runs_the_policy(tmp_path, monkeypatch):
     generator = torch.Generator().manual_seed(0)
     data = torch.utils.data.TensorDataset(torch.randn(6, 2, generator=generator), torch.randn(6, 1, generator=generator))
     model = Module()
-    namespace.update({"torch": torch, "pl": pl, "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=0.1, total_epochs=4), "model": model,
+    quiet = types.SimpleNamespace(Trainer=functools.partial(pl.Trainer, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False))
+    namespace.update({"torch": torch, "pl": quiet, "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=0.1, total_epochs=4), "model": model,
                       "train_loader": torch.utils.data.DataLoader(data, batch_size=2), "val_loader": torch.utils.data.DataLoader(data, batch_size=2)})
-    exec(compile(_subsection_block("Lightning", "python"), "README.md (Lightning example)", "exec"), namespace)
+    with no_scheduler_warnings():  # Lightning's own FutureWarning passes
+        exec(compile(_subsection_block("Lightning", "python"), "README.md (Lightning example)", "exec"), namespace)
     assert namespace["ctx"].steps_per_epoch == 3
     assert model.lrs == lrpol.curve(_stack_plateau(), lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3), metrics=STACK_RESULTS).tolist()
 
@@ -382,7 +389,8 @@ def test_transformers_example_runs_the_policy(tmp_path):
                                           save_strategy="no", report_to="none", use_cpu=True, logging_strategy="no", disable_tqdm=True, seed=0)
     namespace = {"math": math, "torch": torch, "Trainer": transformers.Trainer, "model": model, "args": args, "train_set": Examples(), "val_set": Examples(),
                  "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=1e-3, total_epochs=3)}
-    exec(compile(_subsection_block("Hugging Face Trainer", "python"), "README.md (Hugging Face example)", "exec"), namespace)
+    with no_scheduler_warnings():
+        exec(compile(_subsection_block("Hugging Face Trainer", "python"), "README.md (Hugging Face example)", "exec"), namespace)
     ctx = namespace["scheduler"].ctx
     assert (ctx.steps_per_epoch, ctx.global_step, ctx.metric_count) == (3, 9, 3)  # 5 batches a epoch in updates of 2: 3
     results = [entry["eval_loss"] for entry in namespace["trainer"].state.log_history if "eval_loss" in entry]
@@ -416,7 +424,8 @@ def test_accelerate_example_runs_the_policy():
 
         namespace = {"math": math, "accelerator": accelerator, "model": model, "optimizer": optimizer, "loader": loader, "loss_fn": loss_fn,
                      "validate": lambda model: next(results), "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=0.1, total_epochs=4)}
-        exec(compile(_subsection_block("Accelerate", "python"), "README.md (Accelerate example)", "exec"), namespace)
+        with no_scheduler_warnings():
+            exec(compile(_subsection_block("Accelerate", "python"), "README.md (Accelerate example)", "exec"), namespace)
     finally:
         AcceleratorState._reset_state(True)
         GradientState._reset_state()
