@@ -50,7 +50,7 @@ def test_train_torch_with_plateau_reads_the_validation_score():
     assert all(0 < r[3] < 1 for r in rows)
 
 
-@pytest.mark.parametrize("script, extra", [("train_lightning.py", "lightning"), ("train_optax.py", "optax"), ("train_monai.py", "monai"), ("train_transformers.py", "transformers")])
+@pytest.mark.parametrize("script, extra", [("train_lightning.py", "lightning"), ("train_optax.py", "optax"), ("train_monai.py", "monai"), ("train_transformers.py", "transformers"), ("train_accelerate.py", "transformers")])
 def test_the_framework_examples_train_at_the_policys_lrs(script, extra):
     requires_extra(extra)
     if script == "train_monai.py":

@@ -9,6 +9,7 @@ import warnings
 import pytest
 from conftest import requires_extra
 from parity import assert_matches, torch_lrs
+from warnings_check import no_scheduler_warnings
 
 import lrpol
 from lrpol import DecayOnStep, LRHook, ReduceCosine, ReduceOnPlateau, ReducePoly, Sequential, TrainContext, Warmup
@@ -70,6 +71,35 @@ def test_it_warns_about_nothing_and_never_wraps_the_optimizers_step():
             scheduler.step()
         scheduler.state_dict()
     assert optimizer.step == step and not hasattr(optimizer.step, "_wrapped_by_lr_sched")
+
+
+def test_a_plain_training_loop_with_a_plateau_and_a_resume_records_no_warning_of_its_own():
+    policy = ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, policy=Warmup(policy=ReduceCosine(unit="step"), duration=3))
+    model = torch.nn.Linear(3, 1)
+    inputs, targets = torch.randn(10, 3, generator=torch.Generator().manual_seed(0)), torch.zeros(10, 1)
+    with no_scheduler_warnings():
+        optimizer = torch.optim.AdamW(model.parameters(), lr=LR0)
+        scheduler = LRPolicyScheduler(optimizer, policy, run_shape())
+        for _ in range(3):  # epochs
+            for batch in range(5):
+                loss = torch.nn.functional.mse_loss(model(inputs[2 * batch : 2 * batch + 2]), targets[2 * batch : 2 * batch + 2])
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                scheduler.step()
+            scheduler.step(1.0)  # the same result each epoch: the second and third reduce
+            scheduler.get_last_lr(), scheduler.get_lr(), scheduler.last_epoch, scheduler.base_lrs
+        buffer = io.BytesIO()
+        torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, buffer)
+        buffer.seek(0)
+        saved = torch.load(buffer, weights_only=True)
+        resumed_optimizer = torch.optim.AdamW(model.parameters(), lr=LR0)
+        resumed_optimizer.load_state_dict(saved["optimizer"])
+        resumed = LRPolicyScheduler(resumed_optimizer, policy, run_shape())
+        resumed.load_state_dict(saved["scheduler"])
+        resumed.step()  # before any optimizer step of the resumed run: torch's own schedulers warn here
+    assert scheduler.last_epoch == 15 and resumed.last_epoch == 16
+    assert resumed.get_last_lr()[0] == lrpol.curve(policy, run_shape(), metrics=[1.0, 1.0, 1.0], steps=17)[16]
 
 
 def test_a_validation_result_reaches_a_plateau_policy_through_step_and_report_metric():

@@ -1,10 +1,12 @@
 """LRPolicyScheduler under MONAI's own LrScheduleHandler on Ignite engines, as a MONAI bundle's
-handler list runs it: per iteration, per epoch, and with validation results for a plateau."""
+handler list runs it: per iteration, per epoch, and with validation results for a plateau; none of
+these runs warns about the scheduler."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import requires_extra
+from warnings_check import no_scheduler_warnings
 
 import lrpol
 from lrpol import TrainContext
@@ -42,7 +44,8 @@ def test_iteration_level_gives_the_curve_of_the_run():
     optimizer, seen = fresh_optimizer(), []
     trainer = trainer_recording(optimizer, seen)
     LrScheduleHandler(LRPolicyScheduler(optimizer, policy, ctx), print_lr=False, epoch_level=False).attach(trainer)
-    trainer.run(range(ITERATIONS), max_epochs=EPOCHS)
+    with no_scheduler_warnings():
+        trainer.run(range(ITERATIONS), max_epochs=EPOCHS)
     assert seen == lrpol.curve(policy, TrainContext(initial_lr=LR0, total_epochs=EPOCHS, steps_per_epoch=ITERATIONS)).tolist()
 
 
@@ -52,7 +55,7 @@ def test_epoch_level_steps_one_epoch_at_a_time(caplog):
     trainer = trainer_recording(optimizer, seen)
     scheduler = LRPolicyScheduler(optimizer, policy, TrainContext(initial_lr=LR0, total_epochs=EPOCHS))  # no steps_per_epoch: step() is an epoch
     LrScheduleHandler(scheduler, print_lr=True, epoch_level=True).attach(trainer)
-    with caplog.at_level("INFO"):
+    with caplog.at_level("INFO"), no_scheduler_warnings():
         trainer.run(range(ITERATIONS), max_epochs=EPOCHS)
     per_epoch = [LR0, LR0, LR0 / 2, LR0 / 2, LR0 / 4, LR0 / 4]
     assert seen == [lr for lr in per_epoch for _ in range(ITERATIONS)]
@@ -77,7 +80,8 @@ def test_a_plateau_reads_the_evaluators_metric_through_a_second_handler():
     # as a bundle's validate#handlers would hold it: the metric handed to step()
     LrScheduleHandler(scheduler, print_lr=False, epoch_level=True, step_transform=lambda engine: engine.state.metrics["val_mean_dice"]).attach(evaluator)
     trainer.add_event_handler(Events.EPOCH_COMPLETED, lambda engine: evaluator.run([0]))
-    trainer.run(range(ITERATIONS), max_epochs=EPOCHS)
+    with no_scheduler_warnings():
+        trainer.run(range(ITERATIONS), max_epochs=EPOCHS)
     # the best 0.6 after epoch 1, then two results without improvement: halved after epoch 3's
     expected_after_each = [LR0, LR0, LR0, LR0, LR0 / 2, LR0 / 2]
     assert seen == [lr for lr in expected_after_each for _ in range(ITERATIONS)]

@@ -1,12 +1,13 @@
 """lrpol.integrations.optax: a policy as an optax schedule under jax.jit, equal to curve() in
 float32 at every update, training a tiny model with a real optax optimizer; and a plateau run
-from the host through optax.inject_hyperparams."""
+from the host through optax.inject_hyperparams, warning about nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from conftest import requires_extra
+from warnings_check import no_scheduler_warnings
 
 import lrpol
 from lrpol import TrainContext
@@ -81,14 +82,15 @@ def test_a_plateau_runs_on_the_host_and_its_lr_reaches_the_jitted_step_without_r
     used = []
     reference: list[float] = []
     hook = lrpol.LRHook(policy, TrainContext(initial_lr=RUN.initial_lr, total_epochs=RUN.total_epochs, steps_per_epoch=RUN.steps_per_epoch), reference.append)
-    for epoch in range(RUN.total_epochs):
-        for _ in range(RUN.steps_per_epoch or 1):
-            used.append(float(state.hyperparams["learning_rate"]))
-            params, state = train_step(params, state)
-            state = host.step(state)
-            hook.step()
-        state = host.report_metric(state, losses[epoch])
-        hook.report_metric(losses[epoch])
+    with no_scheduler_warnings():
+        for epoch in range(RUN.total_epochs):
+            for _ in range(RUN.steps_per_epoch or 1):
+                used.append(float(state.hyperparams["learning_rate"]))
+                params, state = train_step(params, state)
+                state = host.step(state)
+                hook.step()
+            state = host.report_metric(state, losses[epoch])
+            hook.report_metric(losses[epoch])
     assert len(traces) == 1
     expected = np.float32(lrpol.curve(policy, TrainContext(initial_lr=RUN.initial_lr, total_epochs=RUN.total_epochs, steps_per_epoch=RUN.steps_per_epoch), metrics=losses)).tolist()
     assert used == expected

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, requires_extra
+from warnings_check import no_scheduler_warnings
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -95,6 +96,13 @@ def _block(section: str, language: str, index: int = 0) -> str:
     return _blocks(language, section)[index]
 
 
+def _subsection_block(title: str, language: str) -> str:
+    """The ``language`` code block of the README's ``### title`` (one per subsection)."""
+    text = README.split(f"\n### {title}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    (block,) = re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+    return block
+
+
 #: Every code block of the README, by its section and language, and the tests that run it, in
 #: order. A block added without a test here fails test_every_code_block_is_run_by_a_test.
 BLOCKS = {
@@ -106,7 +114,10 @@ BLOCKS = {
                                 "test_bundle_config_example_validates_and_runs"],
     ("Errors", "text"): ["test_errors_example_is_what_validate_prints"],
     ("Python API", "python"): ["test_readme_api_example_runs", "test_readme_torch_example_runs"],
-    ("Training integrations", "python"): ["test_ignite_example_runs", "test_keras_example_runs"],
+    ("Training integrations", "python"): ["test_plain_torch_loop_example_runs_and_resumes_on_the_same_lrs", "test_lightning_example_runs_the_policy",
+                                          "test_transformers_example_runs_the_policy", "test_accelerate_example_runs_the_policy", "test_ignite_example_runs",
+                                          "test_optax_example_runs_the_plateau_from_the_host", "test_keras_example_runs"],
+    ("Training integrations", "json"): ["test_monai_bundle_example_builds_and_runs_the_policy"],
     ("Resuming a run exactly", "python"): ["test_resume_example_runs"],
     ("Checking configs in CI", "yaml"): ["test_ci_job_example_runs", "test_pre_commit_example_names_the_hook_this_repository_publishes",
                                          "test_yaml_schema_line_example_is_a_comment_lrpol_reads_past"],
@@ -242,7 +253,7 @@ def test_ignite_example_runs():
 
     trainer.add_event_handler(Events.EPOCH_COMPLETED, lambda: evaluator.run([0]))
     namespace = {"attach": attach, "optimizer": optimizer, "policy": policy, "ctx": ctx, "trainer": trainer, "evaluator": evaluator}
-    exec(compile(_block("Training integrations", "python", 0), "README.md (Ignite example)", "exec"), namespace)
+    exec(compile(_subsection_block("MONAI and Ignite", "python"), "README.md (Ignite example)", "exec"), namespace)
     trainer.run([0, 1], max_epochs=3)
     # a flat Dice: the first result is the best, each later one a plateau of 1, which halves the LR
     assert namespace["handler"].hook.ctx.metric_count == 3 and optimizer.param_groups[0]["lr"] == 0.025
@@ -264,9 +275,244 @@ def test_keras_example_runs():
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
     policy, ctx = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch"), lrpol.TrainContext(initial_lr=0.1, total_epochs=3)
     namespace = {"model": model, "x": x, "y": y, "val": val, "ctx": ctx, "policy": policy}
-    exec(compile(_block("Training integrations", "python", 1), "README.md (Keras example)", "exec"), namespace)
+    exec(compile(_subsection_block("Keras 3", "python"), "README.md (Keras example)", "exec"), namespace)
     # three epochs of one batch each: the last ran at 0.1 / 4, and the callback set the LR after it
     assert math.isclose(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)), 0.1 / 8, rel_tol=1e-6)
+
+
+# -- Training integrations: one block per stack, each run with that stack -----------------------
+
+#: Lower is better: the first result is the best, the second reduces, the third improves, the fourth reduces.
+STACK_RESULTS = [1.0, 1.0, 0.5, 0.5]
+
+
+def _stack_plateau():
+    import lrpol
+
+    return lrpol.ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, mode="min", policy=lrpol.Warmup(duration=2, policy=lrpol.ReduceCosine(unit="step")))
+
+
+def test_plain_torch_loop_example_runs_and_resumes_on_the_same_lrs(tmp_path):
+    torch = requires_extra("torch")
+    import lrpol
+
+    class Interrupted(Exception):
+        pass
+
+    generator = torch.Generator().manual_seed(0)
+    loader_batches = [(torch.randn(2, 2, generator=generator), torch.randn(2, 1, generator=generator)) for _ in range(3)]
+
+    def run(resuming: bool, stop_before_epoch: int | None = None) -> list[float]:
+        torch.manual_seed(0)
+        model = torch.nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=len(loader_batches))
+        lrs: list[float] = []
+
+        class Loader:
+            epochs = 0
+
+            def __iter__(self):  # type: ignore[no-untyped-def]
+                if self.epochs == stop_before_epoch:
+                    raise Interrupted
+                self.epochs += 1
+                return iter(loader_batches)
+
+        def loss_fn(output, target):  # type: ignore[no-untyped-def]
+            lrs.append(optimizer.param_groups[0]["lr"])
+            return torch.nn.functional.mse_loss(output, target)
+
+        namespace = {"torch": torch, "model": model, "optimizer": optimizer, "policy": _stack_plateau(), "ctx": ctx, "loader": Loader(), "loss_fn": loss_fn,
+                     "validate": lambda model: STACK_RESULTS[namespace["scheduler"].ctx.epoch - 1], "resuming": resuming, "path": tmp_path / "checkpoint.pt"}
+        try:
+            with no_scheduler_warnings():
+                exec(compile(_subsection_block("Plain PyTorch loop", "python"), "README.md (plain PyTorch loop)", "exec"), namespace)
+        except Interrupted:
+            pass
+        return lrs
+
+    whole = run(resuming=False)
+    assert whole == lrpol.curve(_stack_plateau(), lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3), metrics=STACK_RESULTS).tolist()
+    first = run(resuming=False, stop_before_epoch=2)  # saved after epoch 1's result, then stopped
+    assert first + run(resuming=True) == whole and len(first) == 6
+
+
+def test_lightning_example_runs_the_policy(tmp_path, monkeypatch):
+    import functools
+    import types
+
+    torch = requires_extra("torch")
+    pl = requires_extra("lightning", "lightning.pytorch")
+    import lrpol
+
+    monkeypatch.chdir(tmp_path)  # the Trainer's default logs and checkpoints
+    namespace: dict = {}
+
+    class Module(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net, self.lrs = torch.nn.Linear(2, 1), []
+
+        def training_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+            self.lrs.append(self.optimizers().param_groups[0]["lr"])
+            return torch.nn.functional.mse_loss(self.net(batch[0]), batch[1])
+
+        def validation_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+            self.log("val_loss", STACK_RESULTS[self.current_epoch])
+
+        def configure_optimizers(self):  # type: ignore[no-untyped-def]
+            return namespace["configure_optimizers"](self)  # the README's
+
+    generator = torch.Generator().manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(6, 2, generator=generator), torch.randn(6, 1, generator=generator))
+    model = Module()
+    quiet = types.SimpleNamespace(Trainer=functools.partial(pl.Trainer, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False))
+    namespace.update({"torch": torch, "pl": quiet, "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=0.1, total_epochs=4), "model": model,
+                      "train_loader": torch.utils.data.DataLoader(data, batch_size=2), "val_loader": torch.utils.data.DataLoader(data, batch_size=2)})
+    with no_scheduler_warnings():  # Lightning's own FutureWarning passes
+        exec(compile(_subsection_block("Lightning", "python"), "README.md (Lightning example)", "exec"), namespace)
+    assert namespace["ctx"].steps_per_epoch == 3
+    assert model.lrs == lrpol.curve(_stack_plateau(), lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3), metrics=STACK_RESULTS).tolist()
+
+
+def test_transformers_example_runs_the_policy(tmp_path):
+    torch = requires_extra("torch")
+    requires_extra("transformers", "accelerate")
+    import transformers
+    from test_transformers_trainer import Examples  # ten examples, a tiny BERT's inputs
+
+    import lrpol
+
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(transformers.BertConfig(vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16, max_position_embeddings=16, num_labels=2))
+    args = transformers.TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=2, gradient_accumulation_steps=2, num_train_epochs=3, eval_strategy="epoch",
+                                          save_strategy="no", report_to="none", use_cpu=True, logging_strategy="no", disable_tqdm=True, seed=0)
+    namespace = {"math": math, "torch": torch, "Trainer": transformers.Trainer, "model": model, "args": args, "train_set": Examples(), "val_set": Examples(),
+                 "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=1e-3, total_epochs=3)}
+    with no_scheduler_warnings():
+        exec(compile(_subsection_block("Hugging Face Trainer", "python"), "README.md (Hugging Face example)", "exec"), namespace)
+    ctx = namespace["scheduler"].ctx
+    assert (ctx.steps_per_epoch, ctx.global_step, ctx.metric_count) == (3, 9, 3)  # 5 batches a epoch in updates of 2: 3
+    results = [entry["eval_loss"] for entry in namespace["trainer"].state.log_history if "eval_loss" in entry]
+    run = lrpol.TrainContext(initial_lr=1e-3, total_epochs=3, steps_per_epoch=3)
+    assert namespace["optimizer"].param_groups[0]["lr"] == lrpol.curve(_stack_plateau(), run, metrics=results, steps=10)[9]
+
+
+def test_accelerate_example_runs_the_policy():
+    torch = requires_extra("torch")
+    requires_extra("transformers", "accelerate")
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState, GradientState
+
+    import lrpol
+
+    AcceleratorState._reset_state(True)
+    GradientState._reset_state()
+    try:
+        accelerator = Accelerator(cpu=True, gradient_accumulation_steps=2)
+        torch.manual_seed(0)
+        model = torch.nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        generator = torch.Generator().manual_seed(0)
+        loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(10, 2, generator=generator), torch.randn(10, 1, generator=generator)), batch_size=2)
+        lrs, results = [], iter(STACK_RESULTS)
+
+        def loss_fn(output, target):  # type: ignore[no-untyped-def]
+            if accelerator.sync_gradients:  # this batch ends an accumulation: its update runs at this LR
+                lrs.append(optimizer.param_groups[0]["lr"])
+            return torch.nn.functional.mse_loss(output, target)
+
+        namespace = {"math": math, "accelerator": accelerator, "model": model, "optimizer": optimizer, "loader": loader, "loss_fn": loss_fn,
+                     "validate": lambda model: next(results), "policy": _stack_plateau(), "ctx": lrpol.TrainContext(initial_lr=0.1, total_epochs=4)}
+        with no_scheduler_warnings():
+            exec(compile(_subsection_block("Accelerate", "python"), "README.md (Accelerate example)", "exec"), namespace)
+    finally:
+        AcceleratorState._reset_state(True)
+        GradientState._reset_state()
+    assert namespace["ctx"].steps_per_epoch == 3  # 5 batches in updates of 2
+    assert lrs == lrpol.curve(_stack_plateau(), lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3), metrics=STACK_RESULTS).tolist()
+
+
+#: configs/lr_policy.yaml beside the README's bundle: a plateau on a Dice (larger is better)
+BUNDLE_POLICY = "name: ReduceOnPlateau\nargs: {plateau_count_trigger: 1, reduction_rate: 0.5, mode: max, policy: {name: ReducePoly, args: {poly_power: 0.9}}}\n"
+
+
+def test_monai_bundle_example_builds_and_runs_the_policy(tmp_path):
+    torch = requires_extra("torch")
+    requires_extra("ignite")
+    bundle = requires_extra("monai", "monai.bundle")
+    from ignite.engine import Engine, Events
+
+    import lrpol
+
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "lr_policy.yaml").write_text(BUNDLE_POLICY, encoding="utf-8")
+    assert lrpol.validate(tmp_path / "configs" / "lr_policy.yaml") == []
+    (tmp_path / "train.json").write_text(_subsection_block("MONAI and Ignite", "json"), encoding="utf-8")
+    # what the README says lrpol validate makes of the bundle itself
+    assert "lrpol does not know the scheduler 'lrpol.integrations.torch.LRPolicyScheduler'" in str(lrpol.validate(tmp_path / "train.json")[0])
+    parser = bundle.ConfigParser()
+    parser.read_config(str(tmp_path / "train.json"))
+    network = torch.nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
+    for key, value in {"bundle_root": str(tmp_path), "epochs": 4, "learning_rate": 0.1, "network": network, "optimizer": optimizer, "ckpt_dir": str(tmp_path / "models")}.items():
+        parser[key] = value
+    parser["train"]["dataloader"] = [0, 1, 2]
+    scheduler = parser.get_parsed_content("lr_scheduler")
+    seen: list[float] = []
+    trainer = Engine(lambda engine, batch: (seen.append(optimizer.param_groups[0]["lr"]), optimizer.step()))
+    evaluator = Engine(lambda engine, batch: None)
+    dice = iter([0.5, 0.5, 0.6, 0.55])
+
+    @evaluator.on(Events.EPOCH_COMPLETED)  # as a MONAI evaluator's metrics are computed before its handlers run
+    def score(engine: Engine) -> None:
+        engine.state.metrics["val_mean_dice"] = next(dice)
+
+    evaluator.state.key_metric_name = "val_mean_dice"
+    for handler in parser.get_parsed_content("train#handlers"):
+        handler.attach(trainer)
+    for handler in parser.get_parsed_content("validate#handlers"):
+        handler.attach(evaluator)
+    trainer.add_event_handler(Events.EPOCH_COMPLETED, lambda engine: evaluator.run([0]))
+    trainer.run([0, 1, 2], max_epochs=4)
+    run = lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3)
+    # curve() equals the hook within 1e-12 (tests/test_curve.py): ReducePoly's power may differ in the last bit
+    assert seen == pytest.approx(lrpol.curve(lrpol.load(tmp_path / "configs" / "lr_policy.yaml"), run, metrics=[0.5, 0.5, 0.6, 0.55]).tolist(), rel=1e-12, abs=0)
+    assert seen[6] < seen[5] / 2.8  # halved after the second result, besides ReducePoly's own fall (x0.69)
+    # the best Dice's checkpoint, saved after the handler before it reported that result: it holds 3 results
+    (best,) = (tmp_path / "models").glob("*key_metric*")
+    assert torch.load(best, weights_only=True)["lr_scheduler"]["lrpol"]["context"]["metric_count"] == 3
+    assert scheduler.ctx.metric_count == 4
+
+
+def test_optax_example_runs_the_plateau_from_the_host():
+    requires_extra("optax")
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import lrpol
+
+    ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=3)
+    namespace: dict = {}
+    used: list[float] = []
+
+    @jax.jit
+    def jitted(params, state, batch):  # type: ignore[no-untyped-def]
+        grads = jax.grad(lambda p: jnp.sum(p["w"] * batch))(params)
+        updates, state = namespace["optimizer"].update(grads, state, params)
+        return jax.tree_util.tree_map(lambda p, u: p + u, params, updates), state
+
+    def train_step(params, state, batch):  # type: ignore[no-untyped-def]
+        used.append(float(state.hyperparams["learning_rate"]))
+        return jitted(params, state, batch)
+
+    results = iter(STACK_RESULTS)
+    namespace.update({"policy": lrpol.ReduceCosine(), "plateau_policy": _stack_plateau(), "ctx": ctx, "params": {"w": jnp.zeros(2, dtype=jnp.float32)},
+                      "batches": [jnp.ones(2, dtype=jnp.float32)] * 3, "train_step": train_step, "validate": lambda params: next(results)})
+    exec(compile(_subsection_block("JAX / optax", "python"), "README.md (optax example)", "exec"), namespace)
+    assert used == np.float32(lrpol.curve(_stack_plateau(), ctx, metrics=STACK_RESULTS)).tolist()
+    assert jitted._cache_size() == 1  # one trace: the host writes a float32 array each time
 
 
 def test_resume_example_runs(tmp_path, monkeypatch):

@@ -1,10 +1,12 @@
 """LRPolicyScheduler in a real transformers.Trainer: a tiny randomly initialised model built from a
 config (no downloads), a plateau fed by evaluation metrics through LRPolicyTrainerCallback, and
-every checkpoint resumed with resume_from_checkpoint on the LRs of the uninterrupted run."""
+every checkpoint resumed with resume_from_checkpoint on the LRs of the uninterrupted run; no training warns about the
+scheduler."""
 
 from __future__ import annotations
 
 from conftest import requires_extra
+from warnings_check import no_scheduler_warnings
 
 import lrpol
 from lrpol import TrainContext
@@ -59,7 +61,8 @@ def train(output: object, resume: str | None = None) -> Recorder:
     )
     recorder = Recorder()
     trainer = Trainer(model=model, args=arguments, train_dataset=Examples(), eval_dataset=Examples(), optimizers=(optimizer, scheduler), callbacks=[recorder, LRPolicyTrainerCallback("eval_loss")])
-    trainer.train(resume_from_checkpoint=resume)
+    with no_scheduler_warnings():  # and checked to see torch's, which importing accelerate hides
+        trainer.train(resume_from_checkpoint=resume)
     return recorder
 
 
