@@ -271,7 +271,7 @@ def locate(doc: Document, pointer: str | None) -> tuple | None:
             return SCHEDULER_PATH
         if kind.constant:
             return None
-        if isinstance(data, dict) and "train" in data and kind.what != TRAIN_CONFIG:
+        if isinstance(data, dict) and "train" in data and not isinstance(data["train"], dict):
             found = a_json_type(data["train"])
             raise ConfigError([doc.problem(("train",), f"expected the train section as an object, got {found}", "a train config holds its lr_policy in a 'train' object", code="wrong-type")])
         pointer = DEFAULT_POINTER

@@ -28,6 +28,8 @@ BUNDLE_SCHEDULER_KEY = "lr_scheduler"
 BUNDLE_TARGET_KEY = "_target_"
 #: The ``_target_`` of MONAI's handler that steps a scheduler, as bundles write it.
 HANDLER_TARGETS = ("LrScheduleHandler", "monai.handlers.LrScheduleHandler", "monai.handlers.lr_schedule_handler.LrScheduleHandler")
+#: lrpol's own torch scheduler, as a bundle names it: its schedule is an lrpol config of its own.
+LRPOLICY_SCHEDULER_TARGET = "lrpol.integrations.torch.LRPolicyScheduler"
 #: What separates the parts of a bundle id; a top-level key holding one sets another config's id.
 BUNDLE_ID_SEPARATORS = ("#", "::")
 
@@ -54,7 +56,8 @@ def kind_of(data: object) -> Kind:
       anywhere: a mapping holding components (mappings with ``_target_``) among its values or
       theirs. One without either (``inference.json``) schedules no LR, and a partial one,
       whose keys set another config's ids (``multi_gpu_train.json``'s ``train#handlers``), is
-      only a part of the config MONAI merges it onto.
+      only a part of the config MONAI merges it onto. One whose ``lr_scheduler`` is lrpol's own
+      ``LRPolicyScheduler`` holds its schedule in an lrpol config of its own, checked as such.
     - A train config: a mapping whose ``train`` is a mapping, with or without ``lr_policy``
       (or ``lr_scheduler``).
     - A policy entry: a mapping with ``name`` or ``path`` whose keys are all entry keys, or
@@ -68,6 +71,8 @@ def kind_of(data: object) -> Kind:
     "has 'name', but also keys a policy entry never has: 'labels', 'training'"
     >>> kind_of({"network": {"_target_": "UNet"}, "train": {"trainer": {}}}).reason
     'a MONAI bundle config without an lr_scheduler or an LrScheduleHandler'
+    >>> kind_of({"lr_scheduler": {"_target_": LRPOLICY_SCHEDULER_TARGET, "policy": "$lrpol.load('configs/lr_policy.yaml')"}}).is_lr_config
+    False
     """
     if not isinstance(data, dict):
         return Kind(NOT_LR_CONFIG, "not a mapping")
@@ -75,6 +80,9 @@ def kind_of(data: object) -> Kind:
         overriding = [key for key in data if isinstance(key, str) and any(separator in key for separator in BUNDLE_ID_SEPARATORS)]
         if overriding:
             return Kind(NOT_LR_CONFIG, f"a partial MONAI bundle config: its key {overriding[0]!r} sets an id of the config it is merged onto")
+        scheduler = data.get(BUNDLE_SCHEDULER_KEY)
+        if isinstance(scheduler, dict) and scheduler.get(BUNDLE_TARGET_KEY) == LRPOLICY_SCHEDULER_TARGET:
+            return Kind(NOT_LR_CONFIG, "a MONAI bundle config whose lr_scheduler is lrpol's LRPolicyScheduler: its policy is an lrpol config, checked on its own")
         if BUNDLE_SCHEDULER_KEY in data or _has_handler(data):
             return Kind(BUNDLE)
         return Kind(NOT_LR_CONFIG, f"a MONAI bundle config without an {BUNDLE_SCHEDULER_KEY} or an LrScheduleHandler")

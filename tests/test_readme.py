@@ -437,7 +437,7 @@ def test_accelerate_example_runs_the_policy():
 BUNDLE_POLICY = "name: ReduceOnPlateau\nargs: {plateau_count_trigger: 1, reduction_rate: 0.5, mode: max, policy: {name: ReducePoly, args: {poly_power: 0.9}}}\n"
 
 
-def test_monai_bundle_example_builds_and_runs_the_policy(tmp_path):
+def test_monai_bundle_example_builds_and_runs_the_policy(tmp_path, capsys):
     torch = requires_extra("torch")
     requires_extra("ignite")
     bundle = requires_extra("monai", "monai.bundle")
@@ -448,11 +448,16 @@ def test_monai_bundle_example_builds_and_runs_the_policy(tmp_path):
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "lr_policy.yaml").write_text(BUNDLE_POLICY, encoding="utf-8")
     assert lrpol.validate(tmp_path / "configs" / "lr_policy.yaml") == []
-    (tmp_path / "train.json").write_text(_subsection_block("MONAI and Ignite", "json"), encoding="utf-8")
-    # what the README says lrpol validate makes of the bundle itself
-    assert "lrpol does not know the scheduler 'lrpol.integrations.torch.LRPolicyScheduler'" in str(lrpol.validate(tmp_path / "train.json")[0])
+    (tmp_path / "configs" / "train.json").write_text(_subsection_block("MONAI and Ignite", "json"), encoding="utf-8")
+    # what the README says lrpol validate makes of the folder: the policy file checked, the bundle skipped, saying why
+    from lrpol.cli import main
+
+    assert main(["validate", "--verbose", str(tmp_path / "configs")]) == 0
+    said = capsys.readouterr()
+    assert "1 file(s) checked, 0 with problems, 1 skipped" in said.out + said.err
+    assert "train.json: skipped, not an LR config: a MONAI bundle config whose lr_scheduler is lrpol's LRPolicyScheduler" in said.out + said.err
     parser = bundle.ConfigParser()
-    parser.read_config(str(tmp_path / "train.json"))
+    parser.read_config(str(tmp_path / "configs" / "train.json"))
     network = torch.nn.Linear(1, 1)
     optimizer = torch.optim.SGD(network.parameters(), lr=0.1)
     for key, value in {"bundle_root": str(tmp_path), "epochs": 4, "learning_rate": 0.1, "network": network, "optimizer": optimizer, "ckpt_dir": str(tmp_path / "models")}.items():

@@ -108,6 +108,10 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
     (0.05, [0.05], 3)
     """
 
+    #: torch's count of step() calls, which nothing here reads: Accelerate's scheduler wrapper adds to it
+    #: while accumulating gradients (with adjust_scheduler), so it is there to be added to.
+    _step_count: int = 1
+
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
