@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .arguments import MAX_INTEGER, Argument, arguments_of
 from .clara4_run import HANDLER_NAME
+from .config_kind import LRPOLICY_SCHEDULER_TARGET
 from .context import RUN_SETTINGS
 from .errors import JSON_TYPES
 from .hyperparameters import CONFIG_KEYS, GROUP_POLICIES_KEY
@@ -397,9 +398,11 @@ def bundle_scheduler_schema(schedulers: Mapping[str, type]) -> dict:
         if required:
             then["required"] = required
         per_target.append({"if": {"properties": {"_target_": {"const": target}}}, "then": then})
+    # lrpol's own scheduler holds its schedule in an lrpol config of its own, checked as such: not here
+    per_target.append({"if": {"properties": {"_target_": {"const": LRPOLICY_SCHEDULER_TARGET}}}, "then": {"description": "lrpol's LRPolicyScheduler: its policy is an lrpol config, checked on its own"}})
     return {
         "type": "object",
-        "properties": {**own, "_target_": {"enum": list(schedulers), "description": "the scheduler class: torch's by its module, MONAI's"}},
+        "properties": {**own, "_target_": {"enum": [*schedulers, LRPOLICY_SCHEDULER_TARGET], "description": "the scheduler class: torch's by its module, MONAI's, or lrpol's LRPolicyScheduler"}},
         "required": ["_target_"],
         "allOf": per_target,
     }

@@ -2,6 +2,7 @@
 every example runs: its Python blocks are executed, its commands run through the CLI's main()
 (or a shell, for pipelines), and its config snippets are validated and built."""
 
+import json
 import math
 import re
 import shlex
@@ -456,6 +457,12 @@ def test_monai_bundle_example_builds_and_runs_the_policy(tmp_path, capsys):
     said = capsys.readouterr()
     assert "1 file(s) checked, 0 with problems, 1 skipped" in said.out + said.err
     assert "train.json: skipped, not an LR config: a MONAI bundle config whose lr_scheduler is lrpol's LRPolicyScheduler" in said.out + said.err
+    # and the bundle schema, which editors and check-jsonschema use, agrees: nothing in it is refused
+    import jsonschema
+
+    from lrpol.schema import generate
+
+    assert list(jsonschema.Draft7Validator(generate()["bundle.schema.json"]).iter_errors(json.loads(_subsection_block("MONAI and Ignite", "json")))) == []
     parser = bundle.ConfigParser()
     parser.read_config(str(tmp_path / "configs" / "train.json"))
     network = torch.nn.Linear(1, 1)
