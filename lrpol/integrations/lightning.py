@@ -23,21 +23,23 @@ from __future__ import annotations
 import math
 
 import lightning.pytorch as pl
+from lightning.pytorch.trainer.states import TrainerFn
 
 from .torch import LRPolicyScheduler
 
 
 class LRPolicyCallback(pl.Callback):
     """Reports ``trainer.callback_metrics[monitor]`` to every :class:`LRPolicyScheduler` the
-    module configured (or to ``scheduler``) after each validation; the sanity check's is not a
-    result. A missing monitor is an error that names the metrics there are."""
+    module configured (or to ``scheduler``) after each validation made while fitting; the sanity
+    check's is not a result, nor is a ``trainer.validate()`` of its own. A missing monitor is an
+    error that names the metrics there are."""
 
     def __init__(self, monitor: str, scheduler: LRPolicyScheduler | None = None):
         self.monitor = monitor
         self.scheduler = scheduler
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking:
+        if trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:  # validate() is no result of the run
             return
         schedulers = [self.scheduler] if self.scheduler is not None else _schedulers(trainer)
         if not schedulers:
