@@ -10,9 +10,14 @@
   ``resume_from_checkpoint`` continues on the same LRs.
 - The Trainer hands evaluation metrics only to torch's own ``ReduceLROnPlateau``;
   :class:`LRPolicyTrainerCallback` reports ``metrics[metric]`` after each evaluation made during
-  training, before that position's checkpoint is saved. A checkpoint saved at an update whose
-  evaluation comes later (evaluating per epoch but saving every N steps) holds no report of it,
-  for torch's plateau as for lrpol's: save where you evaluate.
+  training, before that position's checkpoint is saved. The evaluation ``eval_on_start`` makes
+  before the first update is not reported (the Trainer's own plateau route skips it too, and a
+  resumed run makes it again). A checkpoint saved at an update whose evaluation comes later
+  (evaluating per epoch but saving every N steps) holds no report of it, for torch's plateau as
+  for lrpol's: save where you evaluate.
+- The metric is named as ``metric_for_best_model`` is: ``"loss"`` means ``"eval_loss"``. With
+  several evaluation datasets (``eval_dataset={"a": ..., "b": ...}``), name the one to follow,
+  ``"eval_b_loss"``; the other datasets' evaluations are passed over.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 
 from .torch import LRPolicyScheduler
 
+#: The key the Trainer adds to every evaluation's metrics, after the evaluation's prefix.
+_RUNTIME = "_runtime"
+
 
 class LRPolicyTrainerCallback(TrainerCallback):
     """Reports the evaluation metric ``metric`` (``"eval_loss"``, ``"eval_accuracy"``, ...) to the
@@ -31,20 +39,52 @@ class LRPolicyTrainerCallback(TrainerCallback):
 
     def __init__(self, metric: str):
         self.metric = metric
+        # As the Trainer reads metric_for_best_model: every evaluation metric carries the prefix.
+        self._key = metric if metric.startswith("eval_") else f"eval_{metric}"
         self._training = False
+        # Evaluations since the last update that were of other datasets, and whether one had the metric.
+        self._passed_over: list[str] = []
+        self._reported = False
 
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+        self._training = False  # eval_on_start's evaluation, before the first epoch, is no result of the run
+        self._passed_over, self._reported = [], False
+
+    def on_epoch_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = True
+
+    def on_step_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
+        self._check_round()
 
     def on_train_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = False  # a trainer.evaluate() after training is no result of the run
+        self._check_round()
 
     def on_evaluate(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, metrics: dict | None = None, lr_scheduler: object = None, **kwargs: Any) -> None:
         if not self._training or not isinstance(lr_scheduler, LRPolicyScheduler):
             return
-        if metrics is None or self.metric not in metrics:
-            raise KeyError(f"LRPolicyTrainerCallback: no metric {self.metric!r} in the evaluation; it gave {sorted(metrics or {})}")
-        value = float(metrics[self.metric])
+        metrics = metrics or {}
+        if self._key not in metrics:
+            prefix = _prefix(metrics)
+            if prefix is not None and prefix != "eval" and not self._key.startswith(f"{prefix}_"):
+                self._passed_over += sorted(metrics)  # another evaluation dataset's
+                return
+            raise KeyError(f"LRPolicyTrainerCallback: no metric {self._key!r} in the evaluation; it gave {sorted(metrics)}")
+        value = float(metrics[self._key])
         if not math.isfinite(value):
-            raise ValueError(f"LRPolicyTrainerCallback: {self.metric} is {value}, not a result a plateau policy can read")
+            raise ValueError(f"LRPolicyTrainerCallback: {self._key} is {value}, not a result a plateau policy can read")
+        self._reported = True
         lr_scheduler.report_metric(value)
+
+    def _check_round(self) -> None:
+        """After a round of evaluations of several datasets, one of them must have had the metric."""
+        passed_over, reported = self._passed_over, self._reported
+        self._passed_over, self._reported = [], False
+        if passed_over and not reported:
+            raise KeyError(f"LRPolicyTrainerCallback: no evaluation dataset gave the metric {self._key!r}; they gave {passed_over}")
+
+
+def _prefix(metrics: dict) -> str | None:
+    """The evaluation's metric_key_prefix (``"eval"``, or ``"eval_<dataset>"``), if the Trainer named it."""
+    found = [key[: -len(_RUNTIME)] for key in metrics if key.endswith(_RUNTIME)]
+    return found[0] if len(found) == 1 else None
