@@ -11,8 +11,12 @@
 - ``interval: "step"`` with a run that knows ``steps_per_epoch`` (Lightning's
   ``trainer.estimated_stepping_batches // max_epochs``) steps once per optimizer update;
   ``interval: "epoch"`` with ``steps_per_epoch=None`` once per epoch.
-- :class:`LRPolicyCallback` reports the logged ``monitor`` after every validation, before any
-  checkpoint is saved, so a run resumed with ``ckpt_path`` continues on exactly the same LRs.
+- :class:`LRPolicyCallback` reports the logged ``monitor`` after every validation, before that
+  validation's checkpoint is saved, so a run resumed with ``ckpt_path`` continues on exactly the
+  same LRs. A ``ModelCheckpoint(every_n_train_steps=N)`` saves at the end of the update instead,
+  before a validation due at that update, and a run resumed from it never makes that validation
+  (Lightning's loop does not): let validations save (a ``ModelCheckpoint`` without
+  ``every_n_train_steps`` saves after each one), or save at updates where none is due.
   Lightning's own ``reduce_on_plateau`` route steps after the epoch's checkpoint and skips the
   epoch a run resumes in (Lightning issue 14699), so a resumed run would miss a result there:
   use the callback.
