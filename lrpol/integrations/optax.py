@@ -58,8 +58,10 @@ def schedule(policy: LRPolicy, ctx: TrainContext) -> Callable[[Any], jax.Array]:
 
 class HostLR:
     """Runs a policy on the host, through :class:`~lrpol.LRHook`, and writes each LR into an
-    ``optax.inject_hyperparams`` optimizer's state, as float32 (the same type each time, so a
-    jitted step is traced once).
+    ``optax.inject_hyperparams`` optimizer's state, in the dtype the state holds it in (float32
+    unless the parameters are of another float type: the same type each time, so a jitted step is
+    traced once). The hyperparameter must be given to ``inject_hyperparams`` as a number: one given
+    as a schedule is computed anew at each update, over what the host set.
 
     >>> import lrpol, optax
     >>> optimizer = optax.inject_hyperparams(optax.sgd)(learning_rate=0.1)
@@ -74,10 +76,22 @@ class HostLR:
     def __init__(self, policy: LRPolicy | None, ctx: TrainContext, *, name: str = "learning_rate"):
         self.name = name
         self.hook = LRHook(policy, ctx, lambda lr: None)
+        self._dtype: Any = None  # the state's, found at the first apply
 
     def apply(self, state: Any) -> Any:
         """``state`` with the hook's present LR."""
-        return optax.tree_utils.tree_set(state, **{self.name: jnp.asarray(self.hook.ctx.current_lr, dtype=jnp.float32)})
+        if self._dtype is None:
+            self._dtype = self._checked_dtype(state)
+        return optax.tree_utils.tree_set(state, **{self.name: jnp.asarray(self.hook.ctx.current_lr, dtype=self._dtype)})
+
+    def _checked_dtype(self, state: Any) -> Any:
+        """The dtype ``state`` holds the hyperparameter in; a state that holds it otherwise is refused."""
+        found = [value for _, value in optax.tree_utils.tree_get_all_with_path(state, self.name)]
+        if not found:
+            raise ValueError(f"the optimizer state holds no {self.name!r}: build the optimizer with optax.inject_hyperparams(...)({self.name}=<a number>)")
+        if any(not isinstance(value, (jax.Array, np.ndarray)) for value in found):
+            raise ValueError(f"{self.name!r} is given to optax.inject_hyperparams as a schedule, which sets it anew at each update over what HostLR sets: give it a number")
+        return found[0].dtype
 
     def step(self, state: Any) -> Any:
         """After each update: advance one update; ``state`` with the next update's LR."""
