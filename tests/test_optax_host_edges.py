@@ -56,3 +56,8 @@ def test_a_hyperparameter_given_as_a_schedule_is_refused():
     with pytest.raises(ValueError, match=r"given to optax\.inject_hyperparams as a schedule"):
         HostLR(PLATEAU, run()).apply(state)
 
+
+def test_a_run_without_steps_per_epoch_is_refused():
+    # step() counts updates: an epoch-unit policy would never move
+    with pytest.raises(ValueError, match="steps_per_epoch is required"):
+        HostLR(lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch"), TrainContext(initial_lr=0.1, total_epochs=3))

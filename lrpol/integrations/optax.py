@@ -61,7 +61,8 @@ class HostLR:
     ``optax.inject_hyperparams`` optimizer's state, in the dtype the state holds it in (float32
     unless the parameters are of another float type: the same type each time, so a jitted step is
     traced once). The hyperparameter must be given to ``inject_hyperparams`` as a number: one given
-    as a schedule is computed anew at each update, over what the host set.
+    as a schedule is computed anew at each update, over what the host set. The run's
+    ``steps_per_epoch`` is required, as for :func:`schedule`: ``step()`` counts updates.
 
     >>> import lrpol, optax
     >>> optimizer = optax.inject_hyperparams(optax.sgd)(learning_rate=0.1)
@@ -74,6 +75,8 @@ class HostLR:
     """
 
     def __init__(self, policy: LRPolicy | None, ctx: TrainContext, *, name: str = "learning_rate"):
+        if ctx.steps_per_epoch is None:  # step() would count updates, and the epoch would never move
+            raise ValueError("the run's steps_per_epoch is required: HostLR.step() counts updates, and without it the epoch would never move")
         self.name = name
         self.hook = LRHook(policy, ctx, lambda lr: None)
         self._dtype: Any = None  # the state's, found at the first apply
