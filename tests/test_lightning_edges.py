@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 
+import pytest
 from conftest import requires_extra
 
 import lrpol
@@ -63,3 +64,45 @@ def test_a_validate_after_fit_is_not_reported_to_the_run(caplog):
         # nor with the scheduler handed to a callback of a trainer that only validates
         trainer(LRPolicyCallback("val_loss", scheduler=scheduler)).validate(model, loader(), verbose=False)
     assert (scheduler.ctx.metric_count, scheduler.get_last_lr()) == (2, [0.05])
+
+
+class Configured(ConstantLoss):
+    """A module whose scheduler config is given: the scheduler steps per update unless told otherwise."""
+
+    def __init__(self, config: dict, steps_per_epoch: int | None = 2) -> None:
+        super().__init__()
+        self.config, self.steps_per_epoch = config, steps_per_epoch
+
+    def configure_optimizers(self) -> dict:
+        optimizer = torch.optim.SGD(self.parameters(), lr=LR0)
+        policy = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="step" if self.steps_per_epoch else "epoch")
+        scheduler = LRPolicyScheduler(optimizer, policy, TrainContext(initial_lr=LR0, total_epochs=2, steps_per_epoch=self.steps_per_epoch))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, **self.config}} if self.config else {"optimizer": optimizer, "lr_scheduler": scheduler}
+
+
+@pytest.mark.parametrize(
+    ("config", "steps_per_epoch", "message"),
+    [
+        ({}, 2, r'steps once per update \(its ctx has steps_per_epoch=2\), but its config has interval "epoch".*give "interval": "step"'),
+        ({"interval": "step"}, None, r'steps once per epoch \(its ctx has no steps_per_epoch\), but its config has interval "step".*give "interval": "epoch"'),
+        ({"interval": "step", "frequency": 2}, 2, "frequency 2, so its clock would run 2 times slower"),
+        ({"interval": "step", "reduce_on_plateau": True, "monitor": "val_loss"}, 2, "each result would count twice"),
+    ],
+)
+def test_a_config_that_would_step_the_scheduler_at_another_pace_is_refused_before_the_first_update(config, steps_per_epoch, message, caplog):
+    # Lightning's default interval is "epoch": a bare scheduler with a per-update ctx would advance one update per epoch
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=message):
+            trainer(LRPolicyCallback("val_loss")).fit(Configured(config, steps_per_epoch), loader(), loader())
+
+
+def test_a_config_at_the_schedulers_pace_fits(caplog):
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for config, steps_per_epoch in (({"interval": "step"}, 2), ({"interval": "epoch"}, None), ({}, None)):
+            fitting = trainer(LRPolicyCallback("val_loss"))
+            fitting.fit(Configured(config, steps_per_epoch), loader(), loader())
+            assert fitting.lr_scheduler_configs[0].scheduler.get_last_lr() == [LR0 / 16 if steps_per_epoch else LR0 / 4]  # 4 updates, or 2 epochs

@@ -42,6 +42,15 @@ class LRPolicyCallback(pl.Callback):
         self.monitor = monitor
         self.scheduler = scheduler
 
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Refuse a scheduler config that would step an LRPolicyScheduler at another pace than its
+        run's (Lightning's default interval is "epoch"), or report to it a second time."""
+        if not pl_module.automatic_optimization:  # the module steps its schedulers itself
+            return
+        for config in trainer.lr_scheduler_configs:
+            if isinstance(config.scheduler, LRPolicyScheduler):
+                _check_config(config.scheduler, config.interval, config.frequency, config.reduce_on_plateau)
+
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:  # validate() is no result of the run
             return
@@ -64,3 +73,18 @@ def _schedulers(trainer: pl.Trainer) -> list[LRPolicyScheduler]:
         if isinstance(config.scheduler, LRPolicyScheduler) and all(config.scheduler is not seen for seen in found):
             found.append(config.scheduler)
     return found
+
+
+def _check_config(scheduler: LRPolicyScheduler, interval: str, frequency: int, reduce_on_plateau: bool) -> None:
+    if reduce_on_plateau:
+        raise ValueError(
+            "LRPolicyCallback: a scheduler config with reduce_on_plateau steps this LRPolicyScheduler with the monitored metric, "
+            "which the callback reports too (so each result would count twice): remove reduce_on_plateau and monitor from the config"
+        )
+    steps_per_epoch = scheduler.ctx.steps_per_epoch
+    wanted = "epoch" if steps_per_epoch is None else "step"
+    if interval != wanted:
+        pace = "once per epoch (its ctx has no steps_per_epoch)" if steps_per_epoch is None else f"once per update (its ctx has steps_per_epoch={steps_per_epoch})"
+        raise ValueError(f'LRPolicyCallback: the LRPolicyScheduler steps {pace}, but its config has interval "{interval}" (Lightning\'s default is "epoch"): give "interval": "{wanted}"')
+    if frequency != 1:
+        raise ValueError(f"LRPolicyCallback: the LRPolicyScheduler's config has frequency {frequency}, so its clock would run {frequency} times slower than the run: give frequency 1")
