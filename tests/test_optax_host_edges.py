@@ -14,7 +14,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 
-from lrpol.integrations.optax import HostLR  # noqa: E402
+from lrpol.integrations.optax import HostLR, schedule  # noqa: E402
 
 PLATEAU = lrpol.ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
 
@@ -61,3 +61,9 @@ def test_a_run_without_steps_per_epoch_is_refused():
     # step() counts updates: an epoch-unit policy would never move
     with pytest.raises(ValueError, match="steps_per_epoch is required"):
         HostLR(lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch"), TrainContext(initial_lr=0.1, total_epochs=3))
+
+
+def test_a_disabled_policy_is_a_schedule_at_lr0():
+    # what lrpol.load gives for a disabled entry, and what LRHook and HostLR accept
+    lr = jax.jit(schedule(None, run()))
+    assert [float(lr(count)) for count in (0, 5, 6, 100)] == [float(jnp.float32(0.1))] * 4

@@ -30,9 +30,10 @@ from ..hook import LRHook
 from ..policy import LRPolicy
 
 
-def schedule(policy: LRPolicy, ctx: TrainContext) -> Callable[[Any], jax.Array]:
+def schedule(policy: LRPolicy | None, ctx: TrainContext) -> Callable[[Any], jax.Array]:
     """The optax schedule giving ``policy``'s LRs over the run ``ctx`` describes (its
-    ``steps_per_epoch`` is required: optax counts updates).
+    ``steps_per_epoch`` is required: optax counts updates). ``policy`` None (what ``load`` gives
+    for a disabled entry) is lr0 throughout, as :class:`~lrpol.LRHook` runs it.
 
     >>> import lrpol
     >>> run = lrpol.TrainContext(initial_lr=0.1, total_epochs=2, steps_per_epoch=3)
@@ -40,7 +41,7 @@ def schedule(policy: LRPolicy, ctx: TrainContext) -> Callable[[Any], jax.Array]:
     >>> [float(lr(t)) for t in range(7)]
     [0.10000000149011612, 0.10000000149011612, 0.05000000074505806, 0.05000000074505806, 0.02500000037252903, 0.02500000037252903, 0.012500000186264515]
     """
-    if policy.reads_metric:
+    if policy is not None and policy.reads_metric:
         raise ValueError(f"{type(policy).__name__} reads validation results, which a schedule of the step count cannot see: run it with HostLR and optax.inject_hyperparams")
     if ctx.steps_per_epoch is None:
         raise ValueError("the run's steps_per_epoch is required: optax counts updates")
