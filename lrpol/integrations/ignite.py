@@ -4,8 +4,9 @@
     handler.attach(trainer, evaluator)
 
 - ``hook.step()`` runs after every training iteration (``Events.ITERATION_COMPLETED``).
-- After each run of ``evaluator`` (``Events.COMPLETED``), ``evaluator.state.metrics[metric_name]``
-  is reported, so ReduceOnPlateau sees every validation result once.
+- After each run of ``evaluator`` (``Events.COMPLETED``) while the trainer runs,
+  ``evaluator.state.metrics[metric_name]`` is reported, so ReduceOnPlateau sees every validation
+  result once; an evaluation after the trainer completed (a final test) is no result of the run.
 - When ``ctx.steps_per_epoch`` is None, it is taken from the trainer's ``epoch_length``
   when the run starts; for data without a length, epochs are counted at each
   ``Events.EPOCH_COMPLETED``.
@@ -27,11 +28,14 @@ class LRPolicyHandler:
     def __init__(self, hook: LRHook, metric_name: str | None = None):
         self.hook = hook
         self.metric_name = metric_name
+        self._training = False
 
     def attach(self, trainer: Engine, evaluator: Engine | None = None) -> LRPolicyHandler:
         if evaluator is not None and self.metric_name is None:
             raise ValueError("give metric_name: which of the evaluator's state.metrics the policy reads")
         trainer.add_event_handler(Events.STARTED, self._learn_epoch_length)
+        trainer.add_event_handler(Events.EPOCH_STARTED, self._set_training, True)
+        trainer.add_event_handler(Events.COMPLETED | Events.TERMINATE, self._set_training, False)
         trainer.add_event_handler(Events.ITERATION_COMPLETED, self._step)
         trainer.add_event_handler(Events.EPOCH_COMPLETED, self._end_epoch)
         if evaluator is not None:
@@ -44,6 +48,9 @@ class LRPolicyHandler:
             ctx.steps_per_epoch = trainer.state.epoch_length
             ctx.epoch = ctx.global_step // ctx.steps_per_epoch
 
+    def _set_training(self, trainer: Engine, training: bool) -> None:
+        self._training = training
+
     def _step(self, trainer: Engine) -> None:
         self.hook.step()
 
@@ -53,6 +60,8 @@ class LRPolicyHandler:
             self.hook.next_epoch()
 
     def _report(self, evaluator: Engine) -> None:
+        if not self._training:
+            return
         metrics = evaluator.state.metrics
         if self.metric_name not in metrics:
             hint = did_you_mean(self.metric_name, list(metrics), listing="it has")
