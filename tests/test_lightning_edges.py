@@ -15,7 +15,7 @@ torch = requires_extra("torch")
 requires_extra("lightning")
 import lightning.pytorch as pl  # noqa: E402
 
-from lrpol.integrations.lightning import LRPolicyCallback  # noqa: E402
+from lrpol.integrations.lightning import LRPolicyCallback, steps_per_epoch  # noqa: E402
 from lrpol.integrations.torch import LRPolicyScheduler  # noqa: E402
 
 LR0 = 0.1
@@ -106,3 +106,47 @@ def test_a_config_at_the_schedulers_pace_fits(caplog):
             fitting = trainer(LRPolicyCallback("val_loss"))
             fitting.fit(Configured(config, steps_per_epoch), loader(), loader())
             assert fitting.lr_scheduler_configs[0].scheduler.get_last_lr() == [LR0 / 16 if steps_per_epoch else LR0 / 4]  # 4 updates, or 2 epochs
+
+
+class Accumulating(ConstantLoss):
+    """Four batches per epoch, two per update; the run's steps_per_epoch is given, or asked of Lightning."""
+
+    def __init__(self, given: int | None) -> None:
+        super().__init__()
+        self.given = given
+
+    def configure_optimizers(self) -> dict:
+        optimizer = torch.optim.SGD(self.parameters(), lr=LR0)
+        updates = self.given if self.given is not None else steps_per_epoch(self.trainer)
+        scheduler = LRPolicyScheduler(optimizer, lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1), TrainContext(initial_lr=LR0, total_epochs=2, steps_per_epoch=updates))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def accumulating_trainer(**settings: object) -> pl.Trainer:
+    return pl.Trainer(
+        max_epochs=2, accumulate_grad_batches=2, accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        callbacks=[LRPolicyCallback("val_loss")], num_sanity_val_steps=0, **settings,
+    )  # fmt: skip
+
+
+def four_batches() -> torch.utils.data.DataLoader:
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.randn(8, 2, generator=torch.Generator().manual_seed(0))), batch_size=2)
+
+
+def test_a_run_with_another_count_of_updates_per_epoch_is_refused_before_the_first_update(caplog):
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"steps_per_epoch=4, but Lightning makes 2 updates per epoch \(4 batches, accumulate_grad_batches=2\)"):
+            accumulating_trainer().fit(Accumulating(4), four_batches(), four_batches())
+
+
+def test_steps_per_epoch_is_lightnings_count_of_updates_also_when_max_steps_shortens_the_run(caplog):
+    # estimated_stepping_batches // max_epochs would be 3 // 2 = 1 here
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitting = accumulating_trainer(max_steps=3)
+        fitting.fit(Accumulating(None), four_batches(), four_batches())
+    scheduler = fitting.lr_scheduler_configs[0].scheduler
+    assert (scheduler.ctx.steps_per_epoch, scheduler.last_epoch, scheduler.ctx.epoch) == (2, 3, 1)

@@ -8,9 +8,12 @@
 
     trainer = lightning.Trainer(callbacks=[LRPolicyCallback(monitor="val_loss")], ...)
 
-- ``interval: "step"`` with a run that knows ``steps_per_epoch`` (Lightning's
-  ``trainer.estimated_stepping_batches // max_epochs``) steps once per optimizer update;
-  ``interval: "epoch"`` with ``steps_per_epoch=None`` once per epoch.
+- ``interval: "step"`` with a run that knows ``steps_per_epoch`` (:func:`steps_per_epoch` gives
+  Lightning's count of updates per epoch, inside ``configure_optimizers``) steps once per optimizer
+  update; ``interval: "epoch"`` with ``steps_per_epoch=None`` once per epoch.
+  ``trainer.estimated_stepping_batches // max_epochs`` is that count only when ``max_steps`` does
+  not shorten the run. :class:`LRPolicyCallback` refuses, before the first update, a config that
+  would step the scheduler at another pace than its run.
 - :class:`LRPolicyCallback` reports the logged ``monitor`` after every validation, before that
   validation's checkpoint is saved, so a run resumed with ``ckpt_path`` continues on exactly the
   same LRs. A ``ModelCheckpoint(every_n_train_steps=N)`` saves at the end of the update instead,
@@ -51,6 +54,21 @@ class LRPolicyCallback(pl.Callback):
             if isinstance(config.scheduler, LRPolicyScheduler):
                 _check_config(config.scheduler, config.interval, config.frequency, config.reduce_on_plateau)
 
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Refuse an LRPolicyScheduler stepped per update whose run has another count of updates per
+        epoch than Lightning will make (known now that the data is set up)."""
+        batches = trainer.num_training_batches
+        if not pl_module.automatic_optimization or not math.isfinite(batches):  # data without a length
+            return
+        updates = math.ceil(batches / trainer.accumulate_grad_batches)
+        for config in trainer.lr_scheduler_configs:
+            steps_per_epoch = config.scheduler.ctx.steps_per_epoch if isinstance(config.scheduler, LRPolicyScheduler) else None
+            if steps_per_epoch is not None and steps_per_epoch != updates:
+                raise ValueError(
+                    f"LRPolicyCallback: the LRPolicyScheduler's ctx has steps_per_epoch={steps_per_epoch}, but Lightning makes {updates} updates per epoch "
+                    f"({batches} batches, accumulate_grad_batches={trainer.accumulate_grad_batches}): give steps_per_epoch=lrpol.integrations.lightning.steps_per_epoch(self.trainer)"
+                )
+
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != TrainerFn.FITTING:  # validate() is no result of the run
             return
@@ -88,3 +106,13 @@ def _check_config(scheduler: LRPolicyScheduler, interval: str, frequency: int, r
         raise ValueError(f'LRPolicyCallback: the LRPolicyScheduler steps {pace}, but its config has interval "{interval}" (Lightning\'s default is "epoch"): give "interval": "{wanted}"')
     if frequency != 1:
         raise ValueError(f"LRPolicyCallback: the LRPolicyScheduler's config has frequency {frequency}, so its clock would run {frequency} times slower than the run: give frequency 1")
+
+
+def steps_per_epoch(trainer: pl.Trainer) -> int:
+    """The optimizer updates Lightning makes per epoch (batches, over ``accumulate_grad_batches``,
+    a last partial accumulation counted), for a run's ``steps_per_epoch`` in ``configure_optimizers``."""
+    trainer.estimated_stepping_batches  # noqa: B018  # sets up the training data, so that its length is known
+    batches = trainer.num_training_batches
+    if not math.isfinite(batches):
+        raise ValueError("the training data has no length, so Lightning does not know the updates per epoch: step the scheduler per epoch (steps_per_epoch=None, interval 'epoch')")
+    return math.ceil(batches / trainer.accumulate_grad_batches)
