@@ -86,3 +86,9 @@ def test_a_metric_is_named_as_metric_for_best_model_is(tmp_path):
     assert scheduler.ctx.metric_count == EPOCHS
     with pytest.raises(KeyError, match=r"no metric 'eval_accuracy' in the evaluation; it gave .*'eval_loss'"):
         train(tmp_path, "accuracy", save_strategy="no")
+
+
+def test_a_run_with_another_count_of_updates_per_epoch_is_refused_before_the_first_update(tmp_path):
+    # steps_per_epoch=2 (batches), but two batches make one update with gradient_accumulation_steps=2
+    with pytest.raises(ValueError, match=r"steps_per_epoch=2, but the Trainer makes 1 updates per epoch \(2 batches, gradient_accumulation_steps=2\): give steps_per_epoch=1"):
+        train(tmp_path, save_strategy="no", gradient_accumulation_steps=2)

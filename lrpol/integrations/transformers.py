@@ -49,6 +49,7 @@ class LRPolicyTrainerCallback(TrainerCallback):
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = False  # eval_on_start's evaluation, before the first epoch, is no result of the run
         self._passed_over, self._reported = [], False
+        _check_updates_per_epoch(args, kwargs.get("lr_scheduler"), kwargs.get("train_dataloader"))
 
     def on_epoch_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = True
@@ -88,3 +89,21 @@ def _prefix(metrics: dict) -> str | None:
     """The evaluation's metric_key_prefix (``"eval"``, or ``"eval_<dataset>"``), if the Trainer named it."""
     found = [key[: -len(_RUNTIME)] for key in metrics if key.endswith(_RUNTIME)]
     return found[0] if len(found) == 1 else None
+
+
+def _check_updates_per_epoch(args: TrainingArguments, scheduler: object, loader: object) -> None:
+    """Refuse a run whose ``steps_per_epoch`` is not the Trainer's count of updates per epoch (on one
+    process, where that count is the loader's length over ``gradient_accumulation_steps``)."""
+    if not isinstance(scheduler, LRPolicyScheduler) or scheduler.ctx.steps_per_epoch is None or args.world_size != 1:
+        return
+    try:
+        batches = len(loader)  # type: ignore[arg-type]
+    except TypeError:  # data without a length
+        return
+    accumulation = args.gradient_accumulation_steps
+    updates = max(batches // accumulation + int(batches % accumulation > 0), 1)  # as the Trainer counts them
+    if scheduler.ctx.steps_per_epoch != updates:
+        raise ValueError(
+            f"LRPolicyTrainerCallback: the LRPolicyScheduler's ctx has steps_per_epoch={scheduler.ctx.steps_per_epoch}, but the Trainer makes {updates} updates per epoch "
+            f"({batches} batches, gradient_accumulation_steps={accumulation}): give steps_per_epoch={updates}"
+        )
