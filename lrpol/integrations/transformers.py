@@ -15,6 +15,9 @@
   resumed run makes it again). A checkpoint saved at an update whose evaluation comes later
   (evaluating per epoch but saving every N steps) holds no report of it, for torch's plateau as
   for lrpol's: save where you evaluate.
+- ``ctx.steps_per_epoch`` is the Trainer's updates per epoch: batches over
+  ``gradient_accumulation_steps``, a last partial accumulation counted. On one process the
+  callback refuses another count before the first update.
 - The metric is named as ``metric_for_best_model`` is: ``"loss"`` means ``"eval_loss"``. With
   several evaluation datasets (``eval_dataset={"a": ..., "b": ...}``), name the one to follow,
   ``"eval_b_loss"``; the other datasets' evaluations are passed over.
