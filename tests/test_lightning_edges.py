@@ -150,3 +150,18 @@ def test_steps_per_epoch_is_lightnings_count_of_updates_also_when_max_steps_shor
         fitting.fit(Accumulating(None), four_batches(), four_batches())
     scheduler = fitting.lr_scheduler_configs[0].scheduler
     assert (scheduler.ctx.steps_per_epoch, scheduler.last_epoch, scheduler.ctx.epoch) == (2, 3, 1)
+
+
+class TorchScheduled(ConstantLoss):
+    def configure_optimizers(self) -> dict:
+        optimizer = torch.optim.SGD(self.parameters(), lr=LR0)
+        return {"optimizer": optimizer, "lr_scheduler": torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)}
+
+
+def test_a_module_without_an_lrpol_scheduler_is_refused_at_fit_start(caplog):
+    # the callback's results would reach no policy
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TypeError, match=r"configured no LRPolicyScheduler \(its schedulers: \['StepLR'\]\)"):
+            trainer(LRPolicyCallback("val_loss")).fit(TorchScheduled(), loader(), loader())

@@ -92,3 +92,12 @@ def test_a_run_with_another_count_of_updates_per_epoch_is_refused_before_the_fir
     # steps_per_epoch=2 (batches), but two batches make one update with gradient_accumulation_steps=2
     with pytest.raises(ValueError, match=r"steps_per_epoch=2, but the Trainer makes 1 updates per epoch \(2 batches, gradient_accumulation_steps=2\): give steps_per_epoch=1"):
         train(tmp_path, save_strategy="no", gradient_accumulation_steps=2)
+
+
+def test_a_trainer_without_an_lrpol_scheduler_is_refused_when_training_begins(tmp_path):
+    # without optimizers=(...), the Trainer makes its own scheduler, and the results would reach no policy
+    model = BertForSequenceClassification(BertConfig(vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16, max_position_embeddings=16, num_labels=2))
+    arguments = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=BATCH, num_train_epochs=1, eval_strategy="epoch", save_strategy="no", report_to="none", use_cpu=True, logging_strategy="no", disable_tqdm=True)
+    trainer = Trainer(model=model, args=arguments, train_dataset=Examples(), eval_dataset=Examples(), callbacks=[LRPolicyTrainerCallback("eval_loss")])
+    with pytest.raises(TypeError, match=r"the Trainer's scheduler is LambdaLR, not an LRPolicyScheduler: give Trainer\(\.\.\., optimizers="):
+        trainer.train()

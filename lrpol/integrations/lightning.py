@@ -39,7 +39,8 @@ class LRPolicyCallback(pl.Callback):
     """Reports ``trainer.callback_metrics[monitor]`` to every :class:`LRPolicyScheduler` the
     module configured (or to ``scheduler``) after each validation made while fitting; the sanity
     check's is not a result, nor is a ``trainer.validate()`` of its own. A missing monitor is an
-    error that names the metrics there are."""
+    error that names the metrics there are, and so, at fit start, is a module that configured no
+    LRPolicyScheduler (the results would reach no policy)."""
 
     def __init__(self, monitor: str, scheduler: LRPolicyScheduler | None = None):
         self.monitor = monitor
@@ -48,6 +49,9 @@ class LRPolicyCallback(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Refuse a scheduler config that would step an LRPolicyScheduler at another pace than its
         run's (Lightning's default interval is "epoch"), or report to it a second time."""
+        if self.scheduler is None and not _schedulers(trainer):  # the results would reach no policy
+            found = [type(config.scheduler).__name__ for config in trainer.lr_scheduler_configs]
+            raise TypeError(f"LRPolicyCallback: the module configured no LRPolicyScheduler (its schedulers: {found}): return one from configure_optimizers, or give scheduler=")
         if not pl_module.automatic_optimization:  # the module steps its schedulers itself
             return
         for config in trainer.lr_scheduler_configs:

@@ -38,7 +38,8 @@ _RUNTIME = "_runtime"
 
 class LRPolicyTrainerCallback(TrainerCallback):
     """Reports the evaluation metric ``metric`` (``"eval_loss"``, ``"eval_accuracy"``, ...) to the
-    Trainer's :class:`LRPolicyScheduler` after each evaluation made during training."""
+    Trainer's :class:`LRPolicyScheduler` after each evaluation made during training. A Trainer
+    whose scheduler is not an LRPolicyScheduler is refused when training begins."""
 
     def __init__(self, metric: str):
         self.metric = metric
@@ -52,7 +53,13 @@ class LRPolicyTrainerCallback(TrainerCallback):
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = False  # eval_on_start's evaluation, before the first epoch, is no result of the run
         self._passed_over, self._reported = [], False
-        _check_updates_per_epoch(args, kwargs.get("lr_scheduler"), kwargs.get("train_dataloader"))
+        scheduler = kwargs.get("lr_scheduler")
+        if not isinstance(scheduler, LRPolicyScheduler):  # the results would reach no policy
+            raise TypeError(
+                f"LRPolicyTrainerCallback: the Trainer's scheduler is {type(scheduler).__name__}, not an LRPolicyScheduler: "
+                "give Trainer(..., optimizers=(optimizer, LRPolicyScheduler(optimizer, policy, ctx)))"
+            )
+        _check_updates_per_epoch(args, scheduler, kwargs.get("train_dataloader"))
 
     def on_epoch_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any) -> None:
         self._training = True
