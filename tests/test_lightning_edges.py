@@ -165,3 +165,21 @@ def test_a_module_without_an_lrpol_scheduler_is_refused_at_fit_start(caplog):
         warnings.simplefilter("ignore")
         with pytest.raises(TypeError, match=r"configured no LRPolicyScheduler \(its schedulers: \['StepLR'\]\)"):
             trainer(LRPolicyCallback("val_loss")).fit(TorchScheduled(), loader(), loader())
+
+
+class FirstEpochOnly(ConstantLoss):
+    """Logs val_loss at the first validation only; later ones log another metric."""
+
+    def validation_step(self, batch: tuple, batch_idx: int) -> None:
+        self.log("val_loss" if self.current_epoch == 0 else "val_accuracy", 1.0)
+
+
+def test_a_validation_that_did_not_log_the_monitor_is_an_error_not_a_repeat_of_the_last_value(caplog):
+    # trainer.callback_metrics keeps val_loss from the first validation
+    caplog.set_level(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitting = trainer(LRPolicyCallback("val_loss"))
+        with pytest.raises(KeyError, match=r"this validation did not log 'val_loss'; trainer\.callback_metrics holds an earlier validation's value"):
+            fitting.fit(FirstEpochOnly(), loader(), loader())
+    assert fitting.lr_scheduler_configs[0].scheduler.ctx.metric_count == 1

@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import lightning.pytorch as pl
 from lightning.pytorch.trainer.states import TrainerFn
@@ -39,7 +40,8 @@ class LRPolicyCallback(pl.Callback):
     """Reports ``trainer.callback_metrics[monitor]`` to every :class:`LRPolicyScheduler` the
     module configured (or to ``scheduler``) after each validation made while fitting; the sanity
     check's is not a result, nor is a ``trainer.validate()`` of its own. A missing monitor is an
-    error that names the metrics there are, and so, at fit start, is a module that configured no
+    error that names the metrics there are, also when only an earlier validation logged it
+    (``callback_metrics`` keeps its value); so, at fit start, is a module that configured no
     LRPolicyScheduler (the results would reach no policy)."""
 
     def __init__(self, monitor: str, scheduler: LRPolicyScheduler | None = None):
@@ -81,11 +83,27 @@ class LRPolicyCallback(pl.Callback):
             return
         if self.monitor not in trainer.callback_metrics:
             raise KeyError(f"LRPolicyCallback: no logged metric {self.monitor!r} after validation; logged: {sorted(trainer.callback_metrics)}")
+        if _logged_before_only(trainer, self.monitor):
+            raise KeyError(f"LRPolicyCallback: this validation did not log {self.monitor!r}; trainer.callback_metrics holds an earlier validation's value, which is no new result")
         value = float(trainer.callback_metrics[self.monitor])
         if not math.isfinite(value):
             raise ValueError(f"LRPolicyCallback: {self.monitor} is {value}, not a result a plateau policy can read")
         for scheduler in schedulers:
             scheduler.report_metric(value)
+
+
+def _logged_before_only(trainer: pl.Trainer, monitor: str) -> bool:
+    """Whether validation logged ``monitor`` in an earlier run but not in the one that just ended:
+    ``callback_metrics`` keeps a key's last value. Told from the validation loop's results (not
+    public Lightning API), so a Lightning without them is taken as having logged it."""
+    base = re.sub(r"/dataloader_idx_\d+$", "", monitor)
+    names = {base, re.sub(r"_(epoch|step)$", "", base)}  # the name logged, before Lightning's suffixes
+    try:
+        results = list(trainer._results.values())  # type: ignore[union-attr]  # the active (validation) loop's
+    except AttributeError:
+        return False
+    updated = [bool(getattr(result, "update_called", True)) for result in results if getattr(getattr(result, "meta", None), "name", None) in names]
+    return bool(updated) and not any(updated)
 
 
 def _schedulers(trainer: pl.Trainer) -> list[LRPolicyScheduler]:
