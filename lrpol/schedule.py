@@ -188,7 +188,9 @@ class Schedule(LRPolicy):
         """:meth:`formula` with T, lr0 and ops fixed: a function of t alone, which the hook calls on
         every update. A schedule may write its formula here instead of in :meth:`formula` (which
         then calls it), to work out once what does not depend on t; a subclass that writes
-        :meth:`formula` again is run through its own."""
+        :meth:`formula` again is run through its own. Write one of the two per class: which one
+        runs is settled when the class is made, so a ``formula`` patched onto a class later (a test
+        double) changes :meth:`evaluate` only."""
         formula = self.formula
         return lambda t: formula(t, total, lr0, ops)
 
