@@ -128,18 +128,24 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         # hook's own, with no call in between.
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
-        counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
-        if counting is not None:  # stepped once per epoch, its clock would never move
-            raise ValueError(
-                f"{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
-                "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
-            )
+        _refuse_counting_updates(policy, ctx)
         self.optimizer = optimizer
         # What the writers and the reducer are made from: a copy or a pickle makes its own, for its own optimizer.
         self._made_from = (schedules, group_policies, reduce_metric)
         LRHook.__init__(self, policy, ctx, _applier(optimizer, ctx, schedules, group_policies), reduce_metric=_reducer(reduce_metric))
         for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
             group.setdefault("initial_lr", group["lr"])
+
+    @property
+    def policy(self) -> LRPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: LRPolicy) -> None:
+        """Another policy for the rest of the run (see :attr:`LRHook.policy`), refused as the
+        constructor refuses it when it counts updates and this scheduler steps once per epoch."""
+        _refuse_counting_updates(policy, self.ctx)
+        LRHook.policy.fset(self, policy)  # type: ignore[attr-defined]  # the hook's own setter
 
     def _step_given(self, metrics: object, epoch: object) -> float:
         if epoch is not None:
@@ -199,6 +205,17 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
     def _initial_step(self) -> None:
         # torch's SequentialLR restarts its schedulers with this; it would move lrpol's clock
         raise TypeError(f"LRPolicyScheduler cannot be restarted ({_NOT_NESTED})")
+
+
+def _refuse_counting_updates(policy: LRPolicy | None, ctx: TrainContext) -> None:
+    """A ValueError when ``ctx`` has no steps_per_epoch (the scheduler steps once per epoch) and
+    ``policy`` counts updates: its clock would never move."""
+    counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
+    if counting is not None:
+        raise ValueError(
+            f"{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
+            "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
+        )
 
 
 def _counting_updates(policy: LRPolicy | None) -> str | None:

@@ -1,0 +1,28 @@
+"""LRPolicyScheduler as the hook itself: what the hook's own methods do through the scheduler."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lrpol  # noqa: E402
+from lrpol.integrations.torch import LRPolicyScheduler  # noqa: E402
+
+
+def _optimizer(lr: float = 0.1) -> torch.optim.Optimizer:
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+
+
+def test_policy_setter_refuses_an_update_counting_policy_when_stepped_once_per_epoch():
+    # Stepped once per epoch, a policy on the update clock never moves: the constructor refuses
+    # it, and so does the policy setter, leaving the scheduler on its policy and history.
+    ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=4)
+    plateau = lrpol.ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5)
+    scheduler = LRPolicyScheduler(_optimizer(), plateau, ctx)
+    scheduler.report_metric(0.5)
+    history = ctx.history
+    with pytest.raises(ValueError, match="DecayOnStep counts optimizer updates"):
+        scheduler.policy = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1)
+    assert scheduler.policy is plateau and ctx.history is history
+    # One on the epoch clock is taken, as LRHook's setter takes it.
+    scheduler.policy = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch")
+    assert [scheduler.step(), scheduler.step()] == [0.05, 0.025]
