@@ -1,5 +1,8 @@
 """LRPolicyScheduler as the hook itself: what the hook's own methods do through the scheduler."""
 
+import copy
+import pickle
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -26,3 +29,18 @@ def test_policy_setter_refuses_an_update_counting_policy_when_stepped_once_per_e
     # One on the epoch clock is taken, as LRHook's setter takes it.
     scheduler.policy = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch")
     assert [scheduler.step(), scheduler.step()] == [0.05, 0.025]
+
+
+@pytest.mark.parametrize("make_copy", [lambda s: s, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))], ids=["original", "deepcopy", "pickle"])
+def test_a_group_added_to_a_copy_joins_at_its_ratio_to_the_lr_in_effect(make_copy):
+    # A copy made mid-run (LR 0.025, not lr0 0.1) adopts a group added before it steps at its
+    # ratio to 0.025, as the original does: 0.1 here, so 0.00125 at the next LR, 0.0125.
+    scheduler = LRPolicyScheduler(_optimizer(), lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), lrpol.TrainContext(initial_lr=0.1, total_epochs=3, steps_per_epoch=4))
+    for _ in range(4):
+        scheduler.step()
+    scheduler = make_copy(scheduler)
+    scheduler.optimizer.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.0025})
+    for _ in range(2):
+        scheduler.step()
+    lrs = [group["lr"] for group in scheduler.optimizer.param_groups]
+    assert lrs == [0.0125, 0.0125 * (0.0025 / 0.025)] and lrs[1] == pytest.approx(0.00125, rel=1e-15)

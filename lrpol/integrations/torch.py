@@ -76,7 +76,8 @@ def _applier(optimizer: torch.optim.Optimizer, ctx: TrainContext, schedules: Map
     own = {index: group_policy for index, group_policy in enumerate(group_policies or ()) if group_policy is not None}
     if len(group_policies or ()) > len(optimizer.param_groups):
         raise ValueError(f"group_policies has {len(group_policies or ())} entries for {len(optimizer.param_groups)} param groups")
-    writers = [_writer(optimizer, set(own), ctx.initial_lr)]
+    # A copy or a pickle made mid-run starts from the LR its context last applied, not from lr0.
+    writers = [_writer(optimizer, set(own), ctx.initial_lr, ctx.initial_lr if ctx.current_lr is None else ctx.current_lr)]
     writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
     return writers[0] if len(writers) == 1 else _all_of(writers)
@@ -297,9 +298,9 @@ def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
     return name
 
 
-def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float) -> Callable[[float], None]:
-    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale."""
-    in_effect = lr0  # the LR last written, for a group added since (see _adopt_added_groups)
+def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float, in_effect: float) -> Callable[[float], None]:
+    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale.
+    ``in_effect`` is the LR last written (for a group added since, see _adopt_added_groups)."""
     if skipped:
 
         def apply_some(lr: float) -> None:
@@ -339,8 +340,13 @@ def _adopt_added_groups(optimizer: torch.optim.Optimizer, in_effect: float, lr0:
     there. Whether any was adopted."""
     added = [group for group in optimizer.param_groups if SCALE_KEY not in group]
     for group in added:
-        group[SCALE_KEY] = float(group["lr"]) / (in_effect or lr0)
+        group[SCALE_KEY] = _joining_scale(group, in_effect, lr0)
     return bool(added)
+
+
+def _joining_scale(group: dict, in_effect: float, lr0: float) -> float:
+    """The scale of a group that joins while ``in_effect`` is the LR: its LR's ratio to it (to lr0 when that is 0)."""
+    return float(group["lr"]) / (in_effect or lr0)
 
 
 def distributed_metric(op: str = "mean", group: ProcessGroup | None = None) -> Callable[[float], float]:
