@@ -44,3 +44,16 @@ def test_a_group_added_to_a_copy_joins_at_its_ratio_to_the_lr_in_effect(make_cop
         scheduler.step()
     lrs = [group["lr"] for group in scheduler.optimizer.param_groups]
     assert lrs == [0.0125, 0.0125 * (0.0025 / 0.025)] and lrs[1] == pytest.approx(0.00125, rel=1e-15)
+
+
+def test_base_lrs_between_add_param_group_and_the_next_step():
+    # The added group (0.1x the LR in effect, 0.025) is at 0.1x lr0 before the step that adopts
+    # it and after: base_lrs reads it either way, instead of a KeyError for its missing scale.
+    optimizer = _optimizer()
+    scheduler = LRPolicyScheduler(optimizer, lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=2), lrpol.TrainContext(initial_lr=0.1, total_epochs=3, steps_per_epoch=4))
+    for _ in range(4):
+        scheduler.step()
+    optimizer.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.0025})
+    before = scheduler.base_lrs
+    scheduler.step()
+    assert before == scheduler.base_lrs == [0.1, 0.1 * (0.0025 / 0.025)]

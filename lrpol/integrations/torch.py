@@ -169,8 +169,10 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
 
     @property
     def base_lrs(self) -> list[float]:  # type: ignore[override]
-        """Each group's LR at lr0 (torch's ``base_lrs``): lr0 times its scale."""
-        return [self.ctx.initial_lr * group[SCALE_KEY] for group in self.optimizer.param_groups]
+        """Each group's LR at lr0 (torch's ``base_lrs``): lr0 times its scale (a group added since
+        the last step at the scale it is about to be adopted at)."""
+        lr0, in_effect = self.ctx.initial_lr, self.ctx.current_lr
+        return [lr0 * (group[SCALE_KEY] if SCALE_KEY in group else _joining_scale(group, in_effect or lr0, lr0)) for group in self.optimizer.param_groups]
 
     @property
     def _last_lr(self) -> list[float]:  # type: ignore[override]  # MONAI's LrScheduleHandler reads it directly
