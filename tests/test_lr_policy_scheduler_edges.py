@@ -57,3 +57,17 @@ def test_base_lrs_between_add_param_group_and_the_next_step():
     before = scheduler.base_lrs
     scheduler.step()
     assert before == scheduler.base_lrs == [0.1, 0.1 * (0.0025 / 0.025)]
+
+
+def test_ctx_cannot_be_replaced_and_copies_still_take_their_own():
+    # Its momentum writer reads the context it was made with: another context would move the LR
+    # and leave the momentum at 0.9, so it is refused (as when ctx was a read-only property).
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=1, steps_per_epoch=4)
+    scheduler = LRPolicyScheduler(optimizer, lrpol.LinearDecay(), ctx, schedules={"momentum": lrpol.LinearDecay()})
+    with pytest.raises(AttributeError, match="ctx cannot be replaced"):
+        scheduler.ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=1, steps_per_epoch=4)
+    assert scheduler.ctx is ctx
+    copied = copy.deepcopy(scheduler)
+    assert copied.ctx is not ctx and copied.step() == 0.1 * 3 / 4
+    assert copied.optimizer.param_groups[0]["momentum"] == 0.9 * 3 / 4 and ctx.global_step == 0

@@ -137,6 +137,13 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
             group.setdefault("initial_lr", group["lr"])
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # The writers (schedules, group_policies, added groups) read the context they were made
+        # with: another one would move the LR and leave them behind. (Never on the per-update path.)
+        if name == "ctx" and hasattr(self, "ctx"):
+            raise AttributeError("LRPolicyScheduler's ctx cannot be replaced (its writers read the one it was made with): set the context's fields, or make a new scheduler")
+        super().__setattr__(name, value)
+
     @property
     def policy(self) -> LRPolicy:
         return self._policy
