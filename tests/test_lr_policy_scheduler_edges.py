@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import re
 
 import pytest
 
@@ -71,3 +72,19 @@ def test_ctx_cannot_be_replaced_and_copies_still_take_their_own():
     copied = copy.deepcopy(scheduler)
     assert copied.ctx is not ctx and copied.step() == 0.1 * 3 / 4
     assert copied.optimizer.param_groups[0]["momentum"] == 0.9 * 3 / 4 and ctx.global_step == 0
+
+
+@pytest.mark.parametrize("entry", ["group_policies", "schedules"])
+def test_stepped_once_per_epoch_a_group_policy_or_schedule_counting_updates_is_refused(entry):
+    # Its clock would never move (group 1 would stay at 0.2, the momentum at 0.9): refused as the
+    # main policy is, naming the entry. A constant reads no clock, and is taken.
+    optimizer = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(1))]}, {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.2}], lr=0.1, momentum=0.9)
+    ctx = lrpol.TrainContext(initial_lr=0.1, total_epochs=3)
+    policy = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1, unit="epoch")
+    counting = lrpol.DecayOnStep(decay_ratio=0.5, decay_freq=1)
+    made_with = {"group_policies": [None, counting]} if entry == "group_policies" else {"schedules": {"momentum": counting}}
+    where = "group_policies[1]" if entry == "group_policies" else "schedules['momentum']"
+    with pytest.raises(ValueError, match=rf"^{re.escape(where)}: DecayOnStep counts optimizer updates"):
+        LRPolicyScheduler(optimizer, policy, ctx, **made_with)
+    scheduler = LRPolicyScheduler(optimizer, policy, ctx, group_policies=[None, lrpol.Constant()])
+    assert [scheduler.step(), optimizer.param_groups[1]["lr"]] == [0.05, 0.2]

@@ -130,6 +130,10 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
         _refuse_counting_updates(policy, ctx)
+        for index, group_policy in enumerate(group_policies or ()):  # each runs on the same clock
+            _refuse_counting_updates(group_policy, ctx, f"group_policies[{index}]: ")
+        for name, schedule in (schedules or {}).items():
+            _refuse_counting_updates(schedule, ctx, f"schedules[{name!r}]: ")
         self.optimizer = optimizer
         # What the writers and the reducer are made from: a copy or a pickle makes its own, for its own optimizer.
         self._made_from = (schedules, group_policies, reduce_metric)
@@ -217,13 +221,13 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         raise TypeError(f"LRPolicyScheduler cannot be restarted ({_NOT_NESTED})")
 
 
-def _refuse_counting_updates(policy: LRPolicy | None, ctx: TrainContext) -> None:
+def _refuse_counting_updates(policy: LRPolicy | None, ctx: TrainContext, where: str = "") -> None:
     """A ValueError when ``ctx`` has no steps_per_epoch (the scheduler steps once per epoch) and
     ``policy`` counts updates: its clock would never move."""
     counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
     if counting is not None:
         raise ValueError(
-            f"{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
+            f"{where}{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
             "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
         )
 
@@ -233,7 +237,7 @@ def _counting_updates(policy: LRPolicy | None) -> str | None:
     stack = [] if policy is None else [policy]
     while stack:
         node = stack.pop()
-        if getattr(node, "unit", None) == "step":
+        if getattr(node, "unit", None) == "step" and getattr(node, "uses_position", True):  # a constant reads no clock
             return type(node).__name__
         stack.extend(child for _, child in node.children())
     return None
