@@ -88,3 +88,14 @@ def test_stepped_once_per_epoch_a_group_policy_or_schedule_counting_updates_is_r
         LRPolicyScheduler(optimizer, policy, ctx, **made_with)
     scheduler = LRPolicyScheduler(optimizer, policy, ctx, group_policies=[None, lrpol.Constant()])
     assert [scheduler.step(), optimizer.param_groups[1]["lr"]] == [0.05, 0.2]
+
+
+def test_stepped_once_per_epoch_a_constant_phase_is_taken():
+    # Constant() declares unit "step" but reads no clock: an epoch Sequential that starts with
+    # one runs once per epoch (it was refused as counting updates), on curve()'s LRs.
+    optimizer = _optimizer()
+    policy = lrpol.Sequential(unit="epoch", milestones=(1,), policies=(lrpol.Constant(factor=0.1), lrpol.ReduceCosine()))
+    scheduler = LRPolicyScheduler(optimizer, policy, lrpol.TrainContext(initial_lr=0.1, total_epochs=4))
+    lrs = [optimizer.param_groups[0]["lr"]] + [scheduler.step() for _ in range(3)]
+    assert lrs == [float(lr) for lr in lrpol.curve(policy, lrpol.TrainContext(initial_lr=0.1, total_epochs=4, steps_per_epoch=1))]
+    assert lrs[:2] == [0.1 * 0.1, 0.1]
