@@ -153,7 +153,7 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         return self._policy
 
     @policy.setter
-    def policy(self, policy: LRPolicy) -> None:
+    def policy(self, policy: LRPolicy | None) -> None:
         """Another policy for the rest of the run (see :attr:`LRHook.policy`), refused as the
         constructor refuses it when it counts updates and this scheduler steps once per epoch."""
         _refuse_counting_updates(policy, self.ctx)
