@@ -63,11 +63,12 @@ class LRHook:
         return self._policy
 
     @policy.setter
-    def policy(self, policy: LRPolicy) -> None:
+    def policy(self, policy: LRPolicy | None) -> None:
         """Another policy for the rest of the run. It starts with a history of its own, as a
-        fresh policy did: what the previous one remembered is not its to read."""
+        fresh policy did: what the previous one remembered is not its to read. None, as when
+        constructed, keeps lr0."""
         self.ctx.history = {}
-        self._set_policy(policy)
+        self._set_policy(_KeepInitialLR() if policy is None else policy)
 
     def _set_policy(self, policy: LRPolicy) -> None:
         self._policy = policy

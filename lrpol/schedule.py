@@ -155,6 +155,12 @@ class ArrayOps:
 ARRAY = ArrayOps()
 
 
+def _writes(klass: type, name: str) -> bool:
+    """Whether ``klass`` itself writes the method ``name``: a function, not an argument or a
+    class attribute that happens to bear the name (a plugin's ``prepared: bool`` argument)."""
+    return callable(vars(klass).get(name))
+
+
 class Schedule(LRPolicy):
     """A policy whose LR is a closed-form function of the run's position: :meth:`formula`.
 
@@ -171,18 +177,22 @@ class Schedule(LRPolicy):
     uses_position: ClassVar[bool] = True
     #: :meth:`prepared` as this class runs it: the nearest class that writes its math decides (see there).
     _prepare: ClassVar[Callable[[Schedule, Any, float, Any], Callable[[Any], Any]]]
+    #: The nearest :meth:`prepared` a class writes (None: none does), which :meth:`formula` runs.
+    _closed_form: ClassVar[Callable[[Schedule, Any, float, Any], Callable[[Any], Any]] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        writer = next(klass for klass in cls.__mro__ if "formula" in vars(klass) or "prepared" in vars(klass))
-        cls._prepare = vars(writer)["prepared"] if writer is not Schedule and "prepared" in vars(writer) else Schedule.prepared
+        writer = next(klass for klass in cls.__mro__ if _writes(klass, "formula") or _writes(klass, "prepared"))
+        cls._prepare = vars(writer)["prepared"] if writer is not Schedule and _writes(writer, "prepared") else Schedule.prepared
+        cls._closed_form = next((vars(klass)["prepared"] for klass in cls.__mro__ if klass is not Schedule and _writes(klass, "prepared")), None)
 
     def formula(self, t: Any, total: Any, lr0: float, ops: Any) -> Any:
         """The LR at position t of a run of length T (None when ``uses_length`` is False), for
         lr0; t is a number (``ops`` is :data:`SCALAR`) or a numpy array (:data:`ARRAY`)."""
-        if type(self).prepared is Schedule.prepared:
+        closed_form = type(self)._closed_form  # not self.prepared: an argument may bear the name
+        if closed_form is None:
             raise NotImplementedError(f"{type(self).__name__} writes neither formula nor prepared")
-        return self.prepared(total, lr0, ops)(t)
+        return closed_form(self, total, lr0, ops)(t)
 
     def prepared(self, total: Any, lr0: float, ops: Any) -> Callable[[Any], Any]:
         """:meth:`formula` with T, lr0 and ops fixed: a function of t alone, which the hook calls on

@@ -76,7 +76,8 @@ def _applier(optimizer: torch.optim.Optimizer, ctx: TrainContext, schedules: Map
     own = {index: group_policy for index, group_policy in enumerate(group_policies or ()) if group_policy is not None}
     if len(group_policies or ()) > len(optimizer.param_groups):
         raise ValueError(f"group_policies has {len(group_policies or ())} entries for {len(optimizer.param_groups)} param groups")
-    writers = [_writer(optimizer, set(own), ctx.initial_lr)]
+    # A copy or a pickle made mid-run starts from the LR its context last applied, not from lr0.
+    writers = [_writer(optimizer, set(own), ctx.initial_lr, ctx.initial_lr if ctx.current_lr is None else ctx.current_lr)]
     writers += [_hyperparameter_writer(optimizer, "lr", group_policy, ctx, {index}) for index, group_policy in own.items()]
     writers += [_hyperparameter_writer(optimizer, name, schedule, ctx) for name, schedule in (schedules or {}).items()]
     return writers[0] if len(writers) == 1 else _all_of(writers)
@@ -128,18 +129,35 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         # hook's own, with no call in between.
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not a torch.optim.Optimizer")
-        counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
-        if counting is not None:  # stepped once per epoch, its clock would never move
-            raise ValueError(
-                f"{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
-                "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
-            )
+        _refuse_counting_updates(policy, ctx)
+        for index, group_policy in enumerate(group_policies or ()):  # each runs on the same clock
+            _refuse_counting_updates(group_policy, ctx, f"group_policies[{index}]: ")
+        for name, schedule in (schedules or {}).items():
+            _refuse_counting_updates(schedule, ctx, f"schedules[{name!r}]: ")
         self.optimizer = optimizer
         # What the writers and the reducer are made from: a copy or a pickle makes its own, for its own optimizer.
         self._made_from = (schedules, group_policies, reduce_metric)
         LRHook.__init__(self, policy, ctx, _applier(optimizer, ctx, schedules, group_policies), reduce_metric=_reducer(reduce_metric))
         for group in optimizer.param_groups:  # as torch's schedulers leave it, for code that reads it
             group.setdefault("initial_lr", group["lr"])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # The writers (schedules, group_policies, added groups) read the context they were made
+        # with: another one would move the LR and leave them behind. (Never on the per-update path.)
+        if name == "ctx" and hasattr(self, "ctx"):
+            raise AttributeError("LRPolicyScheduler's ctx cannot be replaced (its writers read the one it was made with): set the context's fields, or make a new scheduler")
+        super().__setattr__(name, value)
+
+    @property
+    def policy(self) -> LRPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: LRPolicy | None) -> None:
+        """Another policy for the rest of the run (see :attr:`LRHook.policy`), refused as the
+        constructor refuses it when it counts updates and this scheduler steps once per epoch."""
+        _refuse_counting_updates(policy, self.ctx)
+        LRHook.policy.fset(self, policy)  # type: ignore[attr-defined]  # the hook's own setter
 
     def _step_given(self, metrics: object, epoch: object) -> float:
         if epoch is not None:
@@ -162,8 +180,10 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
 
     @property
     def base_lrs(self) -> list[float]:  # type: ignore[override]
-        """Each group's LR at lr0 (torch's ``base_lrs``): lr0 times its scale."""
-        return [self.ctx.initial_lr * group[SCALE_KEY] for group in self.optimizer.param_groups]
+        """Each group's LR at lr0 (torch's ``base_lrs``): lr0 times its scale (a group added since
+        the last step at the scale it is about to be adopted at)."""
+        lr0, in_effect = self.ctx.initial_lr, self.ctx.current_lr
+        return [lr0 * (group[SCALE_KEY] if SCALE_KEY in group else _joining_scale(group, in_effect or lr0, lr0)) for group in self.optimizer.param_groups]
 
     @property
     def _last_lr(self) -> list[float]:  # type: ignore[override]  # MONAI's LrScheduleHandler reads it directly
@@ -201,12 +221,23 @@ class LRPolicyScheduler(LRHook, LRScheduler):  # type: ignore[misc]  # step() ta
         raise TypeError(f"LRPolicyScheduler cannot be restarted ({_NOT_NESTED})")
 
 
+def _refuse_counting_updates(policy: LRPolicy | None, ctx: TrainContext, where: str = "") -> None:
+    """A ValueError when ``ctx`` has no steps_per_epoch (the scheduler steps once per epoch) and
+    ``policy`` counts updates: its clock would never move."""
+    counting = _counting_updates(policy) if ctx.steps_per_epoch is None else None
+    if counting is not None:
+        raise ValueError(
+            f"{where}{counting} counts optimizer updates (unit 'step'), and without ctx.steps_per_epoch this scheduler steps once per epoch, so its LR would never move: "
+            "give ctx.steps_per_epoch and step after each update, or use unit='epoch'"
+        )
+
+
 def _counting_updates(policy: LRPolicy | None) -> str | None:
     """The name of a policy in ``policy``'s tree whose clock is the update count, if any."""
     stack = [] if policy is None else [policy]
     while stack:
         node = stack.pop()
-        if getattr(node, "unit", None) == "step":
+        if getattr(node, "unit", None) == "step" and getattr(node, "uses_position", True):  # a constant reads no clock
             return type(node).__name__
         stack.extend(child for _, child in node.children())
     return None
@@ -280,9 +311,9 @@ def _group_key(optimizer: torch.optim.Optimizer, name: str) -> str:
     return name
 
 
-def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float) -> Callable[[float], None]:
-    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale."""
-    in_effect = lr0  # the LR last written, for a group added since (see _adopt_added_groups)
+def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float, in_effect: float) -> Callable[[float], None]:
+    """The LR writer: every group (but the ``skipped``, which run policies of their own) at its scale.
+    ``in_effect`` is the LR last written (for a group added since, see _adopt_added_groups)."""
     if skipped:
 
         def apply_some(lr: float) -> None:
@@ -322,8 +353,13 @@ def _adopt_added_groups(optimizer: torch.optim.Optimizer, in_effect: float, lr0:
     there. Whether any was adopted."""
     added = [group for group in optimizer.param_groups if SCALE_KEY not in group]
     for group in added:
-        group[SCALE_KEY] = float(group["lr"]) / (in_effect or lr0)
+        group[SCALE_KEY] = _joining_scale(group, in_effect, lr0)
     return bool(added)
+
+
+def _joining_scale(group: dict, in_effect: float, lr0: float) -> float:
+    """The scale of a group that joins while ``in_effect`` is the LR: its LR's ratio to it (to lr0 when that is 0)."""
+    return float(group["lr"]) / (in_effect or lr0)
 
 
 def distributed_metric(op: str = "mean", group: ProcessGroup | None = None) -> Callable[[float], float]:
