@@ -63,3 +63,15 @@ def test_a_formula_over_a_built_ins_closed_form_beside_such_an_argument():
     doubled = DoubledCosine(unit="step", prepared=True)
     expected = [2.0 * float(lr) for lr in lrpol.curve(cosine, CTX)]
     assert [float(lr) for lr in lrpol.curve(doubled, CTX)] == _hook_lrs(doubled) == expected
+
+
+def test_the_scalar_minimum_and_maximum_are_the_builtins_object_for_object():
+    import itertools
+    import math
+
+    from lrpol.schedule import SCALAR
+
+    values = [0, 1, -1, 0.0, -0.0, 1.5, math.nan, math.inf, -math.inf, 2**60, 2**60 + 0.0]
+    for a, b in itertools.product(values, repeat=2):
+        for ours, builtin in ((SCALAR.minimum, min), (SCALAR.maximum, max)):
+            assert ours(a, b) is builtin(a, b), (ours.__name__, a, b)  # the same object: NaN, -0.0 and int kept as they are
