@@ -12,6 +12,7 @@ from lrpol import TrainContext
 torch = requires_extra("torch")
 requires_extra("transformers")
 requires_extra("transformers", "accelerate")
+from test_transformers_trainer import Examples  # noqa: E402  # the tiny dataset, here EXAMPLES long
 from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainerCallback, TrainingArguments  # noqa: E402
 
 from lrpol.integrations.torch import LRPolicyScheduler  # noqa: E402
@@ -19,18 +20,6 @@ from lrpol.integrations.transformers import LRPolicyTrainerCallback  # noqa: E40
 
 EPOCHS, EXAMPLES, BATCH = 3, 4, 2
 LR0 = 1e-3
-
-
-class Examples(torch.utils.data.Dataset):
-    def __init__(self, seed: int = 0) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.inputs, self.labels = torch.randint(0, 32, (EXAMPLES, 8), generator=generator), torch.randint(0, 2, (EXAMPLES,), generator=generator)
-
-    def __len__(self) -> int:
-        return EXAMPLES
-
-    def __getitem__(self, index: int) -> dict:
-        return {"input_ids": self.inputs[index], "attention_mask": torch.ones(8, dtype=torch.long), "labels": self.labels[index]}
 
 
 class Recorder(TrainerCallback):
@@ -54,7 +43,7 @@ def train(output: object, metric: str = "eval_loss", eval_dataset: object = None
     )  # fmt: skip
     recorder = Recorder()
     callbacks = [recorder, LRPolicyTrainerCallback(metric)]
-    trainer = Trainer(model=model, args=TrainingArguments(**{**settings, **arguments}), train_dataset=Examples(), eval_dataset=eval_dataset or Examples(), optimizers=(optimizer, scheduler), callbacks=callbacks)
+    trainer = Trainer(model=model, args=TrainingArguments(**{**settings, **arguments}), train_dataset=Examples(EXAMPLES), eval_dataset=eval_dataset or Examples(EXAMPLES), optimizers=(optimizer, scheduler), callbacks=callbacks)
     trainer.train(resume_from_checkpoint=resume)
     return recorder.lrs, scheduler
 
@@ -71,14 +60,14 @@ def test_the_evaluation_before_the_first_update_is_not_reported_and_every_checkp
 
 @pytest.mark.parametrize("metric", ["eval_b_loss", "eval_a_loss"])
 def test_with_several_evaluation_datasets_the_named_ones_results_are_reported(tmp_path, metric):
-    _, scheduler = train(tmp_path, metric, eval_dataset={"a": Examples(1), "b": Examples(2)}, save_strategy="no")
+    _, scheduler = train(tmp_path, metric, eval_dataset={"a": Examples(EXAMPLES, 1), "b": Examples(EXAMPLES, 2)}, save_strategy="no")
     assert scheduler.ctx.metric_count == EPOCHS
 
 
 @pytest.mark.parametrize("metric", ["eval_loss", "eval_c_loss"])
 def test_with_several_evaluation_datasets_a_metric_none_gives_is_an_error(tmp_path, metric):
     with pytest.raises(KeyError, match=f"no evaluation dataset gave the metric '{metric}'.*eval_a_loss.*eval_b_loss"):
-        train(tmp_path, metric, eval_dataset={"a": Examples(1), "b": Examples(2)}, save_strategy="no")
+        train(tmp_path, metric, eval_dataset={"a": Examples(EXAMPLES, 1), "b": Examples(EXAMPLES, 2)}, save_strategy="no")
 
 
 def test_a_metric_is_named_as_metric_for_best_model_is(tmp_path):
@@ -98,6 +87,6 @@ def test_a_trainer_without_an_lrpol_scheduler_is_refused_when_training_begins(tm
     # without optimizers=(...), the Trainer makes its own scheduler, and the results would reach no policy
     model = BertForSequenceClassification(BertConfig(vocab_size=32, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16, max_position_embeddings=16, num_labels=2))
     arguments = TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=BATCH, num_train_epochs=1, eval_strategy="epoch", save_strategy="no", report_to="none", use_cpu=True, logging_strategy="no", disable_tqdm=True)
-    trainer = Trainer(model=model, args=arguments, train_dataset=Examples(), eval_dataset=Examples(), callbacks=[LRPolicyTrainerCallback("eval_loss")])
+    trainer = Trainer(model=model, args=arguments, train_dataset=Examples(EXAMPLES), eval_dataset=Examples(EXAMPLES), callbacks=[LRPolicyTrainerCallback("eval_loss")])
     with pytest.raises(TypeError, match=r"the Trainer's scheduler is LambdaLR, not an LRPolicyScheduler: give Trainer\(\.\.\., optimizers="):
         trainer.train()

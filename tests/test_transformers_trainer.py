@@ -26,12 +26,15 @@ POLICY = lrpol.ReduceOnPlateau(plateau_count_trigger=1, reduction_rate=0.5, mode
 
 
 class Examples(torch.utils.data.Dataset):
-    def __init__(self) -> None:
-        generator = torch.Generator().manual_seed(0)
-        self.inputs, self.labels = torch.randint(0, 32, (EXAMPLES, 8), generator=generator), torch.randint(0, 2, (EXAMPLES,), generator=generator)
+    """``count`` random token sequences with labels, the same for the same seed."""
+
+    def __init__(self, count: int = EXAMPLES, seed: int = 0) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.count = count
+        self.inputs, self.labels = torch.randint(0, 32, (count, 8), generator=generator), torch.randint(0, 2, (count,), generator=generator)
 
     def __len__(self) -> int:
-        return EXAMPLES
+        return self.count
 
     def __getitem__(self, index: int) -> dict:
         return {"input_ids": self.inputs[index], "attention_mask": torch.ones(8, dtype=torch.long), "labels": self.labels[index]}
