@@ -348,7 +348,7 @@ def _writer(optimizer: torch.optim.Optimizer, skipped: set[int], lr0: float, in_
 
 def _adopt_added_groups(optimizer: torch.optim.Optimizer, in_effect: float, lr0: float) -> bool:
     """Give each group added with ``optimizer.add_param_group`` since the scales were set (as
-    Lightning's BackboneFinetuning does, unfreezing a backbone) a scale of its own: its LR's ratio
+    Lightning's finetuning callbacks do, unfreezing a backbone) a scale of its own: its LR's ratio
     to the LR in effect when it joined (to lr0 when that was 0), so that it follows the policy from
     there. Whether any was adopted."""
     added = [group for group in optimizer.param_groups if SCALE_KEY not in group]
