@@ -63,10 +63,10 @@ class LRPolicyCallback(pl.Callback):
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Refuse an LRPolicyScheduler stepped per update whose run has another count of updates per
         epoch than Lightning will make (known now that the data is set up)."""
-        batches = trainer.num_training_batches
-        if not pl_module.automatic_optimization or not math.isfinite(batches):  # data without a length
+        updates = _updates_per_epoch(trainer)
+        if not pl_module.automatic_optimization or updates is None:  # data without a length
             return
-        updates = math.ceil(batches / trainer.accumulate_grad_batches)
+        batches = trainer.num_training_batches
         for config in trainer.lr_scheduler_configs:
             steps_per_epoch = config.scheduler.ctx.steps_per_epoch if isinstance(config.scheduler, LRPolicyScheduler) else None
             if steps_per_epoch is not None and steps_per_epoch != updates:
@@ -134,7 +134,13 @@ def steps_per_epoch(trainer: pl.Trainer) -> int:
     """The optimizer updates Lightning makes per epoch (batches, over ``accumulate_grad_batches``,
     a last partial accumulation counted), for a run's ``steps_per_epoch`` in ``configure_optimizers``."""
     trainer.estimated_stepping_batches  # noqa: B018  # sets up the training data, so that its length is known
-    batches = trainer.num_training_batches
-    if not math.isfinite(batches):
+    updates = _updates_per_epoch(trainer)
+    if updates is None:
         raise ValueError("the training data has no length, so Lightning does not know the updates per epoch: step the scheduler per epoch (steps_per_epoch=None, interval 'epoch')")
-    return math.ceil(batches / trainer.accumulate_grad_batches)
+    return updates
+
+
+def _updates_per_epoch(trainer: pl.Trainer) -> int | None:
+    """The updates Lightning makes per epoch once its data is set up; None for data without a length."""
+    batches = trainer.num_training_batches
+    return math.ceil(batches / trainer.accumulate_grad_batches) if math.isfinite(batches) else None

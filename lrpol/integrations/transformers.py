@@ -101,10 +101,10 @@ def _prefix(metrics: dict) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _check_updates_per_epoch(args: TrainingArguments, scheduler: object, loader: object) -> None:
+def _check_updates_per_epoch(args: TrainingArguments, scheduler: LRPolicyScheduler, loader: object) -> None:
     """Refuse a run whose ``steps_per_epoch`` is not the Trainer's count of updates per epoch (on one
     process, where that count is the loader's length over ``gradient_accumulation_steps``)."""
-    if not isinstance(scheduler, LRPolicyScheduler) or scheduler.ctx.steps_per_epoch is None or args.world_size != 1:
+    if scheduler.ctx.steps_per_epoch is None or args.world_size != 1:
         return
     try:
         batches = len(loader)  # type: ignore[arg-type]
